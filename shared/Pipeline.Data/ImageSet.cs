@@ -1,0 +1,109 @@
+namespace Pipeline.Data;
+
+/// <summary>
+/// An in-memory set of images of one size, stored as bytes in [0, 255] with layout [N, C, H, W], with optional labels.
+/// </summary>
+/// <remarks>
+/// Bytes rather than floats: Fashion-MNIST's 70,000 images take 55 MB instead of 220 MB, and the trainer converts
+/// each batch to floats on the training device.
+/// </remarks>
+public sealed class ImageSet
+{
+    public ImageSet(string source, byte[] pixels, int count, int channels, int height, int width,
+        int[]? labels, IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        if (pixels.LongLength != (long)count * channels * height * width)
+        {
+            throw new ArgumentException(
+                $"{source}: {pixels.LongLength} pixel bytes do not make {count} images of {channels}x{height}x{width}.",
+                nameof(pixels));
+        }
+        if (labels != null)
+        {
+            if (labels.Length != count)
+            {
+                throw new ArgumentException($"{source}: {labels.Length} labels for {count} images.", nameof(labels));
+            }
+            foreach (int label in labels)
+            {
+                if (label < 0 || label >= classNames.Count)
+                {
+                    throw new ArgumentException(
+                        $"{source}: label {label} is outside the {classNames.Count} class names.", nameof(labels));
+                }
+            }
+        }
+
+        Source = source;
+        Pixels = pixels;
+        Count = count;
+        Channels = channels;
+        Height = height;
+        Width = width;
+        Labels = labels;
+        ClassNames = classNames;
+    }
+
+    /// <summary>Where the images came from, for messages and metadata (a dataset URI).</summary>
+    public string Source { get; }
+
+    /// <summary>Pixel bytes, [N, C, H, W] row-major.</summary>
+    public byte[] Pixels { get; }
+
+    public int Count { get; }
+
+    public int Channels { get; }
+
+    public int Height { get; }
+
+    public int Width { get; }
+
+    /// <summary>Class index per image, or null when the set is unlabelled.</summary>
+    public int[]? Labels { get; }
+
+    /// <summary>Class names indexed by label; empty when the set is unlabelled.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    public int ImageSize => Channels * Height * Width;
+
+    /// <summary>The labels, or an error that says the set has none and what to use instead.</summary>
+    public int[] RequireLabels() => Labels ?? throw new InvalidOperationException(
+        $"{Source} has no labels: use a labelled dataset (fashion-mnist:*, or a folder:/path with one subfolder per class).");
+
+    /// <summary>The images at the given indices, in that order, as a new set.</summary>
+    public ImageSet Select(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        int size = ImageSize;
+        byte[] pixels = new byte[(long)indices.Count * size];
+        int[]? labels = Labels == null ? null : new int[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            int index = indices[i];
+            if ((uint)index >= (uint)Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices), index, $"{Source} has {Count} images.");
+            }
+            Array.Copy(Pixels, (long)index * size, pixels, (long)i * size, size);
+            if (labels != null)
+            {
+                labels[i] = Labels![index];
+            }
+        }
+        return new ImageSet(Source, pixels, indices.Count, Channels, Height, Width, labels, ClassNames);
+    }
+
+    /// <summary>The first <paramref name="count"/> images (all of them when the set is smaller).</summary>
+    public ImageSet Take(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return count >= Count ? this : Select(Enumerable.Range(0, count).ToArray());
+    }
+}
