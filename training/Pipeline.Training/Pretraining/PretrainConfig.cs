@@ -1,0 +1,68 @@
+using Pipeline.Training.Encoders;
+using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
+
+namespace Pipeline.Training.Pretraining;
+
+/// <summary>
+/// Everything that decides what a pretraining run computes, saved as the run folder's <c>run.json</c>. Two runs with
+/// the same config on the same device and thread count end with the same weights.
+/// </summary>
+public sealed record PretrainConfig
+{
+    /// <summary>The self-supervised method, a name from <see cref="PretextMethods.Names"/>.</summary>
+    public required string Method { get; init; }
+
+    /// <summary>The training images, as a dataset URI (<c>fashion-mnist:train</c>, <c>folder:/path</c>).</summary>
+    public required string Data { get; init; }
+
+    /// <summary>Train on only the first this many images; null for all.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>The encoder to train, including the input normalisation computed from the data.</summary>
+    public required EncoderSpec Encoder { get; init; }
+
+    public required int Epochs { get; init; }
+
+    public required int BatchSize { get; init; }
+
+    /// <summary>Seeds the weights, the data order and every augmentation draw.</summary>
+    public required int Seed { get; init; }
+
+    public required OptimizerSettings Optimizer { get; init; }
+
+    /// <summary>Write a checkpoint every this many steps (and always at the end).</summary>
+    public required int CheckpointEvery { get; init; }
+
+    /// <summary>SimCLR's settings when <see cref="Method"/> is simclr.</summary>
+    public SimClrSettings? SimClr { get; init; }
+
+    /// <summary>Steps in one epoch over <paramref name="imageCount"/> images; the last batch may be partial.</summary>
+    public long StepsPerEpoch(int imageCount) => (imageCount + BatchSize - 1) / BatchSize;
+
+    /// <summary>Throws when the config cannot run, saying which setting is wrong and what is accepted.</summary>
+    public void Validate()
+    {
+        if (!PretextMethods.Names.Contains(Method))
+        {
+            throw new ArgumentException($"Unknown method '{Method}': use one of {string.Join(", ", PretextMethods.Names)}.");
+        }
+        Encoder.Validate();
+        if (Epochs < 1)
+        {
+            throw new ArgumentException($"Epochs must be at least 1, not {Epochs}.");
+        }
+        if (BatchSize < 2)
+        {
+            throw new ArgumentException($"Batch size must be at least 2 (batch norm needs two samples), not {BatchSize}.");
+        }
+        if (Limit is < 2)
+        {
+            throw new ArgumentException($"--limit must be at least 2 images, not {Limit}.");
+        }
+        if (CheckpointEvery < 1)
+        {
+            throw new ArgumentException($"Checkpoint interval must be at least 1 step, not {CheckpointEvery}.");
+        }
+    }
+}

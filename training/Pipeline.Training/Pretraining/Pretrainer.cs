@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pipeline.Data;
+using Pipeline.Data.SafeTensors;
+using Pipeline.Training.Checkpoints;
+using Pipeline.Training.Encoders;
+using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training.Pretraining;
+
+/// <summary>
+/// The one training loop every self-supervised method shares: shuffled mini-batches, the method's loss, the optimizer
+/// on a warm-up + cosine schedule, metrics, checkpoints, and exact resume.
+/// </summary>
+/// <remarks>
+/// Exact resume holds because nothing random is carried between steps: the weights come from the seed, each epoch's
+/// order from (seed, epoch) and each step's augmentation generator from (seed, step). A checkpoint therefore needs
+/// only the weights, the optimizer state and the step; on the CPU a resumed run ends with the same weights as an
+/// uninterrupted one, bit for bit.
+/// </remarks>
+public sealed class Pretrainer
+{
+    private readonly Device _device;
+
+    public Pretrainer(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        _device = device;
+    }
+
+    /// <summary>
+    /// Trains from scratch, or with <paramref name="resume"/> from the run's newest checkpoint, to the end of the
+    /// config's epochs. On cancellation it writes a checkpoint of the last finished step before throwing, so Ctrl+C
+    /// loses nothing.
+    /// </summary>
+    public PretrainResult Run(PretrainConfig config, ImageSet images, RunDirectory run, bool resume,
+        Action<PretrainProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(run);
+        config.Validate();
+        CheckImagesFit(config, images);
+
+        long startStep = PrepareRunDirectory(config, run, resume);
+        long stepsPerEpoch = config.StepsPerEpoch(images.Count);
+        long totalSteps = config.Epochs * stepsPerEpoch;
+
+        random.manual_seed(config.Seed);
+        using PretextObjective objective = PretextMethods.Create(config, EncoderFactory.Create(config.Encoder));
+        objective.to(_device);
+        IReadOnlyList<OptimizedParameter> parameters = OptimizedParameter.Collect(objective);
+        using PretrainingOptimizer optimizer = config.Optimizer.Create(parameters);
+        var schedule = new WarmupCosineSchedule(config.Optimizer.LearningRate, config.Optimizer.WarmupSteps, totalSteps);
+
+        if (startStep > 0)
+        {
+            SafeTensorsContent saved = SafeTensorsFile.Read(run.CheckpointPath(startStep));
+            Checkpoint.LoadModel(saved, objective);
+            Dictionary<string, Tensor> optimizerState = Checkpoint.ReadOptimizerState(saved);
+            try
+            {
+                optimizer.LoadState(optimizerState);
+            }
+            finally
+            {
+                foreach (Tensor tensor in optimizerState.Values)
+                {
+                    tensor.Dispose();
+                }
+            }
+        }
+
+        using Tensor dataset = tensor(images.Pixels, ScalarType.Byte)
+            .reshape(images.Count, images.Channels, images.Height, images.Width).to(_device);
+        using MetricsLog metrics = MetricsLog.Open(run.MetricsPath, startStep);
+        objective.train();
+
+        var clock = Stopwatch.StartNew();
+        var speed = new SpeedMeter();
+        int[] order = [];
+        long orderEpoch = -1;
+        double lastLoss = double.NaN;
+        long imagesSeen = 0;
+        long step = startStep;
+        while (step < totalSteps)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                SaveCheckpoint(run, step, objective, optimizer, startStep);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            long epoch = step / stepsPerEpoch;
+            if (epoch != orderEpoch)
+            {
+                order = EpochOrder(images.Count, config.Seed, epoch);
+                orderEpoch = epoch;
+            }
+            int first = (int)(step % stepsPerEpoch) * config.BatchSize;
+            int count = Math.Min(config.BatchSize, images.Count - first);
+            double learningRate = schedule.LearningRate(step);
+
+            using (var scope = NewDisposeScope())
+            {
+                Tensor indices = tensor(order.AsSpan(first, count).ToArray(), ScalarType.Int64).to(_device);
+                // [n, C, H, W] uint8 → float32 in [0, 1], on the training device.
+                Tensor pixels = dataset.index_select(0, indices).to(ScalarType.Float32).div_(255f);
+                using var generator = new Generator(StepSeed(config.Seed, step));
+                Tensor loss = objective.ComputeLoss(pixels, generator);
+                optimizer.ZeroGrad();
+                loss.backward();
+                optimizer.Step(learningRate, step + 1);
+                lastLoss = loss.item<float>();
+            }
+            if (!double.IsFinite(lastLoss))
+            {
+                throw new TrainingDivergedException(
+                    $"The loss became {lastLoss} at step {step + 1} (learning rate {learningRate:G4}). Lower --lr, or resume from the last checkpoint with a smaller one; nothing after step {startStep} was saved by this process beyond its checkpoints.");
+            }
+
+            step++;
+            imagesSeen += count;
+            speed.Record(count, clock.Elapsed.TotalSeconds);
+            var stepMetrics = new StepMetrics(step, (int)epoch + 1, lastLoss, learningRate, speed.ImagesPerSecond, clock.Elapsed.TotalSeconds);
+            metrics.Write(stepMetrics);
+            if (step % config.CheckpointEvery == 0 || step == totalSteps)
+            {
+                SaveCheckpoint(run, step, objective, optimizer, startStep);
+            }
+            progress?.Invoke(new PretrainProgress(stepMetrics, totalSteps, speed.Remaining((totalSteps - step) * config.BatchSize)));
+        }
+
+        double wall = clock.Elapsed.TotalSeconds;
+        return new PretrainResult(run.CheckpointPath(step), step, lastLoss, wall, wall > 0 ? imagesSeen / wall : 0);
+    }
+
+    /// <summary>The image order of one epoch: a Fisher–Yates shuffle seeded by (seed, epoch).</summary>
+    public static int[] EpochOrder(int count, int seed, long epoch)
+    {
+        int[] order = Enumerable.Range(0, count).ToArray();
+        var random = new Random(unchecked((int)SplitMix64((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)epoch)));
+        for (int i = count - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
+    /// <summary>The seed of the augmentation generator of one step, a hash of (seed, step).</summary>
+    public static ulong StepSeed(int seed, long step) =>
+        SplitMix64(SplitMix64((ulong)(uint)seed) ^ (ulong)step) >> 1;
+
+    private static ulong SplitMix64(ulong x)
+    {
+        x += 0x9E3779B97F4A7C15UL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+
+    private static void CheckImagesFit(PretrainConfig config, ImageSet images)
+    {
+        EncoderSpec spec = config.Encoder;
+        if (images.Channels != spec.InputChannels || images.Height != spec.InputHeight || images.Width != spec.InputWidth)
+        {
+            throw new ArgumentException(
+                $"{images.Source} holds {images.Channels}x{images.Height}x{images.Width} images but the encoder takes {spec.InputChannels}x{spec.InputHeight}x{spec.InputWidth}.");
+        }
+        if (images.Count < 2)
+        {
+            throw new ArgumentException($"{images.Source} holds {images.Count} image(s); pretraining needs at least 2.");
+        }
+    }
+
+    /// <summary>Writes or checks run.json; returns the step to start from.</summary>
+    private static long PrepareRunDirectory(PretrainConfig config, RunDirectory run, bool resume)
+    {
+        if (!resume)
+        {
+            if (run.HasConfig || run.Checkpoints().Count > 0)
+            {
+                throw new InvalidOperationException(
+                    $"{run.Path} already holds a run. Add --resume to continue it, or choose another --out.");
+            }
+            Directory.CreateDirectory(run.Path);
+            run.WriteConfig(config);
+            return 0;
+        }
+        if (!run.HasConfig)
+        {
+            Directory.CreateDirectory(run.Path);
+            run.WriteConfig(config);
+            return 0;
+        }
+        string saved = JsonSerializer.Serialize(run.ReadConfig(), RunDirectory.JsonOptions);
+        string requested = JsonSerializer.Serialize(config, RunDirectory.JsonOptions);
+        if (saved != requested)
+        {
+            throw new InvalidOperationException(
+                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options, or start a new run in another --out.\nsaved:     {saved}\nrequested: {requested}");
+        }
+        return run.Checkpoints() is { Count: > 0 } checkpoints ? checkpoints[^1].Step : 0;
+    }
+
+    private static void SaveCheckpoint(RunDirectory run, long step, PretextObjective objective, PretrainingOptimizer optimizer, long startStep)
+    {
+        if (step == 0 || (step == startStep && File.Exists(run.CheckpointPath(step))))
+        {
+            return;
+        }
+        Checkpoint.Save(run.CheckpointPath(step), step, objective, optimizer.State);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pipeline.Training.Pretraining;
+
+/// <summary>
+/// The folder of one pretraining run: <c>run.json</c> (the config), <c>metrics.jsonl</c> (one line per step),
+/// <c>checkpoints/step-NNNNNNNN.safetensors</c>, and <c>eval/</c> with one JSON file per evaluation.
+/// </summary>
+public sealed class RunDirectory
+{
+    private const string CheckpointPrefix = "step-";
+    private const string CheckpointExtension = ".safetensors";
+
+    /// <summary>How run folders write JSON: camelCase, enums as strings, indented.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>How one-line records (metrics.jsonl) are written: camelCase, compact, NaN allowed.</summary>
+    public static JsonSerializerOptions JsonLineOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public RunDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    public string Path { get; }
+
+    public string ConfigPath => System.IO.Path.Combine(Path, "run.json");
+
+    public string MetricsPath => System.IO.Path.Combine(Path, "metrics.jsonl");
+
+    public string CheckpointDirectory => System.IO.Path.Combine(Path, "checkpoints");
+
+    public string EvaluationDirectory => System.IO.Path.Combine(Path, "eval");
+
+    /// <summary>Whether a run was started here (its config exists).</summary>
+    public bool HasConfig => File.Exists(ConfigPath);
+
+    public string CheckpointPath(long step) =>
+        System.IO.Path.Combine(CheckpointDirectory, CheckpointPrefix + step.ToString("D8", CultureInfo.InvariantCulture) + CheckpointExtension);
+
+    /// <summary>The checkpoints present, ordered by step.</summary>
+    public IReadOnlyList<(long Step, string Path)> Checkpoints()
+    {
+        if (!Directory.Exists(CheckpointDirectory))
+        {
+            return [];
+        }
+        var found = new List<(long, string)>();
+        foreach (string file in Directory.EnumerateFiles(CheckpointDirectory, CheckpointPrefix + "*" + CheckpointExtension))
+        {
+            string stem = System.IO.Path.GetFileNameWithoutExtension(file)[CheckpointPrefix.Length..];
+            if (long.TryParse(stem, NumberStyles.None, CultureInfo.InvariantCulture, out long step))
+            {
+                found.Add((step, file));
+            }
+        }
+        return found.OrderBy(entry => entry.Item1).ToArray();
+    }
+
+    /// <summary>The newest checkpoint, or an error that says the run has none yet.</summary>
+    public string LatestCheckpoint() =>
+        Checkpoints() is { Count: > 0 } all
+            ? all[^1].Path
+            : throw new InvalidOperationException($"{Path} has no checkpoint yet: run pretrain --out {Path} first.");
+
+    public PretrainConfig ReadConfig()
+    {
+        if (!HasConfig)
+        {
+            throw new InvalidOperationException($"{Path} is not a run folder: it has no run.json. Point --run at the --out of a pretrain run.");
+        }
+        return JsonSerializer.Deserialize<PretrainConfig>(File.ReadAllText(ConfigPath), JsonOptions)
+            ?? throw new InvalidDataException($"{ConfigPath} is empty.");
+    }
+
+    public void WriteConfig(PretrainConfig config) => WriteJsonAtomically(ConfigPath, config);
+
+    /// <summary>Writes a value as JSON through a temporary file and a rename, so readers never see half a file.</summary>
+    public static void WriteJsonAtomically<T>(string path, T value)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        string temporary = path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(temporary, JsonSerializer.Serialize(value, JsonOptions));
+        File.Move(temporary, path, overwrite: true);
+    }
+}
