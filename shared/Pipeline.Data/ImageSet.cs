@@ -10,7 +10,7 @@ namespace Pipeline.Data;
 public sealed class ImageSet
 {
     public ImageSet(string source, byte[] pixels, int count, int channels, int height, int width,
-        int[]? labels, IReadOnlyList<string> classNames)
+        int[]? labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? fileNames = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(pixels);
@@ -40,6 +40,10 @@ public sealed class ImageSet
                 }
             }
         }
+        if (fileNames != null && fileNames.Count != count)
+        {
+            throw new ArgumentException($"{source}: {fileNames.Count} file names for {count} images.", nameof(fileNames));
+        }
 
         Source = source;
         Pixels = pixels;
@@ -49,6 +53,7 @@ public sealed class ImageSet
         Width = width;
         Labels = labels;
         ClassNames = classNames;
+        FileNames = fileNames;
     }
 
     /// <summary>Where the images came from, for messages and metadata (a dataset URI).</summary>
@@ -71,7 +76,15 @@ public sealed class ImageSet
     /// <summary>Class names indexed by label; empty when the set is unlabelled.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>
+    /// Per image, the path it was read from relative to its folder ('/'-separated), or null when the images did not come
+    /// from files of their own (IDX).
+    /// </summary>
+    public IReadOnlyList<string>? FileNames { get; }
+
     public int ImageSize => Channels * Height * Width;
+
+    public ImageShape Shape => new(Channels, Height, Width);
 
     /// <summary>The labels, or an error that says the set has none and what to use instead.</summary>
     public int[] RequireLabels() => Labels ?? throw new InvalidOperationException(
@@ -84,6 +97,7 @@ public sealed class ImageSet
         int size = ImageSize;
         byte[] pixels = new byte[(long)indices.Count * size];
         int[]? labels = Labels == null ? null : new int[indices.Count];
+        string[]? fileNames = FileNames == null ? null : new string[indices.Count];
         for (int i = 0; i < indices.Count; i++)
         {
             int index = indices[i];
@@ -96,8 +110,12 @@ public sealed class ImageSet
             {
                 labels[i] = Labels![index];
             }
+            if (fileNames != null)
+            {
+                fileNames[i] = FileNames![index];
+            }
         }
-        return new ImageSet(Source, pixels, indices.Count, Channels, Height, Width, labels, ClassNames);
+        return new ImageSet(Source, pixels, indices.Count, Channels, Height, Width, labels, ClassNames, fileNames);
     }
 
     /// <summary>The first <paramref name="count"/> images (all of them when the set is smaller).</summary>
