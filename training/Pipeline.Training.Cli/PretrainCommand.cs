@@ -1,0 +1,194 @@
+using System.CommandLine;
+using Pipeline.Data;
+using Pipeline.Training.Augmentations;
+using Pipeline.Training.Devices;
+using Pipeline.Training.Encoders;
+using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
+using Pipeline.Training.Pretraining;
+
+namespace Pipeline.Training.Cli;
+
+/// <summary>The <c>pretrain</c> verb: self-supervised pretraining of an encoder into a run folder.</summary>
+public static class PretrainCommand
+{
+    public static Command Create()
+    {
+        var method = new Option<string>("--method")
+        {
+            Description = "Self-supervised method.",
+            DefaultValueFactory = _ => "simclr",
+        }.AcceptOnlyFromAmong([.. PretextMethods.Names]);
+        var data = new Option<string>("--data")
+        {
+            Description = "Training images: fashion-mnist:train, fashion-mnist:test or folder:/path (PNG/JPEG, labels ignored).",
+            DefaultValueFactory = _ => "fashion-mnist:train",
+        };
+        var encoder = new Option<string>("--encoder")
+        {
+            Description = "Encoder architecture: convnet (small CNN, the CPU default) or resnet18 (small-image stem).",
+            DefaultValueFactory = _ => "convnet",
+        }.AcceptOnlyFromAmong([.. EncoderFactory.Names]);
+        var embeddingDim = new Option<int?>("--embedding-dim")
+        {
+            Description = "Width of the embedding h (default: convnet 128, resnet18 512).",
+        };
+        var channels = new Option<int?>("--channels")
+        {
+            Description = "Input channels, 1 or 3 (default: the data's own; folders: 3).",
+        };
+        var imageSize = new Option<int?>("--image-size")
+        {
+            Description = "Input height and width in pixels (default: the data's own; folders: 32).",
+        };
+        var epochs = SharedOptions.Positive(new Option<int>("--epochs")
+        {
+            Description = "Passes over the training images.",
+            DefaultValueFactory = _ => 20,
+        });
+        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size")
+        {
+            Description = "Images per step (each seen through two views).",
+            DefaultValueFactory = _ => 256,
+        });
+        var seed = SharedOptions.Seed();
+        var output = new Option<string>("--out")
+        {
+            Description = "Run folder: run.json, metrics.jsonl, checkpoints/, eval/.",
+            Required = true,
+        };
+        var limit = SharedOptions.Positive(new Option<int>("--limit")
+        {
+            Description = "Use only the first N images (quick runs).",
+        });
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue the run in --out from its newest checkpoint, with the same options.",
+        };
+        var device = SharedOptions.Device();
+        var threads = SharedOptions.Threads();
+        var optimizer = new Option<string>("--optimizer")
+        {
+            Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's).",
+            DefaultValueFactory = _ => "sgd",
+        }.AcceptOnlyFromAmong("sgd", "adam", "lars");
+        var learningRate = SharedOptions.PositiveNumber(new Option<double?>("--lr")
+        {
+            Description = "Peak learning rate (default: sgd 0.06·B/128, lars 0.3·B/256, adam 1e-3).",
+        });
+        var momentum = new Option<double>("--momentum")
+        {
+            Description = "Momentum of sgd and lars, β1 of adam.",
+            DefaultValueFactory = _ => 0.9,
+        };
+        var weightDecay = new Option<double?>("--weight-decay")
+        {
+            Description = "Weight decay on weights, never on biases or batch norm (default: sgd 5e-4, lars and adam 1e-6).",
+        };
+        var warmupEpochs = new Option<double?>("--warmup-epochs")
+        {
+            Description = "Linear warm-up before the cosine decay, in epochs (default: a tenth of the run, at most 10).",
+        };
+        var temperature = SharedOptions.PositiveNumber(new Option<double?>("--temperature")
+        {
+            Description = "SimCLR: NT-Xent temperature τ (default 0.5).",
+        });
+        var projectionDim = new Option<int?>("--projection-dim")
+        {
+            Description = "SimCLR: width of the projection z (default 128).",
+        };
+        var checkpointEvery = SharedOptions.Positive(new Option<int>("--checkpoint-every")
+        {
+            Description = "Steps between checkpoints (default: one epoch).",
+        });
+
+        var command = new Command("pretrain", "Pretrain an encoder without labels; writes a run folder with checkpoints and metrics.")
+        {
+            method, data, encoder, embeddingDim, channels, imageSize, epochs, batchSize, seed, output, limit, resume,
+            device, threads, optimizer, learningRate, momentum, weightDecay, warmupEpochs, temperature, projectionDim,
+            checkpointEvery,
+        };
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
+        {
+            SharedOptions.ApplyThreads(parse.GetValue(threads));
+            var torchDevice = TrainingDevice.Resolve(parse.GetValue(device)!);
+            string dataUri = parse.GetValue(data)!;
+            ImageShape? shape = RequestedShape(dataUri, parse.GetValue(channels), parse.GetValue(imageSize));
+            Console.Error.WriteLine($"Loading {dataUri}…");
+            ImageSet images = DatasetLoader.Load(dataUri, shape, cancellationToken);
+            int? limitValue = parse.GetResult(limit) is null ? null : parse.GetValue(limit);
+            if (limitValue is { } n)
+            {
+                images = images.Take(n);
+            }
+
+            string architecture = parse.GetValue(encoder)!;
+            ChannelStatistics statistics = ChannelStatistics.Measure(images);
+            var spec = new EncoderSpec(architecture, images.Channels, images.Height, images.Width,
+                parse.GetValue(embeddingDim) ?? EncoderFactory.DefaultEmbeddingDim(architecture), statistics.Mean, statistics.Std);
+            int batch = parse.GetValue(batchSize);
+            int epochCount = parse.GetValue(epochs);
+            long stepsPerEpoch = (images.Count + batch - 1) / batch;
+            OptimizerKind kind = Enum.Parse<OptimizerKind>(parse.GetValue(optimizer)!, ignoreCase: true);
+            double? warmup = parse.GetValue(warmupEpochs);
+            if (warmup is < 0 || (warmup is { } w && w > epochCount))
+            {
+                throw new ArgumentException($"--warmup-epochs must be between 0 and --epochs ({epochCount}), not {warmup}.");
+            }
+            var config = new PretrainConfig
+            {
+                Method = parse.GetValue(method)!,
+                Data = dataUri,
+                Limit = limitValue,
+                Encoder = spec,
+                Epochs = epochCount,
+                BatchSize = batch,
+                Seed = parse.GetValue(seed),
+                Optimizer = new OptimizerSettings(
+                    kind,
+                    parse.GetValue(learningRate) ?? OptimizerSettings.DefaultLearningRate(kind, batch),
+                    parse.GetValue(momentum),
+                    parse.GetValue(weightDecay) ?? OptimizerSettings.DefaultWeightDecay(kind),
+                    warmup is { } epochsOfWarmup
+                        ? (long)Math.Round(epochsOfWarmup * stepsPerEpoch)
+                        : OptimizerSettings.DefaultWarmupSteps(epochCount * stepsPerEpoch, stepsPerEpoch)),
+                CheckpointEvery = parse.GetResult(checkpointEvery) is null ? (int)stepsPerEpoch : parse.GetValue(checkpointEvery),
+                SimClr = new SimClrSettings(
+                    parse.GetValue(temperature) ?? SimClrSettings.Default.Temperature,
+                    parse.GetValue(projectionDim) ?? SimClrSettings.Default.ProjectionDim,
+                    new SimClrAugmentationOptions()),
+            };
+
+            var run = new RunDirectory(parse.GetValue(output)!);
+            Console.Error.WriteLine(
+                $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), {architecture} D={spec.EmbeddingDim}, {epochCount} epochs of {stepsPerEpoch} steps, batch {batch}, {kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, on {torchDevice.type.ToString().ToLowerInvariant()} with {parse.GetValue(threads)} threads → {run.Path}");
+            var progress = new ConsoleProgress();
+            PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, parse.GetValue(resume), progress.Report, cancellationToken);
+            Console.WriteLine(
+                $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    /// <summary>The input shape asked for; folders default to 3×32×32, Fashion-MNIST to its own 1×28×28.</summary>
+    private static ImageShape? RequestedShape(string dataUri, int? channels, int? imageSize)
+    {
+        bool folder = DatasetUri.Parse(dataUri) is DatasetUri.Folder;
+        if (!folder && channels is null && imageSize is null)
+        {
+            return null;
+        }
+        int c = channels ?? (folder ? 3 : 1);
+        int size = imageSize ?? (folder ? 32 : 28);
+        if (c is not (1 or 3))
+        {
+            throw new ArgumentException($"--channels must be 1 or 3, not {c}.");
+        }
+        if (size is < 8 or > 512)
+        {
+            throw new ArgumentException($"--image-size must be between 8 and 512 pixels, not {size}.");
+        }
+        return new ImageShape(c, size, size);
+    }
+}

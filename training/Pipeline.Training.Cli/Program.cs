@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Pipeline.Training.Cli;
+
+var root = new RootCommand("pipeline-train: self-supervised pretraining of image encoders on TorchSharp.")
+{
+    PretrainCommand.Create(),
+    EvaluateCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
