@@ -22,7 +22,7 @@ public static class CliErrors
             await Console.Error.WriteLineAsync("cancelled.");
             return 130;
         }
-        catch (Exception error) when (error is ArgumentException or InvalidOperationException or InvalidDataException
+        catch (Exception error) when (error is ArgumentException or FormatException or InvalidOperationException or InvalidDataException
             or DataFormatException or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException)
         {
             await Console.Error.WriteLineAsync("error: " + error.Message);

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pipeline.Training.Pretraining;
+using Pipeline.Training.Tests.Pretraining;
+
+namespace Pipeline.Training.Tests.Cli;
+
+[Collection(TorchCollection.Name)]
+public sealed class CliTests
+{
+    private static readonly string[] Tiny =
+        ["--limit", "128", "--batch-size", "32", "--embedding-dim", "32", "--projection-dim", "16", "--threads", "2", "--device", "cpu"];
+
+    [Theory]
+    [InlineData("pretrain --out x --encoder vgg", "convnet")]
+    [InlineData("pretrain --out x --method byol", "simclr")]
+    [InlineData("pretrain --out x --epochs 0", "--epochs must be a positive whole number")]
+    [InlineData("pretrain --out x --batch-size -3", "--batch-size must be a positive whole number")]
+    [InlineData("pretrain --out x --device tpu", "cuda")]
+    [InlineData("pretrain --out x --optimizer rmsprop", "lars")]
+    [InlineData("pretrain --out x --lr -1", "--lr must be a positive number")]
+    [InlineData("pretrain --epochs 1", "--out")]
+    [InlineData("pretrain --out x --data imagenet:train", "fashion-mnist:train")]
+    [InlineData("pretrain --out x --data folder:/no/such/folder", "/no/such/folder")]
+    [InlineData("evaluate --run /no/such/run", "not a run folder")]
+    [InlineData("evaluate --run x --labels 150%", "1%")]
+    [InlineData("evaluate --run x --protocol svm", "linear")]
+    public void WrongValue_ExitsWithAMessageSayingWhatIsAccepted(string commandLine, string expected)
+    {
+        (int exitCode, string output, string error) = CliProcess.Run(commandLine.Split(' '));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(expected, output + error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public void Help_ListsTheVerbs()
+    {
+        (int exitCode, string output, _) = CliProcess.Run("--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("pretrain", output);
+        Assert.Contains("evaluate", output);
+    }
+
+    [Fact]
+    public void PretrainThenEvaluate_PrintsAccuracyAsJson()
+    {
+        using var folder = new TemporaryDirectory();
+        string run = folder.Combine("run");
+
+        (int trained, _, string trainError) = CliProcess.Run(["pretrain", "--epochs", "1", "--out", run, .. Tiny]);
+        Assert.True(trained == 0, trainError);
+        (int evaluated, string output, string evaluateError) = CliProcess.Run(
+            "evaluate", "--run", run, "--protocol", "knn", "--labels", "100", "--test-data", "fashion-mnist:test",
+            "--train-data", "fashion-mnist:test", "--json", "--threads", "2");
+
+        Assert.True(evaluated == 0, evaluateError);
+        using JsonDocument result = JsonDocument.Parse(output.Trim());
+        double accuracy = result.RootElement.GetProperty("accuracy").GetDouble();
+        Assert.InRange(accuracy, 0.2, 1.0);
+        Assert.Equal(100, result.RootElement.GetProperty("labelledImages").GetInt32());
+        Assert.True(File.Exists(Path.Combine(run, "eval", "knn-100.json")));
+    }
+
+    [Fact]
+    public void Resume_AfterKill_ReachesSameWeights()
+    {
+        using var folder = new TemporaryDirectory();
+        string straight = folder.Combine("straight");
+        string killed = folder.Combine("killed");
+        string[] options = [.. Tiny, "--epochs", "2", "--checkpoint-every", "2"];
+
+        (int code, _, string error) = CliProcess.Run(["pretrain", "--out", straight, .. options]);
+        Assert.True(code == 0, error);
+
+        using (Process process = CliProcess.Start(["pretrain", "--out", killed, .. options]))
+        {
+            var run = new RunDirectory(killed);
+            var clock = Stopwatch.StartNew();
+            while (run.Checkpoints().Count == 0 && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                Thread.Sleep(20);
+            }
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        Assert.NotEmpty(new RunDirectory(killed).Checkpoints());
+        (code, _, error) = CliProcess.Run(["pretrain", "--out", killed, "--resume", .. options]);
+        Assert.True(code == 0, error);
+
+        PretrainerTests.AssertSameTensors(
+            new RunDirectory(straight).LatestCheckpoint(), new RunDirectory(killed).LatestCheckpoint());
+    }
+}

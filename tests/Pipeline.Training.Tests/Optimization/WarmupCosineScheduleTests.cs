@@ -1,0 +1,35 @@
+using Pipeline.Training.Optimization;
+
+namespace Pipeline.Training.Tests.Optimization;
+
+public sealed class WarmupCosineScheduleTests
+{
+    [Fact]
+    public void LearningRate_RisesLinearlyThenFollowsTheCosine()
+    {
+        var schedule = new WarmupCosineSchedule(0.4, warmupSteps: 4, totalSteps: 14);
+
+        Assert.Equal([0.1, 0.2, 0.3, 0.4], Enumerable.Range(0, 4).Select(s => Math.Round(schedule.LearningRate(s), 12)));
+        Assert.Equal(0.4, schedule.LearningRate(4), 12);
+        Assert.Equal(0.2, schedule.LearningRate(9), 12);
+        Assert.Equal(0.4 * 0.5 * (1 + Math.Cos(Math.PI * 0.9)), schedule.LearningRate(13), 12);
+    }
+
+    [Fact]
+    public void LearningRate_WithoutWarmup_StartsAtThePeak()
+    {
+        var schedule = new WarmupCosineSchedule(1.0, 0, 100);
+        Assert.Equal(1.0, schedule.LearningRate(0));
+        Assert.True(schedule.LearningRate(99) < 0.001);
+    }
+
+    [Theory]
+    [InlineData(0.0, 0, 10)]
+    [InlineData(0.1, 11, 10)]
+    [InlineData(0.1, -1, 10)]
+    [InlineData(0.1, 0, 0)]
+    public void Constructor_BadSettings_AreRefused(double rate, long warmup, long total)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WarmupCosineSchedule(rate, warmup, total));
+    }
+}

@@ -1,0 +1,139 @@
+using Pipeline.Data;
+using Pipeline.Data.SafeTensors;
+using Pipeline.Training.Optimization;
+using Pipeline.Training.Pretraining;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training.Tests.Pretraining;
+
+[Collection(TorchCollection.Name)]
+public sealed class PretrainerTests
+{
+    [Fact]
+    public void Resume_AfterCancellation_ReachesSameWeightsAsUninterruptedRun()
+    {
+        using var folder = new TemporaryDirectory();
+        ImageSet images = TinyRun.Images(96);
+        PretrainConfig config = TinyRun.Config(images, epochs: 2, batchSize: 32, checkpointEvery: 2);
+        var pretrainer = new Pretrainer(CPU);
+
+        PretrainResult uninterrupted = pretrainer.Run(config, images, new RunDirectory(folder.Combine("straight")), resume: false);
+
+        var interruptedRun = new RunDirectory(folder.Combine("interrupted"));
+        using var cancellation = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => pretrainer.Run(config, images, interruptedRun, resume: false,
+            progress => { if (progress.Metrics.Step == 3) { cancellation.Cancel(); } }, cancellation.Token));
+        // Cancellation saved step 3 although the interval is 2: Ctrl+C loses nothing.
+        Assert.Equal([2L, 3L], interruptedRun.Checkpoints().Select(c => c.Step));
+        PretrainResult resumed = pretrainer.Run(config, images, interruptedRun, resume: true);
+
+        Assert.Equal(6, resumed.Steps);
+        AssertSameTensors(uninterrupted.Checkpoint, resumed.Checkpoint);
+        Assert.Equal(
+            MetricsLog.Read(new RunDirectory(folder.Combine("straight")).MetricsPath).Select(m => (m.Step, m.Loss)),
+            MetricsLog.Read(interruptedRun.MetricsPath).Select(m => (m.Step, m.Loss)));
+    }
+
+    [Fact]
+    public void Resume_FromOlderCheckpointAfterKill_DropsTheLostStepsFromMetrics()
+    {
+        using var folder = new TemporaryDirectory();
+        ImageSet images = TinyRun.Images(96);
+        PretrainConfig config = TinyRun.Config(images, epochs: 2, batchSize: 32, checkpointEvery: 4);
+        var run = new RunDirectory(folder.Combine("run"));
+        var pretrainer = new Pretrainer(CPU);
+        PretrainResult full = pretrainer.Run(config, images, run, resume: false);
+        string reference = folder.Combine("reference.safetensors");
+        File.Copy(full.Checkpoint, reference);
+
+        // As if killed after step 5: the checkpoint of step 4 survives, metrics run to step 5.
+        File.Delete(full.Checkpoint);
+        string[] lines = File.ReadAllLines(run.MetricsPath);
+        File.WriteAllLines(run.MetricsPath, lines.Take(5).Append("{\"step\":6,\"loss\":"));
+        PretrainResult resumed = pretrainer.Run(config, images, run, resume: true);
+
+        AssertSameTensors(reference, resumed.Checkpoint);
+        Assert.Equal([1L, 2, 3, 4, 5, 6], MetricsLog.Read(run.MetricsPath).Select(m => m.Step));
+    }
+
+    [Fact]
+    public void Run_FewEpochs_LowersTheLoss()
+    {
+        using var folder = new TemporaryDirectory();
+        ImageSet images = TinyRun.Images(256);
+        PretrainConfig config = TinyRun.Config(images, epochs: 6, batchSize: 64, checkpointEvery: 100);
+        var run = new RunDirectory(folder.Combine("run"));
+
+        new Pretrainer(CPU).Run(config, images, run, resume: false);
+
+        IReadOnlyList<StepMetrics> metrics = MetricsLog.Read(run.MetricsPath);
+        Assert.Equal(24, metrics.Count);
+        double first = metrics.Take(4).Average(m => m.Loss);
+        double last = metrics.TakeLast(4).Average(m => m.Loss);
+        Assert.True(last < first - 0.1, $"loss went from {first:F3} to {last:F3}");
+    }
+
+    [Fact]
+    public void Run_IntoExistingRunWithoutResume_IsRefused()
+    {
+        using var folder = new TemporaryDirectory();
+        ImageSet images = TinyRun.Images(64);
+        PretrainConfig config = TinyRun.Config(images, epochs: 1);
+        var run = new RunDirectory(folder.Combine("run"));
+        new Pretrainer(CPU).Run(config, images, run, resume: false);
+
+        var error = Assert.Throws<InvalidOperationException>(() => new Pretrainer(CPU).Run(config, images, run, resume: false));
+        Assert.Contains("--resume", error.Message);
+    }
+
+    [Fact]
+    public void Resume_WithOtherOptions_IsRefusedShowingBoth()
+    {
+        using var folder = new TemporaryDirectory();
+        ImageSet images = TinyRun.Images(64);
+        var run = new RunDirectory(folder.Combine("run"));
+        new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1), images, run, resume: false);
+
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 3), images, run, resume: true));
+        Assert.Contains("\"epochs\": 1", error.Message);
+        Assert.Contains("\"epochs\": 3", error.Message);
+    }
+
+    [Fact]
+    public void Run_DivergingLearningRate_StopsWithAMessageNamingTheStep()
+    {
+        using var folder = new TemporaryDirectory();
+        ImageSet images = TinyRun.Images(64);
+        PretrainConfig config = TinyRun.Config(images, epochs: 3) with
+        {
+            Optimizer = new OptimizerSettings(OptimizerKind.Sgd, 1e30, 0.9, 0, 0),
+        };
+
+        var error = Assert.Throws<TrainingDivergedException>(() =>
+            new Pretrainer(CPU).Run(config, images, new RunDirectory(folder.Combine("run")), resume: false));
+        Assert.Contains("--lr", error.Message);
+    }
+
+    [Fact]
+    public void EpochOrder_IsAPermutationFixedBySeedAndEpoch()
+    {
+        int[] order = Pretrainer.EpochOrder(1000, 3, 5);
+
+        Assert.Equal(Enumerable.Range(0, 1000), order.Order());
+        Assert.Equal(order, Pretrainer.EpochOrder(1000, 3, 5));
+        Assert.NotEqual(order, Pretrainer.EpochOrder(1000, 3, 6));
+        Assert.NotEqual(order, Pretrainer.EpochOrder(1000, 4, 5));
+    }
+
+    internal static void AssertSameTensors(string expectedPath, string actualPath)
+    {
+        SafeTensorsContent expected = SafeTensorsFile.Read(expectedPath);
+        SafeTensorsContent actual = SafeTensorsFile.Read(actualPath);
+        Assert.Equal(expected.Tensors.Keys.Order(), actual.Tensors.Keys.Order());
+        foreach ((string name, SafeTensor tensor) in expected.Tensors)
+        {
+            Assert.True(tensor.Data.AsSpan().SequenceEqual(actual.Tensors[name].Data), $"{name} differs");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Pipeline.Data;
+using Pipeline.Training.Augmentations;
+using Pipeline.Training.Encoders;
+using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
+using Pipeline.Training.Pretraining;
+
+namespace Pipeline.Training.Tests.Pretraining;
+
+/// <summary>Small, fast pretraining configurations on the first images of Fashion-MNIST.</summary>
+internal static class TinyRun
+{
+    private static readonly Lazy<ImageSet> Train = new(() => FashionMnist.Load(FashionMnistSplit.Train));
+
+    public static ImageSet Images(int count) => Train.Value.Take(count);
+
+    public static PretrainConfig Config(ImageSet images, int epochs = 2, int batchSize = 32, int checkpointEvery = 3,
+        int embeddingDim = 32, OptimizerKind optimizer = OptimizerKind.Sgd)
+    {
+        ChannelStatistics statistics = ChannelStatistics.Measure(images);
+        long stepsPerEpoch = (images.Count + batchSize - 1) / batchSize;
+        return new PretrainConfig
+        {
+            Method = "simclr",
+            Data = "fashion-mnist:train",
+            Limit = images.Count,
+            Encoder = new EncoderSpec("convnet", 1, 28, 28, embeddingDim, statistics.Mean, statistics.Std),
+            Epochs = epochs,
+            BatchSize = batchSize,
+            Seed = 7,
+            Optimizer = new OptimizerSettings(optimizer, OptimizerSettings.DefaultLearningRate(optimizer, batchSize), 0.9,
+                OptimizerSettings.DefaultWeightDecay(optimizer), stepsPerEpoch / 2),
+            CheckpointEvery = checkpointEvery,
+            SimClr = SimClrSettings.Default with { ProjectionDim = 16 },
+        };
+    }
+}
