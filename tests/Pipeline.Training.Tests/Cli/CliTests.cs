@@ -47,8 +47,8 @@ public sealed class CliTests
     [Fact]
     public void PretrainThenEvaluate_PrintsAccuracyAsJson()
     {
-        using var folder = new TemporaryDirectory();
-        string run = folder.Combine("run");
+        using var folder = new TempDirectory();
+        string run = folder.File("run");
 
         (int trained, _, string trainError) = CliProcess.Run(["pretrain", "--epochs", "1", "--out", run, .. Tiny]);
         Assert.True(trained == 0, trainError);
@@ -67,9 +67,9 @@ public sealed class CliTests
     [Fact]
     public void Resume_AfterKill_ReachesSameWeights()
     {
-        using var folder = new TemporaryDirectory();
-        string straight = folder.Combine("straight");
-        string killed = folder.Combine("killed");
+        using var folder = new TempDirectory();
+        string straight = folder.File("straight");
+        string killed = folder.File("killed");
         string[] options = [.. Tiny, "--epochs", "2", "--checkpoint-every", "2"];
 
         (int code, _, string error) = CliProcess.Run(["pretrain", "--out", straight, .. options]);

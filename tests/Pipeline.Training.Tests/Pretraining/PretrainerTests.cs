@@ -12,14 +12,14 @@ public sealed class PretrainerTests
     [Fact]
     public void Resume_AfterCancellation_ReachesSameWeightsAsUninterruptedRun()
     {
-        using var folder = new TemporaryDirectory();
+        using var folder = new TempDirectory();
         ImageSet images = TinyRun.Images(96);
         PretrainConfig config = TinyRun.Config(images, epochs: 2, batchSize: 32, checkpointEvery: 2);
         var pretrainer = new Pretrainer(CPU);
 
-        PretrainResult uninterrupted = pretrainer.Run(config, images, new RunDirectory(folder.Combine("straight")), resume: false);
+        PretrainResult uninterrupted = pretrainer.Run(config, images, new RunDirectory(folder.File("straight")), resume: false);
 
-        var interruptedRun = new RunDirectory(folder.Combine("interrupted"));
+        var interruptedRun = new RunDirectory(folder.File("interrupted"));
         using var cancellation = new CancellationTokenSource();
         Assert.Throws<OperationCanceledException>(() => pretrainer.Run(config, images, interruptedRun, resume: false,
             progress => { if (progress.Metrics.Step == 3) { cancellation.Cancel(); } }, cancellation.Token));
@@ -30,20 +30,20 @@ public sealed class PretrainerTests
         Assert.Equal(6, resumed.Steps);
         AssertSameTensors(uninterrupted.Checkpoint, resumed.Checkpoint);
         Assert.Equal(
-            MetricsLog.Read(new RunDirectory(folder.Combine("straight")).MetricsPath).Select(m => (m.Step, m.Loss)),
+            MetricsLog.Read(new RunDirectory(folder.File("straight")).MetricsPath).Select(m => (m.Step, m.Loss)),
             MetricsLog.Read(interruptedRun.MetricsPath).Select(m => (m.Step, m.Loss)));
     }
 
     [Fact]
     public void Resume_FromOlderCheckpointAfterKill_DropsTheLostStepsFromMetrics()
     {
-        using var folder = new TemporaryDirectory();
+        using var folder = new TempDirectory();
         ImageSet images = TinyRun.Images(96);
         PretrainConfig config = TinyRun.Config(images, epochs: 2, batchSize: 32, checkpointEvery: 4);
-        var run = new RunDirectory(folder.Combine("run"));
+        var run = new RunDirectory(folder.File("run"));
         var pretrainer = new Pretrainer(CPU);
         PretrainResult full = pretrainer.Run(config, images, run, resume: false);
-        string reference = folder.Combine("reference.safetensors");
+        string reference = folder.File("reference.safetensors");
         File.Copy(full.Checkpoint, reference);
 
         // As if killed after step 5: the checkpoint of step 4 survives, metrics run to step 5.
@@ -59,10 +59,10 @@ public sealed class PretrainerTests
     [Fact]
     public void Run_FewEpochs_LowersTheLoss()
     {
-        using var folder = new TemporaryDirectory();
+        using var folder = new TempDirectory();
         ImageSet images = TinyRun.Images(256);
         PretrainConfig config = TinyRun.Config(images, epochs: 6, batchSize: 64, checkpointEvery: 100);
-        var run = new RunDirectory(folder.Combine("run"));
+        var run = new RunDirectory(folder.File("run"));
 
         new Pretrainer(CPU).Run(config, images, run, resume: false);
 
@@ -76,10 +76,10 @@ public sealed class PretrainerTests
     [Fact]
     public void Run_IntoExistingRunWithoutResume_IsRefused()
     {
-        using var folder = new TemporaryDirectory();
+        using var folder = new TempDirectory();
         ImageSet images = TinyRun.Images(64);
         PretrainConfig config = TinyRun.Config(images, epochs: 1);
-        var run = new RunDirectory(folder.Combine("run"));
+        var run = new RunDirectory(folder.File("run"));
         new Pretrainer(CPU).Run(config, images, run, resume: false);
 
         var error = Assert.Throws<InvalidOperationException>(() => new Pretrainer(CPU).Run(config, images, run, resume: false));
@@ -89,9 +89,9 @@ public sealed class PretrainerTests
     [Fact]
     public void Resume_WithOtherOptions_IsRefusedShowingBoth()
     {
-        using var folder = new TemporaryDirectory();
+        using var folder = new TempDirectory();
         ImageSet images = TinyRun.Images(64);
-        var run = new RunDirectory(folder.Combine("run"));
+        var run = new RunDirectory(folder.File("run"));
         new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1), images, run, resume: false);
 
         var error = Assert.Throws<InvalidOperationException>(() =>
@@ -103,7 +103,7 @@ public sealed class PretrainerTests
     [Fact]
     public void Run_DivergingLearningRate_StopsWithAMessageNamingTheStep()
     {
-        using var folder = new TemporaryDirectory();
+        using var folder = new TempDirectory();
         ImageSet images = TinyRun.Images(64);
         PretrainConfig config = TinyRun.Config(images, epochs: 3) with
         {
@@ -111,7 +111,7 @@ public sealed class PretrainerTests
         };
 
         var error = Assert.Throws<TrainingDivergedException>(() =>
-            new Pretrainer(CPU).Run(config, images, new RunDirectory(folder.Combine("run")), resume: false));
+            new Pretrainer(CPU).Run(config, images, new RunDirectory(folder.File("run")), resume: false));
         Assert.Contains("--lr", error.Message);
     }
 
