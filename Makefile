@@ -8,6 +8,8 @@ DOTNET ?= dotnet
 BUILD_FLAGS := -c $(CONFIGURATION) -p:TorchBackend=$(TORCH) --nologo -v:q
 TRAIN_DLL := training/Pipeline.Training.Cli/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-train.dll
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+# Pipeline.Onnx generates its ONNX types from this file at build time (Debian python3-onnx).
+ONNX_PROTO := /usr/lib/python3/dist-packages/onnx/onnx.proto
 RESULTS := TestResults
 
 # The embedded default of `make run`: a short SimCLR pretraining on part of Fashion-MNIST, then kNN on the test split.
@@ -17,13 +19,18 @@ RUN_EPOCHS ?= 3
 
 .PHONY: setup build run test bench clean
 
-setup: $(FASHION_MNIST)
+setup: $(FASHION_MNIST) $(ONNX_PROTO)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
 
 $(FASHION_MNIST):
 	@echo "Installing the Fashion-MNIST Debian package (dataset-fashion-mnist)…"
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dataset-fashion-mnist
+
+$(ONNX_PROTO):
+	@echo "Installing Debian's python3-onnx (its onnx.proto is compiled into Pipeline.Onnx)…"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-onnx
 
 build: setup
 	$(DOTNET) build Pipeline.sln $(BUILD_FLAGS)

@@ -1,0 +1,172 @@
+using Onnx;
+
+namespace Pipeline.Onnx;
+
+/// <summary>
+/// Writes an ONNX model node by node with standard opset-17 operators: float32 initializers, inputs and outputs with a
+/// dynamic batch dimension, and names made unique as they are handed out.
+/// </summary>
+/// <remarks>
+/// Opset 17 and IR version 8 are the newest that Debian's python3-onnx 1.12 checker knows; ONNX Runtime 1.31 and
+/// onnxruntime-node 1.30 run them. Every value a node reads must exist before the node is added, so a graph built
+/// here is in topological order by construction.
+/// </remarks>
+public sealed class OnnxGraphBuilder
+{
+    /// <summary>The default-domain operator set every graph imports.</summary>
+    public const long OpsetVersion = 17;
+
+    /// <summary>The ONNX IR version written into every model.</summary>
+    public const long IrVersion = 8;
+
+    /// <summary>The symbolic name of the leading, dynamic batch dimension of inputs and outputs.</summary>
+    public const string BatchDimension = "N";
+
+    private readonly GraphProto _graph;
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _values = new(StringComparer.Ordinal);
+
+    public OnnxGraphBuilder(string graphName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(graphName);
+        _graph = new GraphProto { Name = graphName };
+    }
+
+    /// <summary>Declares a float32 graph input of shape [N, <paramref name="dimensions"/>…] and returns its name.</summary>
+    public string AddInput(string name, params long[] dimensions)
+    {
+        Reserve(name);
+        _graph.Input.Add(FloatValueInfo(name, dimensions));
+        _values.Add(name);
+        return name;
+    }
+
+    /// <summary>Declares the value <paramref name="name"/>, produced by a node, as a float32 output [N, <paramref name="dimensions"/>…].</summary>
+    public void AddOutput(string name, params long[] dimensions)
+    {
+        RequireValue(name);
+        _graph.Output.Add(FloatValueInfo(name, dimensions));
+    }
+
+    /// <summary>Adds a float32 constant of the given shape and returns its (unique) name.</summary>
+    public string AddInitializer(string nameHint, ReadOnlySpan<float> values, params long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        long count = 1;
+        foreach (long dimension in shape)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(dimension, nameof(shape));
+            count *= dimension;
+        }
+        if (count != values.Length)
+        {
+            throw new ArgumentException(
+                $"Initializer '{nameHint}' has {values.Length} values but shape [{string.Join(", ", shape)}] holds {count}.", nameof(values));
+        }
+        string name = Unique(nameHint);
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(shape);
+        foreach (float value in values)
+        {
+            tensor.FloatData.Add(value);
+        }
+        _graph.Initializer.Add(tensor);
+        _values.Add(name);
+        return name;
+    }
+
+    /// <summary>
+    /// Adds one node of the default domain with a single output and returns the output's name: <paramref name="output"/>
+    /// when given (it must be free), otherwise a unique name made from <paramref name="nameHint"/>.
+    /// </summary>
+    public string AddNode(string opType, string nameHint, IReadOnlyList<string> inputs, IEnumerable<AttributeProto>? attributes = null,
+        string? output = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(opType);
+        ArgumentNullException.ThrowIfNull(inputs);
+        foreach (string input in inputs)
+        {
+            RequireValue(input);
+        }
+        var node = new NodeProto { OpType = opType, Name = Unique(nameHint) };
+        node.Input.AddRange(inputs);
+        if (attributes is not null)
+        {
+            node.Attribute.AddRange(attributes);
+        }
+        string result = output is null ? Unique(node.Name + "_out") : Reserve(output);
+        node.Output.Add(result);
+        _graph.Node.Add(node);
+        _values.Add(result);
+        return result;
+    }
+
+    /// <summary>The model: this graph, opset <see cref="OpsetVersion"/>, IR version <see cref="IrVersion"/>.</summary>
+    public ModelProto Build(string producerName, string producerVersion)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(producerName);
+        ArgumentNullException.ThrowIfNull(producerVersion);
+        if (_graph.Output.Count == 0)
+        {
+            throw new InvalidOperationException($"Graph '{_graph.Name}' has no output: call {nameof(AddOutput)} before {nameof(Build)}.");
+        }
+        return new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = producerName,
+            ProducerVersion = producerVersion,
+            Graph = _graph.Clone(),
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = OpsetVersion } },
+        };
+    }
+
+    private static ValueInfoProto FloatValueInfo(string name, long[] dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(dimensions);
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
+        foreach (long dimension in dimensions)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension, nameof(dimensions));
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
+        }
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
+            },
+        };
+    }
+
+    private string Reserve(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!_names.Add(name))
+        {
+            throw new ArgumentException($"The name '{name}' is already used in graph '{_graph.Name}'.", nameof(name));
+        }
+        return name;
+    }
+
+    private string Unique(string hint)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hint);
+        string name = hint;
+        for (int suffix = 2; !_names.Add(name); suffix++)
+        {
+            name = $"{hint}_{suffix}";
+        }
+        return name;
+    }
+
+    private void RequireValue(string name)
+    {
+        if (!_values.Contains(name))
+        {
+            throw new ArgumentException(
+                $"No input, initializer or node output named '{name}' exists yet in graph '{_graph.Name}'.", nameof(name));
+        }
+    }
+}
