@@ -17,7 +17,7 @@ RUN_DIR ?= runs/quickstart
 RUN_LIMIT ?= 10240
 RUN_EPOCHS ?= 3
 
-.PHONY: setup build run test bench clean
+.PHONY: setup build run test bench bench-deps clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -50,6 +50,15 @@ test: build
 	$(DOTNET) test Pipeline.sln $(BUILD_FLAGS) --no-build --logger "trx" --results-directory $(RESULTS) \
 	  || true
 	@build/test-summary.sh $(RESULTS)
+
+# Benchmarks, never tests: they print figures beside their peers' and write bench/results/.
+bench: build bench-deps
+	/usr/bin/python3 bench/simclr_step.py
+
+bench-deps:
+	@/usr/bin/python3 -c "import torch" 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-torch; }
 
 clean:
 	$(DOTNET) clean Pipeline.sln -v:q --nologo

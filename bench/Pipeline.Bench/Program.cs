@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Pipeline.Bench;
+
+var root = new RootCommand("pipeline-bench: benchmark drivers; make bench runs them beside their peers.")
+{
+    SimClrStepBenchmark.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""`make bench` driver for the SimCLR step: TorchSharp (pipeline-bench) against PyTorch (peers/simclr_step_torch.py).
+
+Runs the two alternately, same model, batch, augmentation and threads, for a fixed number of steps per round;
+then one long TorchSharp run for the resident-memory drift. Writes bench/results/simclr-step.{json,md}.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+OURS = ["dotnet", os.path.join(ROOT, "bench/Pipeline.Bench/bin/Release/net10.0/linux-x64/pipeline-bench.dll"), "simclr-step"]
+PEER = ["/usr/bin/python3", os.path.join(HERE, "peers/simclr_step_torch.py")]
+
+
+def run(command):
+    print("  $ " + " ".join(command), file=sys.stderr, flush=True)
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--drift-steps", type=int, default=1000)
+    parser.add_argument("--drift-batch-size", type=int, default=64)
+    args = parser.parse_args()
+
+    common = ["--steps", str(args.steps), "--warmup", "5", "--batch-size", str(args.batch_size), "--threads", str(args.threads)]
+    ours, peer = [], []
+    for round_ in range(args.rounds):
+        print(f"round {round_ + 1}/{args.rounds}", file=sys.stderr)
+        ours.append(run(OURS + common))
+        peer.append(run(PEER + common))
+    drift = run(OURS + ["--steps", str(args.drift_steps), "--warmup", "5", "--batch-size", str(args.drift_batch_size),
+                        "--threads", str(args.threads), "--rss-every", str(max(1, args.drift_steps // 10))])
+
+    ours_ips = statistics.median(r["images_per_second"] for r in ours)
+    peer_ips = statistics.median(r["images_per_second"] for r in peer)
+    result = {
+        "benchmark": "simclr-step",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "command": "make bench  (bench/simclr_step.py " + " ".join(sys.argv[1:]) + ")",
+        "torchsharp_images_per_second": ours_ips,
+        "pytorch_images_per_second": peer_ips,
+        "ratio": ours_ips / peer_ips,
+        "torchsharp_augmentation_share": statistics.median(r["augmentation_share"] for r in ours),
+        "pytorch_augmentation_share": statistics.median(r["augmentation_share"] for r in peer),
+        "rss_drift": drift.get("rss_drift"),
+        "rss_mib": drift["rss_mib"],
+        "rounds": {"torchsharp": ours, "pytorch": peer},
+    }
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results/simclr-step.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    table = [
+        "# SimCLR training step: TorchSharp against PyTorch",
+        "",
+        f"{result['date']}, {result['machine']}; `{result['command']}`.",
+        f"Same convnet (D = 128) + projection head, NT-Xent, per-sample augmentation, SGD; batch {args.batch_size}, "
+        f"{args.threads} threads, {args.steps} timed steps per round, {args.rounds} alternating rounds (medians).",
+        "",
+        "| | images/s | augmentation share of a step |",
+        "|---|---:|---:|",
+        f"| TorchSharp ({ours[0]['implementation']}) | {ours_ips:.0f} | {result['torchsharp_augmentation_share']:.1%} |",
+        f"| PyTorch ({peer[0]['implementation']}) | {peer_ips:.0f} | {result['pytorch_augmentation_share']:.1%} |",
+        f"| ratio (goal ≥ 1.2) | {result['ratio']:.2f}× | |",
+        "",
+        f"Resident memory over {args.drift_steps} steps at batch {args.drift_batch_size} (MiB, by step): "
+        + ", ".join(f"{int(s)}: {m:.0f}" for s, m in drift["rss_mib"])
+        + (f"; drift after warm-up {result['rss_drift']:+.1%} (goal < 5%)." if result["rss_drift"] is not None else "."),
+        "",
+    ]
+    with open(os.path.join(HERE, "results/simclr-step.md"), "w") as f:
+        f.write("\n".join(table))
+    print("\n".join(table))
+
+
+if __name__ == "__main__":
+    main()
