@@ -10,6 +10,8 @@ TRAIN_DLL := training/Pipeline.Training.Cli/bin/$(CONFIGURATION)/net10.0/linux-x
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 # Pipeline.Onnx generates its ONNX types from this file at build time (Debian python3-onnx).
 ONNX_PROTO := /usr/lib/python3/dist-packages/onnx/onnx.proto
+# onnxruntime-node, the outside client the export tests run (npm writes this file last, at every install).
+NODE_CLIENT := tests/node/node_modules/.package-lock.json
 RESULTS := TestResults
 
 # The embedded default of `make run`: a short SimCLR pretraining on part of Fashion-MNIST, then kNN on the test split.
@@ -19,7 +21,7 @@ RUN_EPOCHS ?= 3
 
 .PHONY: setup build run test bench bench-deps clean
 
-setup: $(FASHION_MNIST) $(ONNX_PROTO)
+setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
 
 $(FASHION_MNIST):
@@ -31,6 +33,10 @@ $(ONNX_PROTO):
 	@echo "Installing Debian's python3-onnx (its onnx.proto is compiled into Pipeline.Onnx)…"
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-onnx
+
+# Its CPU build ships inside the package; the skipped install script only fetches optional GPU binaries.
+$(NODE_CLIENT): tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --ignore-scripts
 
 build: setup
 	$(DOTNET) build Pipeline.sln $(BUILD_FLAGS)

@@ -3,6 +3,7 @@ using Pipeline.Data;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Devices;
 using Pipeline.Training.Encoders;
+using Pipeline.Training.Export;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
@@ -54,7 +55,7 @@ public static class PretrainCommand
         var seed = SharedOptions.Seed();
         var output = new Option<string>("--out")
         {
-            Description = "Run folder: run.json, metrics.jsonl, checkpoints/, eval/.",
+            Description = "Run folder: run.json, metrics.jsonl, checkpoints/, eval/, and encoder.onnx exported at the end.",
             Required = true,
         };
         var limit = SharedOptions.Positive(new Option<int>("--limit")
@@ -166,6 +167,7 @@ public static class PretrainCommand
             PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, parse.GetValue(resume), progress.Report, cancellationToken);
             Console.WriteLine(
                 $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
+            Console.WriteLine(ExportCommand.Describe(RunExport.Export(run, result.Checkpoint, RunExport.DefaultPath(run), cancellationToken)));
             return Task.FromResult(0);
         }));
         return command;

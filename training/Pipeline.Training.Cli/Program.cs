@@ -5,5 +5,6 @@ var root = new RootCommand("pipeline-train: self-supervised pretraining of image
 {
     PretrainCommand.Create(),
     EvaluateCommand.Create(),
+    ExportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
