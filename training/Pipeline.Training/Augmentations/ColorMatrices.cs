@@ -10,8 +10,8 @@ namespace Pipeline.Training.Augmentations;
 /// </summary>
 internal static class ColorMatrices
 {
-    /// <summary>ITU-R 601-2 luma weights for R, G, B; they sum to 1, so grayscale keeps [0, 1].</summary>
-    public static readonly double[] Luma = [0.299, 0.587, 0.114];
+    // ITU-R 601-2 luma weights for R, G, B; they sum to 1, so grayscale keeps [0, 1].
+    private static readonly double[] Luma = [0.299, 0.587, 0.114];
 
     // RGB -> YIQ (FCC NTSC). The I and Q rows sum to 0, so a grey pixel has no chroma and a hue rotation keeps it.
     private static readonly double[,] RgbToYiq =
@@ -32,13 +32,17 @@ internal static class ColorMatrices
         eye(channels, dtype: ScalarType.Float64).unsqueeze(0).expand(n, channels, channels);
 
     /// <summary>
-    /// The matrix that replaces every channel by the luma (grayscale kept as <paramref name="channels"/> equal channels):
-    /// float64 [c, c] on the CPU, every row equal to the luma weights (for one channel, [[1]]).
+    /// The matrix that replaces every channel by the luma (grayscale kept as <paramref name="channels"/> equal
+    /// channels): float64 [c, c] on the CPU, every row equal to the luma weights (for one channel, [[1]]).
     /// </summary>
     public static Tensor ToGray(int channels) =>
-        channels == 1 ? ones(1, 1, dtype: ScalarType.Float64) : tensor(Luma, dtype: ScalarType.Float64).unsqueeze(0).expand(3, 3);
+        channels == 1
+            ? ones(1, 1, dtype: ScalarType.Float64)
+            : tensor(Luma, dtype: ScalarType.Float64).unsqueeze(0).expand(3, 3);
 
-    /// <summary>Hue rotations by <paramref name="turns"/> of a full turn (float64 [n] on the CPU): float64 [n, 3, 3].</summary>
+    /// <summary>
+    /// Hue rotations by <paramref name="turns"/> of a full turn (float64 [n] on the CPU): float64 [n, 3, 3].
+    /// </summary>
     public static Tensor HueRotation(Tensor turns)
     {
         using var scope = NewDisposeScope();
@@ -48,7 +52,7 @@ internal static class ColorMatrices
         var a = tensor(HueA, dtype: ScalarType.Float64).view(1, 3, 3);
         var b = tensor(HueB, dtype: ScalarType.Float64).view(1, 3, 3);
         var c = tensor(HueC, dtype: ScalarType.Float64).view(1, 3, 3);
-        return scope.MoveToOuter(a + cos * b + sin * c);                                    // [n, 3, 3]
+        return scope.MoveToOuter(a + (cos * b) + (sin * c));                                // [n, 3, 3]
     }
 
     // T^-1 m T, row-major, in double precision.

@@ -1,4 +1,3 @@
-using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -19,9 +18,9 @@ namespace Pipeline.Training.Augmentations;
 /// bilinear <c>grid_sample</c> (align_corners false, border padding) back to the full image size. The crop's area
 /// fraction is uniform in <see cref="SimClrAugmentationOptions.CropScale"/> and its aspect ratio log-uniform in
 /// <see cref="SimClrAugmentationOptions.CropAspectRatio"/>; as in torchvision, a draw that does not fit the image is
-/// redrawn, up to 10 tries, after which the crop is the whole image (its ratio clamped to the accepted range). The
-/// crop is continuous (sub-pixel), not rounded to whole pixels, and its position is uniform over the places where it
-/// lies inside the image.</item>
+/// redrawn, up to 10 tries, after which the crop is the centred whole image (its ratio clamped to the accepted range).
+/// The crop is continuous (sub-pixel), not rounded to whole pixels, and its position is uniform over the places where
+/// it lies inside the image.</item>
 /// <item>Colour jitter with probability <see cref="SimClrAugmentationOptions.ColorJitterProbability"/>: brightness
 /// (scale), contrast (blend with the image's mean luma), saturation (blend with the per-pixel luma) and hue (a rotation
 /// of the IQ chroma plane of YIQ, an approximation of torchvision's HSV hue shift that keeps luma), in a random order
@@ -52,14 +51,17 @@ public sealed class SimClrAugmentation
     private readonly bool _blurActive;
 
     /// <summary>Creates the augmentation for images of shape [channels, height, width].</summary>
-    /// <exception cref="ArgumentException">The options are invalid, channels is not 1 or 3, or a side is not positive.</exception>
+    /// <exception cref="ArgumentException">
+    /// The options are invalid, channels is not 1 or 3, a side is not positive, or the blur kernel does not fit.
+    /// </exception>
     public SimClrAugmentation(SimClrAugmentationOptions options, int channels, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (channels is not (1 or 3))
         {
-            throw new ArgumentOutOfRangeException(nameof(channels), channels, $"channels is {channels}; accepted: 1 or 3.");
+            throw new ArgumentOutOfRangeException(
+                nameof(channels), channels, $"channels is {channels}; accepted: 1 or 3.");
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
@@ -109,9 +111,8 @@ public sealed class SimClrAugmentation
         if (_blurActive && BlurKernelSize / 2 >= Math.Min(height, width))
         {
             throw new ArgumentException(
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"Blur kernel size {BlurKernelSize} needs images larger than {height}x{width} for reflect padding; accepted: kernel size / 2 < min(height, width)."),
+                $"Blur kernel size {BlurKernelSize} does not fit {height}x{width} images for reflect padding; "
+                + "accepted: kernel size / 2 < min(height, width).",
                 nameof(options));
         }
     }
@@ -136,7 +137,9 @@ public sealed class SimClrAugmentation
     /// <summary>Width of the images in pixels.</summary>
     public int Width { get; }
 
-    /// <summary>The Gaussian blur's kernel size: the odd size nearest to BlurKernelFraction of the shorter side, at least 3.</summary>
+    /// <summary>
+    /// The Gaussian blur's kernel size: the odd size nearest to BlurKernelFraction of the shorter side, at least 3.
+    /// </summary>
     public int BlurKernelSize { get; }
 
     /// <summary>
@@ -163,7 +166,8 @@ public sealed class SimClrAugmentation
 
         if (generator.device.type != DeviceType.CPU)
         {
-            throw new ArgumentException($"generator is on {generator.device}; accepted: a CPU generator.", nameof(generator));
+            throw new ArgumentException(
+                $"generator is on {generator.device}; accepted: a CPU generator.", nameof(generator));
         }
 
         using var noGrad = no_grad();
@@ -201,14 +205,14 @@ public sealed class SimClrAugmentation
         if (!_cropActive)
         {
             // A flip alone is exact as an index reversal, and cheaper than resampling.
-            var flipOnly = (Uniform(generator, n) < Options.HorizontalFlipProbability).view(n, 1, 1, 1).to(device);  // [N, 1, 1, 1]
-            return where(flipOnly, images.flip(3), images);                               // [N, C, H, W]
+            var flips = Uniform(generator, n) < Options.HorizontalFlipProbability;          // [N] bool
+            return where(flips.view(n, 1, 1, 1).to(device), images.flip(3), images);        // [N, C, H, W]
         }
 
-        var (fw, fh) = DrawCropSize(generator, n);                                         // [N], [N]
+        var (fw, fh, drawn) = DrawCropSize(generator, n);                                  // [N] each
         var centre = Uniform(generator, n, 2);                                              // [N, 2]
-        var cx = (1 - fw) * ((2 * centre[.., 0]) - 1);                                      // [N], crop inside the image
-        var cy = (1 - fh) * ((2 * centre[.., 1]) - 1);                                      // [N]
+        var cx = where(drawn, (1 - fw) * ((2 * centre[.., 0]) - 1), 0.0);                   // [N], inside the image
+        var cy = where(drawn, (1 - fh) * ((2 * centre[.., 1]) - 1), 0.0);                   // [N], fallback centred
         var sign = ones(n, dtype: ScalarType.Float64);                                      // [N]
         if (_flipActive)
         {
@@ -217,10 +221,12 @@ public sealed class SimClrAugmentation
 
         // The map is axis-aligned, so the sampling grid is an outer combination of one row of x and one column of y
         // per sample; built directly, it costs a fraction of affine_grid's batched matrix product.
-        var xs = (arange(Width, dtype: ScalarType.Float64) * 2 + 1) / Width - 1;           // [W], pixel centres
-        var ys = (arange(Height, dtype: ScalarType.Float64) * 2 + 1) / Height - 1;         // [H]
-        var gridX = ((fw * sign).view(n, 1) * xs + cx.view(n, 1)).to(ScalarType.Float32).to(device); // [N, W]
-        var gridY = (fh.view(n, 1) * ys + cy.view(n, 1)).to(ScalarType.Float32).to(device);         // [N, H]
+        var xs = (((arange(Width, dtype: ScalarType.Float64) * 2) + 1) / Width) - 1;       // [W], pixel centres
+        var ys = (((arange(Height, dtype: ScalarType.Float64) * 2) + 1) / Height) - 1;     // [H]
+        var gridX = ((fw * sign).view(n, 1) * xs) + cx.view(n, 1);                          // [N, W]
+        var gridY = (fh.view(n, 1) * ys) + cy.view(n, 1);                                   // [N, H]
+        gridX = gridX.to(ScalarType.Float32).to(device);
+        gridY = gridY.to(ScalarType.Float32).to(device);
         var grid = stack(
             [gridX.view(n, 1, Width).expand(n, Height, Width), gridY.view(n, Height, 1).expand(n, Height, Width)],
             3);                                                                             // [N, H, W, 2] as (x, y)
@@ -228,14 +234,16 @@ public sealed class SimClrAugmentation
             images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false); // [N, C, H, W]
     }
 
-    // The crop's width and height as fractions of the image's, [N] each, float64 on the CPU. torchvision's rejection
-    // loop, batched: CropAttempts draws per sample, the first that fits is taken, else the fallback.
-    private (Tensor Width, Tensor Height) DrawCropSize(Generator generator, long n)
+    // The crop's width and height as fractions of the image's, [N] each, float64 on the CPU, and whether they were
+    // drawn (else they are the fallback, which torchvision centres). torchvision's rejection loop, batched:
+    // CropAttempts draws per sample, the first that fits is taken, else the fallback.
+    private (Tensor Width, Tensor Height, Tensor Drawn) DrawCropSize(Generator generator, long n)
     {
         var (scaleMin, scaleMax) = Options.CropScale;
         var (logRatioMin, logRatioMax) = (Math.Log(Options.CropAspectRatio.Min), Math.Log(Options.CropAspectRatio.Max));
-        var area = scaleMin + ((scaleMax - scaleMin) * Uniform(generator, n, CropAttempts));                  // [N, A]
-        var ratio = (logRatioMin + ((logRatioMax - logRatioMin) * Uniform(generator, n, CropAttempts))).exp(); // [N, A]
+        var area = scaleMin + ((scaleMax - scaleMin) * Uniform(generator, n, CropAttempts));  // [N, A]
+        var logRatio = logRatioMin + ((logRatioMax - logRatioMin) * Uniform(generator, n, CropAttempts));
+        var ratio = logRatio.exp();                                                         // [N, A]
 
         // Pixel width sqrt(area H W ratio) over W, pixel height sqrt(area H W / ratio) over H.
         var imageRatio = (double)Width / Height;
@@ -248,19 +256,19 @@ public sealed class SimClrAugmentation
         var first = (fits.to(ScalarType.Float64) * rank).argmax(1, keepdim: true);          // [N, 1]
         var anyFits = fits.any(1);                                                          // [N]
 
-        // torchvision's fallback: the whole image, its ratio clamped to the accepted range.
+        // torchvision's fallback: the whole image, its ratio clamped to the accepted range, centred.
         var (fallbackWidth, fallbackHeight) =
             imageRatio < Options.CropAspectRatio.Min ? (1.0, imageRatio / Options.CropAspectRatio.Min)
             : imageRatio > Options.CropAspectRatio.Max ? (Options.CropAspectRatio.Max / imageRatio, 1.0)
             : (1.0, 1.0);
         var width = where(anyFits, fw.gather(1, first).squeeze(1), fallbackWidth);          // [N]
         var height = where(anyFits, fh.gather(1, first).squeeze(1), fallbackHeight);        // [N]
-        return (width, height);
+        return (width, height, anyFits);
     }
 
     // Each jitter is an affine colour map per sample, y = clamp(M x + k * meanLuma(x)), M [C, C]: brightness M = f I;
-    // contrast M = f I, k = 1 - f; saturation M = f I + (1 - f) 1 luma^T; hue M = the IQ rotation. A sample whose jitter
-    // did not fire, or at a position of the order after its kinds ran out, gets M = I, k = 0, which is exact.
+    // contrast M = f I, k = 1 - f; saturation M = f I + (1 - f) 1 luma^T; hue M = the IQ rotation. A sample whose
+    // jitter did not fire gets M = I, k = 0 at every position, which leaves it exactly as it was.
     private Tensor ColorJitter(Tensor images, Generator generator)
     {
         var kinds = _jitterKinds.Length;
@@ -273,7 +281,7 @@ public sealed class SimClrAugmentation
         var c = Channels;
         var fired = Uniform(generator, n) < Options.ColorJitterProbability;                 // [N] bool
         var draws = Uniform(generator, n, kinds);                                           // [N, K] in [0, 1)
-        var order = Uniform(generator, n, kinds).argsort(1);                                // [N, K], a permutation per sample
+        var order = Uniform(generator, n, kinds).argsort(1);                                // [N, K], permutations
 
         // Candidate maps per kind, plus the identity at index K.
         var identity = ColorMatrices.Identity(n, c);                                        // [N, C, C]
@@ -286,7 +294,7 @@ public sealed class SimClrAugmentation
             offsets[k] = zeros(n, dtype: ScalarType.Float64);
             if (kind == JitterKind.Hue)
             {
-                maps[k] = ColorMatrices.HueRotation((Options.Hue * ((2 * u) - 1)));         // [N, 3, 3]
+                maps[k] = ColorMatrices.HueRotation(Options.Hue * ((2 * u) - 1));           // [N, 3, 3]
                 continue;
             }
 
@@ -353,7 +361,7 @@ public sealed class SimClrAugmentation
         return gray.clamp_(0, 1).view(n, 3, Height, Width);                                 // [N, 3, H, W]
     }
 
-    // A separable Gaussian blur with a kernel per sample, the batch folded into the channels of one grouped convolution.
+    // A separable Gaussian blur with a kernel per sample: the batch folded into the channels of grouped convolutions.
     private Tensor Blur(Tensor images, Generator generator)
     {
         if (!_blurActive)
@@ -367,13 +375,13 @@ public sealed class SimClrAugmentation
         var half = size / 2;
         var fired = Uniform(generator, n) < Options.BlurProbability;                        // [N] bool
         var (sigmaMin, sigmaMax) = Options.BlurSigma;
-        var sigma = (sigmaMin + ((sigmaMax - sigmaMin) * Uniform(generator, n))).view(n, 1); // [N, 1]
+        var sigma = sigmaMin + ((sigmaMax - sigmaMin) * Uniform(generator, n).view(n, 1));  // [N, 1]
         var offsets = arange(-half, half + 1, dtype: ScalarType.Float64).view(1, size);     // [1, k]
         var gaussian = (-offsets.square() / (2 * sigma.square())).exp();                    // [N, k]
         gaussian /= gaussian.sum(1, keepdim: true);                                         // [N, k], rows sum to 1
-        var delta = (offsets == 0).to(ScalarType.Float64);                                  // [1, k], the identity kernel
+        var delta = (offsets == 0).to(ScalarType.Float64);                                  // [1, k], identity
         var kernels = where(fired.view(n, 1), gaussian, delta);                             // [N, k]
-        kernels = kernels.repeat_interleave(c, 0).to(ScalarType.Float32).to(images.device); // [N*C, k]
+        kernels = kernels.repeat_interleave(c, 0).to(ScalarType.Float32).to(images.device);  // [N*C, k]
 
         var folded = images.reshape(1, n * c, Height, Width);                               // [1, N*C, H, W]
         var padded = F.pad(folded, [half, half, half, half], PaddingModes.Reflect);         // [1, N*C, H+2h, W+2h]

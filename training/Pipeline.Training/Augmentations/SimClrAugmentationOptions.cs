@@ -14,7 +14,7 @@ namespace Pipeline.Training.Augmentations;
 /// </remarks>
 public sealed record SimClrAugmentationOptions
 {
-    /// <summary>Options that change nothing: every probability and strength is 0 and the crop is the whole image.</summary>
+    /// <summary>Options that change nothing: every probability and strength is 0, the crop the whole image.</summary>
     public static SimClrAugmentationOptions None { get; } = new()
     {
         CropScale = (1.0, 1.0),
@@ -87,7 +87,10 @@ public sealed record SimClrAugmentationOptions
     /// </summary>
     public double BlurProbability { get; init; }
 
-    /// <summary>Range of the blur's standard deviation in pixels; default (0.1, 2.0) from Appendix A. Accepted: 0 &lt; Min &lt;= Max, finite.</summary>
+    /// <summary>
+    /// Range of the blur's standard deviation in pixels, drawn uniformly; default (0.1, 2.0) from Appendix A.
+    /// Accepted: 0 &lt; Min &lt;= Max, finite.
+    /// </summary>
     public (double Min, double Max) BlurSigma { get; init; } = (0.1, 2.0);
 
     /// <summary>
@@ -96,7 +99,9 @@ public sealed record SimClrAugmentationOptions
     /// </summary>
     public double BlurKernelFraction { get; init; } = 0.1;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting, its value and the accepted range.</summary>
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> naming the first invalid setting, its value and the accepted range.
+    /// </summary>
     public void Validate()
     {
         if (!(CropScale.Min > 0 && CropScale.Min <= CropScale.Max && CropScale.Max <= 1))
@@ -104,7 +109,8 @@ public sealed record SimClrAugmentationOptions
             throw Invalid(nameof(CropScale), CropScale, "0 < Min <= Max <= 1");
         }
 
-        if (!(CropAspectRatio.Min > 0 && CropAspectRatio.Min <= CropAspectRatio.Max && double.IsFinite(CropAspectRatio.Max)))
+        var (ratioMin, ratioMax) = CropAspectRatio;
+        if (!(ratioMin > 0 && ratioMin <= ratioMax && double.IsFinite(ratioMax)))
         {
             throw Invalid(nameof(CropAspectRatio), CropAspectRatio, "0 < Min <= Max, finite");
         }
@@ -153,5 +159,7 @@ public sealed record SimClrAugmentationOptions
         new(string.Create(CultureInfo.InvariantCulture, $"{name} is {value}; accepted: {accepted}."), name);
 
     private static ArgumentException Invalid(string name, (double Min, double Max) value, string accepted) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"{name} is ({value.Min}, {value.Max}); accepted: {accepted}."), name);
+        new(
+            string.Create(CultureInfo.InvariantCulture, $"{name} is ({value.Min}, {value.Max}); accepted: {accepted}."),
+            name);
 }
