@@ -33,7 +33,6 @@ public static class EncoderOnnxGraph
         EncoderSpec spec = encoder.Spec;
         var builder = new OnnxGraphBuilder(spec.Architecture + "_encoder");
         string pixels = builder.AddInput(PixelsInput, spec.InputChannels, spec.InputHeight, spec.InputWidth);
-        using var noGrad = no_grad();
         string h = WriteModule(builder, encoder, "", pixels);
         builder.AddNode("Identity", "output", [h], output: EmbeddingOutput);
         builder.AddOutput(EmbeddingOutput, spec.EmbeddingDim);
@@ -202,6 +201,7 @@ public static class EncoderOnnxGraph
 
     private static string WriteMaxPool(OnnxGraphBuilder builder, MaxPool2d pool, string path, string input)
     {
+        // Null stride, padding or dilation mean what they mean to torch's max_pool2d: the kernel size, 0 and 1.
         long[] kernel = pool.kernel_size;
         long[] padding = pool.padding ?? [0, 0];
         return builder.AddNode("MaxPool", path, [input],
