@@ -60,6 +60,7 @@ test: build
 # Benchmarks, never tests: they print figures beside their peers' and write bench/results/.
 bench: build bench-deps
 	/usr/bin/python3 bench/simclr_step.py
+	/usr/bin/python3 bench/encoder_inference.py
 
 bench-deps:
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || { \

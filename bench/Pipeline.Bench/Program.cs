@@ -4,5 +4,6 @@ using Pipeline.Bench;
 var root = new RootCommand("pipeline-bench: benchmark drivers; make bench runs them beside their peers.")
 {
     SimClrStepBenchmark.Create(),
+    EncoderInferenceBenchmark.Create(),
 };
 return await root.Parse(args).InvokeAsync();
