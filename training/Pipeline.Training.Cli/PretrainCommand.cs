@@ -98,6 +98,36 @@ public static class PretrainCommand
         {
             Description = "SimCLR: width of the projection z (default 128).",
         };
+        var minCropScale = new Option<double>("--min-crop-scale")
+        {
+            Description = "SimCLR: smallest random-resized-crop area, as a fraction of the image (paper: 0.08).",
+            DefaultValueFactory = _ => 0.08,
+        };
+        var flipProbability = new Option<double>("--flip-probability")
+        {
+            Description = "SimCLR: probability of a horizontal flip (paper: 0.5).",
+            DefaultValueFactory = _ => 0.5,
+        };
+        var jitterProbability = new Option<double>("--color-jitter-probability")
+        {
+            Description = "SimCLR: probability of the colour jitter (paper: 0.8).",
+            DefaultValueFactory = _ => 0.8,
+        };
+        var jitterStrength = new Option<double>("--color-jitter-strength")
+        {
+            Description = "SimCLR: colour distortion strength s; brightness, contrast, saturation 0.8s, hue 0.2s (paper, CIFAR-10: 0.5).",
+            DefaultValueFactory = _ => 0.5,
+        };
+        var grayscaleProbability = new Option<double>("--grayscale-probability")
+        {
+            Description = "SimCLR: probability of random grayscale, colour images only (paper: 0.2).",
+            DefaultValueFactory = _ => 0.2,
+        };
+        var blurProbability = new Option<double>("--blur-probability")
+        {
+            Description = "SimCLR: probability of Gaussian blur, σ in [0.1, 2], kernel 10% of the side (paper: 0 for CIFAR-sized images, 0.5 for ImageNet).",
+            DefaultValueFactory = _ => 0.0,
+        };
         var checkpointEvery = SharedOptions.Positive(new Option<int>("--checkpoint-every")
         {
             Description = "Steps between checkpoints (default: one epoch).",
@@ -107,11 +137,15 @@ public static class PretrainCommand
         {
             method, data, encoder, embeddingDim, channels, imageSize, epochs, batchSize, seed, output, limit, resume,
             device, threads, optimizer, learningRate, momentum, weightDecay, warmupEpochs, temperature, projectionDim,
+            minCropScale, flipProbability, jitterProbability, jitterStrength, grayscaleProbability, blurProbability,
             checkpointEvery,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
             SharedOptions.ApplyThreads(parse.GetValue(threads));
+            SimClrAugmentationOptions augmentation = Augmentation(parse.GetValue(minCropScale), parse.GetValue(flipProbability),
+                parse.GetValue(jitterProbability), parse.GetValue(jitterStrength), parse.GetValue(grayscaleProbability),
+                parse.GetValue(blurProbability));
             var torchDevice = TrainingDevice.Resolve(parse.GetValue(device)!);
             string dataUri = parse.GetValue(data)!;
             ImageShape? shape = RequestedShape(dataUri, parse.GetValue(channels), parse.GetValue(imageSize));
@@ -157,7 +191,7 @@ public static class PretrainCommand
                 SimClr = new SimClrSettings(
                     parse.GetValue(temperature) ?? SimClrSettings.Default.Temperature,
                     parse.GetValue(projectionDim) ?? SimClrSettings.Default.ProjectionDim,
-                    new SimClrAugmentationOptions()),
+                    augmentation),
             };
 
             var run = new RunDirectory(parse.GetValue(output)!);
@@ -171,6 +205,26 @@ public static class PretrainCommand
             return Task.FromResult(0);
         }));
         return command;
+    }
+
+    /// <summary>The view distribution from the options, with the paper's colour-strength scaling; validated here.</summary>
+    private static SimClrAugmentationOptions Augmentation(double minCropScale, double flip, double jitter, double strength,
+        double grayscale, double blur)
+    {
+        var options = new SimClrAugmentationOptions
+        {
+            CropScale = (minCropScale, 1.0),
+            HorizontalFlipProbability = flip,
+            ColorJitterProbability = jitter,
+            Brightness = 0.8 * strength,
+            Contrast = 0.8 * strength,
+            Saturation = 0.8 * strength,
+            Hue = 0.2 * strength,
+            GrayscaleProbability = grayscale,
+            BlurProbability = blur,
+        };
+        options.Validate();
+        return options;
     }
 
     /// <summary>The input shape asked for; folders default to 3×32×32, Fashion-MNIST to its own 1×28×28.</summary>

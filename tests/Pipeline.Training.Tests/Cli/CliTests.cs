@@ -20,6 +20,8 @@ public sealed class CliTests
     [InlineData("pretrain --out x --optimizer rmsprop", "lars")]
     [InlineData("pretrain --out x --lr -1", "--lr must be a positive number")]
     [InlineData("pretrain --epochs 1", "--out")]
+    [InlineData("pretrain --out x --blur-probability 1.5", "BlurProbability is 1.5; accepted: [0, 1]")]
+    [InlineData("pretrain --out x --min-crop-scale 0", "accepted: 0 < Min <= Max <= 1")]
     [InlineData("pretrain --out x --data imagenet:train", "fashion-mnist:train")]
     [InlineData("pretrain --out x --data folder:/no/such/folder", "/no/such/folder")]
     [InlineData("evaluate --run /no/such/run", "not a run folder")]

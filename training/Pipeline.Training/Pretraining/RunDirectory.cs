@@ -17,7 +17,7 @@ public sealed class RunDirectory
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new RangeJsonConverter() },
     };
 
     /// <summary>How one-line records (metrics.jsonl) are written: camelCase, compact, NaN allowed.</summary>

@@ -1,0 +1,57 @@
+using Pipeline.Data;
+using Pipeline.Training.Augmentations;
+using Pipeline.Training.Objectives;
+using Pipeline.Training.Pretraining;
+
+namespace Pipeline.Training.Tests.Pretraining;
+
+public sealed class RunDirectoryTests
+{
+    [Fact]
+    public void WriteConfigThenRead_KeepsEverySetting_IncludingAugmentationRanges()
+    {
+        using var folder = new TempDirectory();
+        var images = new ImageSet("synthetic", new byte[4 * 28 * 28], 4, 1, 28, 28, null, []);
+        PretrainConfig config = TinyRun.Config(images) with
+        {
+            SimClr = SimClrSettings.Default with
+            {
+                Augmentation = new SimClrAugmentationOptions { CropScale = (0.2, 0.9), CropAspectRatio = (0.5, 2.0), BlurSigma = (0.3, 1.5) },
+            },
+        };
+        var run = new RunDirectory(folder.File("run"));
+
+        run.WriteConfig(config);
+        PretrainConfig read = run.ReadConfig();
+
+        Assert.Equal((0.2, 0.9), read.SimClr!.Augmentation.CropScale);
+        Assert.Equal((0.5, 2.0), read.SimClr.Augmentation.CropAspectRatio);
+        Assert.Equal((0.3, 1.5), read.SimClr.Augmentation.BlurSigma);
+        Assert.Equal(config.Encoder.Mean, read.Encoder.Mean);
+        Assert.Equal(config.Optimizer, read.Optimizer);
+        Assert.Contains("\"cropScale\": [\n", File.ReadAllText(run.ConfigPath).Replace("\r", ""));
+    }
+
+    [Fact]
+    public void ReadConfig_NotARunFolder_SaysWhatToPointAt()
+    {
+        using var folder = new TempDirectory();
+
+        var error = Assert.Throws<InvalidOperationException>(() => new RunDirectory(folder.Path).ReadConfig());
+        Assert.Contains("--out of a pretrain run", error.Message);
+    }
+
+    [Fact]
+    public void Checkpoints_AreOrderedByStep()
+    {
+        using var folder = new TempDirectory();
+        var run = new RunDirectory(folder.Path);
+        foreach (long step in new long[] { 20, 3, 100 })
+        {
+            File.WriteAllText(folder.File(Path.Combine("checkpoints", Path.GetFileName(run.CheckpointPath(step)))), "");
+        }
+
+        Assert.Equal([3L, 20, 100], run.Checkpoints().Select(c => c.Step));
+        Assert.EndsWith("step-00000100.safetensors", run.LatestCheckpoint());
+    }
+}
