@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using SkiaSharp;
 
 namespace Pipeline.Data;
 
@@ -11,17 +10,12 @@ namespace Pipeline.Data;
 /// <para>Files are chosen by extension (.png, .jpg, .jpeg, any case; everything else is ignored) and decoded by content,
 /// so a PNG named .jpg is read; a chosen file that does not decode is an error. Images are ordered by the ordinal sort
 /// of their '/'-separated paths relative to the folder, which <see cref="ImageSet.FileNames"/> keeps.</para>
-/// <para>Pixels: transparency is composited over black (images are decoded premultiplied); images are resized to the
-/// target height and width with trilinear filtering (bilinear between mipmap levels, so strong downscales average
-/// rather than alias), aspect ratio not kept; one channel is the luminance round(0.299 R + 0.587 G + 0.114 B), three
-/// are R, G, B planes. EXIF orientation is not applied. Decoding runs in parallel; the result does not depend on it.</para>
+/// <para>Pixels are converted by <see cref="ImageDecoder"/>. Decoding runs in parallel; the result does not depend on it.</para>
 /// </remarks>
 public static class ImageFolderReader
 {
     /// <summary>File extensions read (compared ignoring case); files with any other extension are ignored.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg"];
-
-    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
     /// <summary>Reads every image in <paramref name="directory"/>; the set's source is <c>folder:</c> + the directory.</summary>
     /// <param name="directory">The folder, absolute or relative to the working folder.</param>
@@ -55,7 +49,8 @@ public static class ImageFolderReader
         }
 
         byte[] pixels = new byte[total];
-        ForEachFile(files, cancellationToken, i => Decode(Path.Combine(root, files[i]), target, pixels, i * target.Size));
+        ForEachFile(files, cancellationToken,
+            i => ImageDecoder.DecodeFile(Path.Combine(root, files[i]), target, pixels.AsSpan(i * target.Size, target.Size)));
         return new ImageSet($"folder:{directory}", pixels, files.Length, target.Channels, target.Height, target.Width,
             labels, classNames, files);
     }
@@ -106,22 +101,18 @@ public static class ImageFolderReader
 
     private static ImageShape CommonShape(string root, string[] files, CancellationToken cancellationToken)
     {
-        var infos = new SKImageInfo[files.Length];
-        ForEachFile(files, cancellationToken, i =>
-        {
-            using SKCodec codec = OpenCodec(Path.Combine(root, files[i]));
-            infos[i] = codec.Info;
-        });
+        var infos = new EncodedImageInfo[files.Length];
+        ForEachFile(files, cancellationToken, i => infos[i] = ImageDecoder.IdentifyFile(Path.Combine(root, files[i])));
         for (int i = 1; i < infos.Length; i++)
         {
-            if (infos[i].Size != infos[0].Size)
+            if (infos[i].Width != infos[0].Width || infos[i].Height != infos[0].Height)
             {
                 throw new DataFormatException(root,
                     $"holds images of different sizes ({files[0]} is {infos[0].Width}x{infos[0].Height}, {files[i]} is "
                     + $"{infos[i].Width}x{infos[i].Height}): give a target shape to resize them to.");
             }
         }
-        int channels = infos.All(info => info.ColorType == SKColorType.Gray8) ? 1 : 3;
+        int channels = infos.All(info => info.IsGrey) ? 1 : 3;
         return new ImageShape(channels, infos[0].Height, infos[0].Width);
     }
 
@@ -137,55 +128,6 @@ public static class ImageFolderReader
             DataFormatException first = e.InnerExceptions.Cast<DataFormatException>()
                 .MinBy(inner => inner.DataPath, StringComparer.Ordinal)!;
             ExceptionDispatchInfo.Throw(first);
-        }
-    }
-
-    private static SKCodec OpenCodec(string path) =>
-        SKCodec.Create(path, out SKCodecResult result) ?? throw new DataFormatException(path, result == SKCodecResult.IncompleteInput
-            ? "is truncated: it ends before its image does."
-            : $"does not decode as PNG or JPEG ({result}): replace it, or remove it from the folder.");
-
-    private static void Decode(string path, ImageShape target, byte[] pixels, int offset)
-    {
-        using SKCodec codec = OpenCodec(path);
-        var decodedInfo = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var decoded = new SKBitmap(decodedInfo);
-        SKCodecResult result = codec.GetPixels(decodedInfo, decoded.GetPixels());
-        if (result != SKCodecResult.Success)
-        {
-            throw new DataFormatException(path, $"does not decode ({result}): replace it, or remove it from the folder.");
-        }
-
-        if (decoded.Width == target.Width && decoded.Height == target.Height)
-        {
-            WritePlanes(decoded.GetPixelSpan(), target, pixels.AsSpan(offset, target.Size));
-            return;
-        }
-        using var resized = new SKBitmap(new SKImageInfo(target.Width, target.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        if (!decoded.ScalePixels(resized, Sampling))
-        {
-            throw new DataFormatException(path, $"could not be resized to {target.Width}x{target.Height}.");
-        }
-        WritePlanes(resized.GetPixelSpan(), target, pixels.AsSpan(offset, target.Size));
-    }
-
-    // rgba: premultiplied RGBA rows of the target size; destination: [C, H, W] of one image.
-    private static void WritePlanes(ReadOnlySpan<byte> rgba, ImageShape target, Span<byte> destination)
-    {
-        int plane = target.Height * target.Width;
-        for (int p = 0; p < plane; p++)
-        {
-            byte r = rgba[4 * p], g = rgba[4 * p + 1], b = rgba[4 * p + 2];
-            if (target.Channels == 1)
-            {
-                destination[p] = (byte)((299 * r + 587 * g + 114 * b + 500) / 1000);
-            }
-            else
-            {
-                destination[p] = r;
-                destination[plane + p] = g;
-                destination[2 * plane + p] = b;
-            }
         }
     }
 }
