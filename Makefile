@@ -14,8 +14,8 @@ ONNX_PROTO := /usr/lib/python3/dist-packages/onnx/onnx.proto
 NODE_CLIENT := tests/node/node_modules/.package-lock.json
 RESULTS := TestResults
 # Debian packages are installed as root, or through sudo otherwise.
-APT_INSTALL = if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
+apt_install = { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1); }
 
 # The embedded default of `make run`: a short SimCLR pretraining on part of Fashion-MNIST, kNN on the test split, and
 # the ONNX export again so that its metadata carries the kNN figure.
@@ -30,11 +30,11 @@ setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 
 $(FASHION_MNIST):
 	@echo "Installing the Fashion-MNIST Debian package (dataset-fashion-mnist)…"
-	@$(APT_INSTALL) dataset-fashion-mnist
+	@$(call apt_install,dataset-fashion-mnist)
 
 $(ONNX_PROTO):
 	@echo "Installing Debian's python3-onnx (its onnx.proto is compiled into Pipeline.Onnx)…"
-	@$(APT_INSTALL) python3-onnx
+	@$(call apt_install,python3-onnx)
 
 # Its CPU build ships inside the package; the skipped install script only fetches optional GPU binaries.
 $(NODE_CLIENT): tests/node/package-lock.json
@@ -66,7 +66,7 @@ bench: build bench-deps
 	/usr/bin/python3 bench/encoder_inference.py
 
 bench-deps:
-	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(APT_INSTALL) python3-torch
+	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(call apt_install,python3-torch)
 
 clean:
 	$(DOTNET) clean Pipeline.sln -v:q --nologo
