@@ -106,10 +106,21 @@ public static class ImageDecoder
     }
 
     // The codec owns the stream it reads (and frees it when it fails to open); the stream only reads data.
-    private static SKCodec OpenCodec(SKData data, string source) =>
-        SKCodec.Create(new SKMemoryStream(data), out SKCodecResult result) ?? throw new DataFormatException(source, result == SKCodecResult.IncompleteInput
-            ? "is truncated: it ends before its image does."
-            : $"does not decode as PNG or JPEG ({result}): it is another format or not an image.");
+    private static SKCodec OpenCodec(SKData data, string source)
+    {
+        SKCodec codec = SKCodec.Create(new SKMemoryStream(data), out SKCodecResult result) ?? throw new DataFormatException(source,
+            result == SKCodecResult.IncompleteInput
+                ? "is truncated: it ends before its image does."
+                : $"does not decode as PNG or JPEG ({result}): it is another format or not an image.");
+        // Skia reads more formats (GIF, WebP, BMP…); the contract, and the tests behind it, are PNG and JPEG.
+        if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg))
+        {
+            string format = codec.EncodedFormat.ToString().ToUpperInvariant();
+            codec.Dispose();
+            throw new DataFormatException(source, $"is a {format} image, not PNG or JPEG: convert it first.");
+        }
+        return codec;
+    }
 
     // rgba: premultiplied RGBA rows of the target size; destination: [C, H, W] of one image.
     private static void WritePlanes(ReadOnlySpan<byte> rgba, ImageShape target, Span<byte> destination)

@@ -41,6 +41,16 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Decode_WebP_IsRefusedAsNotPngOrJpeg()
+    {
+        byte[] webp = Encode(_temp.File("a.webp"), 4, 4, SKColors.Red, SKEncodedImageFormat.Webp);
+
+        var error = Assert.Throws<DataFormatException>(() => ImageDecoder.Decode(webp, new ImageShape(3, 4, 4), "a.webp"));
+
+        Assert.Equal("a.webp is a WEBP image, not PNG or JPEG: convert it first.", error.Message);
+    }
+
+    [Fact]
     public void Decode_TruncatedJpeg_SaysTruncated()
     {
         byte[] jpeg = Encode(_temp.File("a.jpg"), 32, 32, SKColors.Red, SKEncodedImageFormat.Jpeg);

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Pipeline.Inference;
+
+/// <summary>Creates an ONNX Runtime session on the execution provider asked for, falling back from auto-CUDA to CPU.</summary>
+internal static class OrtSessionFactory
+{
+    private const string CudaProviderName = "CUDAExecutionProvider";
+
+    /// <summary>The session, the options it was made with (owned with it) and the provider it runs on.</summary>
+    public static (InferenceSession Session, SessionOptions Options, ExecutionProvider Provider) Create(byte[] model, string path,
+        EmbeddingModelOptions options, ILogger logger)
+    {
+        if (options.ExecutionProvider is ExecutionProvider.Cuda or ExecutionProvider.Auto)
+        {
+            try
+            {
+                (InferenceSession session, SessionOptions sessionOptions) = CreateOn(model, path, options, cuda: true);
+                return (session, sessionOptions, ExecutionProvider.Cuda);
+            }
+            catch (Exception error) when (IsCudaUnavailable(error))
+            {
+                string reason = CudaUnavailableReason(error);
+                if (options.ExecutionProvider == ExecutionProvider.Cuda)
+                {
+                    throw new InvalidOperationException(
+                        $"CUDA was asked for but cannot run here: {reason}. Use --execution-provider auto or cpu.", error);
+                }
+                logger.LogInformation("Running {Model} on CPU, not CUDA: {Reason}.", path, reason);
+            }
+        }
+        (InferenceSession cpuSession, SessionOptions cpuOptions) = CreateOn(model, path, options, cuda: false);
+        return (cpuSession, cpuOptions, ExecutionProvider.Cpu);
+    }
+
+    private static (InferenceSession, SessionOptions) CreateOn(byte[] model, string path, EmbeddingModelOptions options, bool cuda)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = options.IntraOpThreads,
+        };
+        try
+        {
+            if (cuda)
+            {
+                sessionOptions.AppendExecutionProvider_CUDA(0);
+            }
+            try
+            {
+                return (new InferenceSession(model, sessionOptions), sessionOptions);
+            }
+            catch (OnnxRuntimeException error) when (!cuda)
+            {
+                throw new InvalidDataException($"{path} does not load in ONNX Runtime: {error.Message}", error);
+            }
+        }
+        catch
+        {
+            sessionOptions.Dispose();
+            throw;
+        }
+    }
+
+    // The CPU package has no CUDA entry point; the GPU package throws OnnxRuntimeException when CUDA or a GPU is missing.
+    private static bool IsCudaUnavailable(Exception error) =>
+        error is EntryPointNotFoundException or DllNotFoundException or OnnxRuntimeException;
+
+    private static string CudaUnavailableReason(Exception error) =>
+        !OrtEnv.Instance().GetAvailableProviders().Contains(CudaProviderName)
+            ? "this build has ONNX Runtime's CPU package (build with -p:OnnxRuntimeBackend=gpu for CUDA)"
+            : $"ONNX Runtime's CUDA provider did not start ({error.GetType().Name}: {FirstLine(error.Message)})";
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+}
