@@ -1,0 +1,77 @@
+using Pipeline.Inference.Batching;
+
+namespace Pipeline.Inference.Server;
+
+/// <summary>Everything <see cref="EmbeddingServer"/> needs: the model, where to listen, who may call, and the limits.</summary>
+public sealed record EmbeddingServerOptions
+{
+    /// <summary>The loopback address served when none is given.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    /// <summary>The environment variable an API key is read from.</summary>
+    public const string ApiKeyVariable = "PIPELINE_API_KEY";
+
+    /// <summary>The encoder.onnx to serve.</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>The name clients use in requests; the file name without its extension when null.</summary>
+    public string? ModelName { get; init; }
+
+    /// <summary>Addresses to listen on; port 0 picks a free port (read it from <see cref="EmbeddingServer.Urls"/>).</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
+
+    /// <summary>
+    /// The key callers must send as <c>Authorization: Bearer KEY</c>, or null for none. Without one the server binds
+    /// only loopback addresses, unless <see cref="Insecure"/>.
+    /// </summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Serve non-loopback addresses without an API key (a warning is logged).</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>Reload the model when its file changes.</summary>
+    public bool WatchModelFile { get; init; }
+
+    /// <summary>ONNX Runtime settings of every model loaded.</summary>
+    public EmbeddingModelOptions Model { get; init; } = new();
+
+    /// <summary>Batch size, batch wait, queue capacity.</summary>
+    public BatchPolicy Batching { get; init; } = new(MaxBatchSize: 32, MaxWait: TimeSpan.FromMilliseconds(2), QueueCapacity: 256);
+
+    /// <summary>Most images in one request; at most <see cref="BatchPolicy.MaxBatchSize"/>.</summary>
+    public int MaxImagesPerRequest { get; init; } = 32;
+
+    /// <summary>Largest request body, in bytes (413 above it).</summary>
+    public long MaxRequestBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Largest image accepted, before resizing.</summary>
+    public ImageLimits ImageLimits { get; init; } = ImageLimits.Default;
+
+    /// <summary>The name served: <see cref="ModelName"/>, or the model file's name without its extension.</summary>
+    public string ServedName => ModelName ?? Path.GetFileNameWithoutExtension(ModelPath);
+
+    /// <summary>Throws when options contradict each other or cannot work, saying which and what to do.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(ModelPath);
+        Batching.Validate();
+        if (MaxImagesPerRequest < 1 || MaxImagesPerRequest > Batching.MaxBatchSize)
+        {
+            throw new ArgumentException(
+                $"Images per request ({MaxImagesPerRequest}) must be between 1 and the batch size ({Batching.MaxBatchSize}).");
+        }
+        if (MaxRequestBytes < 1024)
+        {
+            throw new ArgumentException($"The request size limit ({MaxRequestBytes} bytes) must be at least 1024 bytes.");
+        }
+        if (Urls.Count == 0)
+        {
+            throw new ArgumentException($"Give at least one address to listen on, such as {DefaultUrl}.");
+        }
+        if (string.IsNullOrWhiteSpace(ServedName))
+        {
+            throw new ArgumentException("The model's name is empty: give one with --name.");
+        }
+        ApiKeys.Validate(ApiKey);
+    }
+}
