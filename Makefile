@@ -7,6 +7,7 @@ CONFIGURATION ?= Release
 DOTNET ?= dotnet
 BUILD_FLAGS := -c $(CONFIGURATION) -p:TorchBackend=$(TORCH) --nologo -v:q
 TRAIN_DLL := training/Pipeline.Training.Cli/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-train.dll
+INFER_DLL := inference/Pipeline.Inference.Cli/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-infer.dll
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 # Pipeline.Onnx generates its ONNX types from this file at build time (Debian python3-onnx).
 ONNX_PROTO := /usr/lib/python3/dist-packages/onnx/onnx.proto
@@ -23,7 +24,11 @@ RUN_DIR ?= runs/quickstart
 RUN_LIMIT ?= 10240
 RUN_EPOCHS ?= 3
 
-.PHONY: setup build run test bench bench-deps clean
+# `make serve`: the HTTP embedding server on 127.0.0.1:8080 (the registry's champion once the registry lands).
+MODEL ?= runs/quickstart/encoder.onnx
+SERVE_URLS ?= http://127.0.0.1:8080
+
+.PHONY: setup build run test serve bench bench-deps clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -44,8 +49,9 @@ build: setup
 	$(DOTNET) build Pipeline.sln $(BUILD_FLAGS)
 	@mkdir -p bin
 	@printf '#!/usr/bin/env bash\nexec dotnet "%s" "$$@"\n' "$(CURDIR)/$(TRAIN_DLL)" > bin/pipeline-train
-	@chmod +x bin/pipeline-train
-	@echo "CLIs: ./bin/pipeline-train"
+	@printf '#!/usr/bin/env bash\nexec dotnet "%s" "$$@"\n' "$(CURDIR)/$(INFER_DLL)" > bin/pipeline-infer
+	@chmod +x bin/pipeline-train bin/pipeline-infer
+	@echo "CLIs: ./bin/pipeline-train ./bin/pipeline-infer"
 
 run: build
 	rm -rf $(RUN_DIR)
@@ -59,6 +65,10 @@ test: build
 	$(DOTNET) test Pipeline.sln $(BUILD_FLAGS) --no-build --logger "trx" --results-directory $(RESULTS) \
 	  || true
 	@build/test-summary.sh $(RESULTS)
+
+serve: build
+	@test -f $(MODEL) || { echo "$(MODEL) does not exist: run \`make run\` first, or give MODEL=path/to/encoder.onnx"; exit 1; }
+	./bin/pipeline-infer serve --model $(MODEL) --urls $(SERVE_URLS)
 
 # Benchmarks, never tests: they print figures beside their peers' and write bench/results/.
 bench: build bench-deps

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Cli;
 using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Training.Devices;
@@ -55,16 +56,16 @@ public static class EvaluateCommand
         {
             Description = "Images to score (default: fashion-mnist:test for Fashion-MNIST runs).",
         };
-        var k = SharedOptions.Positive(new Option<int>("--k")
+        var k = OptionRules.Positive(new Option<int>("--k")
         {
             Description = "kNN: neighbours that vote.",
             DefaultValueFactory = _ => 200,
         });
-        var knnTemperature = SharedOptions.PositiveNumber(new Option<double?>("--knn-temperature")
+        var knnTemperature = OptionRules.PositiveNumber(new Option<double?>("--knn-temperature")
         {
             Description = "kNN: temperature T of the vote weights exp(similarity / T) (default 0.1).",
         });
-        var probeSteps = SharedOptions.Positive(new Option<int>("--probe-steps")
+        var probeSteps = OptionRules.Positive(new Option<int>("--probe-steps")
         {
             Description = "Linear probe: full-batch optimisation steps.",
             DefaultValueFactory = _ => 1000,

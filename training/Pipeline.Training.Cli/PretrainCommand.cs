@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Devices;
@@ -42,12 +43,12 @@ public static class PretrainCommand
         {
             Description = "Input height and width in pixels (default: the data's own; folders: 32).",
         };
-        var epochs = SharedOptions.Positive(new Option<int>("--epochs")
+        var epochs = OptionRules.Positive(new Option<int>("--epochs")
         {
             Description = "Passes over the training images.",
             DefaultValueFactory = _ => 20,
         });
-        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size")
+        var batchSize = OptionRules.Positive(new Option<int>("--batch-size")
         {
             Description = "Images per step (each seen through two views).",
             DefaultValueFactory = _ => 256,
@@ -58,7 +59,7 @@ public static class PretrainCommand
             Description = "Run folder: run.json, metrics.jsonl, checkpoints/, eval/, and encoder.onnx exported at the end.",
             Required = true,
         };
-        var limit = SharedOptions.Positive(new Option<int>("--limit")
+        var limit = OptionRules.Positive(new Option<int>("--limit")
         {
             Description = "Use only the first N images (quick runs).",
         });
@@ -73,7 +74,7 @@ public static class PretrainCommand
             Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's).",
             DefaultValueFactory = _ => "sgd",
         }.AcceptOnlyFromAmong("sgd", "adam", "lars");
-        var learningRate = SharedOptions.PositiveNumber(new Option<double?>("--lr")
+        var learningRate = OptionRules.PositiveNumber(new Option<double?>("--lr")
         {
             Description = "Peak learning rate (default: sgd 0.06·B/128, lars 0.3·B/256, adam 1e-3).",
         });
@@ -90,7 +91,7 @@ public static class PretrainCommand
         {
             Description = "Linear warm-up before the cosine decay, in epochs (default: a tenth of the run, at most 10).",
         };
-        var temperature = SharedOptions.PositiveNumber(new Option<double?>("--temperature")
+        var temperature = OptionRules.PositiveNumber(new Option<double?>("--temperature")
         {
             Description = "SimCLR: NT-Xent temperature τ (default 0.5).",
         });
@@ -128,7 +129,7 @@ public static class PretrainCommand
             Description = "SimCLR: probability of Gaussian blur, σ in [0.1, 2], kernel 10% of the side (paper: 0 for CIFAR-sized images, 0.5 for ImageNet).",
             DefaultValueFactory = _ => 0.0,
         };
-        var checkpointEvery = SharedOptions.Positive(new Option<int>("--checkpoint-every")
+        var checkpointEvery = OptionRules.Positive(new Option<int>("--checkpoint-every")
         {
             Description = "Steps between checkpoints (default: one epoch).",
         });

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Pipeline.Inference.Cli;
+
+/// <summary>Writes [N, D] embeddings with the names of the images they came from, as .npy, .csv or .jsonl.</summary>
+public static class EmbeddingFileWriter
+{
+    /// <summary>The format an output path's extension names.</summary>
+    /// <exception cref="ArgumentException">The extension is none of .npy, .csv, .jsonl.</exception>
+    public static EmbeddingFileFormat FormatOf(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".npy" => EmbeddingFileFormat.Npy,
+            ".csv" => EmbeddingFileFormat.Csv,
+            ".jsonl" => EmbeddingFileFormat.Jsonl,
+            string other => throw new ArgumentException(
+                $"--out {path}: '{other}' is not a format embed writes; end the name in .npy, .csv or .jsonl."),
+        };
+    }
+
+    /// <summary>The file beside a .npy output that holds its rows' names.</summary>
+    public static string NamesPath(string npyPath) => Path.ChangeExtension(npyPath, ".files.txt");
+
+    /// <summary>Writes <paramref name="embeddings"/> ([names.Count, dim], row-major) to <paramref name="path"/>.</summary>
+    /// <returns>The files written.</returns>
+    public static IReadOnlyList<string> Write(string path, IReadOnlyList<string> names, float[] embeddings, int dim)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.Length != names.Count * dim)
+        {
+            throw new ArgumentException($"{embeddings.Length} values are not {names.Count} embeddings of {dim}.", nameof(embeddings));
+        }
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        Directory.CreateDirectory(folder!);
+        switch (FormatOf(path))
+        {
+            case EmbeddingFileFormat.Npy:
+                WriteNpy(path, embeddings, names.Count, dim);
+                File.WriteAllLines(NamesPath(path), names);
+                return [path, NamesPath(path)];
+            case EmbeddingFileFormat.Csv:
+                WriteCsv(path, names, embeddings, dim);
+                return [path];
+            default:
+                WriteJsonl(path, names, embeddings, dim);
+                return [path];
+        }
+    }
+
+    // NumPy format 1.0: magic, version, little-endian header length, a dict padded so the data starts at a multiple of 64.
+    private static void WriteNpy(string path, float[] embeddings, int count, int dim)
+    {
+        string dictionary = string.Create(CultureInfo.InvariantCulture,
+            $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({count}, {dim}), }}");
+        int unpadded = 10 + dictionary.Length + 1;
+        string header = dictionary + new string(' ', (64 - unpadded % 64) % 64) + "\n";
+        using FileStream stream = File.Create(path);
+        using var writer = new BinaryWriter(stream);
+        writer.Write((byte)0x93);
+        writer.Write("NUMPY"u8);
+        writer.Write((byte)1);
+        writer.Write((byte)0);
+        writer.Write((ushort)header.Length);
+        writer.Write(Encoding.ASCII.GetBytes(header));
+        foreach (float value in embeddings)
+        {
+            writer.Write(value); // BinaryWriter writes little-endian on every platform
+        }
+    }
+
+    private static void WriteCsv(string path, IReadOnlyList<string> names, float[] embeddings, int dim)
+    {
+        using var writer = new StreamWriter(path, append: false, new UTF8Encoding(false));
+        writer.Write("file");
+        for (int d = 0; d < dim; d++)
+        {
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $",e{d}"));
+        }
+        writer.WriteLine();
+        for (int i = 0; i < names.Count; i++)
+        {
+            writer.Write(CsvField(names[i]));
+            for (int d = 0; d < dim; d++)
+            {
+                writer.Write(',');
+                writer.Write(embeddings[i * dim + d].ToString("R", CultureInfo.InvariantCulture));
+            }
+            writer.WriteLine();
+        }
+    }
+
+    private static string CsvField(string text) =>
+        text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static void WriteJsonl(string path, IReadOnlyList<string> names, float[] embeddings, int dim)
+    {
+        using FileStream stream = File.Create(path);
+        for (int i = 0; i < names.Count; i++)
+        {
+            using (var json = new Utf8JsonWriter(stream))
+            {
+                json.WriteStartObject();
+                json.WriteString("file", names[i]);
+                json.WriteStartArray("embedding");
+                for (int d = 0; d < dim; d++)
+                {
+                    json.WriteNumberValue(embeddings[i * dim + d]);
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            stream.WriteByte((byte)'\n');
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Pipeline.Inference.Cli;
+
+/// <summary>The <c>pipeline-infer</c> command: embeddings from an exported encoder.onnx with ONNX Runtime alone.</summary>
+public static class InferCommand
+{
+    public static RootCommand Create() => new("pipeline-infer: embeddings from an exported encoder.onnx, with ONNX Runtime alone.")
+    {
+        EmbedCommand.Create(),
+        ServeCommand.Create(),
+    };
+}

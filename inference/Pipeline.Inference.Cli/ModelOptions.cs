@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Pipeline.Cli;
+
+namespace Pipeline.Inference.Cli;
+
+/// <summary>The options every verb that loads a model takes, defined once so their names, defaults and help agree.</summary>
+public static class ModelOptions
+{
+    public static Option<string> Model() => new("--model")
+    {
+        Description = "The encoder.onnx written by pipeline-train export.",
+        Required = true,
+    };
+
+    public static Option<ExecutionProvider> ExecutionProvider() => new("--execution-provider")
+    {
+        Description = "Where ONNX Runtime runs: auto (CUDA when the GPU build and a GPU are there, else CPU), cpu, or cuda.",
+        DefaultValueFactory = _ => Inference.ExecutionProvider.Auto,
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "Threads ONNX Runtime uses per model run; 0 is every core.",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary>The <see cref="EmbeddingModelOptions"/> the parsed options say.</summary>
+    public static EmbeddingModelOptions Read(ParseResult parse, Option<ExecutionProvider> provider, Option<int> threads)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        int threadCount = parse.GetValue(threads);
+        if (threadCount < 0)
+        {
+            throw new ArgumentException($"--threads must be 0 (every core) or more, not {threadCount}.");
+        }
+        return new EmbeddingModelOptions { ExecutionProvider = parse.GetValue(provider), IntraOpThreads = threadCount };
+    }
+
+    /// <summary>--batch-size: images per model run.</summary>
+    public static Option<int> BatchSize(int defaultValue) => OptionRules.Positive(new Option<int>("--batch-size")
+    {
+        Description = "Images per model run.",
+        DefaultValueFactory = _ => defaultValue,
+    });
+}

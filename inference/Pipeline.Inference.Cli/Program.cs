@@ -1,0 +1,3 @@
+using Pipeline.Inference.Cli;
+
+return await InferCommand.Create().Parse(args).InvokeAsync();

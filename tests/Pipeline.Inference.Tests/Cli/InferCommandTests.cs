@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Data.Tests;
+using Pipeline.Inference.Cli;
+using SkiaSharp;
+
+namespace Pipeline.Inference.Tests.Cli;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class InferCommandTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly TestModel _spec = new(channels: 3, height: 6, width: 6);
+    private readonly string _model;
+    private readonly string[] _images;
+
+    public InferCommandTests()
+    {
+        _model = _spec.Write(_temp.File("encoder.onnx"));
+        _images = [_temp.File("photos/b.png"), _temp.File("photos/a, \"quoted\".png"), _temp.File("single.png")];
+        for (int i = 0; i < _images.Length; i++)
+        {
+            File.WriteAllBytes(_images[i], TestImages.Png(10 + i, 7, (x, y) => new SKColor((byte)(x * 20), (byte)(y * 30), (byte)(i * 80))));
+        }
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Embed_ToNpy_WritesFloat32RowsInInputOrderAndTheirNamesBeside()
+    {
+        string output = Path.Combine(_temp.Path, "out", "embeddings.npy");
+
+        (int exit, string stdout, string stderr) = await RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+            _images[2], "--out", output, "--batch-size", "2");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("embedded 3 images", stdout);
+        byte[] npy = File.ReadAllBytes(output);
+        Assert.Equal("\u0093NUMPY", Encoding.Latin1.GetString(npy, 0, 6));
+        int headerLength = BitConverter.ToUInt16(npy, 8);
+        string header = Encoding.ASCII.GetString(npy, 10, headerLength);
+        Assert.Contains("'descr': '<f4'", header);
+        Assert.Contains($"'shape': (3, {_spec.EmbeddingDim})", header);
+        Assert.Equal(0, (10 + headerLength) % 64);
+        float[] values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(npy.AsSpan(10 + headerLength)).ToArray();
+        Assert.Equal(Expected(["photos/a, \"quoted\".png", "photos/b.png", "single.png"]), values);
+        Assert.Equal([Path.Combine(_temp.Path, "photos", "a, \"quoted\".png"), Path.Combine(_temp.Path, "photos", "b.png"), _images[2]],
+            File.ReadAllLines(Path.Combine(_temp.Path, "out", "embeddings.files.txt")));
+    }
+
+    [Fact]
+    public async Task Embed_ToCsv_QuotesNamesAndRoundTripsFloats()
+    {
+        string output = Path.Combine(_temp.Path, "embeddings.csv");
+
+        (int exit, _, string stderr) = await RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"), "--out", output);
+
+        Assert.True(exit == 0, stderr);
+        string[] lines = File.ReadAllLines(output);
+        Assert.Equal("file," + string.Join(",", Enumerable.Range(0, _spec.EmbeddingDim).Select(d => $"e{d}")), lines[0]);
+        string quoted = $"\"{Path.Combine(_temp.Path, "photos", "a, \"\"quoted\"\".png")}\"";
+        Assert.StartsWith(quoted + ",", lines[1]);
+        float[] row = lines[1][(quoted.Length + 1)..].Split(',').Select(text => float.Parse(text, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(Expected(["photos/a, \"quoted\".png"]), row);
+        Assert.Equal(3, lines.Length);
+    }
+
+    [Fact]
+    public async Task Embed_ToJsonl_WritesOneObjectPerImage()
+    {
+        string output = Path.Combine(_temp.Path, "embeddings.jsonl");
+
+        (int exit, _, string stderr) = await RunAsync("embed", "--model", _model, "--input", _images[2], _images[0], "--out", output);
+
+        Assert.True(exit == 0, stderr);
+        JsonElement[] rows = File.ReadAllLines(output).Select(line => JsonDocument.Parse(line).RootElement).ToArray();
+        Assert.Equal([_images[2], _images[0]], rows.Select(row => row.GetProperty("file").GetString()));
+        Assert.Equal(Expected(["single.png"]), rows[0].GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()));
+    }
+
+    [Theory]
+    [InlineData("embeddings.txt", "end the name in .npy, .csv or .jsonl")]
+    [InlineData("embeddings.npy", "does not exist")]
+    public async Task Embed_BadOutputOrInput_ExitsWithOneLineSayingWhat(string output, string message)
+    {
+        (int exit, _, string stderr) = await RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "absent"),
+            "--out", Path.Combine(_temp.Path, output));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error: ", stderr);
+        Assert.Contains(message, stderr);
+        Assert.DoesNotContain("   at ", stderr); // no stack trace
+    }
+
+    [Fact]
+    public async Task Serve_NonLoopbackWithoutApiKey_ExitsSayingHowToProtectIt()
+    {
+        Assert.Null(Environment.GetEnvironmentVariable("PIPELINE_API_KEY"));
+
+        (int exit, _, string stderr) = await RunAsync("serve", "--model", _model, "--urls", "http://0.0.0.0:0");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("needs an API key", stderr);
+    }
+
+    private float[] Expected(string[] relativePaths)
+    {
+        using EmbeddingModel model = EmbeddingModel.Load(_model);
+        return model.EmbedImages(relativePaths.Select(path => (ReadOnlyMemory<byte>)File.ReadAllBytes(Path.Combine(_temp.Path, path))).ToArray());
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        TextWriter stdout = Console.Out, stderr = Console.Error;
+        using var capturedOut = new StringWriter();
+        using var capturedError = new StringWriter();
+        Console.SetOut(capturedOut);
+        Console.SetError(capturedError);
+        try
+        {
+            int exit = await InferCommand.Create().Parse(args).InvokeAsync();
+            return (exit, capturedOut.ToString(), capturedError.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+    }
+}
