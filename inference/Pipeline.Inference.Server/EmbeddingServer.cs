@@ -87,7 +87,16 @@ public sealed class EmbeddingServer : IAsyncDisposable
                 string.Join(", ", exposed));
         }
 
-        ServedModel model = ServedModel.Load(options.ServedName, options.ModelPath, options.Model, logger);
+        ServedModel model;
+        try
+        {
+            model = ServedModel.Load(options.ServedName, options.ModelPath, options.Model, logger);
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
         DynamicBatcher? batcher = null;
         var metrics = new ServerMetrics(() => batcher?.QueuedImages ?? 0);
         batcher = new DynamicBatcher(() => model.Current, options.Batching, metrics.Batch);
@@ -102,7 +111,8 @@ public sealed class EmbeddingServer : IAsyncDisposable
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         if (_options.WatchModelFile)
         {
-            _watcher = new ModelFileWatcher(_model.Current.Source, () => ReloadAsync(null, null, CancellationToken.None), _logger);
+            string watched = _model.Current.Source;
+            _watcher = new ModelFileWatcher(watched, () => ReloadAsync(watched, null, CancellationToken.None), _logger);
         }
         _logger.LogInformation("Listening on {Urls}.", string.Join(", ", Urls));
     }
@@ -150,7 +160,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             .WithSummary("Loads, checks and swaps in a new model file; the old one serves until then, and on refusal.");
         _app.MapGet("/healthz", () => Results.Json(new { status = "alive" }))
             .WithSummary("Alive.");
-        _app.MapGet("/readyz", ReadyAsync)
+        _app.MapGet("/readyz", Ready)
             .WithSummary("Ready: the model is loaded and warmed up and the server is not stopping.");
         _app.MapGet("/metrics", async (HttpContext context) =>
         {
@@ -168,7 +178,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             model.EmbeddingDim, model.Metadata.Method, model.Metadata.Encoder, model.ExecutionProvider.ToString().ToLowerInvariant());
     }
 
-    private IResult ReadyAsync()
+    private IResult Ready()
     {
         bool stopping = _app.Lifetime.ApplicationStopping.IsCancellationRequested;
         EmbeddingModel model = _model.Current;

@@ -42,7 +42,7 @@ public sealed class ServedModel : IDisposable
         ArgumentNullException.ThrowIfNull(logger);
         EmbeddingModel model = LoadVerified(path, options, logger, previous: null);
         logger.LogInformation("Serving {Path} as '{Name}' on {Provider}: {Shape} → {Dim}, SHA-256 {Sha256}.",
-            model.Source, name, model.ExecutionProvider, model.InputShape, model.EmbeddingDim, model.Sha256);
+            model.Source, name, model.ExecutionProvider.ToString().ToLowerInvariant(), model.InputShape, model.EmbeddingDim, model.Sha256);
         return new ServedModel(name, model, options, logger);
     }
 
