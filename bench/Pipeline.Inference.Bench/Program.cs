@@ -1,0 +1,3 @@
+using Pipeline.Inference.Bench;
+
+return await ServerThroughputBenchmark.Create().Parse(args).InvokeAsync();

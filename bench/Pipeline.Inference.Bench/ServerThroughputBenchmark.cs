@@ -1,0 +1,191 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+using System.Text;
+using Pipeline.Cli;
+using Pipeline.Data;
+using Pipeline.Inference.Batching;
+using SkiaSharp;
+
+namespace Pipeline.Inference.Bench;
+
+/// <summary>
+/// Embeddings per second over HTTP (`pipeline-infer serve`, raw float32 and OpenAI-shaped PNG routes) against
+/// in-process <see cref="DynamicBatcher"/> calls with the same batch policy, at several client counts, in one run;
+/// p50 and p99 latency, the server's resident memory, and the in-process bytes allocated per request.
+/// </summary>
+public static class ServerThroughputBenchmark
+{
+    private const int DistinctInputs = 256;
+
+    public static RootCommand Create()
+    {
+        var model = new Option<string>("--model") { Description = "The encoder.onnx to serve.", Required = true };
+        var cli = new Option<string>("--cli")
+        {
+            Description = "pipeline-infer.dll to run the server with.",
+            DefaultValueFactory = _ => "inference/Pipeline.Inference.Cli/bin/Release/net10.0/linux-x64/pipeline-infer.dll",
+        };
+        var clients = new Option<int[]>("--clients")
+        {
+            Description = "Concurrent client counts to measure.",
+            DefaultValueFactory = _ => [1, 8, 32],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var seconds = OptionRules.PositiveNumber(new Option<double?>("--seconds")
+        {
+            Description = "Measured seconds per path and client count (after a warm-up round).",
+            DefaultValueFactory = _ => 3,
+        });
+        var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { DefaultValueFactory = _ => 32, Description = "Largest batch." });
+        var maxWaitMs = new Option<double>("--max-wait-ms") { DefaultValueFactory = _ => 2, Description = "Batch wait." };
+        var output = new Option<string>("--out")
+        {
+            Description = "Markdown file for the results.",
+            DefaultValueFactory = _ => "bench/results/inference_server.md",
+        };
+        var command = new RootCommand("pipeline-inference-bench: HTTP embedding server against in-process calls.")
+        {
+            model, cli, clients, seconds, batchSize, maxWaitMs, output,
+        };
+        command.SetAction((parse, _) => CliErrors.RunAsync(() => RunAsync(parse.GetValue(model)!, parse.GetValue(cli)!, parse.GetValue(clients)!,
+            TimeSpan.FromSeconds(parse.GetValue(seconds)!.Value), new BatchPolicy(parse.GetValue(batchSize),
+                TimeSpan.FromMilliseconds(parse.GetValue(maxWaitMs)), QueueCapacity: 1024), parse.GetValue(output)!, args: Environment.GetCommandLineArgs()[1..])));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string modelPath, string cliDll, int[] clientCounts, TimeSpan duration, BatchPolicy policy,
+        string outputPath, string[] args)
+    {
+        string loadAverage = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "?";
+        using EmbeddingModel model = EmbeddingModel.Load(modelPath);
+        (float[][] pixels, byte[][] pngs) = Inputs(model.InputShape);
+        var results = new List<LoadResult>();
+
+        long allocatedBefore, requestsInProcess = 0, allocatedInProcess;
+        await using (var batcher = new DynamicBatcher(() => model, policy))
+        {
+            allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            foreach (int count in clientCounts)
+            {
+                LoadResult result = await LoadGenerator.RunAsync("in-process", count, duration,
+                    i => batcher.EmbedAsync(pixels[i % DistinctInputs]));
+                requestsInProcess += result.Requests + count;
+                results.Add(result);
+            }
+            allocatedInProcess = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        }
+
+        string[] serveOptions =
+        [
+            "--batch-size", policy.MaxBatchSize.ToString(CultureInfo.InvariantCulture),
+            "--max-wait-ms", policy.MaxWait.TotalMilliseconds.ToString(CultureInfo.InvariantCulture),
+            "--queue-capacity", policy.QueueCapacity.ToString(CultureInfo.InvariantCulture),
+        ];
+        (double Now, double Peak) idle, loaded;
+        using (ServerProcess server = await ServerProcess.StartAsync(cliDll, modelPath, serveOptions))
+        {
+            idle = server.ResidentMiB();
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clientCounts.Max() })
+            {
+                BaseAddress = server.Address,
+            };
+            byte[][] raw = pixels.Select(image => MemoryMarshal.AsBytes(image.AsSpan()).ToArray()).ToArray();
+            string name = Path.GetFileNameWithoutExtension(modelPath);
+            byte[][] json = pngs.Select(png => Encoding.UTF8.GetBytes(
+                $"{{\"model\": \"{name}\", \"input\": [\"{Convert.ToBase64String(png)}\"]}}")).ToArray();
+            foreach (int count in clientCounts)
+            {
+                results.Add(await LoadGenerator.RunAsync("HTTP raw float32", count, duration,
+                    i => PostAsync(http, "/v1/embeddings/raw", raw[i % DistinctInputs], "application/octet-stream")));
+                results.Add(await LoadGenerator.RunAsync("HTTP JSON base64 PNG", count, duration,
+                    i => PostAsync(http, "/v1/embeddings", json[i % DistinctInputs], "application/json")));
+            }
+            loaded = server.ResidentMiB();
+        }
+
+        string report = Report(results, modelPath, model, policy, duration, loadAverage, idle, loaded,
+            (double)allocatedInProcess / requestsInProcess, args);
+        Console.WriteLine(report);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
+        await File.WriteAllTextAsync(outputPath, report);
+        Console.Error.WriteLine($"wrote {outputPath}");
+        return 0;
+    }
+
+    private static async Task PostAsync(HttpClient http, string route, byte[] body, string contentType)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        using HttpResponseMessage response = await http.PostAsync(route, content).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{route} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+        await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+    }
+
+    // Fashion-MNIST test images when the model reads 1x28x28 and the package is installed, else seeded noise.
+    private static (float[][] Pixels, byte[][] Pngs) Inputs(ImageShape shape)
+    {
+        byte[] bytes;
+        if (shape == new ImageShape(1, 28, 28) && File.Exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
+        {
+            bytes = DatasetLoader.Load("fashion-mnist:test", shape).Take(DistinctInputs).Pixels;
+        }
+        else
+        {
+            bytes = new byte[DistinctInputs * shape.Size];
+            new Random(0).NextBytes(bytes);
+        }
+        var pixels = new float[DistinctInputs][];
+        var pngs = new byte[DistinctInputs][];
+        for (int i = 0; i < DistinctInputs; i++)
+        {
+            ReadOnlySpan<byte> image = bytes.AsSpan(i * shape.Size, shape.Size);
+            pixels[i] = image.ToArray().Select(value => value / 255f).ToArray();
+            pngs[i] = Png(image, shape);
+        }
+        return (pixels, pngs);
+    }
+
+    private static byte[] Png(ReadOnlySpan<byte> planes, ImageShape shape)
+    {
+        int plane = shape.Height * shape.Width;
+        using var bitmap = new SKBitmap(new SKImageInfo(shape.Width, shape.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (int p = 0; p < plane; p++)
+        {
+            byte r = planes[p], g = shape.Channels == 3 ? planes[plane + p] : r, b = shape.Channels == 3 ? planes[2 * plane + p] : r;
+            bitmap.SetPixel(p % shape.Width, p / shape.Width, new SKColor(r, g, b));
+        }
+        using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private static string Report(List<LoadResult> results, string modelPath, EmbeddingModel model, BatchPolicy policy, TimeSpan duration,
+        string loadAverage, (double Now, double Peak) idle, (double Now, double Peak) loaded, double bytesPerRequest, string[] args)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# Embedding server against in-process calls");
+        text.AppendLine();
+        text.AppendLine($"Command: `dotnet bench/Pipeline.Inference.Bench/bin/Release/net10.0/linux-x64/pipeline-inference-bench.dll {string.Join(' ', args)}`");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Model: {modelPath} ({model.Metadata.Encoder}, {model.InputShape} → {model.EmbeddingDim}), ONNX Runtime CPU, one image per request.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Batch policy (both paths): at most {policy.MaxBatchSize} images, {policy.MaxWait.TotalMilliseconds} ms wait, queue {policy.QueueCapacity}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {Environment.ProcessorCount} cores, load average {loadAverage} at the start (clients and server share the cores); {duration.TotalSeconds} s per row after a warm-up round.");
+        text.AppendLine();
+        text.AppendLine("| path | clients | embeddings/s | p50 ms | p99 ms | of in-process |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (LoadResult result in results)
+        {
+            LoadResult baseline = results.First(r => r.Path == "in-process" && r.Clients == result.Clients);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {result.Path} | {result.Clients} | {result.EmbeddingsPerSecond:F0} | {result.Percentile(0.5):F2} | {result.Percentile(0.99):F2} | {result.EmbeddingsPerSecond / baseline.EmbeddingsPerSecond:P0} |");
+        }
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Server resident memory: {idle.Now:F0} MiB with the model loaded and warmed up, {loaded.Peak:F0} MiB at its peak under load (goal < 250 MB).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- In-process allocation: {bytesPerRequest:F0} bytes per request (batcher, OrtValues, the result array).");
+        return text.ToString();
+    }
+}
