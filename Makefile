@@ -74,6 +74,10 @@ serve: build
 bench: build bench-deps
 	/usr/bin/python3 bench/simclr_step.py
 	/usr/bin/python3 bench/encoder_inference.py
+	@if [ -f "$(MODEL)" ]; then \
+	  dotnet bench/Pipeline.Inference.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-inference-bench.dll \
+	    --model $(MODEL) --out bench/results/inference_server.md; \
+	else echo "Skipping the server benchmark: no $(MODEL) (make run writes it)."; fi
 
 bench-deps:
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(call apt_install,python3-torch)
