@@ -50,7 +50,7 @@ def main():
         "benchmark": "simclr-step",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "command": "make bench  (bench/simclr_step.py " + " ".join(sys.argv[1:]) + ")",
+        "command": " ".join(["make bench: bench/simclr_step.py"] + sys.argv[1:]),
         "torchsharp_images_per_second": ours_ips,
         "pytorch_images_per_second": peer_ips,
         "ratio": ours_ips / peer_ips,
