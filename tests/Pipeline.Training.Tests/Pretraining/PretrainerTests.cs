@@ -57,6 +57,26 @@ public sealed class PretrainerTests
     }
 
     [Fact]
+    public void Resume_FinishedRun_ReturnsItsFinalStateWithoutTraining()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        PretrainConfig config = TinyRun.Config(images, epochs: 1);
+        var run = new RunDirectory(folder.File("run"));
+        PretrainResult finished = new Pretrainer(CPU).Run(config, images, run, resume: false);
+        byte[] checkpoint = File.ReadAllBytes(finished.Checkpoint);
+        string metrics = File.ReadAllText(run.MetricsPath);
+
+        PretrainResult resumed = new Pretrainer(CPU).Run(config, images, run, resume: true);
+
+        Assert.Equal(finished.Steps, resumed.Steps);
+        Assert.Equal(finished.Checkpoint, resumed.Checkpoint);
+        Assert.Equal(finished.FinalLoss, resumed.FinalLoss, 6);
+        Assert.Equal(checkpoint, File.ReadAllBytes(resumed.Checkpoint));
+        Assert.Equal(metrics, File.ReadAllText(run.MetricsPath));
+    }
+
+    [Fact]
     public void Run_FewEpochs_LowersTheLoss()
     {
         using var folder = new TempDirectory();

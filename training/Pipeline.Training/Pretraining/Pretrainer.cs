@@ -48,6 +48,14 @@ public sealed class Pretrainer
         long startStep = PrepareRunDirectory(config, run, resume);
         long stepsPerEpoch = config.StepsPerEpoch(images.Count);
         long totalSteps = config.Epochs * stepsPerEpoch;
+        if (startStep == totalSteps)
+        {
+            // Resuming a run that already finished: nothing to train, and its last loss is in its metrics.
+            double finalLoss = File.Exists(run.MetricsPath) && MetricsLog.Read(run.MetricsPath) is { Count: > 0 } done
+                ? done[^1].Loss
+                : double.NaN;
+            return new PretrainResult(run.CheckpointPath(startStep), startStep, finalLoss, 0, 0);
+        }
 
         random.manual_seed(config.Seed);
         using PretextObjective objective = PretextMethods.Create(config, EncoderFactory.Create(config.Encoder));
