@@ -1,3 +1,5 @@
+using Pipeline.Data;
+
 namespace Pipeline.Training.Encoders;
 
 /// <summary>
@@ -45,6 +47,17 @@ public sealed record EncoderSpec(
             {
                 throw new ArgumentException($"Normalisation std must be positive and finite, not {std}.");
             }
+        }
+    }
+
+    /// <summary>Throws when the images are not of the shape this encoder takes, naming both shapes.</summary>
+    public void RequireFits(ImageSet images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Channels != InputChannels || images.Height != InputHeight || images.Width != InputWidth)
+        {
+            throw new ArgumentException(
+                $"{images.Source} holds {images.Channels}x{images.Height}x{images.Width} images but the encoder takes {InputChannels}x{InputHeight}x{InputWidth}.");
         }
     }
 }

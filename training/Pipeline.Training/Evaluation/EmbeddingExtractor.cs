@@ -15,12 +15,7 @@ public static class EmbeddingExtractor
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        EncoderSpec spec = encoder.Spec;
-        if (images.Channels != spec.InputChannels || images.Height != spec.InputHeight || images.Width != spec.InputWidth)
-        {
-            throw new ArgumentException(
-                $"{images.Source} holds {images.Channels}x{images.Height}x{images.Width} images but the encoder takes {spec.InputChannels}x{spec.InputHeight}x{spec.InputWidth}.");
-        }
+        encoder.Spec.RequireFits(images);
 
         bool wasTraining = encoder.training;
         encoder.eval();
@@ -29,16 +24,12 @@ public static class EmbeddingExtractor
             using var noGrad = no_grad();
             var batches = new List<Tensor>();
             using var scope = NewDisposeScope();
-            int size = images.ImageSize;
             for (int first = 0; first < images.Count; first += batchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, images.Count - first);
-                byte[] bytes = images.Pixels.AsSpan(first * size, count * size).ToArray();
-                // [n, C, H, W] uint8 → float32 in [0, 1] → h [n, D]
-                Tensor pixels = tensor(bytes, ScalarType.Byte).reshape(count, spec.InputChannels, spec.InputHeight, spec.InputWidth)
-                    .to(device).to(ScalarType.Float32).div_(255f);
-                batches.Add(encoder.forward(pixels).cpu());
+                // [n, C, H, W] in [0, 1] → h [n, D]
+                batches.Add(encoder.forward(PixelTensors.FromImages(images, first, count, device)).cpu());
             }
             Tensor all = batches.Count == 0 ? zeros(0, encoder.EmbeddingDim) : cat(batches, 0);
             return scope.MoveToOuter(all);

@@ -37,7 +37,7 @@ public static class RunExport
         using (encoder)
         {
             ImageSet images = ParityImages(config, cancellationToken);
-            using Tensor pixels = Pixels(images);
+            using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);
             var provenance = new ExportProvenance(
                 config.Method, config.Data, Metrics(run, checkpointPath, step), run.Path, Path.GetFileName(checkpointPath),
                 Sha256(checkpointPath));
@@ -51,15 +51,6 @@ public static class RunExport
         string source = DatasetUri.Parse(config.Data) is DatasetUri.FashionMnist ? RunEvaluation.DefaultTestData(config.Data) : config.Data;
         ImageSet images = DatasetLoader.Load(source, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
         return images.Take(Math.Min(ParityImageCount, images.Count));
-    }
-
-    /// <summary>The images as float32 [n, C, H, W] in [0, 1], as training and evaluation feed them.</summary>
-    private static Tensor Pixels(ImageSet images)
-    {
-        using var scope = NewDisposeScope();
-        Tensor pixels = tensor(images.Pixels.AsSpan(0, images.Count * images.ImageSize).ToArray(), ScalarType.Byte)
-            .reshape(images.Count, images.Channels, images.Height, images.Width).to(ScalarType.Float32).div_(255f);
-        return scope.MoveToOuter(pixels);
     }
 
     /// <summary>Accuracy by <c>protocol-labels</c> (<c>knn-100%</c>) of the run's evaluations of this checkpoint.</summary>

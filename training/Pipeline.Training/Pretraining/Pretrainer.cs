@@ -173,12 +173,7 @@ public sealed class Pretrainer
 
     private static void CheckImagesFit(PretrainConfig config, ImageSet images)
     {
-        EncoderSpec spec = config.Encoder;
-        if (images.Channels != spec.InputChannels || images.Height != spec.InputHeight || images.Width != spec.InputWidth)
-        {
-            throw new ArgumentException(
-                $"{images.Source} holds {images.Channels}x{images.Height}x{images.Width} images but the encoder takes {spec.InputChannels}x{spec.InputHeight}x{spec.InputWidth}.");
-        }
+        config.Encoder.RequireFits(images);
         if (images.Count < 2)
         {
             throw new ArgumentException($"{images.Source} holds {images.Count} image(s); pretraining needs at least 2.");
