@@ -1,4 +1,4 @@
-using System.Xml.Linq;
+using Pipeline.Tests;
 
 namespace Pipeline.Inference.Tests;
 
@@ -10,39 +10,11 @@ public sealed class ReferencesTests
     [Fact]
     public void InferenceProjects_ReferenceNeitherTorchSharpNorTraining_EvenThroughOtherProjects()
     {
-        string root = RepositoryRoot();
-        string[] projects = Directory.GetFiles(Path.Combine(root, "inference"), "*.csproj", SearchOption.AllDirectories);
+        string[] projects = Directory.GetFiles(RepositoryRoot.Combine("inference"), "*.csproj", SearchOption.AllDirectories);
         Assert.NotEmpty(projects);
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var references = new List<string>();
-        var pending = new Stack<string>(projects.Select(Path.GetFullPath));
-        while (pending.TryPop(out string? project))
-        {
-            if (!seen.Add(project))
-            {
-                continue;
-            }
-            XDocument document = XDocument.Load(project);
-            foreach (XElement element in document.Descendants())
-            {
-                string? include = element.Attribute("Include")?.Value;
-                if (include is null)
-                {
-                    continue;
-                }
-                if (element.Name.LocalName == "ProjectReference")
-                {
-                    string referenced = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, include));
-                    references.Add(referenced);
-                    pending.Push(referenced);
-                }
-                else if (element.Name.LocalName is "PackageReference" or "Import")
-                {
-                    references.Add(include);
-                }
-            }
-        }
+        ProjectGraph graph = ProjectGraph.From(projects);
+        string[] references = [.. graph.Projects, .. graph.PackagesAndImports];
 
         Assert.Contains(references, reference => reference.EndsWith("Pipeline.Onnx.csproj", StringComparison.Ordinal));
         Assert.DoesNotContain(references, reference => Forbidden.Any(name => reference.Contains(name, StringComparison.OrdinalIgnoreCase)));
@@ -56,17 +28,5 @@ public sealed class ReferencesTests
         Assert.Contains("Microsoft.ML.OnnxRuntime", deps);
         Assert.Contains("Pipeline.Inference", deps);
         Assert.DoesNotContain(Forbidden, name => deps.Contains(name, StringComparison.OrdinalIgnoreCase));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Pipeline.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No Pipeline.sln above {AppContext.BaseDirectory}: run the tests from the repository.");
     }
 }

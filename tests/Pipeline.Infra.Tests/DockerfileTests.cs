@@ -81,25 +81,9 @@ public sealed partial class DockerfileTests
     }
 
     /// <summary>Every project file the given one references, directly or not, as repository-relative paths.</summary>
-    private static IEnumerable<string> ProjectClosure(string project)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>([project]);
-        while (pending.TryPop(out string? current))
-        {
-            if (!seen.Add(current))
-            {
-                continue;
-            }
-            string folder = System.IO.Path.GetDirectoryName(current)!;
-            foreach (XElement reference in XDocument.Load(RepositoryRoot.Combine(current.Split('/'))).Descendants("ProjectReference"))
-            {
-                string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(RepositoryRoot.Path, folder, reference.Attribute("Include")!.Value));
-                pending.Push(System.IO.Path.GetRelativePath(RepositoryRoot.Path, full).Replace('\\', '/'));
-            }
-        }
-        return seen;
-    }
+    private static IEnumerable<string> ProjectClosure(string project) =>
+        ProjectGraph.From([RepositoryRoot.Combine(project.Split('/'))]).Projects
+            .Select(path => System.IO.Path.GetRelativePath(RepositoryRoot.Path, path).Replace('\\', '/'));
 
     [GeneratedRegex(@"ENTRYPOINT \[""dotnet"", ""([^""]+)""\]")]
     private static partial Regex EntryPoint();

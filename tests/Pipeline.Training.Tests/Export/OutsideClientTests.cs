@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Pipeline.Tests;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Export;
 using TorchSharp;
@@ -81,13 +82,7 @@ public sealed class OutsideClientTests(ITestOutputHelper output)
     /// <summary>tests/node with onnxruntime-node installed (`npm ci` there; .ci/run and make setup do it).</summary>
     private static string NodeClientFolder()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Pipeline.sln")))
-        {
-            directory = directory.Parent;
-        }
-        Assert.True(directory is not null, $"No Pipeline.sln above {AppContext.BaseDirectory}: run the tests from the repository.");
-        string folder = Path.Combine(directory.FullName, "tests", "node");
+        string folder = RepositoryRoot.Combine("tests", "node");
         Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "onnxruntime-node")),
             $"onnxruntime-node is not installed: run `npm ci --ignore-scripts` in {folder} (make setup and .ci/run do).");
         return folder;
