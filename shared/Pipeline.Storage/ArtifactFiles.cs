@@ -31,6 +31,21 @@ internal static class ArtifactFiles
         destination.Position = start;
     }
 
+    /// <summary>Writes a small local file through a temporary file and a rename, so that it is whole or absent.</summary>
+    public static void WriteAtomically(string path, byte[] bytes)
+    {
+        string temporary = TemporaryPath(Path.GetDirectoryName(path)!, Path.GetFileName(path));
+        try
+        {
+            File.WriteAllBytes(temporary, bytes);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
     /// <summary>A name in <paramref name="folder"/> no other writer uses, hidden (leading '.') and marked as partial.</summary>
     public static string TemporaryPath(string folder, string name) =>
         Path.Combine(folder, $".{name}.{Guid.NewGuid():N}.partial");
