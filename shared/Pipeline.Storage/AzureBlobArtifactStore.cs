@@ -83,7 +83,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
                 content.Position = start;
                 response = await blob.UploadAsync(content, upload, token);
             }
-            return new ArtifactProperties(key, content.Position - start, response.Value.ETag.ToString(), response.Value.LastModified);
+            return new ArtifactProperties(key, content.Position - start, Quoted(response.Value.ETag), response.Value.LastModified);
         }, cancellationToken);
     }
 
@@ -96,8 +96,9 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         {
             ArtifactFiles.Rewind(destination, start);
             Response response = await blob.DownloadToAsync(destination, new BlobDownloadToOptions { TransferOptions = _transfer }, token);
-            string etag = response.Headers.ETag?.ToString()
-                ?? throw new RequestFailedException(0, $"The download of '{key}' came back without an ETag.");
+            string etag = response.Headers.ETag is { } tag
+                ? Quoted(tag)
+                : throw new RequestFailedException(0, $"The download of '{key}' came back without an ETag.");
             DateTimeOffset lastModified = response.Headers.TryGetValue("Last-Modified", out string? text)
                 ? DateTimeOffset.Parse(text!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
                 : DateTimeOffset.MinValue;
@@ -114,7 +115,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
             try
             {
                 BlobProperties properties = (await blob.GetPropertiesAsync(cancellationToken: token)).Value;
-                return new ArtifactProperties(key, properties.ContentLength, properties.ETag.ToString(), properties.LastModified);
+                return new ArtifactProperties(key, properties.ContentLength, Quoted(properties.ETag), properties.LastModified);
             }
             catch (RequestFailedException error) when (error.Status == 404)
             {
@@ -134,7 +135,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
                 await foreach (BlobItem item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix.Length == 0 ? null : prefix, token))
                 {
                     found.Add(new ArtifactProperties(item.Name, item.Properties.ContentLength ?? 0,
-                        item.Properties.ETag?.ToString() ?? "", item.Properties.LastModified ?? DateTimeOffset.MinValue));
+                        item.Properties.ETag is { } tag ? Quoted(tag) : "", item.Properties.LastModified ?? DateTimeOffset.MinValue));
                 }
             }
             catch (RequestFailedException error) when (error.ErrorCode == ContainerNotFound)
@@ -164,6 +165,9 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
     }
 
     public override string ToString() => Location;
+
+    // The SDK hands ETags back quoted from some calls and bare from others; callers compare them as strings.
+    private static string Quoted(ETag etag) => "\"" + etag.ToString().Trim('"') + "\"";
 
     private static BlobRequestConditions? Conditions(ArtifactCondition condition) =>
         condition.MustBeAbsent ? new BlobRequestConditions { IfNoneMatch = ETag.All }

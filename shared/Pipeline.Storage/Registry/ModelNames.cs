@@ -28,7 +28,7 @@ public static partial class ModelNames
     public static string ValidateAlias(string alias)
     {
         ArgumentNullException.ThrowIfNull(alias);
-        return AliasPattern().IsMatch(alias) && !ModelVersion.TryParse(alias, out _)
+        return AliasPattern().IsMatch(alias) && !VersionLike().IsMatch(alias)
             ? alias
             : throw new ArgumentException(
                 $"'{alias}' is not an alias name: use 1-64 lower-case letters, digits and '-', starting with a letter, and not of the form v1, v2 (those are versions).");
@@ -39,4 +39,8 @@ public static partial class ModelNames
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex AliasPattern();
+
+    // v0 and v01 are not versions, but a reader would take them for one.
+    [GeneratedRegex("^v[0-9]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionLike();
 }

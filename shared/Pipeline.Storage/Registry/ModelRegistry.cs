@@ -73,16 +73,20 @@ public sealed class ModelRegistry
 
         var claim = new PublishClaim(Guid.NewGuid().ToString("N"), _time.GetUtcNow(), Environment.MachineName);
         ModelVersion version = await ClaimVersionAsync(name, claim, cancellationToken);
-        for (int i = 0; i < files.Count; i++)
+        // The claim makes the version this publish's alone: a retried upload may simply overwrite its own file.
+        await UploadAsync(name, version, request.Files, files, Enumerable.Range(0, files.Count), cancellationToken);
+        // A store that crashed may have lost writes it had acknowledged (Azurite keeps the last seconds in memory): check
+        // every file is there before the manifest makes the version visible, upload what is missing once more.
+        IReadOnlyList<int> missing = await MissingAsync(name, version, files, cancellationToken);
+        if (missing.Count > 0)
         {
-            // The claim makes the version this publish's alone: a retried upload may simply overwrite its own file.
-            ArtifactProperties written = await Store.PutFileAsync(RegistryLayout.FileKey(name, version, files[i].Path),
-                request.Files[i].SourcePath, ArtifactCondition.None, cancellationToken);
-            if (written.Length != files[i].Size)
+            await UploadAsync(name, version, request.Files, files, missing, cancellationToken);
+            missing = await MissingAsync(name, version, files, cancellationToken);
+            if (missing.Count > 0)
             {
                 throw new ModelRegistryException(
-                    $"{request.Files[i].SourcePath} changed while it was published ({files[i].Size} bytes, then {written.Length}): "
-                    + $"{name}@{version} was left unpublished; publish again once the file is final.");
+                    $"{Store.Location} lost {string.Join(", ", missing.Select(i => files[i].Path))} of {name}@{version} twice after writing them; "
+                    + "the version was left unpublished. Check the store's health and publish again.");
             }
         }
 
@@ -308,6 +312,38 @@ public sealed class ModelRegistry
         {
             ModelNames.ValidateAlias(alias);
         }
+    }
+
+    private async Task UploadAsync(string name, ModelVersion version, IReadOnlyList<PublishFile> sources, IReadOnlyList<ManifestFile> files,
+        IEnumerable<int> which, CancellationToken cancellationToken)
+    {
+        foreach (int i in which)
+        {
+            ArtifactProperties written = await Store.PutFileAsync(RegistryLayout.FileKey(name, version, files[i].Path), sources[i].SourcePath,
+                ArtifactCondition.None, cancellationToken);
+            if (written.Length != files[i].Size)
+            {
+                throw new ModelRegistryException(
+                    $"{sources[i].SourcePath} changed while it was published ({files[i].Size} bytes, then {written.Length}): "
+                    + $"{name}@{version} was left unpublished; publish again once the file is final.");
+            }
+        }
+    }
+
+    // The files the store does not hold at their full size (one HEAD each).
+    private async Task<IReadOnlyList<int>> MissingAsync(string name, ModelVersion version, IReadOnlyList<ManifestFile> files,
+        CancellationToken cancellationToken)
+    {
+        var missing = new List<int>();
+        for (int i = 0; i < files.Count; i++)
+        {
+            ArtifactProperties? stored = await Store.GetPropertiesAsync(RegistryLayout.FileKey(name, version, files[i].Path), cancellationToken);
+            if (stored?.Length != files[i].Size)
+            {
+                missing.Add(i);
+            }
+        }
+        return missing;
     }
 
     // Takes the number after every one in use (published, orphan or being published) with a create-only claim.
