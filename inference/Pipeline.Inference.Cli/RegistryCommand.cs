@@ -140,11 +140,12 @@ public static class RegistryCommand
                 text.Append(CultureInfo.InvariantCulture, $"{version.Version,-6} (unpublished: an abandoned publish's files; registry delete removes them)\n");
                 continue;
             }
-            string metrics = string.Join(" ", manifest.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal)
-                .Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value:0.####}")));
-            string aliases = version.Aliases.Count > 0 ? $"  [{string.Join(", ", version.Aliases)}]" : "";
-            text.Append(CultureInfo.InvariantCulture,
-                $"{version.Version,-6} {manifest.CreatedUtc.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {ByteSize.Format(manifest.TotalSize),10}  run {manifest.Lineage.Run}  {metrics}{aliases}\n");
+            IEnumerable<string> metrics = manifest.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal)
+                .Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value:0.####}"));
+            IEnumerable<string> aliases = version.Aliases.Count > 0 ? [$"[{string.Join(", ", version.Aliases)}]"] : [];
+            text.AppendJoin("  ", [
+                string.Create(CultureInfo.InvariantCulture, $"{version.Version,-6} {manifest.CreatedUtc.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z"),
+                $"{ByteSize.Format(manifest.TotalSize),10}", $"run {manifest.Lineage.Run}", .. metrics, .. aliases]).Append('\n');
         }
         return text.ToString();
     }

@@ -33,7 +33,12 @@ public abstract class ModelRegistryContractTests : IDisposable
         {
             Assert.Equal(File.ReadAllBytes(file.SourcePath), File.ReadAllBytes(pulled.PathOf(file.Path)));
         }
-        ModelManifest local = ModelManifest.FromJson(File.ReadAllBytes(Path.Combine(pulled.Directory, "manifest.json")), "fashion-simclr", new ModelVersion(1));
+        byte[] manifestJson = File.ReadAllBytes(Path.Combine(pulled.Directory, "manifest.json"));
+        ModelManifest local = ModelManifest.FromJson(manifestJson, "fashion-simclr", new ModelVersion(1));
+        using (JsonDocument document = JsonDocument.Parse(manifestJson))
+        {
+            Assert.Equal(["path", "size", "sha256"], document.RootElement.GetProperty("files")[0].EnumerateObject().Select(p => p.Name));
+        }
         Assert.Equal(published.Manifest.Files, local.Files);
         Assert.Equal(0.75, local.Metrics["knn-100%"]);
         Assert.Equal("run-1", local.Lineage.Run);

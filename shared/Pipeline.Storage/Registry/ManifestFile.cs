@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Storage.Registry;
 
 /// <summary>One file of a model version, as its manifest promises it.</summary>
@@ -7,5 +9,6 @@ namespace Pipeline.Storage.Registry;
 public sealed record ManifestFile(string Path, long Size, string Sha256)
 {
     /// <summary>What a download of this file must match.</summary>
+    [JsonIgnore]
     public ArtifactDigest Digest => new(Size, Sha256);
 }

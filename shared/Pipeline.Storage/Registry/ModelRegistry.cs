@@ -402,8 +402,8 @@ public sealed class ModelRegistry
             if (expected is { } expectedVersion && current?.Version != expectedVersion)
             {
                 throw new ModelRegistryException(
-                    $"{name}@{alias} names {current?.Version.ToString() ?? "nothing"}, not {expectedVersion} as expected: it was moved meanwhile; "
-                    + "look again before promoting.");
+                    $"{name}@{alias} names {current?.Version.ToString() ?? "nothing"}, not {expectedVersion} as expected: it moved since it was "
+                    + "looked at; look again before promoting.");
             }
             ModelAlias moved = ModelAlias.Moved(name, alias, current, version, _time.GetUtcNow());
             ArtifactProperties written = await Store.PutAsync(RegistryLayout.AliasKey(name, alias), new MemoryStream(moved.ToJson()),
