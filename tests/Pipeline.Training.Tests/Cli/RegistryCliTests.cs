@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Training.Tests.Export;
 
 namespace Pipeline.Training.Tests.Cli;
 
@@ -6,16 +7,13 @@ namespace Pipeline.Training.Tests.Cli;
 [Collection(TorchCollection.Name)]
 public sealed class RegistryCliTests
 {
-    private static readonly string[] Tiny =
-        ["--limit", "64", "--batch-size", "32", "--epochs", "1", "--embedding-dim", "32", "--projection-dim", "16", "--threads", "2", "--device", "cpu"];
-
     [Fact]
     public void PublishListPromotePull_OnAFolderRegistry_DeliversTheRunsFilesVerified()
     {
         using var folder = new TempDirectory();
         string run = folder.File("tiny-run");
         string registry = "file:" + folder.File("registry");
-        (int trained, _, string trainError) = CliProcess.Run(["pretrain", "--out", run, .. Tiny]);
+        (int trained, _, string trainError) = CliProcess.Run(["pretrain", "--out", run, .. ExportCommandTests.Tiny]);
         Assert.True(trained == 0, trainError);
         File.WriteAllText(folder.File("tiny-run/report/summary.md"), "# tiny run\n");
 
