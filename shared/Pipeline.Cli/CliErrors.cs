@@ -1,9 +1,11 @@
 using Pipeline.Data;
+using Pipeline.Storage;
+using Pipeline.Storage.Registry;
 
 namespace Pipeline.Cli;
 
 /// <summary>
-/// Turns the errors a user can cause (bad options, bad data, missing files) into one line on stderr and exit code 1,
+/// Turns the errors a user can cause (bad options, bad data, missing files, a registry that refuses or fails) into one line on stderr and exit code 1,
 /// instead of a stack trace; anything else is a bug and keeps its trace. Ctrl+C exits with 130.
 /// </summary>
 public static class CliErrors
@@ -32,5 +34,6 @@ public static class CliErrors
 
     private static bool IsCommonUserError(Exception error) =>
         error is ArgumentException or FormatException or InvalidOperationException or InvalidDataException
-            or DataFormatException or FileNotFoundException or DirectoryNotFoundException;
+            or DataFormatException or FileNotFoundException or DirectoryNotFoundException
+            or ArtifactStoreException or ModelRegistryException;
 }

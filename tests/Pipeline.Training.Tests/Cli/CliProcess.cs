@@ -2,12 +2,16 @@ using System.Diagnostics;
 
 namespace Pipeline.Training.Tests.Cli;
 
-/// <summary>Runs the built pipeline-train CLI as a child process, as a user would.</summary>
+/// <summary>Runs the built pipeline-train CLI (or, with <see cref="RunInfer"/>, pipeline-infer) as a child process, as a user would.</summary>
 internal static class CliProcess
 {
-    private static string Dll => Path.Combine(AppContext.BaseDirectory, "pipeline-train.dll");
+    public static Process Start(params string[] arguments) => StartTool("pipeline-train", arguments);
 
-    public static Process Start(params string[] arguments)
+    public static (int ExitCode, string Output, string Error) Run(params string[] arguments) => RunTool("pipeline-train", arguments);
+
+    public static (int ExitCode, string Output, string Error) RunInfer(params string[] arguments) => RunTool("pipeline-infer", arguments);
+
+    private static Process StartTool(string tool, string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -15,7 +19,7 @@ internal static class CliProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Dll);
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, tool + ".dll"));
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -24,15 +28,15 @@ internal static class CliProcess
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 
-    public static (int ExitCode, string Output, string Error) Run(params string[] arguments)
+    private static (int ExitCode, string Output, string Error) RunTool(string tool, string[] arguments)
     {
-        using Process process = Start(arguments);
+        using Process process = StartTool(tool, arguments);
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"pipeline-train {string.Join(' ', arguments)} ran over 5 minutes");
+            throw new TimeoutException($"{tool} {string.Join(' ', arguments)} ran over 5 minutes");
         }
         return (process.ExitCode, output.Result, error.Result);
     }

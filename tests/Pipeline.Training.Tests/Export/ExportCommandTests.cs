@@ -8,7 +8,8 @@ namespace Pipeline.Training.Tests.Export;
 [Collection(TorchCollection.Name)]
 public sealed class ExportCommandTests
 {
-    private static readonly string[] Tiny =
+    /// <summary>pretrain options for a run of a few seconds: 64 images, one epoch, small widths.</summary>
+    internal static readonly string[] Tiny =
         ["--limit", "64", "--batch-size", "32", "--epochs", "1", "--embedding-dim", "32", "--projection-dim", "16", "--threads", "2", "--device", "cpu"];
 
     [Fact]

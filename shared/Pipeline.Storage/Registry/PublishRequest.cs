@@ -1,0 +1,18 @@
+namespace Pipeline.Storage.Registry;
+
+/// <summary>What <see cref="ModelRegistry.PublishAsync"/> publishes as a new version of a model.</summary>
+public sealed record PublishRequest
+{
+    public required string Name { get; init; }
+
+    /// <summary>The version's files; at least one, paths unique.</summary>
+    public required IReadOnlyList<PublishFile> Files { get; init; }
+
+    /// <summary>Evaluation figures, finite numbers, such as <c>knn-100%</c> → 0.75.</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    public required ModelLineage Lineage { get; init; }
+
+    /// <summary>Aliases moved to the new version once it exists, unless they already name a newer one (default: latest).</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [ModelNames.Latest];
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Pipeline.Storage.Registry;
+using Xunit.Abstractions;
+
+namespace Pipeline.Storage.Tests;
+
+/// <summary>
+/// The registry against a store that dies: Azurite killed (SIGKILL) in the middle of a publish or a pull, then started
+/// again on the same port and data folder. Azurite saves its metadata every 5 s, so a kill may also undo acknowledged
+/// writes of the last seconds; the registry must stay consistent all the same.
+/// </summary>
+public sealed class AzuriteFaultTests(AzuriteServer azurite, ITestOutputHelper output) : IClassFixture<AzuriteServer>, IDisposable
+{
+    private const int ModelBytes = 48 << 20;
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(1.5);
+
+    private readonly TempDirectory _local = new();
+    private readonly string _container = AzuriteServer.NewContainerName();
+
+    public void Dispose() => _local.Dispose();
+
+    [Fact]
+    public async Task Publish_WhenTheStoreDiesMidway_CompletesOrFailsCleanly_AndNoReaderSeesHalfAVersion()
+    {
+        var registry = new ModelRegistry(azurite.NewStore(_container));
+        string encoder = TestBytes.File(_local.File("run/encoder.onnx"), ModelBytes, seed: 1);
+        string config = TestBytes.File(_local.File("run/run.json"), 300, seed: 2);
+
+        // Kill at different points: while hashing or claiming, in the upload, near the manifest.
+        foreach (int killAfterMs in new[] { 150, 400, 800 })
+        {
+            var clock = Stopwatch.StartNew();
+            Task<PublishedModel> publish = Task.Run(() => registry.PublishAsync(new PublishRequest
+            {
+                Name = "m",
+                Files = [new PublishFile("encoder.onnx", encoder), new PublishFile("run.json", config)],
+                Lineage = new ModelLineage("run", null, null, DateTimeOffset.UtcNow, new Dictionary<string, string>()),
+            }));
+            await Task.Delay(killAfterMs);
+            bool finishedBeforeKill = publish.IsCompleted;
+            azurite.Kill();
+            await Task.Delay(Outage);
+            await azurite.StartAsync();
+
+            PublishedModel? published = null;
+            try
+            {
+                published = await publish.WaitAsync(TimeSpan.FromSeconds(90));
+            }
+            catch (Exception error) when (error is ArtifactStoreException or ModelRegistryException)
+            {
+                output.WriteLine($"kill after {killAfterMs} ms: publish failed cleanly: {error.Message}");
+            }
+            output.WriteLine($"kill after {killAfterMs} ms: {(published is null ? "failed" : $"published {published.Manifest.Version}")} "
+                + $"in {clock.Elapsed.TotalSeconds:F1} s{(finishedBeforeKill ? " (before the kill)" : "")}");
+
+            await AssertEveryVisibleVersionIsWholeAsync(registry);
+            if (published is not null && !finishedBeforeKill)
+            {
+                // Finished after the restart: nothing can undo it, so it must be there, whole.
+                PulledModel pulled = await registry.PullAsync(published.Reference, _local.File($"check/{published.Manifest.Version}/x"));
+                Assert.Equal(File.ReadAllBytes(encoder), File.ReadAllBytes(pulled.PathOf("encoder.onnx")));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Pull_WhenTheStoreDiesMidway_NeverLeavesAPartialFile_AndCompletes()
+    {
+        string encoder = TestBytes.File(_local.File("run/encoder.onnx"), ModelBytes, seed: 3);
+        var publisher = new ModelRegistry(azurite.NewStore(_container));
+        PublishedModel published = await publisher.PublishAsync(new PublishRequest
+        {
+            Name = "m",
+            Files = [new PublishFile("encoder.onnx", encoder)],
+            Lineage = new ModelLineage("run", null, null, DateTimeOffset.UtcNow, new Dictionary<string, string>()),
+        });
+        await azurite.WaitForMetadataSaveAsync(); // so that the kill below cannot undo the publish itself
+        // Small ranges, one at a time: the download lasts long enough to be cut.
+        var puller = new ModelRegistry(azurite.NewStore(_container, AzuriteServer.FastRetries with { TransferChunkBytes = 256 << 10, MaxConcurrency = 1 }));
+        string folder = _local.File("pulled/x");
+        folder = Path.GetDirectoryName(folder)!;
+        string target = Path.Combine(folder, "encoder.onnx");
+
+        using var stop = new CancellationTokenSource();
+        long partialSightings = 0;
+        Task watcher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // Whenever the model file is there, it is whole.
+                if (File.Exists(target) && new FileInfo(target).Length != ModelBytes)
+                {
+                    Interlocked.Increment(ref partialSightings);
+                }
+                await Task.Delay(1);
+            }
+        });
+        Task<PulledModel> pull = Task.Run(() => puller.PullAsync(published.Reference, folder));
+        while (!Directory.EnumerateFiles(folder, "*.partial").Any(file => new FileInfo(file).Length > 0) && !pull.IsCompleted)
+        {
+            await Task.Delay(1);
+        }
+        Assert.False(pull.IsCompleted, "The pull finished before Azurite could be killed: the test did not test anything.");
+        azurite.Kill();
+        Assert.False(File.Exists(target));
+        await Task.Delay(Outage);
+        await azurite.StartAsync();
+
+        PulledModel pulled;
+        try
+        {
+            pulled = await pull.WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        catch (ArtifactStoreException error)
+        {
+            output.WriteLine($"the pull failed cleanly ({error.Message}); pulling again");
+            Assert.False(File.Exists(target));
+            pulled = await puller.PullAsync(published.Reference, folder);
+        }
+        await stop.CancelAsync();
+        await watcher;
+
+        Assert.Equal(0, Interlocked.Read(ref partialSightings));
+        Assert.Equal(File.ReadAllBytes(encoder), File.ReadAllBytes(pulled.PathOf("encoder.onnx")));
+        Assert.Empty(Directory.EnumerateFiles(folder, "*.partial"));
+    }
+
+    // Every version a reader can see (its manifest exists) pulls whole, every file verified.
+    private async Task AssertEveryVisibleVersionIsWholeAsync(ModelRegistry registry)
+    {
+        IReadOnlyList<ModelVersionSummary> versions;
+        try
+        {
+            versions = await registry.ListVersionsAsync("m");
+        }
+        catch (ModelNotFoundException)
+        {
+            return; // the kill undid everything: nothing to see, nothing half-seen
+        }
+        foreach (ModelVersionSummary version in versions.Where(v => v.IsPublished))
+        {
+            PulledModel pulled = await registry.PullAsync(ModelReference.ForVersion("m", version.Version), _local.File($"verify/{Guid.NewGuid():N}/x"));
+            Assert.Equal(version.Manifest!.TotalSize, pulled.Manifest.Files.Sum(file => new FileInfo(pulled.PathOf(file.Path)).Length));
+        }
+        if (await registry.ReadAliasAsync("m", ModelNames.Latest) is { } latest)
+        {
+            Assert.Contains(versions, v => v.Version == latest.Version && v.IsPublished);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+using System.Text.Json;
+using Pipeline.Storage.Registry;
+
+namespace Pipeline.Storage.Tests;
+
+/// <summary>What the registry promises on any store; run against a folder and against Azurite.</summary>
+public abstract class ModelRegistryContractTests : IDisposable
+{
+    private readonly TempDirectory _local = new();
+
+    /// <summary>A new store instance on this test's storage (each call a separate instance on the same place).</summary>
+    protected abstract IArtifactStore NewStore();
+
+    public virtual void Dispose()
+    {
+        _local.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task Publish_ThenPull_RoundTripsEveryFile_Verified()
+    {
+        var registry = new ModelRegistry(NewStore());
+        PublishRequest request = Request("fashion-simclr", seed: 1);
+
+        PublishedModel published = await registry.PublishAsync(request);
+        PulledModel pulled = await registry.PullAsync(ModelReference.Parse("fashion-simclr"), _local.File("pulled/x"));
+
+        Assert.Equal(new ModelVersion(1), published.Manifest.Version);
+        Assert.Equal(["latest"], published.Aliases);
+        Assert.Equal(published.Manifest.Version, pulled.Manifest.Version);
+        foreach (PublishFile file in request.Files)
+        {
+            Assert.Equal(File.ReadAllBytes(file.SourcePath), File.ReadAllBytes(pulled.PathOf(file.Path)));
+        }
+        byte[] manifestJson = File.ReadAllBytes(Path.Combine(pulled.Directory, "manifest.json"));
+        ModelManifest local = ModelManifest.FromJson(manifestJson, "fashion-simclr", new ModelVersion(1));
+        using (JsonDocument document = JsonDocument.Parse(manifestJson))
+        {
+            Assert.Equal(["path", "size", "sha256"], document.RootElement.GetProperty("files")[0].EnumerateObject().Select(p => p.Name));
+        }
+        Assert.Equal(published.Manifest.Files, local.Files);
+        Assert.Equal(0.75, local.Metrics["knn-100%"]);
+        Assert.Equal("run-1", local.Lineage.Run);
+        Assert.Equal(256, local.Lineage.Config!.Value.GetProperty("batchSize").GetInt32());
+        Assert.Empty(Directory.EnumerateFiles(pulled.Directory, "*.partial", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Publishes_TakeIncreasingVersions_AndLatestFollows()
+    {
+        var registry = new ModelRegistry(NewStore());
+
+        ModelVersion[] versions = [
+            (await registry.PublishAsync(Request("m", seed: 1))).Manifest.Version,
+            (await registry.PublishAsync(Request("m", seed: 2))).Manifest.Version,
+            (await registry.PublishAsync(Request("m", seed: 3) with { Aliases = [] })).Manifest.Version];
+
+        Assert.Equal([new ModelVersion(1), new ModelVersion(2), new ModelVersion(3)], versions);
+        Assert.Equal(new ModelVersion(2), await registry.ResolveAsync(ModelReference.Parse("m@latest")));
+        Assert.Equal(["m"], await registry.ListModelsAsync());
+        IReadOnlyList<ModelVersionSummary> listed = await registry.ListVersionsAsync("m");
+        Assert.Equal(versions, listed.Select(v => v.Version));
+        Assert.All(listed, v => Assert.True(v.IsPublished));
+        Assert.Equal(["latest"], listed[1].Aliases);
+    }
+
+    [Fact]
+    public async Task ConcurrentPublishes_EachGetTheirOwnVersion_AndLatestEndsOnTheNewest()
+    {
+        ModelRegistry[] registries = [new(NewStore()), new(NewStore())];
+
+        PublishedModel[] published = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+            Task.Run(() => registries[i % 2].PublishAsync(Request("m", seed: 10 + i)))));
+
+        Assert.Equal([1, 2, 3, 4], published.Select(p => p.Manifest.Version.Number).Order());
+        Assert.Equal(new ModelVersion(4), await registries[0].ResolveAsync(ModelReference.Parse("m")));
+        foreach (PublishedModel model in published)
+        {
+            PulledModel pulled = await registries[1].PullAsync(model.Reference, _local.File($"pulled/{model.Manifest.Version}/x"));
+            Assert.Equal(model.Manifest.PublishId, pulled.Manifest.PublishId);
+        }
+    }
+
+    [Fact]
+    public async Task Pull_OfATamperedBlob_RefusesAndLeavesNoFile()
+    {
+        IArtifactStore store = NewStore();
+        var registry = new ModelRegistry(store);
+        PublishedModel published = await registry.PublishAsync(Request("m", seed: 1));
+        string key = RegistryLayout.FileKey("m", published.Manifest.Version, "encoder.onnx");
+        byte[] tampered = TestBytes.Random((int)published.Manifest.Files.Single(f => f.Path == "encoder.onnx").Size, seed: 99);
+        await store.PutAsync(key, new MemoryStream(tampered), ArtifactCondition.None);
+        string folder = _local.File("pulled/x");
+
+        var refused = await Assert.ThrowsAsync<ArtifactIntegrityException>(() => registry.PullAsync(published.Reference, folder));
+
+        Assert.Contains("encoder.onnx", refused.Message);
+        string pulled = Path.GetDirectoryName(folder)!;
+        Assert.False(File.Exists(Path.Combine(folder, "encoder.onnx")));
+        Assert.False(File.Exists(Path.Combine(folder, "manifest.json")));
+        Assert.Empty(Directory.EnumerateFiles(pulled, "*encoder.onnx*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task TheManifest_IsCreateOnly_SoAPublishedVersionNeverChanges()
+    {
+        IArtifactStore store = NewStore();
+        var registry = new ModelRegistry(store);
+        PublishedModel published = await registry.PublishAsync(Request("m", seed: 1));
+        string key = RegistryLayout.ManifestKey("m", published.Manifest.Version);
+        byte[] other = (published.Manifest with { PublishId = "someone-else" }).ToJson();
+
+        await Assert.ThrowsAsync<ArtifactConflictException>(() => store.PutAsync(key, new MemoryStream(other), ArtifactCondition.IfAbsent));
+
+        Assert.Equal(published.Manifest.PublishId, (await registry.GetManifestAsync(published.Reference)).PublishId);
+    }
+
+    [Fact]
+    public async Task AnAbandonedPublish_IsInvisibleToReaders_SkippedByTheNext_AndDeletable()
+    {
+        IArtifactStore store = NewStore();
+        var registry = new ModelRegistry(store);
+        await registry.PublishAsync(Request("m", seed: 1));
+        // What a publish that died after its claim and one file leaves behind: no manifest.
+        await store.PutAsync(RegistryLayout.ClaimKey("m", new ModelVersion(2)), new MemoryStream("{}"u8.ToArray()), ArtifactCondition.IfAbsent);
+        await store.PutAsync(RegistryLayout.FileKey("m", new ModelVersion(2), "encoder.onnx"), new MemoryStream(TestBytes.Random(100, 5)), ArtifactCondition.None);
+
+        var missing = await Assert.ThrowsAsync<ModelNotFoundException>(() => registry.PullAsync(ModelReference.Parse("m@v2"), _local.File("a/x")));
+        Assert.Contains("Published versions of m: v1", missing.Message);
+        Assert.Equal(new ModelVersion(1), await registry.ResolveAsync(ModelReference.Parse("m")));
+        Assert.False((await registry.ListVersionsAsync("m"))[1].IsPublished);
+
+        Assert.Equal(new ModelVersion(3), (await registry.PublishAsync(Request("m", seed: 3))).Manifest.Version);
+        await registry.DeleteVersionAsync("m", new ModelVersion(2), force: false);
+        Assert.Equal([1, 3], (await registry.ListVersionsAsync("m")).Select(v => v.Version.Number));
+    }
+
+    [Fact]
+    public async Task ConcurrentPromotes_FromTwoWriters_AllLand_NoneLost()
+    {
+        ModelRegistry[] writers = [new(NewStore()), new(NewStore())];
+        for (int i = 0; i < 6; i++)
+        {
+            await writers[0].PublishAsync(Request("m", seed: i) with { Aliases = [] });
+        }
+
+        ModelAlias[] promoted = await Task.WhenAll(Enumerable.Range(1, 6).Select(v =>
+            Task.Run(() => writers[v % 2].PromoteAsync(ModelReference.Parse($"m@v{v}"), "champion"))));
+
+        ModelAlias champion = (await writers[0].ReadAliasAsync("m", "champion"))!;
+        Assert.Equal(Enumerable.Range(1, 6), promoted.Select(a => a.Version.Number).Order());
+        // Each promotion read the alias and wrote it If-Match: every one is in the history, the last one on top.
+        Assert.Equal(Enumerable.Range(1, 6), champion.History.Select(h => h.Version.Number).Order());
+        Assert.Equal(champion.History[0].Version, champion.Version);
+    }
+
+    [Fact]
+    public async Task Promote_WithAnExpectedCurrentThatMovedMeanwhile_IsRefused()
+    {
+        var registry = new ModelRegistry(NewStore());
+        await registry.PublishAsync(Request("m", seed: 1));
+        await registry.PublishAsync(Request("m", seed: 2));
+        await registry.PromoteAsync(ModelReference.Parse("m@v1"), "champion");
+        string? before = await registry.GetAliasETagAsync("m", "champion");
+
+        var refused = await Assert.ThrowsAsync<ModelRegistryException>(
+            () => registry.PromoteAsync(ModelReference.Parse("m@v2"), "champion", expectedCurrent: new ModelVersion(2)));
+        ModelAlias moved = await registry.PromoteAsync(ModelReference.Parse("m@latest"), "champion", expectedCurrent: new ModelVersion(1));
+
+        Assert.Contains("names v1, not v2 as expected", refused.Message);
+        Assert.Equal(new ModelVersion(2), moved.Version);
+        Assert.NotEqual(before, await registry.GetAliasETagAsync("m", "champion"));
+        Assert.Equal(moved.ETag, await registry.GetAliasETagAsync("m", "champion"));
+    }
+
+    [Fact]
+    public async Task Delete_OfAVersionAnAliasNames_IsRefusedUnlessForced()
+    {
+        var registry = new ModelRegistry(NewStore());
+        await registry.PublishAsync(Request("m", seed: 1));
+        await registry.PublishAsync(Request("m", seed: 2));
+        await registry.PromoteAsync(ModelReference.Parse("m@v1"), "champion");
+
+        var refused = await Assert.ThrowsAsync<ModelRegistryException>(() => registry.DeleteVersionAsync("m", new ModelVersion(1), force: false));
+        Assert.Contains("m@v1 is what champion names", refused.Message);
+        IReadOnlyList<string> removed = await registry.DeleteVersionAsync("m", new ModelVersion(1), force: true);
+
+        Assert.Equal(["champion"], removed);
+        Assert.Null(await registry.ReadAliasAsync("m", "champion"));
+        Assert.Equal([2], (await registry.ListVersionsAsync("m")).Select(v => v.Version.Number));
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => registry.GetManifestAsync(ModelReference.Parse("m@v1")));
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => registry.DeleteVersionAsync("m", new ModelVersion(1), force: false));
+    }
+
+    [Fact]
+    public async Task MissingModelsAndAliases_AreReportedWithWhatExists()
+    {
+        var registry = new ModelRegistry(NewStore());
+        await registry.PublishAsync(Request("m", seed: 1));
+
+        var noAlias = await Assert.ThrowsAsync<ModelNotFoundException>(() => registry.GetManifestAsync(ModelReference.Parse("m@champion")));
+        var noModel = await Assert.ThrowsAsync<ModelNotFoundException>(() => registry.ListVersionsAsync("other"));
+        var noVersion = await Assert.ThrowsAsync<ModelNotFoundException>(() => registry.GetManifestAsync(ModelReference.Parse("m@v7")));
+
+        Assert.Contains("m has no alias 'champion'", noAlias.Message);
+        Assert.Contains("latest → v1", noAlias.Message);
+        Assert.Contains("Models there: m", noModel.Message);
+        Assert.Contains("m@v7 does not exist", noVersion.Message);
+    }
+
+    [Fact]
+    public async Task Publish_OfAMissingFile_WritesNothing()
+    {
+        IArtifactStore store = NewStore();
+        var registry = new ModelRegistry(store);
+        PublishRequest request = Request("m", seed: 1);
+        request = request with { Files = [.. request.Files, new PublishFile("extra.bin", _local.File("absent.bin"))] };
+
+        await Assert.ThrowsAsync<FileNotFoundException>(() => registry.PublishAsync(request));
+
+        Assert.Empty(await store.ListAsync(""));
+    }
+
+    /// <summary>A version of three files: a 1.5 MiB "encoder", a config and an evaluation result in a subfolder.</summary>
+    protected PublishRequest Request(string name, int seed)
+    {
+        string folder = _local.File($"runs/{name}-{seed}-{Guid.NewGuid():N}/x");
+        folder = Path.GetDirectoryName(folder)!;
+        using JsonDocument config = JsonDocument.Parse("""{"method": "simclr", "batchSize": 256}""");
+        return new PublishRequest
+        {
+            Name = name,
+            Files =
+            [
+                new PublishFile("encoder.onnx", TestBytes.File(Path.Combine(folder, "encoder.onnx"), (3 << 19) + seed, seed)),
+                new PublishFile("run.json", TestBytes.File(Path.Combine(folder, "run.json"), 200, seed + 1)),
+                new PublishFile("eval/knn-100.json", TestBytes.File(Path.Combine(folder, "eval", "knn-100.json"), 120, seed + 2)),
+            ],
+            Metrics = new Dictionary<string, double> { ["knn-100%"] = 0.75 },
+            Lineage = new ModelLineage($"run-{seed}", config.RootElement.Clone(), "0123abcd", DateTimeOffset.UtcNow,
+                new Dictionary<string, string> { ["checkpoint"] = "step-00000010.safetensors" }),
+        };
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Pipeline.Training.Tests.Export;
+
+namespace Pipeline.Training.Tests.Cli;
+
+/// <summary>The registry chain through both real CLIs: pipeline-train publish, then pipeline-infer registry and pull.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class RegistryCliTests
+{
+    [Fact]
+    public void PublishListPromotePull_OnAFolderRegistry_DeliversTheRunsFilesVerified()
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("tiny-run");
+        string registry = "file:" + folder.File("registry");
+        (int trained, _, string trainError) = CliProcess.Run(["pretrain", "--out", run, .. ExportCommandTests.Tiny]);
+        Assert.True(trained == 0, trainError);
+        File.WriteAllText(folder.File("tiny-run/report/summary.md"), "# tiny run\n");
+
+        (int code, string output, string error) = CliProcess.Run("publish", "--run", run, "--registry", registry, "--name", "fashion-tiny");
+        Assert.True(code == 0, error);
+        Assert.StartsWith("published fashion-tiny@v1 to file:", output);
+        Assert.Contains("; latest → v1", output);
+        (code, output, error) = CliProcess.Run("publish", "--run", run, "--registry", registry, "--name", "fashion-tiny");
+        Assert.True(code == 0, error);
+        Assert.Contains("published fashion-tiny@v2", output);
+
+        (code, output, error) = CliProcess.RunInfer("registry", "list", "--registry", registry);
+        Assert.True(code == 0, error);
+        Assert.Equal("fashion-tiny  latest → v2", output.Trim());
+        (code, output, error) = CliProcess.RunInfer("registry", "list", "fashion-tiny", "--registry", registry);
+        Assert.True(code == 0, error);
+        string[] versions = output.Trim().Split('\n');
+        Assert.Equal(2, versions.Length);
+        Assert.StartsWith("v1 ", versions[0]);
+        Assert.Contains("run tiny-run", versions[0]);
+        Assert.EndsWith("[latest]", versions[1]);
+
+        (code, output, error) = CliProcess.RunInfer("registry", "promote", "fashion-tiny@v1", "--registry", registry);
+        Assert.True(code == 0, error);
+        Assert.Equal("fashion-tiny@champion → v1 (was nothing)", output.Trim());
+
+        string pulled = folder.File("pulled/x");
+        pulled = Path.GetDirectoryName(pulled)!;
+        (code, output, error) = CliProcess.RunInfer("pull", "--registry", registry, "--model", "fashion-tiny@champion", "--out", pulled);
+        Assert.True(code == 0, error);
+        Assert.Contains("pulled fashion-tiny@v1 (via fashion-tiny@champion)", output);
+        Assert.Contains("SHA-256 verified", output);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run, "encoder.onnx")), File.ReadAllBytes(Path.Combine(pulled, "encoder.onnx")));
+        Assert.Equal("# tiny run\n", File.ReadAllText(Path.Combine(pulled, "report", "summary.md")));
+        Assert.True(File.Exists(Path.Combine(pulled, "run.json")));
+
+        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(pulled, "manifest.json")));
+        JsonElement lineage = manifest.RootElement.GetProperty("lineage");
+        Assert.Equal("tiny-run", lineage.GetProperty("run").GetString());
+        Assert.Equal(64, lineage.GetProperty("config").GetProperty("limit").GetInt32());
+        Assert.Matches("^[0-9a-f]{40}$", lineage.GetProperty("sourceCommit").GetString());
+        Assert.Equal("simclr", lineage.GetProperty("properties").GetProperty("method").GetString());
+        Assert.Equal(["encoder.onnx", "run.json", "report/summary.md"],
+            manifest.RootElement.GetProperty("files").EnumerateArray().Select(file => file.GetProperty("path").GetString()));
+
+        (code, output, error) = CliProcess.RunInfer("registry", "show", "fashion-tiny", "--registry", registry);
+        Assert.True(code == 0, error);
+        Assert.Equal("v2", JsonDocument.Parse(output).RootElement.GetProperty("version").GetString());
+
+        (code, _, error) = CliProcess.RunInfer("registry", "delete", "fashion-tiny@v1", "--registry", registry);
+        Assert.Equal(1, code);
+        Assert.Contains("fashion-tiny@v1 is what champion names", error);
+        (code, output, error) = CliProcess.RunInfer("registry", "delete", "fashion-tiny@v1", "--force", "--registry", registry);
+        Assert.True(code == 0, error);
+        Assert.Equal("deleted fashion-tiny@v1 and its aliases champion", output.Trim());
+
+        File.Delete(Path.Combine(run, "encoder.onnx"));
+        (code, _, error) = CliProcess.Run("publish", "--run", run, "--registry", registry, "--name", "fashion-tiny");
+        Assert.Equal(1, code);
+        Assert.Contains("has no encoder.onnx: export it first", error);
+    }
+
+    [Theory]
+    [InlineData("pipeline-infer", "pull --model Bad@@ --out x", "is not a model reference")]
+    [InlineData("pipeline-infer", "pull --model m --out x --registry s3://bucket", "accepted forms: file:PATH")]
+    [InlineData("pipeline-infer", "registry promote m@v1 --expect latest", "--expect takes a version such as v3")]
+    [InlineData("pipeline-infer", "registry delete m@champion", "name the version itself")]
+    [InlineData("pipeline-infer", "registry list nothing-here --registry file:/no/such/registry", "No model named nothing-here")]
+    [InlineData("pipeline-train", "publish --run /no/such/run --name m", "not a run folder")]
+    public void WrongValues_ExitWithAMessageSayingWhatIsAccepted(string tool, string commandLine, string expected)
+    {
+        string[] arguments = commandLine.Split(' ');
+        (int exitCode, string output, string error) = tool == "pipeline-train" ? CliProcess.Run(arguments) : CliProcess.RunInfer(arguments);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(expected, output + error);
+        Assert.DoesNotContain("   at ", error);
+    }
+}

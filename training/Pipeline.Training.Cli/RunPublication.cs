@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Pipeline.Onnx;
+using Pipeline.Storage.Registry;
+using Pipeline.Training.Export;
+using Pipeline.Training.Pretraining;
+
+namespace Pipeline.Training.Cli;
+
+/// <summary>
+/// What a run folder publishes as a registry version: its exported <c>encoder.onnx</c>, <c>run.json</c>,
+/// <c>eval/*.json</c> and <c>report/</c>; the evaluation figures of the exported checkpoint as metrics; the run, its
+/// config, the source commit and the export's provenance as lineage.
+/// </summary>
+public static class RunPublication
+{
+    /// <summary>The publish request for <paramref name="run"/> as model <paramref name="name"/>.</summary>
+    /// <exception cref="InvalidOperationException">The run is not a run folder, or has no export.</exception>
+    public static PublishRequest Request(RunDirectory run, string name, IReadOnlyList<string> aliases)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        run.ReadConfig(); // refuses a folder that is not a run
+        string encoder = RunExport.DefaultPath(run);
+        if (!File.Exists(encoder))
+        {
+            throw new InvalidOperationException(
+                $"{run.Path} has no {RunExport.DefaultFileName}: export it first (pipeline-train export --run {run.Path}).");
+        }
+        EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(encoder);
+
+        var files = new List<PublishFile> { new(RunExport.DefaultFileName, encoder), new(Path.GetFileName(run.ConfigPath), run.ConfigPath) };
+        files.AddRange(FilesUnder(run.Path, run.EvaluationDirectory, "*.json"));
+        files.AddRange(FilesUnder(run.Path, Path.Combine(run.Path, "report"), "*"));
+
+        using JsonDocument config = JsonDocument.Parse(File.ReadAllBytes(run.ConfigPath));
+        var lineage = new ModelLineage(
+            Path.GetFileName(run.Path),
+            config.RootElement.Clone(),
+            SourceCommit(),
+            metadata.CreatedUtc,
+            new Dictionary<string, string>
+            {
+                ["method"] = metadata.Method,
+                ["encoder"] = metadata.Encoder,
+                ["dataset"] = metadata.Dataset,
+                ["input_shape"] = string.Create(CultureInfo.InvariantCulture, $"{metadata.Channels}x{metadata.Height}x{metadata.Width}"),
+                ["embedding_dim"] = metadata.EmbeddingDim.ToString(CultureInfo.InvariantCulture),
+                ["source_run"] = metadata.SourceRun,
+                ["source_checkpoint"] = metadata.SourceCheckpoint,
+                ["checkpoint_sha256"] = metadata.CheckpointSha256,
+                ["parity_max_abs_diff"] = metadata.ParityMaxAbsDiff.ToString("R", CultureInfo.InvariantCulture),
+            });
+        return new PublishRequest
+        {
+            Name = name,
+            Files = files,
+            Metrics = new Dictionary<string, double>(metadata.Metrics),
+            Lineage = lineage,
+            Aliases = aliases,
+        };
+    }
+
+    // Every file matching the pattern under a folder of the run, by its path inside the run, in a stable order.
+    private static IEnumerable<PublishFile> FilesUnder(string runPath, string folder, string pattern) =>
+        Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, pattern, SearchOption.AllDirectories)
+                .Select(file => new PublishFile(Path.GetRelativePath(runPath, file).Replace(Path.DirectorySeparatorChar, '/'), file))
+                .OrderBy(file => file.Path, StringComparer.Ordinal)
+            : [];
+
+    /// <summary>The commit of the source tree this program was built in (<c>git rev-parse HEAD</c>), or null outside one.</summary>
+    private static string? SourceCommit()
+    {
+        try
+        {
+            var start = new ProcessStartInfo("git")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = AppContext.BaseDirectory,
+            };
+            foreach (string argument in new[] { "rev-parse", "HEAD" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+            using Process git = Process.Start(start)!;
+            string commit = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit(TimeSpan.FromSeconds(10));
+            return git.HasExited && git.ExitCode == 0 && commit.Length >= 40 ? commit : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no git on this machine
+        }
+    }
+}
