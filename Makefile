@@ -11,7 +11,8 @@ INFER_DLL := inference/Pipeline.Inference.Cli/bin/$(CONFIGURATION)/net10.0/linux
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 # Pipeline.Onnx generates its ONNX types from this file at build time (Debian python3-onnx).
 ONNX_PROTO := /usr/lib/python3/dist-packages/onnx/onnx.proto
-# onnxruntime-node, the outside client the export tests run (npm writes this file last, at every install).
+# tests/node: onnxruntime-node, the outside client the export tests run, and Azurite, the Azure Blob API the registry
+# tests start (npm writes this file last, at every install).
 NODE_CLIENT := tests/node/node_modules/.package-lock.json
 RESULTS := TestResults
 # Debian packages are installed as root, or through sudo otherwise.
