@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
+using Pipeline.Storage;
 
 namespace Pipeline.Inference.Cli;
 
@@ -10,7 +11,7 @@ public static class EmbedCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.Model();
+        var source = new ModelSource();
         var input = new Option<string[]>("--input")
         {
             Description = "PNG or JPEG files, or folders of them (searched like a dataset folder), in the order to embed.",
@@ -19,8 +20,22 @@ public static class EmbedCommand
         };
         var output = new Option<string>("--out")
         {
-            Description = "The file to write: .npy (float32 [N, D], names in NAME.files.txt beside it), .csv or .jsonl.",
+            Description = "The file to write: .npy (float32 [N, D], names in NAME.files.txt beside it), .csv or .jsonl; with --store, its key there.",
             Required = true,
+        };
+        var store = new Option<string?>("--store")
+        {
+            Description = $"Upload the output into this store under the key --out instead of writing a local file: {ArtifactStoreUri.AcceptedForms}.",
+        };
+        var shardIndex = new Option<int>("--shard-index")
+        {
+            Description = "Embed only this slice (0-based) of the sorted inputs; with --shard-count, for indexed jobs.",
+            DefaultValueFactory = _ => 0,
+        };
+        var shardCount = new Option<int>("--shard-count")
+        {
+            Description = "How many contiguous slices the inputs are split into (default 1: all of them).",
+            DefaultValueFactory = _ => 1,
         };
         var batchSize = ModelOptions.BatchSize(64);
         var provider = ModelOptions.ExecutionProvider();
@@ -28,26 +43,68 @@ public static class EmbedCommand
 
         var command = new Command("embed", "Embed images with an exported encoder; output rows keep the input file names.")
         {
-            model, input, output, batchSize, provider, threads,
+            input, output, store, shardIndex, shardCount, batchSize, provider, threads,
         };
-        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
+        foreach (Option option in source.Options)
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             string outputPath = parse.GetValue(output)!;
             EmbeddingFileWriter.FormatOf(outputPath); // refuse a bad extension before any work
+            var shard = new Shard(parse.GetValue(shardIndex), parse.GetValue(shardCount));
+            IArtifactStore? target = parse.GetValue(store) is { } storeUri ? ArtifactStoreUri.Open(storeUri) : null;
+            IReadOnlyList<(string Name, string Path)> images = shard.Slice(EmbedInputs.List(parse.GetValue(input)!));
+            if (images.Count == 0)
+            {
+                throw new ArgumentException($"{shard} of the inputs holds no images: use fewer shards than images.");
+            }
+
+            ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);
             using ILoggerFactory logging = LoggerFactory.Create(CliLogging.Configure);
-            using EmbeddingModel embedder = EmbeddingModel.Load(parse.GetValue(model)!, ModelOptions.Read(parse, provider, threads),
+            using EmbeddingModel embedder = EmbeddingModel.Load(resolved.Path, resolved.Apply(ModelOptions.Read(parse, provider, threads)),
                 logging.CreateLogger("pipeline-infer"));
             var clock = Stopwatch.StartNew();
-            (IReadOnlyList<string> names, byte[] pixels) = EmbedInputs.Read(parse.GetValue(input)!, embedder.InputShape, cancellationToken);
-            float[] embeddings = Embed(embedder, pixels, names.Count, parse.GetValue(batchSize), cancellationToken);
-            IReadOnlyList<string> written = EmbeddingFileWriter.Write(outputPath, names, embeddings, embedder.EmbeddingDim);
+            byte[] pixels = EmbedInputs.Decode(images, embedder.InputShape, cancellationToken);
+            string[] names = images.Select(image => image.Name).ToArray();
+            float[] embeddings = Embed(embedder, pixels, names.Length, parse.GetValue(batchSize), cancellationToken);
+            IReadOnlyList<string> written = target is null
+                ? EmbeddingFileWriter.Write(outputPath, names, embeddings, embedder.EmbeddingDim)
+                : await UploadAsync(target, outputPath, names, embeddings, embedder.EmbeddingDim, cancellationToken);
             double seconds = clock.Elapsed.TotalSeconds;
+            string part = shard.Count > 1 ? $" ({shard})" : "";
             Console.WriteLine(
-                $"embedded {names.Count} images with {embedder.Source} ({embedder.Metadata.Encoder}, {embedder.InputShape} → {embedder.EmbeddingDim}) "
-                + $"on {embedder.ExecutionProvider.ToString().ToLowerInvariant()} in {seconds:F1} s ({names.Count / seconds:F0} images/s) → {string.Join(", ", written)}");
-            return Task.FromResult(0);
+                $"embedded {names.Length} images{part} with {embedder.Source} ({embedder.Metadata.Encoder}, {embedder.InputShape} → {embedder.EmbeddingDim}) "
+                + $"on {embedder.ExecutionProvider.ToString().ToLowerInvariant()} in {seconds:F1} s ({names.Length / seconds:F0} images/s) → {string.Join(", ", written)}");
+            return 0;
         }));
         return command;
+    }
+
+    // Writes the output files into a private folder, then uploads each under the key's folder; a retried upload
+    // starts the file again, and a reader of the store sees whole files only.
+    private static async Task<IReadOnlyList<string>> UploadAsync(IArtifactStore store, string key, IReadOnlyList<string> names,
+        float[] embeddings, int dim, CancellationToken cancellationToken)
+    {
+        ArtifactKey.Validate(key);
+        string staging = Directory.CreateTempSubdirectory("pipeline-embed-").FullName;
+        try
+        {
+            string keyFolder = key.Contains('/') ? key[..(key.LastIndexOf('/') + 1)] : "";
+            var uploaded = new List<string>();
+            foreach (string file in EmbeddingFileWriter.Write(Path.Combine(staging, Path.GetFileName(key)), names, embeddings, dim))
+            {
+                string fileKey = keyFolder + Path.GetFileName(file);
+                await store.PutFileAsync(fileKey, file, ArtifactCondition.None, cancellationToken);
+                uploaded.Add($"{store.Location}/{fileKey}");
+            }
+            return uploaded;
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
     }
 
     // Runs the model over [N, C, H, W] bytes in batches, scaling each batch to [0, 1] in one reused buffer.

@@ -11,11 +11,15 @@ public static class ServeCommand
     public static Command Create()
     {
         var defaults = new EmbeddingServerOptions { ModelPath = "encoder.onnx" };
-        var model = ModelOptions.Model();
+        var source = new ModelSource();
         var name = new Option<string?>("--name")
         {
-            Description = "The model's name in requests (default: the file name without its extension).",
+            Description = "The model's name in requests (default: the registry model's name, or the file name without its extension).",
         };
+        var pollSeconds = OptionRules.PositiveNumber(new Option<double?>("--poll-seconds")
+        {
+            Description = "How often a registry alias is read for a new version (default 30).",
+        });
         var urls = new Option<string[]>("--urls")
         {
             Description = $"Addresses to listen on (default {EmbeddingServerOptions.DefaultUrl}); any but loopback needs an API key.",
@@ -65,8 +69,12 @@ public static class ServeCommand
 
         var command = new Command("serve", "Serve a model over HTTP: OpenAI-shaped /v1/embeddings, dynamic batching, metrics, reload.")
         {
-            model, name, urls, apiKeyFile, insecure, watch, batchSize, maxWait, queue, maxImages, maxBytes, maxSide, provider, threads,
+            name, pollSeconds, urls, apiKeyFile, insecure, watch, batchSize, maxWait, queue, maxImages, maxBytes, maxSide, provider, threads,
         };
+        foreach (Option option in source.Options)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             double waitMs = parse.GetValue(maxWait);
@@ -74,15 +82,24 @@ public static class ServeCommand
             {
                 throw new ArgumentException($"--max-wait-ms must be 0 or more, not {waitMs}.");
             }
+            ResolvedModel model = await source.ResolveAsync(parse, cancellationToken);
+            if (parse.GetValue(pollSeconds) is not null && model.AliasETag is null && model.FromRegistry?.Reference.Alias is null)
+            {
+                throw new ArgumentException("--poll-seconds follows a registry alias: give --model registry:NAME@ALIAS.");
+            }
             var options = new EmbeddingServerOptions
             {
-                ModelPath = parse.GetValue(model)!,
-                ModelName = parse.GetValue(name),
+                ModelPath = model.Path,
+                ModelName = parse.GetValue(name) ?? model.FromRegistry?.Reference.Name,
+                Registry = model.FromRegistry is { Reference.Alias: not null } cached
+                    ? new RegistryFollowOptions(model.Cache!, cached.Reference, cached.Version, model.AliasETag,
+                        TimeSpan.FromSeconds(parse.GetValue(pollSeconds) ?? 30))
+                    : null,
                 Urls = parse.GetValue(urls)!,
                 ApiKey = ApiKeys.Read(parse.GetValue(apiKeyFile)),
                 Insecure = parse.GetValue(insecure),
                 WatchModelFile = parse.GetValue(watch),
-                Model = ModelOptions.Read(parse, provider, threads),
+                Model = model.Apply(ModelOptions.Read(parse, provider, threads)),
                 Batching = new BatchPolicy(parse.GetValue(batchSize), TimeSpan.FromMilliseconds(waitMs), parse.GetValue(queue)),
                 MaxImagesPerRequest = parse.GetValue(maxImages),
                 MaxRequestBytes = parse.GetValue(maxBytes),

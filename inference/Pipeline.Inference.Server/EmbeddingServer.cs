@@ -35,6 +35,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
     private readonly EmbeddingServerOptions _options;
     private readonly ILogger _logger;
     private ModelFileWatcher? _watcher;
+    private RegistryModelFollower? _follower;
 
     private EmbeddingServer(WebApplication app, ServedModel model, DynamicBatcher batcher, ServerMetrics metrics,
         EmbeddingServerOptions options, ILogger logger)
@@ -114,6 +115,13 @@ public sealed class EmbeddingServer : IAsyncDisposable
             string watched = _model.Current.Source;
             _watcher = new ModelFileWatcher(watched, () => ReloadAsync(watched, null, CancellationToken.None), _logger);
         }
+        if (_options.Registry is { } registry)
+        {
+            _follower = new RegistryModelFollower(registry.Cache, registry.Alias, _model, registry.Version, registry.ETag,
+                (path, sha256, token) => ReloadAsync(path, sha256, token), registry.PollInterval, _logger);
+            _logger.LogInformation("Following {Alias} (now {Version}) every {Interval} s.", registry.Alias, registry.Version,
+                registry.PollInterval.TotalSeconds);
+        }
         _logger.LogInformation("Listening on {Urls}.", string.Join(", ", Urls));
     }
 
@@ -128,6 +136,10 @@ public sealed class EmbeddingServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _watcher?.Dispose();
+        if (_follower is not null)
+        {
+            await _follower.DisposeAsync().ConfigureAwait(false);
+        }
         await _app.StopAsync().ConfigureAwait(false);
         await _batcher.DisposeAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
@@ -204,6 +216,21 @@ public sealed class EmbeddingServer : IAsyncDisposable
             {
                 throw new ApiException(400, "invalid_json", $"The body is not a reload request {{\"path\", \"sha256\"}}: {error.Message}");
             }
+        }
+        if (request?.Path is null && _follower is not null)
+        {
+            // Serving a registry alias: a reload without a path means "read the alias now".
+            string before = _model.Current.Sha256;
+            await _follower.CheckNowAsync(context.RequestAborted).ConfigureAwait(false);
+            EmbeddingModel current = _model.Current;
+            await context.Response.WriteAsJsonAsync(new ReloadResponse(_model.Name, current.Sha256, before, current.Source),
+                ServerJson.Options, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        if (_follower is not null)
+        {
+            throw new ApiException(409, "reload_follows_registry",
+                $"This server follows {_options.Registry!.Alias}: promote another version there (pipeline-infer registry promote), or reload without a path to read the alias now.");
         }
         (EmbeddingModel now, string previous) = await ReloadAsync(request?.Path, request?.Sha256, context.RequestAborted).ConfigureAwait(false);
         await context.Response.WriteAsJsonAsync(new ReloadResponse(_model.Name, now.Sha256, previous, now.Source),

@@ -32,6 +32,9 @@ public sealed record EmbeddingServerOptions
     /// <summary>Reload the model when its file changes.</summary>
     public bool WatchModelFile { get; init; }
 
+    /// <summary>Follow a registry alias: the model at <see cref="ModelPath"/> is its version at start.</summary>
+    public RegistryFollowOptions? Registry { get; init; }
+
     /// <summary>ONNX Runtime settings of every model loaded.</summary>
     public EmbeddingModelOptions Model { get; init; } = new();
 
@@ -71,6 +74,14 @@ public sealed record EmbeddingServerOptions
         if (string.IsNullOrWhiteSpace(ServedName))
         {
             throw new ArgumentException("The model's name is empty: give one with --name.");
+        }
+        if (Registry is not null && WatchModelFile)
+        {
+            throw new ArgumentException("--watch follows a model file; a registry model follows its alias already: drop --watch.");
+        }
+        if (Registry is { PollInterval: var interval } && interval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"The registry poll interval must be positive, not {interval}.");
         }
         ApiKeys.Validate(ApiKey);
     }

@@ -48,11 +48,41 @@ public static class ImageFolderReader
                 $"holds {files.Length} images, too many to hold at {target} ({total} bytes) in one array: read fewer or smaller.");
         }
 
-        byte[] pixels = new byte[total];
-        ForEachFile(files, cancellationToken,
-            i => ImageDecoder.DecodeFile(Path.Combine(root, files[i]), target, pixels.AsSpan(i * target.Size, target.Size)));
+        byte[] pixels = DecodeFiles(files.Select(file => Path.Combine(root, file)).ToArray(), target, cancellationToken);
         return new ImageSet($"folder:{directory}", pixels, files.Length, target.Channels, target.Height, target.Width,
             labels, classNames, files);
+    }
+
+    /// <summary>
+    /// The images <see cref="Read"/> would read from <paramref name="directory"/>, in its order, as paths relative to it
+    /// ('/'-separated), without decoding any.
+    /// </summary>
+    /// <exception cref="DataFormatException">The folder is missing, badly laid out or holds no images.</exception>
+    public static IReadOnlyList<string> ListImageFiles(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        string root = Path.GetFullPath(directory);
+        if (!Directory.Exists(root))
+        {
+            throw new DataFormatException(root, "does not exist: a folder dataset names a folder of PNG or JPEG images.");
+        }
+        return ListImages(root).Files;
+    }
+
+    /// <summary>Decodes image files, in parallel, to <paramref name="shape"/>: [N, C, H, W] bytes in the files' order.</summary>
+    /// <exception cref="DataFormatException">A file does not decode; of several, the first by path.</exception>
+    public static byte[] DecodeFiles(IReadOnlyList<string> paths, ImageShape shape, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        long total = (long)paths.Count * shape.Size;
+        if (total > Array.MaxLength)
+        {
+            throw new ArgumentException($"{paths.Count} images of {shape} ({total} bytes) are too many for one array: decode fewer or smaller.");
+        }
+        byte[] pixels = new byte[total];
+        ForEachFile(paths.Count, cancellationToken,
+            i => ImageDecoder.DecodeFile(paths[i], shape, pixels.AsSpan(i * shape.Size, shape.Size)));
+        return pixels;
     }
 
     // The images' relative paths in order, their labels (null when unlabelled) and the class names.
@@ -102,7 +132,7 @@ public static class ImageFolderReader
     private static ImageShape CommonShape(string root, string[] files, CancellationToken cancellationToken)
     {
         var infos = new EncodedImageInfo[files.Length];
-        ForEachFile(files, cancellationToken, i => infos[i] = ImageDecoder.IdentifyFile(Path.Combine(root, files[i])));
+        ForEachFile(files.Length, cancellationToken, i => infos[i] = ImageDecoder.IdentifyFile(Path.Combine(root, files[i])));
         for (int i = 1; i < infos.Length; i++)
         {
             if (infos[i].Width != infos[0].Width || infos[i].Height != infos[0].Height)
@@ -117,11 +147,11 @@ public static class ImageFolderReader
     }
 
     // Runs body for every file index in parallel; of the files that failed, reports the first in order.
-    private static void ForEachFile(string[] files, CancellationToken cancellationToken, Action<int> body)
+    private static void ForEachFile(int count, CancellationToken cancellationToken, Action<int> body)
     {
         try
         {
-            Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken }, body);
+            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, body);
         }
         catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is DataFormatException))
         {

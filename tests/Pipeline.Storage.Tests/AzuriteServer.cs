@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Pipeline.Storage;
+using Pipeline.Tests;
 
 namespace Pipeline.Storage.Tests;
 
@@ -54,7 +55,7 @@ public sealed class AzuriteServer : IAsyncLifetime
     /// <summary>Starts Azurite and waits until it answers HTTP.</summary>
     public async Task StartAsync()
     {
-        string executable = Path.Combine(RepositoryRoot(), "tests", "node", "node_modules", ".bin", "azurite-blob");
+        string executable = RepositoryRoot.Combine("tests", "node", "node_modules", ".bin", "azurite-blob");
         Assert.True(File.Exists(executable),
             $"Azurite is not installed ({executable} is missing): run `make setup` (it runs npm ci in tests/node), then the tests again.");
         var start = new ProcessStartInfo(executable)
@@ -134,17 +135,5 @@ public sealed class AzuriteServer : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Pipeline.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No Pipeline.sln above {AppContext.BaseDirectory}: run the tests from the repository.");
     }
 }

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Data.Tests;
 using Pipeline.Inference.Cli;
+using Pipeline.Storage;
+using Pipeline.Storage.Registry;
 using SkiaSharp;
 
 namespace Pipeline.Inference.Tests.Cli;
@@ -103,6 +105,99 @@ public sealed class InferCommandTests : IDisposable
 
         Assert.Equal(1, exit);
         Assert.Contains("needs an API key", stderr);
+    }
+
+    [Fact]
+    public async Task Embed_InShards_WritesPartsThatTogetherAreTheWholeSetInOrder()
+    {
+        string folder = Path.Combine(_temp.Path, "photos");
+        string[] inputs = [folder, _images[2]];
+        var parts = new List<string>();
+        for (int index = 0; index < 2; index++)
+        {
+            string part = _temp.File($"parts/part-{index}.jsonl");
+            (int exit, string stdout, string stderr) = await RunAsync(["embed", "--model", _model, "--input", .. inputs, "--out", part,
+                "--shard-index", index.ToString(CultureInfo.InvariantCulture), "--shard-count", "2"]);
+            Assert.True(exit == 0, stderr);
+            Assert.Contains($"(shard {index} of 2)", stdout);
+            parts.AddRange(File.ReadAllLines(part));
+        }
+        string whole = _temp.File("whole.jsonl");
+        (int wholeExit, _, string wholeError) = await RunAsync(["embed", "--model", _model, "--input", .. inputs, "--out", whole]);
+
+        Assert.True(wholeExit == 0, wholeError);
+        Assert.Equal(File.ReadAllLines(whole), parts);
+        Assert.Equal(3, parts.Count);
+    }
+
+    [Theory]
+    [InlineData("2", "2", "--shard-index must be between 0 and --shard-count − 1 (1), not 2.")]
+    [InlineData("0", "0", "--shard-count must be at least 1, not 0.")]
+    [InlineData("0", "4", "shard 0 of 4 of the inputs holds no images")]
+    public async Task Embed_WithImpossibleShards_SaysWhichOptionIsWrong(string index, string count, string message)
+    {
+        (int exit, _, string stderr) = await RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+            "--out", _temp.File("x.npy"), "--shard-index", index, "--shard-count", count);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task Embed_IntoAStore_UploadsTheFileAndItsNamesUnderTheKey()
+    {
+        string store = _temp.File("store/.keep");
+
+        (int exit, string stdout, string stderr) = await RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+            "--store", "file:" + Path.GetDirectoryName(store), "--out", "catalog/part-0-of-1.npy");
+
+        Assert.True(exit == 0, stderr);
+        string uploaded = Path.Combine(_temp.Path, "store", "catalog", "part-0-of-1.npy");
+        Assert.True(File.Exists(uploaded), stdout);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(_temp.Path, "store", "catalog", "part-0-of-1.files.txt")).Length);
+        Assert.Empty(Directory.GetFiles(_temp.Path, "*.npy", SearchOption.TopDirectoryOnly));
+    }
+
+    [Fact]
+    public async Task Embed_FromTheRegistry_PullsTheVersionOnceAndEmbedsWithIt()
+    {
+        string registry = "file:" + Path.Combine(_temp.Path, "registry");
+        var models = new ModelRegistry(ArtifactStoreUri.Open(registry));
+        await models.PublishAsync(new PublishRequest
+        {
+            Name = "encoders",
+            Files = [new PublishFile("encoder.onnx", _model)],
+            Lineage = new ModelLineage("test", null, null, DateTimeOffset.UtcNow, new Dictionary<string, string>()),
+            Aliases = [ModelNames.Latest, ModelNames.Champion],
+        });
+        string cache = Path.Combine(_temp.Path, "cache");
+        string output = _temp.File("from-registry.jsonl");
+
+        (int exit, _, string stderr) = await RunAsync("embed", "--model", "registry:encoders@champion", "--registry", registry,
+            "--cache", cache, "--input", _images[2], "--out", output);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("encoders@champion is v1", stderr);
+        Assert.Equal(File.ReadAllBytes(_model), File.ReadAllBytes(Path.Combine(cache, "encoders", "v1", "encoder.onnx")));
+        JsonElement row = JsonDocument.Parse(File.ReadAllLines(output).Single()).RootElement;
+        Assert.Equal(Expected(["single.png"]), row.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()));
+
+        // A cached file that is not the manifest's is refused, not embedded with.
+        new TestModel(channels: 3, height: 6, width: 6, seed: 9).Write(Path.Combine(cache, "encoders", "v1", "encoder.onnx"));
+        (int tamperedExit, _, string tamperedError) = await RunAsync("embed", "--model", "registry:encoders@v1", "--registry", registry,
+            "--cache", cache, "--input", _images[2], "--out", output);
+        Assert.Equal(1, tamperedExit);
+        Assert.Contains("SHA-256", tamperedError);
+    }
+
+    [Fact]
+    public async Task Embed_FromAnUnknownRegistryModel_SaysWhatTheRegistryHolds()
+    {
+        (int exit, _, string stderr) = await RunAsync("embed", "--model", "registry:absent@champion", "--registry",
+            "file:" + Path.Combine(_temp.Path, "empty-registry"), "--input", _images[2], "--out", _temp.File("x.npy"));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("absent", stderr);
     }
 
     private float[] Expected(string[] relativePaths)
