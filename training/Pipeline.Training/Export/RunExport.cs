@@ -53,7 +53,10 @@ public static class RunExport
         return images.Take(Math.Min(ParityImageCount, images.Count));
     }
 
-    /// <summary>Accuracy by <c>protocol-labels</c> (<c>knn-100%</c>) of the run's evaluations of this checkpoint.</summary>
+    /// <summary>
+    /// The run's evaluations of this checkpoint: accuracy by <c>protocol-labels</c> (<c>knn-100%</c>), and a VAE's ELBO
+    /// in nats per image by <c>elbo-Nsample(s)</c>.
+    /// </summary>
     private static Dictionary<string, double> Metrics(RunDirectory run, string checkpointPath, long step)
     {
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -61,22 +64,37 @@ public static class RunExport
         {
             return metrics;
         }
+        // A run folder may have moved since the evaluation: the checkpoint's file name and step identify it.
+        bool OfThisCheckpoint(string? checkpoint, long evaluatedStep) =>
+            evaluatedStep == step && Path.GetFileName(checkpoint) == Path.GetFileName(checkpointPath);
         foreach (string file in Directory.EnumerateFiles(run.EvaluationDirectory, "*.json").Order(StringComparer.Ordinal))
         {
-            EvaluationResult? result;
             try
             {
-                result = JsonSerializer.Deserialize<EvaluationResult>(File.ReadAllText(file), RunDirectory.JsonOptions);
+                using JsonDocument document = JsonDocument.Parse(File.ReadAllText(file));
+                bool elbo = document.RootElement.TryGetProperty("protocol", out JsonElement protocol)
+                    && protocol.ValueKind == JsonValueKind.String
+                    && protocol.GetString() == EvaluationProtocol.Elbo.ToString().ToLowerInvariant();
+                if (elbo)
+                {
+                    ElboResult? result = document.Deserialize<ElboResult>(RunDirectory.JsonOptions);
+                    if (result is not null && OfThisCheckpoint(result.Checkpoint, result.Step))
+                    {
+                        metrics[Path.GetFileNameWithoutExtension(file)] = result.Elbo;
+                    }
+                }
+                else
+                {
+                    EvaluationResult? result = document.Deserialize<EvaluationResult>(RunDirectory.JsonOptions);
+                    if (result is not null && OfThisCheckpoint(result.Checkpoint, result.Step))
+                    {
+                        metrics[$"{result.Protocol}-{result.Labels}"] = result.Accuracy;
+                    }
+                }
             }
             catch (JsonException error)
             {
                 throw new InvalidDataException($"{file} is not an evaluation result ({error.Message}): delete it or run evaluate again.", error);
-            }
-            // A run folder may have moved since the evaluation: the checkpoint's file name and step identify it.
-            if (result is not null && result.Step == step
-                && Path.GetFileName(result.Checkpoint) == Path.GetFileName(checkpointPath))
-            {
-                metrics[$"{result.Protocol}-{result.Labels}"] = result.Accuracy;
             }
         }
         return metrics;
