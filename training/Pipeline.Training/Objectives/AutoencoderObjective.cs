@@ -33,8 +33,7 @@ public sealed class AutoencoderObjective : PretextObjective
     {
         ArgumentNullException.ThrowIfNull(encoder);
         this.encoder = encoder;
-        EncoderSpec spec = encoder.Spec;
-        decoder = new ConvDecoder(encoder.EmbeddingDim, spec.InputChannels, spec.InputHeight, spec.InputWidth, encoder.FeatureDim);
+        decoder = ConvDecoder.For(encoder);
         this.likelihood = ReconstructionLikelihood.Create(likelihood);
         _corruption = corruption;
         RegisterComponents();

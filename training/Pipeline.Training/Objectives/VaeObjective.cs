@@ -46,8 +46,7 @@ public sealed class VaeObjective : PretextObjective
         KlWarmupSteps = settings.KlWarmupSteps;
         this.encoder = encoder;
         log_variance = nn.Linear(encoder.FeatureDim, encoder.EmbeddingDim);
-        EncoderSpec spec = encoder.Spec;
-        decoder = new ConvDecoder(encoder.EmbeddingDim, spec.InputChannels, spec.InputHeight, spec.InputWidth, encoder.FeatureDim);
+        decoder = ConvDecoder.For(encoder);
         this.likelihood = ReconstructionLikelihood.Create(likelihood);
         RegisterComponents();
     }
