@@ -67,7 +67,7 @@ public static class SimClrStepBenchmark
             {
                 Tensor pixels = Batch(dataset, step, batchSize);
                 using var generator = new Generator((ulong)step);
-                Tensor loss = objective.ComputeLoss(pixels, generator);
+                Tensor loss = objective.ComputeLoss(pixels, generator, step).Value;
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.Step(0.12, step + 1);

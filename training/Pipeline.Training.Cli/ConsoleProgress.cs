@@ -3,7 +3,7 @@ using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Cli;
 
-/// <summary>The pretraining progress bar on stderr (a <see cref="ProgressLine"/>): step, epoch, loss, learning rate, speed, ETA.</summary>
+/// <summary>The pretraining progress bar on stderr (a <see cref="ProgressLine"/>): step, epoch, loss and its logged terms, learning rate, speed, ETA.</summary>
 public sealed class ConsoleProgress
 {
     private readonly ProgressLine _line = new();
@@ -17,8 +17,9 @@ public sealed class ConsoleProgress
             return;
         }
         StepMetrics metrics = progress.Metrics;
+        string terms = metrics.Terms is null ? "" : string.Concat(metrics.Terms.Select(term => $" {term.Key} {term.Value:G4}"));
         _line.Report((double)metrics.Step / progress.TotalSteps,
-            $"step {metrics.Step}/{progress.TotalSteps} epoch {metrics.Epoch} loss {metrics.Loss:F4} lr {metrics.LearningRate:G3} {metrics.ImagesPerSecond:F0} img/s ETA {progress.Remaining:hh\\:mm\\:ss}",
+            $"step {metrics.Step}/{progress.TotalSteps} epoch {metrics.Epoch} loss {metrics.Loss:F4}{terms} lr {metrics.LearningRate:G3} {metrics.ImagesPerSecond:F0} img/s ETA {progress.Remaining:hh\\:mm\\:ss}",
             last);
     }
 }

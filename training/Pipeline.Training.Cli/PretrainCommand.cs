@@ -5,6 +5,7 @@ using Pipeline.Training.Augmentations;
 using Pipeline.Training.Devices;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Export;
+using Pipeline.Training.Losses;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
@@ -18,7 +19,7 @@ public static class PretrainCommand
     {
         var method = new Option<string>("--method")
         {
-            Description = "Self-supervised method.",
+            Description = "Self-supervised method: simclr (contrastive), vae (variational autoencoder; embedding μ), ae (autoencoder), dae (denoising autoencoder) or rotation (rotation prediction).",
             DefaultValueFactory = _ => "simclr",
         }.AcceptOnlyFromAmong([.. PretextMethods.Names]);
         var data = new Option<string>("--data")
@@ -33,7 +34,7 @@ public static class PretrainCommand
         }.AcceptOnlyFromAmong([.. EncoderFactory.Names]);
         var embeddingDim = new Option<int?>("--embedding-dim")
         {
-            Description = "Width of the embedding h (default: convnet 128, resnet18 512).",
+            Description = "Width of the encoder's features h, the embedding of simclr and rotation; vae, ae and dae map h to --latent-dim (default: convnet 128, resnet18 512).",
         };
         var channels = new Option<int?>("--channels")
         {
@@ -50,7 +51,7 @@ public static class PretrainCommand
         });
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size")
         {
-            Description = "Images per step (each seen through two views).",
+            Description = "Images per step.",
             DefaultValueFactory = _ => 256,
         });
         var seed = SharedOptions.Seed();
@@ -69,10 +70,9 @@ public static class PretrainCommand
         };
         var device = SharedOptions.Device();
         var threads = SharedOptions.Threads();
-        var optimizer = new Option<string>("--optimizer")
+        var optimizer = new Option<string?>("--optimizer")
         {
-            Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's).",
-            DefaultValueFactory = _ => "sgd",
+            Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's) (default: sgd for simclr and rotation, adam for vae, ae and dae).",
         }.AcceptOnlyFromAmong("sgd", "adam", "lars");
         var learningRate = OptionRules.PositiveNumber(new Option<double?>("--lr")
         {
@@ -129,6 +129,36 @@ public static class PretrainCommand
             Description = "SimCLR: probability of Gaussian blur, σ in [0.1, 2], kernel 10% of the side (paper: 0 for CIFAR-sized images, 0.5 for ImageNet).",
             DefaultValueFactory = _ => 0.0,
         };
+        var latentDim = OptionRules.Positive(new Option<int>("--latent-dim")
+        {
+            Description = "vae, ae, dae: width of the latent code, the exported embedding (vae: μ).",
+            DefaultValueFactory = _ => AutoencoderSettings.Default.LatentDim,
+        });
+        var likelihood = new Option<string>("--likelihood")
+        {
+            Description = "vae, ae, dae: p(x | z), bernoulli (binary cross-entropy on grey levels) or gaussian (one variance, learned as the maximum-likelihood σ² of each batch).",
+            DefaultValueFactory = _ => AutoencoderSettings.Default.Likelihood.ToString().ToLowerInvariant(),
+        }.AcceptOnlyFromAmong([.. Enum.GetNames<Likelihood>().Select(name => name.ToLowerInvariant())]);
+        var beta = new Option<double>("--beta")
+        {
+            Description = "vae: weight β of the KL term (1: the ELBO).",
+            DefaultValueFactory = _ => VaeSettings.Default.Beta,
+        };
+        var klWarmupSteps = new Option<long>("--kl-warmup-steps")
+        {
+            Description = "vae: steps over which the KL weight rises linearly from 0 to β (0: none).",
+            DefaultValueFactory = _ => VaeSettings.Default.KlWarmupSteps,
+        };
+        var noiseStd = new Option<double>("--noise-std")
+        {
+            Description = "dae: standard deviation of the additive Gaussian noise, pixels being in [0, 1] (0: none).",
+            DefaultValueFactory = _ => DenoisingSettings.Default.NoiseStd,
+        };
+        var maskProbability = new Option<double>("--mask-prob")
+        {
+            Description = "dae: probability that a pixel value is set to 0 (0: none).",
+            DefaultValueFactory = _ => DenoisingSettings.Default.MaskProbability,
+        };
         var checkpointEvery = OptionRules.Positive(new Option<int>("--checkpoint-every")
         {
             Description = "Steps between checkpoints (default: one epoch).",
@@ -139,14 +169,45 @@ public static class PretrainCommand
             method, data, encoder, embeddingDim, channels, imageSize, epochs, batchSize, seed, output, limit, resume,
             device, threads, optimizer, learningRate, momentum, weightDecay, warmupEpochs, temperature, projectionDim,
             minCropScale, flipProbability, jitterProbability, jitterStrength, grayscaleProbability, blurProbability,
-            checkpointEvery,
+            latentDim, likelihood, beta, klWarmupSteps, noiseStd, maskProbability, checkpointEvery,
         };
+        // The options only some methods read: given with another method they would be silently ignored, so they are refused.
+        (Option Option, string[] Methods)[] methodOptions =
+        [
+            (temperature, ["simclr"]), (projectionDim, ["simclr"]), (minCropScale, ["simclr"]), (flipProbability, ["simclr"]),
+            (jitterProbability, ["simclr"]), (jitterStrength, ["simclr"]), (grayscaleProbability, ["simclr"]),
+            (blurProbability, ["simclr"]), (latentDim, ["vae", "ae", "dae"]), (likelihood, ["vae", "ae", "dae"]),
+            (beta, ["vae"]), (klWarmupSteps, ["vae"]), (noiseStd, ["dae"]), (maskProbability, ["dae"]),
+        ];
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
             SharedOptions.ApplyThreads(parse.GetValue(threads));
-            SimClrAugmentationOptions augmentation = Augmentation(parse.GetValue(minCropScale), parse.GetValue(flipProbability),
-                parse.GetValue(jitterProbability), parse.GetValue(jitterStrength), parse.GetValue(grayscaleProbability),
-                parse.GetValue(blurProbability));
+            string methodName = parse.GetValue(method)!;
+            foreach ((Option option, string[] methods) in methodOptions)
+            {
+                if (parse.GetResult(option) is { Implicit: false } && !methods.Contains(methodName))
+                {
+                    throw new ArgumentException(
+                        $"{option.Name} is an option of {string.Join(", ", methods)}, not of --method {methodName}: leave it out, or choose one of those methods.");
+                }
+            }
+            // The method's own settings, checked before the data is loaded.
+            SimClrSettings? simClr = methodName == "simclr"
+                ? new SimClrSettings(
+                    parse.GetValue(temperature) ?? SimClrSettings.Default.Temperature,
+                    parse.GetValue(projectionDim) ?? SimClrSettings.Default.ProjectionDim,
+                    Augmentation(parse.GetValue(minCropScale), parse.GetValue(flipProbability), parse.GetValue(jitterProbability),
+                        parse.GetValue(jitterStrength), parse.GetValue(grayscaleProbability), parse.GetValue(blurProbability)))
+                : null;
+            AutoencoderSettings? autoencoder = methodName is "vae" or "ae" or "dae"
+                ? new AutoencoderSettings(parse.GetValue(latentDim), Enum.Parse<Likelihood>(parse.GetValue(likelihood)!, ignoreCase: true))
+                : null;
+            VaeSettings? vae = methodName == "vae" ? new VaeSettings(parse.GetValue(beta), parse.GetValue(klWarmupSteps)) : null;
+            DenoisingSettings? denoising = methodName == "dae" ? new DenoisingSettings(parse.GetValue(noiseStd), parse.GetValue(maskProbability)) : null;
+            autoencoder?.Validate();
+            vae?.Validate();
+            denoising?.Validate();
+
             var torchDevice = TrainingDevice.Resolve(parse.GetValue(device)!);
             string dataUri = parse.GetValue(data)!;
             ImageShape? shape = RequestedShape(dataUri, parse.GetValue(channels), parse.GetValue(imageSize));
@@ -165,7 +226,9 @@ public static class PretrainCommand
             int batch = parse.GetValue(batchSize);
             int epochCount = parse.GetValue(epochs);
             long stepsPerEpoch = (images.Count + batch - 1) / batch;
-            OptimizerKind kind = Enum.Parse<OptimizerKind>(parse.GetValue(optimizer)!, ignoreCase: true);
+            OptimizerKind kind = parse.GetValue(optimizer) is { } optimizerName
+                ? Enum.Parse<OptimizerKind>(optimizerName, ignoreCase: true)
+                : PretextMethods.DefaultOptimizer(methodName);
             double? warmup = parse.GetValue(warmupEpochs);
             if (warmup is < 0 || (warmup is { } w && w > epochCount))
             {
@@ -173,7 +236,7 @@ public static class PretrainCommand
             }
             var config = new PretrainConfig
             {
-                Method = parse.GetValue(method)!,
+                Method = methodName,
                 Data = dataUri,
                 Limit = limitValue,
                 Encoder = spec,
@@ -189,10 +252,10 @@ public static class PretrainCommand
                         ? (long)Math.Round(epochsOfWarmup * stepsPerEpoch)
                         : OptimizerSettings.DefaultWarmupSteps(epochCount * stepsPerEpoch, stepsPerEpoch)),
                 CheckpointEvery = parse.GetResult(checkpointEvery) is null ? (int)stepsPerEpoch : parse.GetValue(checkpointEvery),
-                SimClr = new SimClrSettings(
-                    parse.GetValue(temperature) ?? SimClrSettings.Default.Temperature,
-                    parse.GetValue(projectionDim) ?? SimClrSettings.Default.ProjectionDim,
-                    augmentation),
+                SimClr = simClr,
+                Autoencoder = autoencoder,
+                Vae = vae,
+                Denoising = denoising,
             };
 
             var run = new RunDirectory(parse.GetValue(output)!);

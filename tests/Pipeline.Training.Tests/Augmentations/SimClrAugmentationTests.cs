@@ -45,7 +45,7 @@ public sealed class SimClrAugmentationTests
             Assert.True(output.min().item<float>() >= 0);
             Assert.True(output.max().item<float>() <= 1);
             Assert.True(MaxAbsDifference(output, images) > 0.1, "the defaults must change the images");
-            Assert.True(BitIdentical(images, before), "the input must not be modified");
+            Assert.True(Tensors.BitIdentical(images, before), "the input must not be modified");
         }
     }
 
@@ -61,7 +61,7 @@ public sealed class SimClrAugmentationTests
         var first = augmentation.Apply(images, new Generator(11, CPU));
         var second = augmentation.Apply(images, new Generator(11, CPU));
 
-        Assert.True(BitIdentical(first, second));
+        Assert.True(Tensors.BitIdentical(first, second));
     }
 
     [Theory]
@@ -310,7 +310,7 @@ public sealed class SimClrAugmentationTests
 
         var output = augmentation.Apply(images, new Generator(61, CPU));
 
-        Assert.True(BitIdentical(output, images));
+        Assert.True(Tensors.BitIdentical(output, images));
     }
 
     [Fact]
@@ -398,9 +398,6 @@ public sealed class SimClrAugmentationTests
         (0.299f * images[.., 0]) + (0.587f * images[.., 1]) + (0.114f * images[.., 2]);
 
     private static Tensor MeanLuma(Tensor images) => Luma(images).mean([1, 2]);
-
-    private static bool BitIdentical(Tensor a, Tensor b) =>
-        a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     private static double MaxAbsDifference(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 

@@ -24,9 +24,19 @@ public sealed class CliTests
     [InlineData("pretrain --out x --min-crop-scale 0", "accepted: 0 < Min <= Max <= 1")]
     [InlineData("pretrain --out x --data imagenet:train", "fashion-mnist:train")]
     [InlineData("pretrain --out x --data folder:/no/such/folder", "/no/such/folder")]
+    [InlineData("pretrain --out x --method vae --beta -1", "--beta")]
+    [InlineData("pretrain --out x --method vae --kl-warmup-steps -5", "--kl-warmup-steps")]
+    [InlineData("pretrain --out x --method vae --latent-dim 0", "--latent-dim must be a positive whole number")]
+    [InlineData("pretrain --out x --method vae --likelihood poisson", "gaussian")]
+    [InlineData("pretrain --out x --method ae --beta 2", "--beta is an option of vae, not of --method ae")]
+    [InlineData("pretrain --out x --method simclr --latent-dim 8", "--latent-dim is an option of vae, ae, dae")]
+    [InlineData("pretrain --out x --method rotation --temperature 0.2", "--temperature is an option of simclr")]
+    [InlineData("pretrain --out x --method dae --noise-std 0 --mask-prob 0", "--method ae")]
+    [InlineData("pretrain --out x --method dae --mask-prob 1", "--mask-prob")]
     [InlineData("evaluate --run /no/such/run", "not a run folder")]
     [InlineData("evaluate --run x --labels 150%", "1%")]
-    [InlineData("evaluate --run x --protocol svm", "linear")]
+    [InlineData("evaluate --run x --protocol svm", "elbo")]
+    [InlineData("evaluate --run x --protocol elbo --samples 0", "--samples must be a positive whole number")]
     public void WrongValue_ExitsWithAMessageSayingWhatIsAccepted(string commandLine, string expected)
     {
         (int exitCode, string output, string error) = CliProcess.Run(commandLine.Split(' '));
@@ -64,6 +74,41 @@ public sealed class CliTests
         Assert.InRange(accuracy, 0.2, 1.0);
         Assert.Equal(100, result.RootElement.GetProperty("labelledImages").GetInt32());
         Assert.True(File.Exists(Path.Combine(run, "eval", "knn-100.json")));
+    }
+
+    [Fact]
+    public void PretrainVaeThenEvaluateElbo_PrintsNatsWhereReconstructionPlusKlIsMinusElbo()
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("run");
+
+        (int trained, string trainOutput, string trainError) = CliProcess.Run(
+            "pretrain", "--method", "vae", "--latent-dim", "8", "--beta", "1", "--kl-warmup-steps", "2", "--epochs", "1",
+            "--out", run, "--limit", "128", "--batch-size", "32", "--embedding-dim", "32", "--threads", "2", "--device", "cpu");
+        Assert.True(trained == 0, trainError);
+        Assert.Contains("(vae) 1x28x28 → 8", trainOutput);
+        (int evaluated, string output, string evaluateError) = CliProcess.Run(
+            "evaluate", "--run", run, "--protocol", "elbo", "--json", "--threads", "2");
+        Assert.True(evaluated == 0, evaluateError);
+        (int exported, _, string exportError) = CliProcess.Run("export", "--run", run, "--out", folder.File("encoder.onnx"));
+        Assert.True(exported == 0, exportError);
+
+        using JsonDocument result = JsonDocument.Parse(output.Trim());
+        double elbo = result.RootElement.GetProperty("elbo").GetDouble();
+        double reconstruction = result.RootElement.GetProperty("reconstruction").GetDouble();
+        double kl = result.RootElement.GetProperty("kl").GetDouble();
+        Assert.True(double.IsFinite(elbo) && double.IsFinite(reconstruction) && double.IsFinite(kl), output);
+        Assert.Equal(-elbo, reconstruction + kl, 9);
+        Assert.True(kl > 0, output);
+        // Bernoulli pixels of Fashion-MNIST cost hundreds of nats per image.
+        Assert.InRange(reconstruction, 100, 1000);
+        Assert.Equal(10000, result.RootElement.GetProperty("testImages").GetInt32());
+        Assert.True(File.Exists(Path.Combine(run, "eval", "elbo-1sample.json")));
+        var config = new RunDirectory(run).ReadConfig();
+        Assert.Equal((8, 1.0, 2L), (config.Autoencoder!.LatentDim, config.Vae!.Beta, config.Vae.KlWarmupSteps));
+        Assert.Null(config.SimClr);
+        var metadata = Pipeline.Onnx.EmbeddingModelMetadata.Read(folder.File("encoder.onnx"));
+        Assert.Equal(elbo, metadata.Metrics["elbo-1sample"], 9);
     }
 
     [Fact]

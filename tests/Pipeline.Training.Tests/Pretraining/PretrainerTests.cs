@@ -1,5 +1,7 @@
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
+using Pipeline.Training.Encoders;
+using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 using static TorchSharp.torch;
@@ -9,12 +11,16 @@ namespace Pipeline.Training.Tests.Pretraining;
 [Collection(TorchCollection.Name)]
 public sealed class PretrainerTests
 {
-    [Fact]
-    public void Resume_AfterCancellation_ReachesSameWeightsAsUninterruptedRun()
+    [Theory]
+    [InlineData("simclr")]
+    [InlineData("vae")]
+    [InlineData("dae")]
+    [InlineData("rotation")]
+    public void Resume_AfterCancellation_ReachesSameWeightsAsUninterruptedRun(string method)
     {
         using var folder = new TempDirectory();
         ImageSet images = TinyRun.Images(96);
-        PretrainConfig config = TinyRun.Config(images, epochs: 2, batchSize: 32, checkpointEvery: 2);
+        PretrainConfig config = TinyRun.Config(images, epochs: 2, batchSize: 32, checkpointEvery: 2, method: method);
         var pretrainer = new Pretrainer(CPU);
 
         PretrainResult uninterrupted = pretrainer.Run(config, images, new RunDirectory(folder.File("straight")), resume: false);
@@ -30,8 +36,98 @@ public sealed class PretrainerTests
         Assert.Equal(6, resumed.Steps);
         AssertSameTensors(uninterrupted.Checkpoint, resumed.Checkpoint);
         Assert.Equal(
-            MetricsLog.Read(new RunDirectory(folder.File("straight")).MetricsPath).Select(m => (m.Step, m.Loss)),
-            MetricsLog.Read(interruptedRun.MetricsPath).Select(m => (m.Step, m.Loss)));
+            MetricsLog.Read(new RunDirectory(folder.File("straight")).MetricsPath).Select(m => (m.Step, m.Loss, Terms(m))),
+            MetricsLog.Read(interruptedRun.MetricsPath).Select(m => (m.Step, m.Loss, Terms(m))));
+    }
+
+    [Theory]
+    [InlineData("vae", 4, 30.0)]
+    [InlineData("ae", 4, 30.0)]
+    [InlineData("dae", 4, 30.0)]
+    [InlineData("rotation", 16, 0.1)]
+    public void Run_FewEpochsOfEachMethod_LowersItsLoss(string method, int epochs, double drop)
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(128);
+        PretrainConfig config = TinyRun.Config(images, epochs, batchSize: 32, checkpointEvery: 1000, method: method);
+        var run = new RunDirectory(folder.File("run"));
+
+        new Pretrainer(CPU).Run(config, images, run, resume: false);
+
+        IReadOnlyList<StepMetrics> metrics = MetricsLog.Read(run.MetricsPath);
+        Assert.Equal(4 * epochs, metrics.Count);
+        double first = metrics.Take(4).Average(m => m.Loss);
+        double last = metrics.TakeLast(4).Average(m => m.Loss);
+        Assert.True(last < first - drop, $"{method}: loss went from {first:F3} to {last:F3}");
+    }
+
+    [Fact]
+    public void Run_Vae_LogsReconstructionAndKlThatAddUpToTheLoss()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        PretrainConfig config = TinyRun.Config(images, epochs: 1, method: "vae");
+        var run = new RunDirectory(folder.File("run"));
+
+        new Pretrainer(CPU).Run(config, images, run, resume: false);
+
+        string firstLine = File.ReadLines(run.MetricsPath).First();
+        Assert.Contains("\"terms\":{\"reconstruction\":", firstLine);
+        foreach (StepMetrics step in MetricsLog.Read(run.MetricsPath))
+        {
+            IReadOnlyDictionary<string, double> terms = step.Terms!;
+            Assert.Equal(["reconstruction", "kl"], terms.Keys);
+            Assert.True(terms["kl"] > 0);
+            Assert.Equal(step.Loss, terms["reconstruction"] + terms["kl"], 2);
+        }
+    }
+
+    [Fact]
+    public void Run_Rotation_LogsItsPretextAccuracy_AndSimClrLogsNoTerms()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        var rotation = new RunDirectory(folder.File("rotation"));
+        var simClr = new RunDirectory(folder.File("simclr"));
+
+        new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1, method: "rotation"), images, rotation, resume: false);
+        new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1), images, simClr, resume: false);
+
+        Assert.All(MetricsLog.Read(rotation.MetricsPath), step => Assert.InRange(step.Terms!["accuracy"], 0, 1));
+        Assert.All(MetricsLog.Read(simClr.MetricsPath), step => Assert.Null(step.Terms));
+        Assert.DoesNotContain("terms", File.ReadAllText(simClr.MetricsPath));
+    }
+
+    [Theory]
+    [InlineData("vae", 8)]
+    [InlineData("ae", 8)]
+    [InlineData("rotation", 32)]
+    public void TrainedEncoder_OfEachMethod_IsTheEncoderItTrained(string method, int embeddingDim)
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        var run = new RunDirectory(folder.File("run"));
+        PretrainResult result = new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1, method: method), images, run, resume: false);
+
+        (Encoder encoder, long step, _) = TrainedEncoder.Load(run);
+        using (encoder)
+        using (var scope = NewDisposeScope())
+        {
+            Assert.Equal(result.Steps, step);
+            Assert.Equal(embeddingDim, encoder.EmbeddingDim);
+            Assert.Equal(method is "vae" or "ae", encoder is LatentEncoder);
+            Assert.Equal([3L, embeddingDim], encoder.forward(PixelTensors.FromImages(images, 0, 3, CPU)).shape);
+        }
+    }
+
+    [Fact]
+    public void Validate_SettingsOfAnotherMethod_AreRefused()
+    {
+        PretrainConfig config = TinyRun.Config(TinyRun.Images(64), method: "ae") with { Vae = VaeSettings.Default };
+
+        var error = Assert.Throws<ArgumentException>(config.Validate);
+        Assert.Contains("vae settings", error.Message);
+        Assert.Contains("the method is ae", error.Message);
     }
 
     [Fact]
@@ -145,6 +241,9 @@ public sealed class PretrainerTests
         Assert.NotEqual(order, Pretrainer.EpochOrder(1000, 3, 6));
         Assert.NotEqual(order, Pretrainer.EpochOrder(1000, 4, 5));
     }
+
+    private static string Terms(StepMetrics metrics) =>
+        metrics.Terms is null ? "" : string.Join(",", metrics.Terms.Select(term => $"{term.Key}={term.Value:R}"));
 
     internal static void AssertSameTensors(string expectedPath, string actualPath)
     {

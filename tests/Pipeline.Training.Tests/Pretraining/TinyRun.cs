@@ -14,14 +14,17 @@ internal static class TinyRun
 
     public static ImageSet Images(int count) => Train.Value.Take(count);
 
+    /// <summary>A run of <paramref name="method"/> with its default settings (latent width 8 for the autoencoders) and optimizer.</summary>
     public static PretrainConfig Config(ImageSet images, int epochs = 2, int batchSize = 32, int checkpointEvery = 3,
-        int embeddingDim = 32, OptimizerKind optimizer = OptimizerKind.Sgd)
+        int embeddingDim = 32, OptimizerKind? optimizerKind = null, string method = "simclr")
     {
         ChannelStatistics statistics = ChannelStatistics.Measure(images);
         long stepsPerEpoch = (images.Count + batchSize - 1) / batchSize;
+        OptimizerKind optimizer = optimizerKind ?? PretextMethods.DefaultOptimizer(method);
+        bool autoencoder = method is "vae" or "ae" or "dae";
         return new PretrainConfig
         {
-            Method = "simclr",
+            Method = method,
             Data = "fashion-mnist:train",
             Limit = images.Count,
             Encoder = new EncoderSpec("convnet", 1, 28, 28, embeddingDim, statistics.Mean, statistics.Std),
@@ -31,7 +34,10 @@ internal static class TinyRun
             Optimizer = new OptimizerSettings(optimizer, OptimizerSettings.DefaultLearningRate(optimizer, batchSize), 0.9,
                 OptimizerSettings.DefaultWeightDecay(optimizer), stepsPerEpoch / 2),
             CheckpointEvery = checkpointEvery,
-            SimClr = SimClrSettings.Default with { ProjectionDim = 16 },
+            SimClr = method == "simclr" ? SimClrSettings.Default with { ProjectionDim = 16 } : null,
+            Autoencoder = autoencoder ? AutoencoderSettings.Default with { LatentDim = 8 } : null,
+            Vae = method == "vae" ? VaeSettings.Default : null,
+            Denoising = method == "dae" ? DenoisingSettings.Default : null,
         };
     }
 }

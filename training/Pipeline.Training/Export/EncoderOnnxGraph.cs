@@ -45,6 +45,8 @@ public static class EncoderOnnxGraph
         ConvNetEncoder => WriteChildren(builder, module, path, input),
         ResNet18Encoder => builder.AddNode("Flatten", Join(path, "flatten"), [WriteChildren(builder, module, path, input)],
             [OnnxAttributes.Int("axis", 1)]),
+        // The autoencoders' encoder: its backbone, then the Linear to the latent code (a VAE's μ), which becomes a Gemm.
+        LatentEncoder => WriteChildren(builder, module, path, input),
         InputNormalization normalization => WriteNormalization(builder, normalization, path, input),
         Sequential => WriteChildren(builder, module, path, input),
         ResNetBasicBlock block => WriteBasicBlock(builder, block, path, input),

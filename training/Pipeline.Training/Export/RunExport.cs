@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Evaluation;
@@ -27,7 +26,7 @@ public static class RunExport
     /// <summary>
     /// Exports the encoder of <paramref name="checkpoint"/> (the run's newest when null) to <paramref name="path"/>,
     /// checking parity on the first <see cref="ParityImageCount"/> test images (Fashion-MNIST runs) or training images
-    /// (other data), with the evaluation figures of that checkpoint from the run's <c>eval/</c>.
+    /// (other data), with the evaluation figures of that checkpoint from the run's <c>eval/</c> (<see cref="StoredEvaluations.Figures"/>).
     /// </summary>
     public static ExportResult Export(RunDirectory run, string? checkpoint, string path, CancellationToken cancellationToken = default)
     {
@@ -39,7 +38,7 @@ public static class RunExport
             ImageSet images = ParityImages(config, cancellationToken);
             using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);
             var provenance = new ExportProvenance(
-                config.Method, config.Data, Metrics(run, checkpointPath, step), run.Path, Path.GetFileName(checkpointPath),
+                config.Method, config.Data, StoredEvaluations.Read(run).Of(checkpointPath, step).Figures(), run.Path, Path.GetFileName(checkpointPath),
                 Sha256(checkpointPath));
             return EncoderOnnxExporter.Export(encoder, pixels, provenance, path);
         }
@@ -51,35 +50,6 @@ public static class RunExport
         string source = DatasetUri.Parse(config.Data) is DatasetUri.FashionMnist ? RunEvaluation.DefaultTestData(config.Data) : config.Data;
         ImageSet images = DatasetLoader.Load(source, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
         return images.Take(Math.Min(ParityImageCount, images.Count));
-    }
-
-    /// <summary>Accuracy by <c>protocol-labels</c> (<c>knn-100%</c>) of the run's evaluations of this checkpoint.</summary>
-    private static Dictionary<string, double> Metrics(RunDirectory run, string checkpointPath, long step)
-    {
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (!Directory.Exists(run.EvaluationDirectory))
-        {
-            return metrics;
-        }
-        foreach (string file in Directory.EnumerateFiles(run.EvaluationDirectory, "*.json").Order(StringComparer.Ordinal))
-        {
-            EvaluationResult? result;
-            try
-            {
-                result = JsonSerializer.Deserialize<EvaluationResult>(File.ReadAllText(file), RunDirectory.JsonOptions);
-            }
-            catch (JsonException error)
-            {
-                throw new InvalidDataException($"{file} is not an evaluation result ({error.Message}): delete it or run evaluate again.", error);
-            }
-            // A run folder may have moved since the evaluation: the checkpoint's file name and step identify it.
-            if (result is not null && result.Step == step
-                && Path.GetFileName(result.Checkpoint) == Path.GetFileName(checkpointPath))
-            {
-                metrics[$"{result.Protocol}-{result.Labels}"] = result.Accuracy;
-            }
-        }
-        return metrics;
     }
 
     private static string Sha256(string path)

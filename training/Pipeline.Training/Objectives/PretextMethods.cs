@@ -1,31 +1,86 @@
+using Pipeline.Training.Augmentations;
 using Pipeline.Training.Encoders;
+using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Objectives;
 
-/// <summary>The registry of self-supervised methods by CLI name: adding a method is one objective plus one line here.</summary>
+/// <summary>
+/// The registry of self-supervised methods by CLI name: adding a method is one objective plus one line here, saying
+/// which encoder the method trains (its embedding is what evaluation and export see), the optimizer it defaults to, and
+/// how its objective is built from the run's config.
+/// </summary>
 public static class PretextMethods
 {
-    private static readonly Dictionary<string, Func<PretrainConfig, Encoder, PretextObjective>> Factories =
-        new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, PretextMethod> Methods = new(StringComparer.Ordinal)
+    {
+        ["simclr"] = Method(Backbone, OptimizerKind.Sgd, (config, encoder) =>
         {
-            ["simclr"] = (config, encoder) =>
-            {
-                SimClrSettings simClr = config.SimClr ?? SimClrSettings.Default;
-                return new SimClrObjective(encoder, simClr.ProjectionDim, simClr.Temperature, simClr.Augmentation);
-            },
-        };
+            SimClrSettings simClr = config.SimClr ?? SimClrSettings.Default;
+            return new SimClrObjective(encoder, simClr.ProjectionDim, simClr.Temperature, simClr.Augmentation);
+        }),
+        ["vae"] = Method(Latent, OptimizerKind.Adam, (config, encoder) =>
+            new VaeObjective(encoder, Autoencoder(config).Likelihood, config.Vae ?? VaeSettings.Default)),
+        ["ae"] = Method(Latent, OptimizerKind.Adam, (config, encoder) =>
+            new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, corruption: null)),
+        ["dae"] = Method(Latent, OptimizerKind.Adam, (config, encoder) =>
+            new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, new DenoisingCorruption(config.Denoising ?? DenoisingSettings.Default))),
+        ["rotation"] = Method(Backbone, OptimizerKind.Sgd, (config, encoder) => new RotationObjective(encoder)),
+    };
 
     /// <summary>The method names, as <c>--method</c> accepts them.</summary>
-    public static IReadOnlyList<string> Names { get; } = Factories.Keys.ToArray();
+    public static IReadOnlyList<string> Names { get; } = Methods.Keys.ToArray();
 
-    /// <summary>The objective of the config's method around a given encoder.</summary>
-    public static PretextObjective Create(PretrainConfig config, Encoder encoder)
+    /// <summary>
+    /// The encoder the config's method trains, freshly initialised (weights from torch's global generator): the
+    /// architecture of <see cref="PretrainConfig.Encoder"/>, followed for vae, ae and dae by the linear map to the latent
+    /// code. Checkpoints store its weights under "model.encoder.", so a run's encoder is rebuilt from its config alone.
+    /// </summary>
+    public static Encoder CreateEncoder(PretrainConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(encoder);
-        return Factories.TryGetValue(config.Method, out var create)
-            ? create(config, encoder)
-            : throw new ArgumentException($"Unknown method '{config.Method}': use one of {string.Join(", ", Factories.Keys)}.");
+        return Lookup(config.Method).CreateEncoder(config);
     }
+
+    /// <summary>The objective of the config's method around a fresh <see cref="CreateEncoder"/>.</summary>
+    public static PretextObjective Create(PretrainConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        PretextMethod method = Lookup(config.Method);
+        Encoder encoder = method.CreateEncoder(config);
+        try
+        {
+            return method.CreateObjective(config, encoder);
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The optimizer a method trains with unless told otherwise: SGD for simclr and rotation, Adam for the autoencoders.</summary>
+    public static OptimizerKind DefaultOptimizer(string method) => Lookup(method).DefaultOptimizer;
+
+    private static PretextMethod Lookup(string method) =>
+        Methods.TryGetValue(method, out PretextMethod? found)
+            ? found
+            : throw new ArgumentException($"Unknown method '{method}': use one of {string.Join(", ", Methods.Keys)}.");
+
+    private static Encoder Backbone(PretrainConfig config) => EncoderFactory.Create(config.Encoder);
+
+    private static LatentEncoder Latent(PretrainConfig config) =>
+        new(EncoderFactory.Create(config.Encoder), Autoencoder(config).LatentDim);
+
+    private static AutoencoderSettings Autoencoder(PretrainConfig config) => config.Autoencoder ?? AutoencoderSettings.Default;
+
+    /// <summary>A registration whose objective receives the very encoder type its encoder factory builds.</summary>
+    private static PretextMethod Method<TEncoder>(Func<PretrainConfig, TEncoder> createEncoder, OptimizerKind defaultOptimizer,
+        Func<PretrainConfig, TEncoder, PretextObjective> createObjective) where TEncoder : Encoder =>
+        new(createEncoder, defaultOptimizer, (config, encoder) => createObjective(config, (TEncoder)encoder));
+
+    private sealed record PretextMethod(
+        Func<PretrainConfig, Encoder> CreateEncoder,
+        OptimizerKind DefaultOptimizer,
+        Func<PretrainConfig, Encoder, PretextObjective> CreateObjective);
 }

@@ -28,8 +28,10 @@ public abstract class PretextObjective : nn.Module
     public abstract Encoder Encoder { get; }
 
     /// <summary>
-    /// The loss of one batch, a scalar with a gradient. <paramref name="pixels"/> is float32 [N, C, H, W] in [0, 1] on
-    /// the training device; every random draw (augmentation, noise) comes from <paramref name="generator"/>.
+    /// The loss of one batch. <paramref name="pixels"/> is float32 [N, C, H, W] in [0, 1] on the training device; every
+    /// random draw (augmentation, noise, rotations) comes from <paramref name="generator"/>, a CPU generator;
+    /// <paramref name="step"/> is the number of optimisation steps done before this one, for schedules such as a KL
+    /// warm-up. The loss and its terms are left to the caller's dispose scope.
     /// </summary>
-    public abstract Tensor ComputeLoss(Tensor pixels, Generator generator);
+    public abstract PretextLoss ComputeLoss(Tensor pixels, Generator generator, long step);
 }

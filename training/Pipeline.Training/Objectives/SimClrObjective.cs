@@ -39,13 +39,13 @@ public sealed class SimClrObjective : PretextObjective
 
     public override Encoder Encoder => encoder;
 
-    public override Tensor ComputeLoss(Tensor pixels, Generator generator)
+    public override PretextLoss ComputeLoss(Tensor pixels, Generator generator, long step)
     {
         using var scope = NewDisposeScope();
         long n = pixels.shape[0];
         // Both views in one pass: [2n, C, H, W] → h [2n, D] → z [2n, P]; batch norm sees both views together.
         Tensor views = cat([_augmentation.Apply(pixels, generator), _augmentation.Apply(pixels, generator)], 0);
         Tensor z = projection_head.forward(encoder.forward(views));
-        return scope.MoveToOuter(_loss.Compute(z.narrow(0, 0, n), z.narrow(0, n, n)));
+        return PretextLoss.Of(scope.MoveToOuter(_loss.Compute(z.narrow(0, 0, n), z.narrow(0, n, n))));
     }
 }

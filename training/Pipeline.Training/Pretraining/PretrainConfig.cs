@@ -1,3 +1,4 @@
+using Pipeline.Training.Augmentations;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
@@ -37,6 +38,15 @@ public sealed record PretrainConfig
     /// <summary>SimCLR's settings when <see cref="Method"/> is simclr.</summary>
     public SimClrSettings? SimClr { get; init; }
 
+    /// <summary>The latent width and likelihood when <see cref="Method"/> is vae, ae or dae.</summary>
+    public AutoencoderSettings? Autoencoder { get; init; }
+
+    /// <summary>β and the KL warm-up when <see cref="Method"/> is vae.</summary>
+    public VaeSettings? Vae { get; init; }
+
+    /// <summary>The input corruption when <see cref="Method"/> is dae.</summary>
+    public DenoisingSettings? Denoising { get; init; }
+
     /// <summary>Steps in one epoch over <paramref name="imageCount"/> images; the last batch may be partial.</summary>
     public long StepsPerEpoch(int imageCount) => (imageCount + BatchSize - 1) / BatchSize;
 
@@ -63,6 +73,23 @@ public sealed record PretrainConfig
         if (CheckpointEvery < 1)
         {
             throw new ArgumentException($"Checkpoint interval must be at least 1 step, not {CheckpointEvery}.");
+        }
+        RequireOnlyFor(SimClr, "simClr", "simclr");
+        RequireOnlyFor(Autoencoder, "autoencoder", "vae", "ae", "dae");
+        RequireOnlyFor(Vae, "vae", "vae");
+        RequireOnlyFor(Denoising, "denoising", "dae");
+        Autoencoder?.Validate();
+        Vae?.Validate();
+        Denoising?.Validate();
+    }
+
+    /// <summary>Settings of one method in the config of another are a mistake that would pass silently: refuse them.</summary>
+    private void RequireOnlyFor(object? settings, string name, params string[] methods)
+    {
+        if (settings is not null && !methods.Contains(Method))
+        {
+            throw new ArgumentException(
+                $"The config has {name} settings, which only {string.Join(", ", methods)} read{(methods.Length == 1 ? "s" : "")}, but the method is {Method}. Leave them out.");
         }
     }
 }

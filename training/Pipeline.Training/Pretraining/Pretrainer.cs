@@ -58,7 +58,7 @@ public sealed class Pretrainer
         }
 
         random.manual_seed(config.Seed);
-        using PretextObjective objective = PretextMethods.Create(config, EncoderFactory.Create(config.Encoder));
+        using PretextObjective objective = PretextMethods.Create(config);
         objective.to(_device);
         IReadOnlyList<OptimizedParameter> parameters = OptimizedParameter.Collect(objective);
         using PretrainingOptimizer optimizer = config.Optimizer.Create(parameters);
@@ -111,6 +111,7 @@ public sealed class Pretrainer
             int first = (int)(step % stepsPerEpoch) * config.BatchSize;
             int count = Math.Min(config.BatchSize, images.Count - first);
             double learningRate = schedule.LearningRate(step);
+            Dictionary<string, double>? terms;
 
             using (var scope = NewDisposeScope())
             {
@@ -118,11 +119,12 @@ public sealed class Pretrainer
                 // [n, C, H, W] uint8 → float32 in [0, 1], on the training device.
                 Tensor pixels = dataset.index_select(0, indices).to(ScalarType.Float32).div_(255f);
                 using var generator = new Generator(StepSeed(config.Seed, step));
-                Tensor loss = objective.ComputeLoss(pixels, generator);
+                PretextLoss loss = objective.ComputeLoss(pixels, generator, step);
                 optimizer.ZeroGrad();
-                loss.backward();
+                loss.Value.backward();
                 optimizer.Step(learningRate, step + 1);
-                lastLoss = loss.item<float>();
+                lastLoss = loss.Value.item<float>();
+                terms = loss.Terms.Count == 0 ? null : loss.Terms.ToDictionary(term => term.Key, term => (double)term.Value.item<float>());
             }
             if (!double.IsFinite(lastLoss))
             {
@@ -133,7 +135,7 @@ public sealed class Pretrainer
             step++;
             imagesSeen += count;
             speed.Record(count, clock.Elapsed.TotalSeconds);
-            var stepMetrics = new StepMetrics(step, (int)epoch + 1, lastLoss, learningRate, speed.ImagesPerSecond, clock.Elapsed.TotalSeconds);
+            var stepMetrics = new StepMetrics(step, (int)epoch + 1, lastLoss, learningRate, speed.ImagesPerSecond, clock.Elapsed.TotalSeconds, terms);
             metrics.Write(stepMetrics);
             if (step % config.CheckpointEvery == 0 || step == totalSteps)
             {

@@ -1,5 +1,3 @@
-using Pipeline.Data.SafeTensors;
-using Pipeline.Training.Checkpoints;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 
@@ -10,25 +8,10 @@ public static class TrainedEncoder
 {
     /// <summary>
     /// The encoder of <paramref name="run"/> with the weights of <paramref name="checkpointPath"/> (the newest
-    /// checkpoint when null), in eval mode on the CPU, and the step it was saved at.
+    /// checkpoint when null), in eval mode on the CPU, and the step it was saved at. It is the encoder the run's method
+    /// trains (<see cref="PretextMethods.CreateEncoder"/>): for vae, ae and dae the backbone with its latent map, whose
+    /// output is the code (vae: μ).
     /// </summary>
-    public static (Encoder Encoder, long Step, string Checkpoint) Load(RunDirectory run, string? checkpointPath = null)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        PretrainConfig config = run.ReadConfig();
-        string path = checkpointPath ?? run.LatestCheckpoint();
-        SafeTensorsContent content = SafeTensorsFile.Read(path);
-        Encoder encoder = EncoderFactory.Create(config.Encoder);
-        try
-        {
-            Checkpoint.LoadModel(content, encoder, PretextObjective.EncoderModuleName);
-        }
-        catch
-        {
-            encoder.Dispose();
-            throw;
-        }
-        encoder.eval();
-        return (encoder, Checkpoint.ReadStep(content), Path.GetFullPath(path));
-    }
+    public static (Encoder Encoder, long Step, string Checkpoint) Load(RunDirectory run, string? checkpointPath = null) =>
+        TrainedModule.Load(run, checkpointPath, PretextMethods.CreateEncoder, PretextObjective.EncoderModuleName);
 }

@@ -1,0 +1,25 @@
+using Pipeline.Training.Losses;
+
+namespace Pipeline.Training.Objectives;
+
+/// <summary>What the autoencoders (vae, ae, dae) share: the latent width and the observation model.</summary>
+/// <param name="LatentDim">Width L of the latent code, the embedding these methods export (vae: μ).</param>
+/// <param name="Likelihood">p(x | z): bernoulli (binary cross-entropy) or gaussian (one learned variance, σ-VAE's optimal σ).</param>
+public sealed record AutoencoderSettings(int LatentDim, Likelihood Likelihood)
+{
+    /// <summary>32 latent dimensions and Bernoulli pixels, the usual choice for Fashion-MNIST-sized grey images.</summary>
+    public static AutoencoderSettings Default { get; } = new(32, Likelihood.Bernoulli);
+
+    /// <summary>Throws when a setting is out of range, naming it and its option.</summary>
+    public void Validate()
+    {
+        if (LatentDim < 1)
+        {
+            throw new ArgumentException($"The latent width (--latent-dim) must be at least 1, not {LatentDim}.");
+        }
+        if (!Enum.IsDefined(Likelihood))
+        {
+            throw new ArgumentException($"Unknown likelihood {Likelihood} (--likelihood): use bernoulli or gaussian.");
+        }
+    }
+}
