@@ -4,6 +4,7 @@ using Azure.Core;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Polly;
 
 namespace Pipeline.Storage;
@@ -162,6 +163,30 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
                 return false;
             }
         }, cancellationToken);
+    }
+
+    public async Task<IArtifactLease?> TryAcquireLeaseAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArtifactKey.Validate(key);
+        // A blob lease needs a blob: an empty one, written only if none is there.
+        try
+        {
+            await PutAsync(key, new MemoryStream(), ArtifactCondition.IfAbsent, cancellationToken);
+        }
+        catch (ArtifactConflictException)
+        {
+        }
+        BlobLeaseClient lease = _container.GetBlobClient(key).GetBlobLeaseClient();
+        try
+        {
+            await RunAsync("lease", key, null, async token => (await lease.AcquireAsync(AzureBlobLease.Duration, cancellationToken: token)).Value,
+                cancellationToken);
+        }
+        catch (ArtifactStoreException error) when (error.InnerException is RequestFailedException { Status: 409 })
+        {
+            return null; // LeaseAlreadyPresent
+        }
+        return new AzureBlobLease(key, lease, attempt => RunAsync("renew the lease on", key, null, attempt, CancellationToken.None));
     }
 
     public override string ToString() => Location;

@@ -153,7 +153,35 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         }, token)), cancellationToken);
     }
 
+    public Task<IArtifactLease?> TryAcquireLeaseAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArtifactKey.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        string path = Path.Combine(Root, LockFolder, key + ".lease");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            // The OS lock goes with the process: a killed holder never leaves a stale lease behind.
+            var held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return Task.FromResult<IArtifactLease?>(new FileLease(key, held));
+        }
+        catch (IOException error) when (error is not (FileNotFoundException or DirectoryNotFoundException))
+        {
+            return Task.FromResult<IArtifactLease?>(null);
+        }
+    }
+
     public override string ToString() => Location;
+
+    private sealed class FileLease(string key, FileStream held) : IArtifactLease
+    {
+        public string Key { get; } = key;
+
+        // A lock the process holds cannot be lost while it runs.
+        public CancellationToken Lost => CancellationToken.None;
+
+        public ValueTask DisposeAsync() => held.DisposeAsync();
+    }
 
     // Under the key's lock: check the condition against the file there now, stamp a time after its own, rename.
     private ArtifactProperties Commit(string key, string temporary, ArtifactCondition condition)

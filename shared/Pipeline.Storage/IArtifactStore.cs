@@ -42,4 +42,11 @@ public interface IArtifactStore
 
     /// <summary>Deletes the blob at <paramref name="key"/>; returns whether there was one.</summary>
     Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the exclusive lease on <paramref name="key"/>, renewed in the background until the lease is disposed; null
+    /// when someone else holds it. The lease lives beside the store's blobs and never changes what is stored at the key.
+    /// </summary>
+    /// <exception cref="ArtifactStoreException">The store failed after every retry.</exception>
+    Task<IArtifactLease?> TryAcquireLeaseAsync(string key, CancellationToken cancellationToken = default);
 }

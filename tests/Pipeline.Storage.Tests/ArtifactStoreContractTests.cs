@@ -162,6 +162,27 @@ public abstract class ArtifactStoreContractTests
         Assert.Null(await NewStore().GetPropertiesAsync("no/such/key"));
     }
 
+    [Fact]
+    public async Task Lease_IsExclusive_UntilReleased_AndLeavesTheStoredBlobsAlone()
+    {
+        IArtifactStore first = NewStore(), second = NewStore();
+        await first.PutAsync("jobs/data", new MemoryStream("kept"u8.ToArray()), ArtifactCondition.None);
+
+        IArtifactLease? held = await first.TryAcquireLeaseAsync("jobs/lease");
+        Assert.NotNull(held);
+        Assert.False(held.Lost.IsCancellationRequested);
+        Assert.Null(await second.TryAcquireLeaseAsync("jobs/lease"));
+        IArtifactLease? other = await second.TryAcquireLeaseAsync("jobs/other-lease");
+        Assert.NotNull(other);
+        await other.DisposeAsync();
+
+        await held.DisposeAsync();
+        IArtifactLease? again = await second.TryAcquireLeaseAsync("jobs/lease");
+        Assert.NotNull(again);
+        await again.DisposeAsync();
+        Assert.Equal("kept", await ReadTextAsync(first, "jobs/data"));
+    }
+
     private static async Task<string> ReadTextAsync(IArtifactStore store, string key)
     {
         using var read = new MemoryStream();
