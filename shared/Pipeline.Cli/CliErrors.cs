@@ -5,15 +5,19 @@ using Pipeline.Storage.Registry;
 namespace Pipeline.Cli;
 
 /// <summary>
-/// Turns the errors a user can cause (bad options, bad data, missing files, a registry that refuses or fails) into one line on stderr and exit code 1,
+/// Turns the errors a user can cause (bad options, bad data, missing files, a registry that refuses or fails) into one
+/// line on stderr and an exit code from <see cref="ExitCodes"/> (1, or 75 when the store could not be reached),
 /// instead of a stack trace; anything else is a bug and keeps its trace. Ctrl+C exits with 130.
 /// </summary>
 public static class CliErrors
 {
     /// <summary>Runs a command body, reporting user errors plainly.</summary>
     /// <param name="body">The command; returns the exit code.</param>
-    /// <param name="isUserError">Says which other exceptions a tool's users can cause (a diverged run, a full disk…).</param>
-    public static async Task<int> RunAsync(Func<Task<int>> body, Func<Exception, bool>? isUserError = null)
+    /// <param name="exitCodeOf">
+    /// The exit code of other exceptions a tool's users can cause (a diverged run, a failed parity check), or null for
+    /// an exception it does not know.
+    /// </param>
+    public static async Task<int> RunAsync(Func<Task<int>> body, Func<Exception, int?>? exitCodeOf = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         try
@@ -23,14 +27,19 @@ public static class CliErrors
         catch (OperationCanceledException)
         {
             await Console.Error.WriteLineAsync("cancelled.");
-            return 130;
+            return ExitCodes.Cancelled;
         }
-        catch (Exception error) when (IsCommonUserError(error) || (isUserError?.Invoke(error) ?? false))
+        catch (Exception error) when ((exitCodeOf?.Invoke(error) ?? CommonExitCode(error)) is int code)
         {
             await Console.Error.WriteLineAsync("error: " + error.Message);
-            return 1;
+            return code;
         }
     }
+
+    private static int? CommonExitCode(Exception error) =>
+        error.GetType() == typeof(ArtifactStoreException) ? ExitCodes.StoreUnavailable
+        : IsCommonUserError(error) ? ExitCodes.Failure
+        : null;
 
     private static bool IsCommonUserError(Exception error) =>
         error is ArgumentException or FormatException or InvalidOperationException or InvalidDataException

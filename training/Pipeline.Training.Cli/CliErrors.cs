@@ -1,11 +1,20 @@
+using Pipeline.Training.Export;
 using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Cli;
 
-/// <summary>pipeline-train's way of reporting user errors: the shared one (<see cref="Pipeline.Cli.CliErrors"/>), plus a diverged run.</summary>
+/// <summary>
+/// pipeline-train's way of reporting user errors: the shared one (<see cref="Pipeline.Cli.CliErrors"/>), plus its own
+/// exit codes (<see cref="TrainExitCodes"/>) for a diverged run and a failed parity check.
+/// </summary>
 public static class CliErrors
 {
     /// <summary>Runs a command body, reporting user errors plainly.</summary>
     public static Task<int> RunAsync(Func<Task<int>> body) =>
-        Pipeline.Cli.CliErrors.RunAsync(body, error => error is TrainingDivergedException);
+        Pipeline.Cli.CliErrors.RunAsync(body, error => error switch
+        {
+            TrainingDivergedException => TrainExitCodes.Diverged,
+            OnnxParityException => TrainExitCodes.ParityFailed,
+            _ => null,
+        });
 }

@@ -1,11 +1,3 @@
-using System.CommandLine;
 using Pipeline.Training.Cli;
 
-var root = new RootCommand("pipeline-train: self-supervised pretraining of image encoders on TorchSharp.")
-{
-    PretrainCommand.Create(),
-    EvaluateCommand.Create(),
-    ExportCommand.Create(),
-    PublishCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+return await TrainCommand.Create().Parse(args).InvokeAsync();

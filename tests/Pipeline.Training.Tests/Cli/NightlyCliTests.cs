@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pipeline.Data.Tests;
+using Pipeline.Storage;
+using Pipeline.Storage.Registry;
+using Pipeline.Training.Cli.Nightly;
+using Pipeline.Training.Pretraining;
+
+namespace Pipeline.Training.Tests.Cli;
+
+/// <summary>The nightly job through the built CLI, on a folder registry: publish, promote by margin, lease, resume, exit codes.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class NightlyCliTests : IDisposable
+{
+    private const string Model = "fashion-nightly";
+    private const int Epochs = 4;
+
+    private readonly TempDirectory _folder = new();
+    private readonly string _registry;
+
+    public NightlyCliTests() => _registry = Path.Combine(_folder.Path, "registry");
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Nightly_PublishesACandidate_PromotesOnlyWhatBeatsTheChampion_AndClearsItsMirror()
+    {
+        (int first, string firstOutput, string firstError) = CliProcess.Run("nightly", "--config", WriteConfig(margin: 0));
+        Assert.True(first == 0, firstError);
+        Assert.Contains("is the new champion (the first)", firstOutput);
+
+        (int second, string secondOutput, string secondError) = CliProcess.Run("nightly", "--config", WriteConfig(margin: 1.0));
+        Assert.True(second == 0, secondError);
+        Assert.Contains("champion kept", secondOutput);
+
+        var registry = new ModelRegistry(ArtifactStoreUri.Open("file:" + _registry));
+        Assert.Equal(new ModelVersion(1), (await registry.ReadAliasAsync(Model, ModelNames.Champion))!.Version);
+        Assert.Equal(new ModelVersion(2), (await registry.ReadAliasAsync(Model, ModelNames.Latest))!.Version);
+        ModelManifest candidate = await registry.GetManifestAsync(ModelReference.Parse(Model + "@v2"));
+        Assert.Contains(candidate.Files, file => file.Path == "encoder.onnx");
+        Assert.InRange(candidate.Metrics["knn-100"], 0.1, 1.0);
+        Assert.StartsWith("nightly-", candidate.Lineage.Run);
+
+        IArtifactStore store = ArtifactStoreUri.Open("file:" + _registry);
+        Assert.Empty(await store.ListAsync($"nightly/{Model}/runs/"));
+        NightlyState state = await ReadStateAsync(store);
+        Assert.NotNull(state.CompletedUtc);
+        Assert.Equal("v2", state.Version);
+        Assert.False(state.Promoted);
+    }
+
+    [Fact]
+    public async Task Nightly_WhileAnotherRunHoldsTheLease_DoesNothingAndExitsThree()
+    {
+        IArtifactStore store = ArtifactStoreUri.Open("file:" + _registry);
+        await using IArtifactLease? held = await store.TryAcquireLeaseAsync($"nightly/{Model}/lease");
+        Assert.NotNull(held);
+
+        (int exitCode, _, string error) = CliProcess.Run("nightly", "--config", WriteConfig(margin: 0));
+
+        Assert.Equal(3, exitCode);
+        Assert.Contains("holds the lease", error);
+        Assert.Empty(await new ModelRegistry(store).ListModelsAsync());
+    }
+
+    [Theory]
+    [InlineData("{\"model\": \"m\", \"pretrain\": {}, \"colour\": 1}", "colour")]
+    [InlineData("{\"model\": \"m\", \"pretrain\": {\"out\": \"x\"}}", "pretrain.out is set by the nightly job itself")]
+    [InlineData("{\"model\": \"m\", \"pretrain\": {\"no-such-option\": 3}}", "no-such-option")]
+    [InlineData("{\"model\": \"m\", \"pretrain\": {}, \"promotion\": {\"margin\": -1}}", "promotion.margin")]
+    [InlineData("{\"model\": \"Bad Name\", \"pretrain\": {}}", "Bad Name")]
+    [InlineData("not json", "nightly.json")]
+    public void Nightly_WithAnInvalidConfiguration_SaysWhatIsWrongAndExitsTwo(string json, string message)
+    {
+        string config = _folder.File("nightly.json");
+        File.WriteAllText(config, json.Replace("\"pretrain\": {", $"\"registry\": \"file:{_registry}\", \"workDirectory\": \"{_folder.Path}/work\", \"pretrain\": {{"));
+
+        (int exitCode, _, string error) = CliProcess.Run("nightly", "--config", config);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public async Task Nightly_KilledWhileTraining_IsResumedByTheNextRunFromItsMirroredCheckpoint()
+    {
+        string config = WriteConfig(margin: 0, epochs: Epochs, checkpointEvery: 5, workDirectory: "work-killed", limit: 640);
+        IArtifactStore store = ArtifactStoreUri.Open("file:" + _registry);
+        using (Process nightly = CliProcess.Start("nightly", "--config", config))
+        {
+            // Drained as it runs, so that the progress line never fills the pipe and stalls the child.
+            Task<string> errors = nightly.StandardError.ReadToEndAsync();
+            _ = nightly.StandardOutput.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            while (!(await store.ListAsync($"nightly/{Model}/runs/")).Any(blob => blob.Key.Contains("/checkpoints/", StringComparison.Ordinal)))
+            {
+                if (nightly.HasExited)
+                {
+                    Assert.Fail("the nightly run ended before a checkpoint was mirrored: " + await errors);
+                }
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "no checkpoint was mirrored in 3 minutes");
+                await Task.Delay(100);
+            }
+            nightly.Kill(entireProcessTree: true);
+            await nightly.WaitForExitAsync();
+        }
+        NightlyState interrupted = await ReadStateAsync(store);
+        Assert.Null(interrupted.CompletedUtc);
+
+        // Another machine: a fresh work folder, so everything it resumes from comes from the store.
+        (int exitCode, string output, string error) = CliProcess.Run("nightly", "--config",
+            WriteConfig(margin: 0, epochs: Epochs, checkpointEvery: 5, workDirectory: "work-elsewhere", limit: 640));
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains($"Resuming {interrupted.RunId}", error);
+        Assert.Contains("is the new champion", output);
+        var run = new RunDirectory(Path.Combine(_folder.Path, "work-elsewhere", interrupted.RunId));
+        long[] steps = MetricsLog.Read(run.MetricsPath).Select(step => step.Step).ToArray();
+        Assert.Equal(Enumerable.Range(1, steps.Length).Select(i => (long)i), steps);
+        Assert.Equal(Epochs * 640 / 32, steps.Length);
+    }
+
+    private string WriteConfig(double margin, int epochs = 1, int checkpointEvery = 2, string workDirectory = "work", int limit = 64)
+    {
+        var config = new
+        {
+            registry = "file:" + _registry,
+            model = Model,
+            workDirectory = Path.Combine(_folder.Path, workDirectory),
+            mirrorSeconds = 0.2,
+            pretrain = new Dictionary<string, object>
+            {
+                ["method"] = "simclr",
+                ["limit"] = limit,
+                ["batch-size"] = 32,
+                ["epochs"] = epochs,
+                ["embedding-dim"] = 32,
+                ["projection-dim"] = 16,
+                ["checkpoint-every"] = checkpointEvery,
+                ["threads"] = 2,
+                ["device"] = "cpu",
+            },
+            evaluation = new { protocol = "knn", labels = "100", data = "fashion-mnist:test", trainData = "fashion-mnist:test" },
+            promotion = new { margin },
+        };
+        string path = _folder.File($"nightly-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(config));
+        return path;
+    }
+
+    private static async Task<NightlyState> ReadStateAsync(IArtifactStore store)
+    {
+        using var read = new MemoryStream();
+        await store.GetAsync($"nightly/{Model}/state.json", read);
+        return JsonSerializer.Deserialize<NightlyState>(read.ToArray(), NightlyState.JsonOptions)!;
+    }
+}

@@ -1,0 +1,111 @@
+using Pipeline.Storage;
+using Pipeline.Training.Pretraining;
+
+namespace Pipeline.Training.Cli.Nightly;
+
+/// <summary>
+/// Keeps a copy of a training run in the store so that a job on another machine can resume it: the config, the
+/// metrics and the newest checkpoint (older ones are deleted from the store once a newer one is there).
+/// </summary>
+public sealed class RunMirror
+{
+    private readonly IArtifactStore _store;
+    private readonly RunDirectory _run;
+    private readonly string _prefix;
+    private string? _mirroredCheckpoint;
+
+    public RunMirror(IArtifactStore store, RunDirectory run, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(run);
+        ArtifactKey.ValidatePrefix(prefix);
+        _store = store;
+        _run = run;
+        _prefix = prefix;
+    }
+
+    /// <summary>Downloads what the store holds of the run into its folder; returns the number of files.</summary>
+    public async Task<int> RestoreAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ArtifactProperties> stored = await _store.ListAsync(_prefix, cancellationToken);
+        foreach (ArtifactProperties blob in stored)
+        {
+            string local = Path.Combine(_run.Path, blob.Key[_prefix.Length..].Replace('/', Path.DirectorySeparatorChar));
+            await _store.GetFileAsync(blob.Key, local, null, cancellationToken);
+        }
+        _mirroredCheckpoint = stored.Select(blob => blob.Key).LastOrDefault(key => key.StartsWith(_prefix + "checkpoints/", StringComparison.Ordinal));
+        return stored.Count;
+    }
+
+    /// <summary>Uploads the config, the metrics and the newest checkpoint, if it is not the one mirrored already.</summary>
+    public async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<(long Step, string Path)> checkpoints = _run.Checkpoints();
+        if (checkpoints.Count == 0)
+        {
+            return;
+        }
+        string newest = checkpoints[^1].Path;
+        string key = KeyOf(newest);
+        if (key == _mirroredCheckpoint)
+        {
+            return;
+        }
+        // The checkpoint first: a store whose metrics run ahead of its checkpoint would resume with a gap.
+        await _store.PutFileAsync(key, newest, ArtifactCondition.None, cancellationToken);
+        await _store.PutFileAsync(KeyOf(_run.ConfigPath), _run.ConfigPath, ArtifactCondition.None, cancellationToken);
+        if (File.Exists(_run.MetricsPath))
+        {
+            await UploadCopyAsync(_run.MetricsPath, cancellationToken);
+        }
+        if (_mirroredCheckpoint is not null)
+        {
+            await _store.DeleteAsync(_mirroredCheckpoint, cancellationToken);
+        }
+        _mirroredCheckpoint = key;
+    }
+
+    /// <summary>Mirrors the run every <paramref name="interval"/> until cancelled, then once more.</summary>
+    public async Task MirrorUntilAsync(TimeSpan interval, CancellationToken stop, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                await SyncAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        await SyncAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes the run's mirror (once it is published, the registry holds what matters).</summary>
+    public async Task DeleteAsync(CancellationToken cancellationToken)
+    {
+        foreach (ArtifactProperties blob in await _store.ListAsync(_prefix, cancellationToken))
+        {
+            await _store.DeleteAsync(blob.Key, cancellationToken);
+        }
+    }
+
+    // The trainer appends to metrics.jsonl while this runs: upload a snapshot, so a retry sends the same bytes.
+    private async Task UploadCopyAsync(string path, CancellationToken cancellationToken)
+    {
+        string snapshot = Path.Combine(Path.GetTempPath(), $"pipeline-mirror-{Guid.NewGuid():N}");
+        try
+        {
+            File.Copy(path, snapshot);
+            await _store.PutFileAsync(KeyOf(path), snapshot, ArtifactCondition.None, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(snapshot);
+        }
+    }
+
+    private string KeyOf(string localPath) =>
+        _prefix + Path.GetRelativePath(_run.Path, localPath).Replace(Path.DirectorySeparatorChar, '/');
+}

@@ -1,0 +1,17 @@
+using System.CommandLine;
+using Pipeline.Training.Cli.Nightly;
+
+namespace Pipeline.Training.Cli;
+
+/// <summary>The <c>pipeline-train</c> command and its verbs.</summary>
+public static class TrainCommand
+{
+    public static RootCommand Create() => new("pipeline-train: self-supervised pretraining of image encoders on TorchSharp.")
+    {
+        PretrainCommand.Create(),
+        EvaluateCommand.Create(),
+        ExportCommand.Create(),
+        PublishCommand.Create(),
+        NightlyCommand.Create(),
+    };
+}
