@@ -6,5 +6,6 @@ var root = new RootCommand("pipeline-train: self-supervised pretraining of image
     PretrainCommand.Create(),
     EvaluateCommand.Create(),
     ExportCommand.Create(),
+    ReportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
