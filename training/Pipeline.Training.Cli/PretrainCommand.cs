@@ -192,19 +192,20 @@ public static class PretrainCommand
                         $"{option.Name} is an option of {string.Join(", ", methods)}, not of --method {methodName}: leave it out, or choose one of those methods.");
                 }
             }
+            bool Reads(Option option) => methodOptions.Single(entry => entry.Option == option).Methods.Contains(methodName);
             // The method's own settings, checked before the data is loaded.
-            SimClrSettings? simClr = methodName == "simclr"
+            SimClrSettings? simClr = Reads(temperature)
                 ? new SimClrSettings(
                     parse.GetValue(temperature) ?? SimClrSettings.Default.Temperature,
                     parse.GetValue(projectionDim) ?? SimClrSettings.Default.ProjectionDim,
                     Augmentation(parse.GetValue(minCropScale), parse.GetValue(flipProbability), parse.GetValue(jitterProbability),
                         parse.GetValue(jitterStrength), parse.GetValue(grayscaleProbability), parse.GetValue(blurProbability)))
                 : null;
-            AutoencoderSettings? autoencoder = methodName is "vae" or "ae" or "dae"
+            AutoencoderSettings? autoencoder = Reads(latentDim)
                 ? new AutoencoderSettings(parse.GetValue(latentDim), Enum.Parse<Likelihood>(parse.GetValue(likelihood)!, ignoreCase: true))
                 : null;
-            VaeSettings? vae = methodName == "vae" ? new VaeSettings(parse.GetValue(beta), parse.GetValue(klWarmupSteps)) : null;
-            DenoisingSettings? denoising = methodName == "dae" ? new DenoisingSettings(parse.GetValue(noiseStd), parse.GetValue(maskProbability)) : null;
+            VaeSettings? vae = Reads(beta) ? new VaeSettings(parse.GetValue(beta), parse.GetValue(klWarmupSteps)) : null;
+            DenoisingSettings? denoising = Reads(noiseStd) ? new DenoisingSettings(parse.GetValue(noiseStd), parse.GetValue(maskProbability)) : null;
             autoencoder?.Validate();
             vae?.Validate();
             denoising?.Validate();
