@@ -19,8 +19,8 @@ RESULTS := TestResults
 apt_install = { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
   $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1); }
 
-# The embedded default of `make run`: a short SimCLR pretraining on part of Fashion-MNIST, kNN on the test split, and
-# the ONNX export again so that its metadata carries the kNN figure.
+# The embedded default of `make run`: a short SimCLR pretraining on part of Fashion-MNIST, kNN on the test split, the
+# ONNX export again so that its metadata carries the kNN figure, and the report again so that it shows it.
 RUN_DIR ?= runs/quickstart
 RUN_LIMIT ?= 10240
 RUN_EPOCHS ?= 3
@@ -60,6 +60,7 @@ run: build
 	  --limit $(RUN_LIMIT) --epochs $(RUN_EPOCHS) --batch-size 256 --seed 0 --out $(RUN_DIR)
 	./bin/pipeline-train evaluate --run $(RUN_DIR) --protocol knn --labels 100%
 	./bin/pipeline-train export --run $(RUN_DIR) --out $(RUN_DIR)/encoder.onnx
+	./bin/pipeline-train report --run $(RUN_DIR)
 
 test: build
 	rm -rf $(RESULTS)

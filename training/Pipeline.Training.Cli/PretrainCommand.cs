@@ -9,6 +9,7 @@ using Pipeline.Training.Losses;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
+using Pipeline.Training.Reports;
 
 namespace Pipeline.Training.Cli;
 
@@ -57,7 +58,7 @@ public static class PretrainCommand
         var seed = SharedOptions.Seed();
         var output = new Option<string>("--out")
         {
-            Description = "Run folder: run.json, metrics.jsonl, checkpoints/, eval/, and encoder.onnx exported at the end.",
+            Description = "Run folder: run.json, metrics.jsonl, checkpoints/, eval/, and encoder.onnx and report/ written at the end.",
             Required = true,
         };
         var limit = OptionRules.Positive(new Option<int>("--limit")
@@ -164,7 +165,7 @@ public static class PretrainCommand
             Description = "Steps between checkpoints (default: one epoch).",
         });
 
-        var command = new Command("pretrain", "Pretrain an encoder without labels; writes a run folder with checkpoints and metrics.")
+        var command = new Command("pretrain", "Pretrain an encoder without labels; writes a run folder with checkpoints, metrics, the ONNX export and a report.")
         {
             method, data, encoder, embeddingDim, channels, imageSize, epochs, batchSize, seed, output, limit, resume,
             device, threads, optimizer, learningRate, momentum, weightDecay, warmupEpochs, temperature, projectionDim,
@@ -191,19 +192,20 @@ public static class PretrainCommand
                         $"{option.Name} is an option of {string.Join(", ", methods)}, not of --method {methodName}: leave it out, or choose one of those methods.");
                 }
             }
+            bool Reads(Option option) => methodOptions.Single(entry => entry.Option == option).Methods.Contains(methodName);
             // The method's own settings, checked before the data is loaded.
-            SimClrSettings? simClr = methodName == "simclr"
+            SimClrSettings? simClr = Reads(temperature)
                 ? new SimClrSettings(
                     parse.GetValue(temperature) ?? SimClrSettings.Default.Temperature,
                     parse.GetValue(projectionDim) ?? SimClrSettings.Default.ProjectionDim,
                     Augmentation(parse.GetValue(minCropScale), parse.GetValue(flipProbability), parse.GetValue(jitterProbability),
                         parse.GetValue(jitterStrength), parse.GetValue(grayscaleProbability), parse.GetValue(blurProbability)))
                 : null;
-            AutoencoderSettings? autoencoder = methodName is "vae" or "ae" or "dae"
+            AutoencoderSettings? autoencoder = Reads(latentDim)
                 ? new AutoencoderSettings(parse.GetValue(latentDim), Enum.Parse<Likelihood>(parse.GetValue(likelihood)!, ignoreCase: true))
                 : null;
-            VaeSettings? vae = methodName == "vae" ? new VaeSettings(parse.GetValue(beta), parse.GetValue(klWarmupSteps)) : null;
-            DenoisingSettings? denoising = methodName == "dae" ? new DenoisingSettings(parse.GetValue(noiseStd), parse.GetValue(maskProbability)) : null;
+            VaeSettings? vae = Reads(beta) ? new VaeSettings(parse.GetValue(beta), parse.GetValue(klWarmupSteps)) : null;
+            DenoisingSettings? denoising = Reads(noiseStd) ? new DenoisingSettings(parse.GetValue(noiseStd), parse.GetValue(maskProbability)) : null;
             autoencoder?.Validate();
             vae?.Validate();
             denoising?.Validate();
@@ -266,6 +268,8 @@ public static class PretrainCommand
             Console.WriteLine(
                 $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
             Console.WriteLine(ExportCommand.Describe(RunExport.Export(run, result.Checkpoint, RunExport.DefaultPath(run), cancellationToken)));
+            Console.WriteLine(ReportCommand.Describe(
+                RunReport.Write(run, result.Checkpoint, null, RunReport.DefaultDirectory(run), torchDevice, cancellationToken)));
             return Task.FromResult(0);
         }));
         return command;

@@ -11,6 +11,7 @@ public static class TrainCommand
         PretrainCommand.Create(),
         EvaluateCommand.Create(),
         ExportCommand.Create(),
+        ReportCommand.Create(),
         PublishCommand.Create(),
         NightlyCommand.Create(),
     };

@@ -54,6 +54,7 @@ public sealed class CliTests
         Assert.Equal(0, exitCode);
         Assert.Contains("pretrain", output);
         Assert.Contains("evaluate", output);
+        Assert.Contains("report", output);
     }
 
     [Fact]
@@ -87,11 +88,14 @@ public sealed class CliTests
             "--out", run, "--limit", "128", "--batch-size", "32", "--embedding-dim", "32", "--threads", "2", "--device", "cpu");
         Assert.True(trained == 0, trainError);
         Assert.Contains("(vae) 1x28x28 → 8", trainOutput);
+        Assert.Contains($"report {Path.GetFullPath(Path.Combine(run, "report", "README.md"))}: 7 figures", trainOutput);
         (int evaluated, string output, string evaluateError) = CliProcess.Run(
             "evaluate", "--run", run, "--protocol", "elbo", "--json", "--threads", "2");
         Assert.True(evaluated == 0, evaluateError);
         (int exported, _, string exportError) = CliProcess.Run("export", "--run", run, "--out", folder.File("encoder.onnx"));
         Assert.True(exported == 0, exportError);
+        (int reported, _, string reportError) = CliProcess.Run("report", "--run", run, "--threads", "2");
+        Assert.True(reported == 0, reportError);
 
         using JsonDocument result = JsonDocument.Parse(output.Trim());
         double elbo = result.RootElement.GetProperty("elbo").GetDouble();
@@ -109,6 +113,7 @@ public sealed class CliTests
         Assert.Null(config.SimClr);
         var metadata = Pipeline.Onnx.EmbeddingModelMetadata.Read(folder.File("encoder.onnx"));
         Assert.Equal(elbo, metadata.Metrics["elbo-1sample"], 9);
+        Assert.Contains($"**{elbo:F2} nats per image**", File.ReadAllText(Path.Combine(run, "report", "README.md")));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ namespace Pipeline.Training.Objectives;
 /// The encoder (the submodule "encoder", a <see cref="LatentEncoder"/>) outputs the bottleneck code, the embedding
 /// evaluation and export see, as a VAE's outputs μ. The decoder and the likelihood are training-only submodules.
 /// </remarks>
-public sealed class AutoencoderObjective : PretextObjective
+public sealed class AutoencoderObjective : PretextObjective, IReconstructingObjective
 {
     // Field names are the state-dict keys.
     private readonly LatentEncoder encoder;
@@ -51,6 +51,12 @@ public sealed class AutoencoderObjective : PretextObjective
 
     /// <summary>The input corruption (dae), or null (ae).</summary>
     public DenoisingCorruption? Corruption => _corruption;
+
+    public Tensor Reconstruct(Tensor pixels)
+    {
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(likelihood.Mean(decoder.forward(encoder.forward(pixels))));
+    }
 
     public override PretextLoss ComputeLoss(Tensor pixels, Generator generator, long step)
     {

@@ -19,7 +19,7 @@ namespace Pipeline.Training.Objectives;
 /// generator, so a resumed run draws the same noise. With a KL warm-up of N steps the KL weight grows linearly from 0 at
 /// the first step to β at step N (Bowman et al. 2016), then stays at β.
 /// </remarks>
-public sealed class VaeObjective : PretextObjective
+public sealed class VaeObjective : PretextObjective, IReconstructingObjective
 {
     /// <summary>The name of the reconstruction term in the step metrics.</summary>
     public const string ReconstructionTerm = "reconstruction";
@@ -103,6 +103,19 @@ public sealed class VaeObjective : PretextObjective
         Tensor z = Reparameterize(mean, logVariance, generator);
         Tensor reconstruction = likelihood.NegativeLogLikelihood(decoder.forward(z), pixels);
         return scope.MoveToOuter(reconstruction, GaussianKlDivergence.FromStandardNormal(mean, logVariance));
+    }
+
+    /// <summary>The expected image E[x | z] of codes z [N, L], [N, C, H, W] in [0, 1]: prior samples, interpolations.</summary>
+    public Tensor Decode(Tensor z)
+    {
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(likelihood.Mean(decoder.forward(z)));
+    }
+
+    public Tensor Reconstruct(Tensor pixels)
+    {
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(Decode(encoder.forward(pixels)));
     }
 
     public override PretextLoss ComputeLoss(Tensor pixels, Generator generator, long step)

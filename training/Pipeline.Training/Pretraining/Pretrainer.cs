@@ -3,7 +3,6 @@ using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
 using Pipeline.Training.Checkpoints;
-using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using TorchSharp;
