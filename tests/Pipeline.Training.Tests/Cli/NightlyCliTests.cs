@@ -38,6 +38,7 @@ public sealed class NightlyCliTests : IDisposable
         Assert.Equal(new ModelVersion(2), (await registry.ReadAliasAsync(Model, ModelNames.Latest))!.Version);
         ModelManifest candidate = await registry.GetManifestAsync(ModelReference.Parse(Model + "@v2"));
         Assert.Contains(candidate.Files, file => file.Path == "encoder.onnx");
+        Assert.Contains(candidate.Files, file => file.Path == "report/README.md");
         Assert.InRange(candidate.Metrics["knn-100"], 0.1, 1.0);
         Assert.StartsWith("nightly-", candidate.Lineage.Run);
 

@@ -10,8 +10,8 @@ namespace Pipeline.Training.Cli.Nightly;
 
 /// <summary>
 /// One night of a model's life: take the lease, resume the interrupted run or start one, pretrain (mirroring
-/// checkpoints to the store), evaluate, export with the parity proof, publish a candidate, promote it to champion when
-/// it beats the champion by the margin. Each step is the CLI verb of the same name, run in this process.
+/// checkpoints to the store), evaluate, export with the parity proof, draw the report, publish a candidate, promote it
+/// to champion when it beats the champion by the margin. Each step is the CLI verb of the same name, run in this process.
 /// </summary>
 public sealed class NightlyJob
 {
@@ -66,8 +66,9 @@ public sealed class NightlyJob
         {
             evaluate.AddRange(["--train-data", trainData]);
         }
-        // The export after the evaluation carries its figure in the model's metadata, and so into the registry.
-        foreach (IReadOnlyList<string> step in new[] { evaluate, ["export", "--run", run.Path] })
+        // The export after the evaluation carries its figure in the model's metadata, and so into the registry; the
+        // report, drawn last, shows it too and is published with the model.
+        foreach (IReadOnlyList<string> step in new[] { evaluate, ["export", "--run", run.Path], ["report", "--run", run.Path] })
         {
             code = await TrainCommand.Create().Parse(step.ToArray()).InvokeAsync(cancellationToken: token);
             if (code != ExitCodes.Success)
