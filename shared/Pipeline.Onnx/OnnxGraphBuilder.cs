@@ -76,6 +76,9 @@ public sealed class OnnxGraphBuilder
     /// <summary>The nodes added so far, in order (the live list: later additions show).</summary>
     public IReadOnlyList<NodeProto> Nodes => _graph.Node;
 
+    /// <summary>The initializers added so far, in order (the live list).</summary>
+    public IReadOnlyList<TensorProto> Initializers => _graph.Initializer;
+
     /// <summary>Whether an input, initializer or node output of this name exists.</summary>
     public bool HasValue(string name) => _values.Contains(name);
 

@@ -71,6 +71,9 @@ public sealed record ArtifactsManifest
 
     public required HeadSpec Head { get; init; }
 
+    /// <summary>Whether the head standardises the embedding first (see <see cref="EmbeddingStandardization"/>; the values are graph constants).</summary>
+    public required bool StandardizesEmbedding { get; init; }
+
     public required UnfreezeSpec Unfreeze { get; init; }
 
     /// <summary>The encoder's value the frozen prefix ends at.</summary>

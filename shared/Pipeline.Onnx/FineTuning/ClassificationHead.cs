@@ -1,16 +1,19 @@
 namespace Pipeline.Onnx.FineTuning;
 
 /// <summary>
-/// The layers of a <see cref="HeadSpec"/> over a D-wide embedding: Gemm layers <c>head.i</c> (weight [out, in] as
-/// PyTorch's Linear stores it, bias [out]) with ReLU between them, and their initial weights.
+/// The layers of a <see cref="HeadSpec"/> over a D-wide embedding: the optional fixed standardisation, then Gemm layers
+/// <c>head.i</c> (weight [out, in] as PyTorch's Linear stores it, bias [out]) with ReLU between them, and their initial weights.
 /// </summary>
 internal sealed class ClassificationHead
 {
     private readonly IReadOnlyList<int> _widths;
+    private readonly EmbeddingStandardization? _standardization;
 
-    public ClassificationHead(HeadSpec spec, long embeddingDim, int classCount)
+    public ClassificationHead(HeadSpec spec, long embeddingDim, int classCount, EmbeddingStandardization? standardization)
     {
         _widths = spec.LayerWidths(checked((int)embeddingDim), classCount);
+        standardization?.Validate(embeddingDim);
+        _standardization = standardization;
     }
 
     public int LayerCount => _widths.Count - 1;
@@ -51,6 +54,12 @@ internal sealed class ClassificationHead
     public string Emit(OnnxGraphBuilder builder, string embedding)
     {
         string value = embedding;
+        if (_standardization is { } statistics)
+        {
+            string mean = builder.AddInitializer("head.input.mean", statistics.Mean, statistics.Mean.Length);
+            string std = builder.AddInitializer("head.input.std", statistics.Std, statistics.Std.Length);
+            value = builder.AddNode("Div", "head.input.scale", [builder.AddNode("Sub", "head.input.centre", [value, mean]), std]);
+        }
         for (int layer = 0; layer < LayerCount; layer++)
         {
             if (layer > 0)

@@ -64,7 +64,7 @@ public sealed class FineTuneArtifactGenerator(GradientRules? rules = null)
             throw new InvalidDataException($"The encoder imports opset {newer.Version}; the artifacts are opset {OnnxGraphBuilder.OpsetVersion}: export it at opset ≤ {OnnxGraphBuilder.OpsetVersion}.");
         }
         TrainableRegion region = TrainableRegion.Find(encoder, options.Unfreeze, _rules);
-        var head = new ClassificationHead(options.Head, region.EmbeddingDim, options.ClassNames.Count);
+        var head = new ClassificationHead(options.Head, region.EmbeddingDim, options.ClassNames.Count, options.Standardization);
         var loss = new SoftmaxCrossEntropyLoss(options.ClassNames.Count, options.LabelSmoothing);
 
         var parameters = new List<ArtifactParameter>();
@@ -89,6 +89,7 @@ public sealed class FineTuneArtifactGenerator(GradientRules? rules = null)
             EmbeddingDim = region.EmbeddingDim,
             ClassNames = options.ClassNames.ToArray(),
             Head = options.Head,
+            StandardizesEmbedding = options.Standardization is not null,
             Unfreeze = options.Unfreeze,
             FrozenCut = region.Cut,
             TrainableNodes = region.Nodes.Where(node => node.OpType != "Constant").Select(node => node.Name).ToArray(),
@@ -224,6 +225,10 @@ public sealed class FineTuneArtifactGenerator(GradientRules? rules = null)
             foreach (ArtifactParameter parameter in manifest.Parameters)
             {
                 shapes[parameter.Name] = parameter.Shape;
+            }
+            foreach (TensorProto constant in builder.Initializers)
+            {
+                shapes.TryAdd(constant.Name, constant.Dims.ToArray());
             }
             ShapeInference.Infer(builder.Nodes.Skip(headStart), shapes, new Dictionary<string, TensorProto>());
             return shapes;

@@ -24,6 +24,9 @@ public sealed record FineTuneArtifactOptions
     /// </summary>
     public bool CacheFeatures { get; init; } = true;
 
+    /// <summary>The standardisation the head applies to the embedding first; null applies none.</summary>
+    public EmbeddingStandardization? Standardization { get; init; }
+
     /// <summary>Seeds the head's initial weights.</summary>
     public int Seed { get; init; }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Onnx.Optimizers;
 
 /// <summary>
@@ -19,6 +21,7 @@ public sealed record AdamWStep(double Beta1 = 0.9, double Beta2 = 0.999, double 
 
     private static readonly string[] Slots = ["adam_m", "adam_v"];
 
+    [JsonIgnore]
     public override IReadOnlyList<string> StateSlots => Slots;
 
     public override void Validate()

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Onnx.Optimizers;
 
 /// <summary>
@@ -16,6 +18,7 @@ public sealed record SgdMomentumStep(double Momentum = 0.9, double WeightDecay =
 
     private static readonly string[] Slots = ["momentum"];
 
+    [JsonIgnore]
     public override IReadOnlyList<string> StateSlots => Slots;
 
     public override void Validate()
