@@ -21,6 +21,8 @@ public sealed record FineTuneRun
 
     public static JsonSerializerOptions Json { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
+    private static readonly JsonSerializerOptions OneLine = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     /// <summary>The encoder file, as given.</summary>
     public required string Model { get; init; }
 
@@ -85,7 +87,7 @@ public sealed record FineTuneRun
         {
             throw new ArgumentException(
                 $"--resume continues the run in {folder} with its own settings, and these differ: drop the changed options or start a new run.\n"
-                + $"  run:  {JsonSerializer.Serialize(saved)}\n  now:  {JsonSerializer.Serialize(this)}");
+                + $"  run:  {JsonSerializer.Serialize(saved, OneLine)}\n  now:  {JsonSerializer.Serialize(this, OneLine)}");
         }
     }
 }

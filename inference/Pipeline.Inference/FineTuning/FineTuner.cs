@@ -36,6 +36,7 @@ public sealed class FineTuner : IDisposable
     private const string BestLossKey = "best_validation_loss";
     private const string BestAccuracyKey = "best_validation_accuracy";
     private const string StaleEpochsKey = "epochs_without_improvement";
+    private const string TrainingLossKey = "training_loss";
     private const string OptionsKey = "options";
     private const string ArtifactsKey = "artifacts_sha256";
 
@@ -248,14 +249,14 @@ public sealed class FineTuner : IDisposable
 
         var state = new EarlyStopping(validationIndices.Length > 0, options.Patience);
         int firstEpoch = 0;
+        double trainingLoss = double.NaN;
         string optionsJson = JsonSerializer.Serialize(options, OptionsJson);
         if (resume)
         {
-            firstEpoch = LoadCheckpoint(checkpointPath!, optionsJson, state);
+            (firstEpoch, trainingLoss) = LoadCheckpoint(checkpointPath!, optionsJson, state);
         }
 
         var clock = Stopwatch.StartNew();
-        double trainingLoss = double.NaN;
         int epoch = firstEpoch;
         for (; epoch < options.Epochs && !state.Stopped; epoch++)
         {
@@ -289,7 +290,7 @@ public sealed class FineTuner : IDisposable
             bool best = state.Record(epoch + 1, validation, () => Manifest.Parameters.Select(p => _runner.Current(p.Name)).ToArray());
             if (checkpointPath is not null)
             {
-                SaveCheckpoint(checkpointPath, epoch + 1, optionsJson, state);
+                SaveCheckpoint(checkpointPath, epoch + 1, trainingLoss, optionsJson, state);
             }
             progress?.Report(new FineTuneProgress(epoch + 1, options.Epochs, Step, trainingLoss, validation?.Loss, validation?.Accuracy,
                 schedule.LearningRate(Math.Max(0, Step - 1)), best, clock.Elapsed));
@@ -394,7 +395,7 @@ public sealed class FineTuner : IDisposable
         return (lossSum / indices.Length, (double)correct / indices.Length);
     }
 
-    private void SaveCheckpoint(string path, int epoch, string optionsJson, EarlyStopping state)
+    private void SaveCheckpoint(string path, int epoch, double trainingLoss, string optionsJson, EarlyStopping state)
     {
         var tensors = new List<SafeTensor>();
         foreach (ArtifactParameter parameter in Manifest.Parameters)
@@ -414,6 +415,7 @@ public sealed class FineTuner : IDisposable
             [EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
             [BestEpochKey] = state.BestEpoch.ToString(CultureInfo.InvariantCulture),
             [StaleEpochsKey] = state.StaleEpochs.ToString(CultureInfo.InvariantCulture),
+            [TrainingLossKey] = trainingLoss.ToString("R", CultureInfo.InvariantCulture),
             [OptionsKey] = optionsJson,
             [ArtifactsKey] = Manifest.Files[ArtifactsManifest.TrainingModelFile],
         };
@@ -425,8 +427,8 @@ public sealed class FineTuner : IDisposable
         SafeTensorsFile.Write(path, tensors, metadata);
     }
 
-    // Restores the weights, optimizer state, step and early-stopping state; returns the epochs already run.
-    private int LoadCheckpoint(string path, string optionsJson, EarlyStopping state)
+    // Restores the weights, optimizer state, step and early-stopping state; returns the epochs already run and the last one's loss.
+    private (int Epochs, double TrainingLoss) LoadCheckpoint(string path, string optionsJson, EarlyStopping state)
     {
         if (!File.Exists(path))
         {
@@ -451,7 +453,7 @@ public sealed class FineTuner : IDisposable
             content.Metadata.TryGetValue(BestLossKey, out string? loss) ? double.Parse(loss, CultureInfo.InvariantCulture) : null,
             content.Metadata.TryGetValue(BestAccuracyKey, out string? accuracy) ? double.Parse(accuracy, CultureInfo.InvariantCulture) : null,
             best);
-        return Int(content, EpochKey);
+        return (Int(content, EpochKey), double.Parse(content.RequireMetadata(TrainingLossKey), CultureInfo.InvariantCulture));
     }
 
     private static int Int(SafeTensorsContent content, string key) => int.Parse(content.RequireMetadata(key), CultureInfo.InvariantCulture);

@@ -32,7 +32,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string output = Path.Combine(_temp.Path, "out", "embeddings.npy");
 
-        (int exit, string stdout, string stderr) = await RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
             _images[2], "--out", output, "--batch-size", "2");
 
         Assert.True(exit == 0, stderr);
@@ -55,7 +55,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string output = Path.Combine(_temp.Path, "embeddings.csv");
 
-        (int exit, _, string stderr) = await RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"), "--out", output);
+        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"), "--out", output);
 
         Assert.True(exit == 0, stderr);
         string[] lines = File.ReadAllLines(output);
@@ -72,7 +72,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string output = Path.Combine(_temp.Path, "embeddings.jsonl");
 
-        (int exit, _, string stderr) = await RunAsync("embed", "--model", _model, "--input", _images[2], _images[0], "--out", output);
+        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", _images[2], _images[0], "--out", output);
 
         Assert.True(exit == 0, stderr);
         JsonElement[] rows = File.ReadAllLines(output).Select(line => JsonDocument.Parse(line).RootElement).ToArray();
@@ -85,7 +85,7 @@ public sealed class InferCommandTests : IDisposable
     [InlineData("embeddings.npy", "does not exist")]
     public async Task Embed_BadOutputOrInput_ExitsWithOneLineSayingWhat(string output, string message)
     {
-        (int exit, _, string stderr) = await RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "absent"),
+        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "absent"),
             "--out", Path.Combine(_temp.Path, output));
 
         Assert.Equal(1, exit);
@@ -99,7 +99,7 @@ public sealed class InferCommandTests : IDisposable
     {
         Assert.Null(Environment.GetEnvironmentVariable("PIPELINE_API_KEY"));
 
-        (int exit, _, string stderr) = await RunAsync("serve", "--model", _model, "--urls", "http://0.0.0.0:0");
+        (int exit, _, string stderr) = await CliRunner.RunAsync("serve", "--model", _model, "--urls", "http://0.0.0.0:0");
 
         Assert.Equal(1, exit);
         Assert.Contains("needs an API key", stderr);
@@ -109,24 +109,5 @@ public sealed class InferCommandTests : IDisposable
     {
         using EmbeddingModel model = EmbeddingModel.Load(_model);
         return model.EmbedImages(relativePaths.Select(path => (ReadOnlyMemory<byte>)File.ReadAllBytes(Path.Combine(_temp.Path, path))).ToArray());
-    }
-
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        TextWriter stdout = Console.Out, stderr = Console.Error;
-        using var capturedOut = new StringWriter();
-        using var capturedError = new StringWriter();
-        Console.SetOut(capturedOut);
-        Console.SetError(capturedError);
-        try
-        {
-            int exit = await InferCommand.Create().Parse(args).InvokeAsync();
-            return (exit, capturedOut.ToString(), capturedError.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
     }
 }

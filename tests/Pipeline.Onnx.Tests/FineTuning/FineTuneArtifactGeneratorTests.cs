@@ -92,13 +92,14 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
         Assert.Contains("No gradient rule for MaxPool (node 'block.pool')", error.Message);
     }
 
-    public static TheoryData<string, string, string> Configurations => new()
+    public static TheoryData<string, string, string, bool> Configurations => new()
     {
-        { "convnet", "last-conv-block", "linear" },
-        { "residual", "last-conv-block", "mlp:5" },
-        { "batchnorm", "last-conv-block", "linear" },
-        { "batchnorm", "last-linear:1", "mlp:4,3" },
-        { "convnet", "none", "mlp:7" },
+        { "convnet", "last-conv-block", "linear", false },
+        { "convnet", "last-conv-block", "linear", true },
+        { "residual", "last-conv-block", "mlp:5", false },
+        { "batchnorm", "last-conv-block", "linear", false },
+        { "batchnorm", "last-linear:1", "mlp:4,3", true },
+        { "convnet", "none", "mlp:7", false },
     };
 
     /// <summary>
@@ -109,11 +110,16 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
     /// </summary>
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void TrainingStep_Gradient_MatchesFiniteDifferencesOfTheEvaluationLoss(string encoder, string unfreeze, string head)
+    public void TrainingStep_Gradient_MatchesFiniteDifferencesOfTheEvaluationLoss(string encoder, string unfreeze, string head, bool standardize)
     {
-        var fixture = new ArtifactFixture(Encoder(encoder), Options(UnfreezeSpec.Parse(unfreeze)) with
+        ModelProto model = Encoder(encoder);
+        long dim = model.Graph.Output[0].Type.TensorType.Shape.Dim[1].DimValue;
+        var fixture = new ArtifactFixture(model, Options(UnfreezeSpec.Parse(unfreeze)) with
         {
             Head = HeadSpec.Parse(head),
+            Standardization = standardize
+                ? new EmbeddingStandardization(GradientCheckValues(dim, -0.2f, 0.2f), GradientCheckValues(dim, 0.05f, 0.5f))
+                : null,
             Optimizer = new SgdMomentumStep(Momentum: 0, WeightDecay: 0),
             LabelSmoothing = 0.1,
         });
@@ -219,6 +225,9 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
 
         Assert.Contains("inputs [x] and outputs [y]", error.Message);
     }
+
+    private static float[] GradientCheckValues(long count, float low, float high) =>
+        Enumerable.Range(0, (int)count).Select(i => low + (high - low) * i / Math.Max(1, count - 1)).ToArray();
 
     internal static FineTuneArtifactOptions Options(UnfreezeSpec unfreeze) => new() { ClassNames = Classes, Unfreeze = unfreeze, Seed = 5 };
 
