@@ -107,27 +107,13 @@ public static class EmbedCommand
         }
     }
 
-    // Runs the model over [N, C, H, W] bytes in batches, scaling each batch to [0, 1] in one reused buffer.
+    // Runs the model over [N, C, H, W] bytes in batches, drawing a progress line.
     private static float[] Embed(EmbeddingModel model, byte[] pixels, int count, int batchSize, CancellationToken cancellationToken)
     {
-        int size = model.InputShape.Size, dim = model.EmbeddingDim;
-        float[] embeddings = new float[count * dim];
-        float[] batch = new float[Math.Min(batchSize, count) * size];
-        var progress = new ProgressLine();
+        var line = new ProgressLine();
         var clock = Stopwatch.StartNew();
-        for (int start = 0; start < count; start += batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int images = Math.Min(batchSize, count - start);
-            ReadOnlySpan<byte> source = pixels.AsSpan(start * size, images * size);
-            for (int i = 0; i < source.Length; i++)
-            {
-                batch[i] = source[i] / 255f; // as training scales, so embeddings match its own
-            }
-            model.Embed(batch.AsMemory(0, images * size), embeddings.AsMemory(start * dim, images * dim));
-            int done = start + images;
-            progress.Report((double)done / count, $"{done}/{count} images {done / clock.Elapsed.TotalSeconds:F0} images/s", last: done == count);
-        }
-        return embeddings;
+        var progress = new SynchronousProgress<int>(done =>
+            line.Report((double)done / count, $"{done}/{count} images {done / clock.Elapsed.TotalSeconds:F0} images/s", last: done == count));
+        return model.EmbedBytes(pixels, batchSize, progress, cancellationToken);
     }
 }

@@ -2,14 +2,16 @@ using System.CommandLine;
 
 namespace Pipeline.Inference.Cli;
 
-/// <summary>The <c>pipeline-infer</c> command: embeddings from an exported encoder.onnx with ONNX Runtime alone, and the model registry.</summary>
+/// <summary>The <c>pipeline-infer</c> command: embeddings, fine-tuning and evaluation from an exported encoder.onnx with ONNX Runtime alone, and the model registry.</summary>
 public static class InferCommand
 {
-    public static RootCommand Create() => new("pipeline-infer: embeddings from an exported encoder.onnx, with ONNX Runtime alone.")
+    public static RootCommand Create() => new("pipeline-infer: embeddings from an exported encoder.onnx, and classifiers fine-tuned from it, with ONNX Runtime alone.")
     {
         EmbedCommand.Create(),
         ServeCommand.Create(),
         PullCommand.Create(),
         RegistryCommand.Create(),
+        FineTuneCommand.Create(),
+        EvaluateCommand.Create(),
     };
 }

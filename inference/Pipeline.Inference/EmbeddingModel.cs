@@ -149,6 +149,37 @@ public sealed class EmbeddingModel : IDisposable
         return embeddings;
     }
 
+    /// <summary>
+    /// Embeds images given as pixel bytes, [N, C, H, W] in [0, 255] (an <see cref="ImageSet"/>'s layout), in batches of
+    /// <paramref name="batchSize"/> scaled to [0, 1] in one reused buffer; returns the [N, D] embeddings.
+    /// </summary>
+    /// <param name="pixels">The images' bytes, a whole number of <see cref="InputShape"/> images.</param>
+    /// <param name="batchSize">Images per run.</param>
+    /// <param name="progress">Receives the number of images embedded after each batch.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public float[] EmbedBytes(ReadOnlyMemory<byte> pixels, int batchSize = 64, IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        int size = InputShape.Size, dim = EmbeddingDim;
+        if (pixels.IsEmpty || pixels.Length % size != 0)
+        {
+            throw new ArgumentException($"{pixels.Length} bytes are not a whole number of {InputShape} images.", nameof(pixels));
+        }
+        int count = pixels.Length / size;
+        float[] embeddings = new float[count * dim];
+        float[] batch = new float[Math.Min(batchSize, count) * size];
+        for (int start = 0; start < count; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int images = Math.Min(batchSize, count - start);
+            PixelScaling.ToUnitRange(pixels.Span.Slice(start * size, images * size), batch);
+            Embed(batch.AsMemory(0, images * size), embeddings.AsMemory(start * dim, images * dim));
+            progress?.Report(start + images);
+        }
+        return embeddings;
+    }
+
     /// <summary>Decodes PNG or JPEG images to this model's input (see <see cref="ImageInput"/>) and embeds them as one batch.</summary>
     /// <param name="images">The encoded images.</param>
     /// <param name="names">What to call each image in an error; <c>image[i]</c> when null.</param>
@@ -240,8 +271,8 @@ public sealed class EmbeddingModel : IDisposable
         }
     }
 
-    // The metadata, and the graph's input and output checked against it.
-    private static EmbeddingModelMetadata ReadContract(InferenceSession session, string path)
+    // The metadata, and the graph's input and output checked against it (a fine-tuned classifier keeps the same contract).
+    internal static EmbeddingModelMetadata ReadContract(InferenceSession session, string path)
     {
         EmbeddingModelMetadata metadata;
         try
@@ -259,13 +290,14 @@ public sealed class EmbeddingModel : IDisposable
         return metadata;
     }
 
-    private static void RequireTensor(IReadOnlyDictionary<string, NodeMetadata> values, string name, long[] expected,
-        string role, string path)
+    /// <summary>Throws unless the session has a float32 <paramref name="role"/> <paramref name="name"/> of shape [N, <paramref name="expected"/>[1..]].</summary>
+    internal static void RequireTensor(IReadOnlyDictionary<string, NodeMetadata> values, string name, long[] expected,
+        string role, string path, string modelKind = "an embedding model from pipeline-train export")
     {
         if (!values.TryGetValue(name, out NodeMetadata? node))
         {
             throw new InvalidDataException(
-                $"{path} has no {role} '{name}' (it has {string.Join(", ", values.Keys)}): it is not an embedding model from pipeline-train export.");
+                $"{path} has no {role} '{name}' (it has {string.Join(", ", values.Keys)}): it is not {modelKind}.");
         }
         int[] dims = node.IsTensor ? node.Dimensions : [];
         bool matches = node.IsTensor && node.ElementType == typeof(float) && dims.Length == expected.Length

@@ -44,10 +44,7 @@ public static class ImageInput
             }
             Span<byte> pixels = bytes.AsSpan(0, shape.Size);
             ImageDecoder.Decode(encoded, shape, pixels, source);
-            for (int i = 0; i < pixels.Length; i++)
-            {
-                destination[i] = pixels[i] / 255f; // as training divides, so embeddings match bit for bit
-            }
+            PixelScaling.ToUnitRange(pixels, destination);
         }
         catch (DataFormatException error)
         {

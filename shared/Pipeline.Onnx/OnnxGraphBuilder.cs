@@ -22,6 +22,9 @@ public sealed class OnnxGraphBuilder
     /// <summary>The symbolic name of the leading, dynamic batch dimension of inputs and outputs.</summary>
     public const string BatchDimension = "N";
 
+    /// <summary>Marks the dynamic batch dimension (<see cref="BatchDimension"/>) in a shape given as numbers.</summary>
+    public const long DynamicDimension = -1;
+
     private readonly GraphProto _graph;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly HashSet<string> _values = new(StringComparer.Ordinal);
@@ -41,6 +44,18 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>
+    /// Declares a graph input of any element type and exact shape, where <see cref="DynamicDimension"/> marks the
+    /// dynamic batch dimension and an empty shape a scalar; returns its name.
+    /// </summary>
+    public string AddTensorInput(string name, TensorProto.Types.DataType elementType, IReadOnlyList<long> shape)
+    {
+        Reserve(name);
+        _graph.Input.Add(ValueInfo(name, elementType, shape));
+        _values.Add(name);
+        return name;
+    }
+
     /// <summary>Declares the value <paramref name="name"/>, produced by a node, as a float32 output [N, <paramref name="dimensions"/>…].</summary>
     public void AddOutput(string name, params long[] dimensions)
     {
@@ -48,21 +63,61 @@ public sealed class OnnxGraphBuilder
         _graph.Output.Add(FloatValueInfo(name, dimensions));
     }
 
+    /// <summary>
+    /// Declares the value <paramref name="name"/> as a graph output of any element type and exact shape
+    /// (<see cref="DynamicDimension"/> marks the batch dimension, an empty shape a scalar).
+    /// </summary>
+    public void AddTensorOutput(string name, TensorProto.Types.DataType elementType, IReadOnlyList<long> shape)
+    {
+        RequireValue(name);
+        _graph.Output.Add(ValueInfo(name, elementType, shape));
+    }
+
+    /// <summary>The nodes added so far, in order (the live list: later additions show).</summary>
+    public IReadOnlyList<NodeProto> Nodes => _graph.Node;
+
+    /// <summary>The initializers added so far, in order (the live list).</summary>
+    public IReadOnlyList<TensorProto> Initializers => _graph.Initializer;
+
+    /// <summary>Whether an input, initializer or node output of this name exists.</summary>
+    public bool HasValue(string name) => _values.Contains(name);
+
+    /// <summary>
+    /// Adds a copy of <paramref name="tensor"/> (any element type) as an initializer named exactly
+    /// <paramref name="name"/>, or the tensor's own name when null; returns the name.
+    /// </summary>
+    public string AddInitializer(TensorProto tensor, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        TensorProto copy = tensor.Clone();
+        copy.Name = Reserve(name ?? tensor.Name);
+        _graph.Initializer.Add(copy);
+        _values.Add(copy.Name);
+        return copy.Name;
+    }
+
+    /// <summary>Adds an int64 constant (shapes, axes, indices) of the given shape and returns its (unique) name.</summary>
+    public string AddInt64Initializer(string nameHint, ReadOnlySpan<long> values, params long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        RequireCount(nameHint, values.Length, shape);
+        string name = Unique(nameHint);
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.AddRange(shape);
+        foreach (long value in values)
+        {
+            tensor.Int64Data.Add(value);
+        }
+        _graph.Initializer.Add(tensor);
+        _values.Add(name);
+        return name;
+    }
+
     /// <summary>Adds a float32 constant of the given shape and returns its (unique) name.</summary>
     public string AddInitializer(string nameHint, ReadOnlySpan<float> values, params long[] shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        long count = 1;
-        foreach (long dimension in shape)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(dimension, nameof(shape));
-            count *= dimension;
-        }
-        if (count != values.Length)
-        {
-            throw new ArgumentException(
-                $"Initializer '{nameHint}' has {values.Length} values but shape [{string.Join(", ", shape)}] holds {count}.", nameof(values));
-        }
+        RequireCount(nameHint, values.Length, shape);
         string name = Unique(nameHint);
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         tensor.Dims.AddRange(shape);
@@ -101,6 +156,45 @@ public sealed class OnnxGraphBuilder
         return result;
     }
 
+    /// <summary>
+    /// Adds a copy of a node from another graph: its operator, domain and attributes, its name made unique, and its
+    /// inputs and outputs renamed by <paramref name="rename"/> (identity when null). An empty input name (an omitted
+    /// optional input) stays empty. Returns the copy as it is in this graph.
+    /// </summary>
+    public NodeProto AddNode(NodeProto source, Func<string, string>? rename = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        rename ??= name => name;
+        var node = new NodeProto
+        {
+            OpType = source.OpType,
+            Domain = source.Domain,
+            Name = Unique(string.IsNullOrEmpty(source.Name) ? source.OpType : source.Name),
+            DocString = source.DocString,
+        };
+        foreach (string input in source.Input)
+        {
+            string renamed = input.Length == 0 ? "" : rename(input);
+            if (renamed.Length > 0)
+            {
+                RequireValue(renamed);
+            }
+            node.Input.Add(renamed);
+        }
+        node.Attribute.AddRange(source.Attribute.Select(attribute => attribute.Clone()));
+        foreach (string output in source.Output)
+        {
+            string renamed = output.Length == 0 ? "" : Reserve(rename(output));
+            node.Output.Add(renamed);
+            if (renamed.Length > 0)
+            {
+                _values.Add(renamed);
+            }
+        }
+        _graph.Node.Add(node);
+        return node;
+    }
+
     /// <summary>The model: this graph, opset <see cref="OpsetVersion"/>, IR version <see cref="IrVersion"/>.</summary>
     public ModelProto Build(string producerName, string producerVersion)
     {
@@ -123,21 +217,47 @@ public sealed class OnnxGraphBuilder
     private static ValueInfoProto FloatValueInfo(string name, long[] dimensions)
     {
         ArgumentNullException.ThrowIfNull(dimensions);
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
         foreach (long dimension in dimensions)
         {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension, nameof(dimensions));
+        }
+        return ValueInfo(name, TensorProto.Types.DataType.Float, [DynamicDimension, .. dimensions]);
+    }
+
+    private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType elementType, IReadOnlyList<long> dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(dimensions);
+        var shape = new TensorShapeProto();
+        foreach (long dimension in dimensions)
+        {
+            if (dimension == DynamicDimension)
+            {
+                shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
+                continue;
+            }
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension, nameof(dimensions));
             shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
         }
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto
-            {
-                TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
-            },
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)elementType, Shape = shape } },
         };
+    }
+
+    private static void RequireCount(string nameHint, int count, long[] shape)
+    {
+        long expected = 1;
+        foreach (long dimension in shape)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(dimension, nameof(shape));
+            expected *= dimension;
+        }
+        if (expected != count)
+        {
+            throw new ArgumentException(
+                $"Initializer '{nameHint}' has {count} values but shape [{string.Join(", ", shape)}] holds {expected}.", nameof(shape));
+        }
     }
 
     private string Reserve(string name)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Pipeline.Tests;
 using Pipeline.Training.Encoders;
@@ -13,18 +12,6 @@ namespace Pipeline.Training.Tests.Export;
 [Collection(TorchCollection.Name)]
 public sealed class OutsideClientTests(ITestOutputHelper output)
 {
-    // Debian's python3-onnx lives in the system interpreter; a `python3` earlier on the PATH may lack it.
-    private const string SystemPython = "/usr/bin/python3";
-
-    private const string CheckScript = """
-        import sys, onnx
-        model = onnx.load(sys.argv[1])
-        onnx.checker.check_model(model, full_check=True)
-        print("opset", model.opset_import[0].version)
-        for entry in model.metadata_props:
-            print(entry.key)
-        """;
-
     [Theory]
     [InlineData("convnet")]
     [InlineData("resnet18")]
@@ -33,9 +20,8 @@ public sealed class OutsideClientTests(ITestOutputHelper output)
         using var folder = new TempDirectory();
         string model = ExportRandom(architecture, folder, 2);
 
-        (int exitCode, string stdout, string stderr) = Run(SystemPython, "-c", CheckScript, model);
+        string stdout = OutsideClient.CheckModel(model);
 
-        Assert.True(exitCode == 0, $"onnx.checker rejected the model: {stderr}");
         Assert.Contains("opset 17", stdout);
         Assert.Contains("pipeline.embedding_dim", stdout);
     }
@@ -45,7 +31,7 @@ public sealed class OutsideClientTests(ITestOutputHelper output)
     [InlineData("resnet18")]
     public void OnnxRuntimeNode_GivesTheSameEmbeddingsAsTorchSharp_Within1e4(string architecture)
     {
-        string script = Path.Combine(NodeClientFolder(), "embed.mjs");
+        string script = Path.Combine(OutsideClient.NodeFolder(), "embed.mjs");
         using var folder = new TempDirectory();
         const int batch = 7;
         using Encoder encoder = ExportFixtures.RandomEncoder(architecture);
@@ -61,7 +47,7 @@ public sealed class OutsideClientTests(ITestOutputHelper output)
         string result = folder.File("embeddings.f32");
         File.WriteAllBytes(input, MemoryMarshal.AsBytes(pixels.data<float>().ToArray().AsSpan()).ToArray());
 
-        (int exitCode, string stdout, string stderr) = Run("node", script, model, input, batch.ToString(), "1", "28", "28", result);
+        (int exitCode, string stdout, string stderr) = OutsideClient.Run("node", script, model, input, batch.ToString(), "1", "28", "28", result);
 
         Assert.True(exitCode == 0, $"onnxruntime-node failed: {stderr}");
         Assert.Contains($"[{batch},{ExportFixtures.SmallDim(architecture)}]", stdout);
@@ -77,37 +63,5 @@ public sealed class OutsideClientTests(ITestOutputHelper output)
         using Encoder encoder = ExportFixtures.RandomEncoder(architecture);
         using Tensor pixels = ExportFixtures.Pixels(batch);
         return EncoderOnnxExporter.Export(encoder, pixels, ExportFixtures.Provenance, folder.File("encoder.onnx")).Path;
-    }
-
-    /// <summary>tests/node with onnxruntime-node installed (`npm ci` there; .ci/run and make setup do it).</summary>
-    private static string NodeClientFolder()
-    {
-        string folder = RepositoryRoot.Combine("tests", "node");
-        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "onnxruntime-node")),
-            $"onnxruntime-node is not installed: run `npm ci --ignore-scripts` in {folder} (make setup and .ci/run do).");
-        return folder;
-    }
-
-    private static (int ExitCode, string Output, string Error) Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} ran over 2 minutes");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
+using Pipeline.Onnx.Optimizers;
 using Pipeline.Training.Checkpoints;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;

@@ -1,6 +1,6 @@
-using Pipeline.Training.Optimization;
+using Pipeline.Onnx.Optimizers;
 
-namespace Pipeline.Training.Tests.Optimization;
+namespace Pipeline.Onnx.Tests.Optimizers;
 
 public sealed class WarmupCosineScheduleTests
 {

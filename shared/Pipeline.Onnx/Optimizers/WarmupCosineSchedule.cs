@@ -1,4 +1,4 @@
-namespace Pipeline.Training.Optimization;
+namespace Pipeline.Onnx.Optimizers;
 
 /// <summary>
 /// Linear warm-up from 0 to the base learning rate, then cosine decay to 0 without restarts (Loshchilov and Hutter

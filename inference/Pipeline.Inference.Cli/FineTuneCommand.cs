@@ -1,0 +1,254 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Pipeline.Cli;
+using Pipeline.Data;
+using Pipeline.Inference.FineTuning;
+using Pipeline.Onnx;
+using Pipeline.Onnx.FineTuning;
+using Pipeline.Onnx.Optimizers;
+
+namespace Pipeline.Inference.Cli;
+
+/// <summary>
+/// The <c>finetune</c> verb: generates fine-tune artifacts from an encoder.onnx, trains the head (and the layers asked
+/// for) on labelled images with <see cref="FineTuner"/>, and writes <c>inference_model.onnx</c>.
+/// </summary>
+public static class FineTuneCommand
+{
+    private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Create()
+    {
+        var defaults = new FineTuneOptions();
+        var model = ModelOptions.Model();
+        var data = new Option<string>("--data")
+        {
+            Description = $"Labelled images: {DatasetUri.AcceptedForms} (a folder with one subfolder per class).",
+            Required = true,
+        };
+        var labels = new Option<string>("--labels")
+        {
+            Description = $"How many labels to train with, drawn class-balanced and seeded: {LabelFraction.AcceptedForms}.",
+            DefaultValueFactory = _ => "100%",
+        };
+        var head = new Option<string>("--head") { Description = $"The head: {HeadSpec.AcceptedForms}.", DefaultValueFactory = _ => "linear" };
+        var unfreeze = new Option<string>("--unfreeze")
+        {
+            Description = $"What of the encoder trains with the head: {UnfreezeSpec.AcceptedForms}.",
+            DefaultValueFactory = _ => "none",
+        };
+        var epochs = OptionRules.Positive(new Option<int>("--epochs") { Description = "Epochs, at most.", DefaultValueFactory = _ => defaults.Epochs });
+        var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Examples per step.", DefaultValueFactory = _ => defaults.BatchSize });
+        var learningRate = new Option<double>("--lr")
+        {
+            Description = "Peak learning rate (cosine decay to 0 after the warm-up).",
+            DefaultValueFactory = _ => defaults.LearningRate,
+        };
+        var warmup = new Option<double>("--warmup-epochs") { Description = "Epochs of linear warm-up (at most a tenth of the run).", DefaultValueFactory = _ => 0 };
+        var optimizer = new Option<string>("--optimizer") { Description = "adamw or sgd (momentum).", DefaultValueFactory = _ => AdamWStep.KindName }
+            .AcceptOnlyFromAmong(AdamWStep.KindName, SgdMomentumStep.KindName);
+        var weightDecay = new Option<double>("--weight-decay")
+        {
+            Description = "Weight decay on weights (never on biases or normalisation parameters); AdamW's is decoupled.",
+            DefaultValueFactory = _ => 1e-4,
+        };
+        var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
+        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing ε in [0, 1).", DefaultValueFactory = _ => 0 };
+        var validation = new Option<string>("--validation")
+        {
+            Description = "Share of the labels held out for early stopping and choosing the best epoch, such as 10%; 0% trains on all.",
+            DefaultValueFactory = _ => "10%",
+        };
+        var patience = new Option<int>("--patience")
+        {
+            Description = "Epochs without a better validation loss before stopping; 0 never stops early.",
+            DefaultValueFactory = _ => defaults.Patience,
+        };
+        var balance = new Option<ClassBalance>("--balance")
+        {
+            Description = "Class-balanced batches: auto (when classes are imbalanced), on, off.",
+            DefaultValueFactory = _ => ClassBalance.Auto,
+        };
+        var augment = new Option<string>("--augment")
+        {
+            Description = "none, or flip (random left-right flips; the frozen prefix then runs at every step instead of once).",
+            DefaultValueFactory = _ => "none",
+        }.AcceptOnlyFromAmong("none", "flip");
+        var seed = new Option<int>("--seed") { Description = "Seeds the labels drawn, the head's weights, the split and the batches.", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch (same settings)." };
+        var provider = ModelOptions.ExecutionProvider();
+        var threads = ModelOptions.Threads();
+
+        var command = new Command("finetune", "Fine-tune a classification head (and the last layers) of an encoder.onnx on labelled images.")
+        {
+            model, data, labels, head, unfreeze, epochs, batchSize, learningRate, warmup, optimizer, weightDecay, momentum, smoothing,
+            validation, patience, balance, augment, seed, output, resume, provider, threads,
+        };
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
+        {
+            string folder = parse.GetValue(output)!;
+            string encoder = parse.GetValue(model)!;
+            if (!File.Exists(encoder))
+            {
+                throw new FileNotFoundException($"{encoder} does not exist: give the encoder.onnx that pipeline-train export wrote.", encoder);
+            }
+            var run = new FineTuneRun
+            {
+                Model = encoder,
+                ModelSha256 = ArtifactsManifest.Sha256(encoder),
+                Data = DatasetUri.Parse(parse.GetValue(data)!).ToString(),
+                Labels = LabelFraction.Parse(parse.GetValue(labels)!).ToString(),
+                Head = HeadSpec.Parse(parse.GetValue(head)!).ToString(),
+                Unfreeze = UnfreezeSpec.Parse(parse.GetValue(unfreeze)!).ToString(),
+                Optimizer = parse.GetValue(optimizer)!,
+                WeightDecay = parse.GetValue(weightDecay),
+                Momentum = parse.GetValue(momentum),
+                LabelSmoothing = parse.GetValue(smoothing),
+                Training = new FineTuneOptions
+                {
+                    Epochs = parse.GetValue(epochs),
+                    BatchSize = parse.GetValue(batchSize),
+                    LearningRate = parse.GetValue(learningRate),
+                    WarmupEpochs = parse.GetValue(warmup),
+                    ValidationFraction = ParseShare(parse.GetValue(validation)!),
+                    Patience = parse.GetValue(patience),
+                    ClassBalance = parse.GetValue(balance),
+                    HorizontalFlip = parse.GetValue(augment) == "flip",
+                    Seed = parse.GetValue(seed),
+                },
+            };
+            run.Training.Validate();
+            FineTuneRun? saved = FineTuneRun.Read(folder);
+            bool resuming = parse.GetValue(resume);
+            if (resuming)
+            {
+                run.RequireSameAs(saved ?? throw new ArgumentException($"--resume: {folder} holds no fine-tune run ({FineTuneRun.SettingsFile}) to continue."), folder);
+            }
+            else if (saved is not null)
+            {
+                throw new ArgumentException($"{folder} already holds a fine-tune run: pass --resume to continue it, or choose another --out.");
+            }
+
+            using ILoggerFactory logging = LoggerFactory.Create(CliLogging.Configure);
+            ImageSet labelled = LabelledImages(run, encoder, cancellationToken);
+            string artifacts = Path.Combine(folder, FineTuneRun.ArtifactsFolder);
+            var sessions = ModelOptions.Read(parse, provider, threads);
+            ILogger logger = logging.CreateLogger("pipeline-infer");
+            if (!resuming)
+            {
+                EmbeddingStandardization standardization = Standardization(encoder, labelled, sessions, logger, cancellationToken);
+                new FineTuneArtifactGenerator().Generate(encoder, ArtifactOptions(run, labelled.ClassNames, standardization), artifacts);
+                // Last: a folder with settings has its artifacts, so --resume finds them.
+                run.Write(folder);
+            }
+
+            using FineTuner tuner = FineTuner.Open(artifacts, sessions.ExecutionProvider, sessions.IntraOpThreads, logger);
+            FineTuneResult result = Train(tuner, labelled, run, folder, resuming, cancellationToken);
+            string summary = Summary(run, result);
+            string inferenceModel = Path.Combine(folder, FineTuneRun.InferenceModelFile);
+            tuner.ExportInferenceModel(inferenceModel, summary);
+            File.WriteAllText(Path.Combine(folder, "result.json"), summary);
+            Console.WriteLine(
+                $"fine-tuned a {run.Head} head (unfreeze {run.Unfreeze}) on {labelled.Count} labels of {run.Data} "
+                + $"({result.TrainingExamples} training, {result.ValidationExamples} validation{(result.ClassBalanced ? ", class-balanced" : "")}) "
+                + $"for {result.Epochs} epochs{(result.StoppedEarly ? " (stopped early)" : "")} in {result.Training.TotalSeconds:F1} s"
+                + (result.FeatureCaching > TimeSpan.Zero ? $" after caching features in {result.FeatureCaching.TotalSeconds:F1} s" : "")
+                + (result.ValidationAccuracy is { } accuracy ? $"; validation accuracy {accuracy:P1} (epoch {result.BestEpoch})" : "")
+                + $" → {inferenceModel}");
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    // The dataset at the encoder's input size, then the seeded class-balanced subset whose labels may be used.
+    private static ImageSet LabelledImages(FineTuneRun run, string encoder, CancellationToken cancellationToken)
+    {
+        EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(encoder);
+        ImageSet images = DatasetLoader.Load(run.Data, new ImageShape(metadata.Channels, metadata.Height, metadata.Width), cancellationToken);
+        int[] labels = images.RequireLabels();
+        if (images.ClassNames.Count < 2)
+        {
+            throw new ArgumentException($"{run.Data} has {images.ClassNames.Count} class: a classifier needs at least two (one subfolder per class).");
+        }
+        return images.Select(LabelFraction.Parse(run.Labels).Select(labels, images.ClassNames.Count, run.Training.Seed));
+    }
+
+    // The labelled images' embedding statistics, which the head standardises its input with.
+    private static EmbeddingStandardization Standardization(string encoder, ImageSet labelled, EmbeddingModelOptions options, ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        using EmbeddingModel model = EmbeddingModel.Load(encoder, options, logger);
+        return EmbeddingStandardization.Measure(model.EmbedBytes(labelled.Pixels, 256, cancellationToken: cancellationToken), model.EmbeddingDim);
+    }
+
+    private static FineTuneArtifactOptions ArtifactOptions(FineTuneRun run, IReadOnlyList<string> classNames, EmbeddingStandardization standardization) => new()
+    {
+        ClassNames = classNames,
+        Standardization = standardization,
+        Head = HeadSpec.Parse(run.Head),
+        Unfreeze = UnfreezeSpec.Parse(run.Unfreeze),
+        Optimizer = run.Optimizer == SgdMomentumStep.KindName
+            ? new SgdMomentumStep(run.Momentum, run.WeightDecay)
+            : new AdamWStep(WeightDecay: run.WeightDecay),
+        LabelSmoothing = run.LabelSmoothing,
+        CacheFeatures = !run.Training.HorizontalFlip,
+        Seed = run.Training.Seed,
+    };
+
+    private static FineTuneResult Train(FineTuner tuner, ImageSet labelled, FineTuneRun run, string folder, bool resuming,
+        CancellationToken cancellationToken)
+    {
+        var line = new ProgressLine();
+        using var metrics = new StreamWriter(Path.Combine(folder, FineTuneRun.MetricsFile), append: true);
+        var progress = new SynchronousProgress<FineTuneProgress>(epoch =>
+        {
+            metrics.WriteLine(JsonSerializer.Serialize(epoch, MetricsJson));
+            metrics.Flush();
+            string validation = epoch.ValidationLoss is { } loss ? $" validation loss {loss:F4} accuracy {epoch.ValidationAccuracy:P1}{(epoch.Best ? " *" : "")}" : "";
+            line.Report((double)epoch.Epoch / epoch.Epochs,
+                $"epoch {epoch.Epoch}/{epoch.Epochs} loss {epoch.TrainingLoss:F4}{validation} lr {epoch.LearningRate:G3} {epoch.Elapsed.TotalSeconds:F1} s",
+                last: epoch.Epoch == epoch.Epochs);
+        });
+        return tuner.Fit(labelled, run.Training, Path.Combine(folder, FineTuneRun.CheckpointFile), resuming, progress, cancellationToken);
+    }
+
+    private static string Summary(FineTuneRun run, FineTuneResult result) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["source_encoder_sha256"] = run.ModelSha256,
+        ["data"] = run.Data,
+        ["labels"] = run.Labels,
+        ["head"] = run.Head,
+        ["unfreeze"] = run.Unfreeze,
+        ["optimizer"] = run.Optimizer,
+        ["learning_rate"] = run.Training.LearningRate,
+        ["epochs"] = result.Epochs,
+        ["best_epoch"] = result.BestEpoch,
+        ["stopped_early"] = result.StoppedEarly,
+        ["training_examples"] = result.TrainingExamples,
+        ["validation_examples"] = result.ValidationExamples,
+        ["validation_accuracy"] = result.ValidationAccuracy,
+        ["validation_loss"] = result.ValidationLoss,
+        ["training_loss"] = result.TrainingLoss,
+        ["training_seconds"] = result.Training.TotalSeconds,
+        ["feature_caching_seconds"] = result.FeatureCaching.TotalSeconds,
+        ["created_utc"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+    });
+
+    // "10%", "0%", "0" or "0.1" → a share in [0, 1).
+    private static double ParseShare(string text)
+    {
+        bool percent = text.EndsWith('%');
+        if (double.TryParse(percent ? text[..^1] : text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value))
+        {
+            double share = percent ? value / 100 : value;
+            if (share is >= 0 and < 1)
+            {
+                return share;
+            }
+        }
+        throw new FormatException($"--validation '{text}' is not a share in [0%, 100%): use 10%, 0% or 0.1.");
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Pipeline.Inference.FineTuning;
+
+namespace Pipeline.Inference.Cli;
+
+/// <summary>
+/// The output folder of <c>pipeline-infer finetune</c> and the settings it was started with (<c>finetune.json</c>), which
+/// a resumed run must repeat.
+/// </summary>
+/// <remarks>
+/// Layout: <c>finetune.json</c> (these settings), <c>artifacts/</c> (the generated artifacts), <c>checkpoint.safetensors</c>
+/// (the state after the last finished epoch), <c>metrics.jsonl</c> (one line per epoch), <c>inference_model.onnx</c>.
+/// </remarks>
+public sealed record FineTuneRun
+{
+    public const string SettingsFile = "finetune.json";
+    public const string ArtifactsFolder = "artifacts";
+    public const string CheckpointFile = "checkpoint.safetensors";
+    public const string MetricsFile = "metrics.jsonl";
+    public const string InferenceModelFile = "inference_model.onnx";
+
+    public static JsonSerializerOptions Json { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    private static readonly JsonSerializerOptions OneLine = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>The encoder file, as given.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>SHA-256 of the encoder file when the run started.</summary>
+    public required string ModelSha256 { get; init; }
+
+    /// <summary>The dataset URI.</summary>
+    public required string Data { get; init; }
+
+    /// <summary>The label fraction, as given (1%, 600…).</summary>
+    public required string Labels { get; init; }
+
+    public required string Head { get; init; }
+
+    public required string Unfreeze { get; init; }
+
+    /// <summary><c>adamw</c> or <c>sgd</c>.</summary>
+    public required string Optimizer { get; init; }
+
+    public required double WeightDecay { get; init; }
+
+    /// <summary>SGD's momentum (ignored by AdamW).</summary>
+    public required double Momentum { get; init; }
+
+    public required double LabelSmoothing { get; init; }
+
+    public required FineTuneOptions Training { get; init; }
+
+    public string SettingsPath(string folder) => Path.Combine(folder, SettingsFile);
+
+    /// <summary>Writes <c>finetune.json</c> into <paramref name="folder"/>.</summary>
+    public void Write(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(SettingsPath(folder), JsonSerializer.Serialize(this, Json));
+    }
+
+    /// <summary>The settings a run in <paramref name="folder"/> started with, or null when there is none.</summary>
+    public static FineTuneRun? Read(string folder)
+    {
+        string path = Path.Combine(folder, SettingsFile);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<FineTuneRun>(File.ReadAllText(path), Json) ?? throw new JsonException("empty");
+        }
+        catch (JsonException error)
+        {
+            throw new InvalidDataException($"{path} is damaged ({error.Message}): start a new run in another folder.", error);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="saved"/> (the run being resumed) has these settings, showing both.</summary>
+    public void RequireSameAs(FineTuneRun saved, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        string now = JsonSerializer.Serialize(this, Json), before = JsonSerializer.Serialize(saved, Json);
+        if (now != before)
+        {
+            throw new ArgumentException(
+                $"--resume continues the run in {folder} with its own settings, and these differ: drop the changed options or start a new run.\n"
+                + $"  run:  {JsonSerializer.Serialize(saved, OneLine)}\n  now:  {JsonSerializer.Serialize(this, OneLine)}");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Pipeline.Data;
+using Pipeline.Data.Tests;
+using Pipeline.Inference.Tests.FineTuning;
+using Pipeline.Onnx.FineTuning;
+using SkiaSharp;
+
+namespace Pipeline.Inference.Tests.Cli;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class FineTuneCommandTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly string _encoder;
+    private readonly string _data;
+
+    public FineTuneCommandTests()
+    {
+        _encoder = new TestModel(channels: 1, height: 8, width: 8, filters: 6, embeddingDim: 5).Write(_temp.File("encoder.onnx"));
+        _data = WriteFolder(FineTuneFixture.Images(10), "textures");
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task FineTune_ThenEvaluate_WritesTheRunAndScoresItAsJson()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+
+        (int exit, string stdout, string stderr) = await FineTune(run, "--epochs", "25");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("fine-tuned a linear head (unfreeze none) on 30 labels of folder:", stdout);
+        Assert.True(File.Exists(Path.Combine(run, "artifacts", ArtifactsManifest.FileName)));
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint.safetensors")));
+        string[] metrics = File.ReadAllLines(Path.Combine(run, "metrics.jsonl"));
+        Assert.Equal(25, metrics.Length);
+        Assert.Equal(25, JsonDocument.Parse(metrics[^1]).RootElement.GetProperty("epoch").GetInt32());
+
+        (exit, stdout, stderr) = await CliRunner.RunAsync("evaluate", "--model", Path.Combine(run, "inference_model.onnx"), "--data", "folder:" + _data, "--json");
+
+        Assert.True(exit == 0, stderr);
+        JsonElement report = JsonDocument.Parse(stdout).RootElement;
+        Assert.InRange(report.GetProperty("accuracy").GetDouble(), 0.9, 1.0);
+        Assert.Equal(30, report.GetProperty("count").GetInt32());
+        Assert.Equal(30, report.GetProperty("confusion_matrix").EnumerateArray().Sum(row => row.EnumerateArray().Sum(cell => cell.GetInt32())));
+        Assert.Equal(["flat", "horizontal", "vertical"], report.GetProperty("per_class_accuracy").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Evaluate_WithoutJson_PrintsAccuracyPerClassAndTheConfusionMatrix()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+        Assert.Equal(0, (await FineTune(run, "--epochs", "3")).Exit);
+
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync("evaluate", "--model", Path.Combine(run, "inference_model.onnx"), "--data", "folder:" + _data);
+
+        Assert.True(exit == 0, stderr);
+        Assert.StartsWith("accuracy ", stdout);
+        Assert.Contains("horizontal", stdout);
+        Assert.Contains("confusion matrix (rows: actual, columns: predicted", stdout);
+    }
+
+    [Fact]
+    public async Task FineTune_AgainIntoTheSameFolder_NeedsResume_AndResumeNeedsTheSameSettings()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+        Assert.Equal(0, (await FineTune(run, "--epochs", "2")).Exit);
+
+        (int exit, _, string stderr) = await FineTune(run, "--epochs", "2");
+        Assert.Equal(1, exit);
+        Assert.Contains("already holds a fine-tune run: pass --resume", stderr);
+
+        (exit, _, stderr) = await FineTune(run, "--epochs", "3", "--resume");
+        Assert.Equal(1, exit);
+        Assert.Contains("--resume continues the run", stderr);
+        Assert.Contains("\"epochs\":2", stderr);
+        Assert.Contains("\"epochs\":3", stderr);
+
+        (exit, string stdout, stderr) = await FineTune(run, "--epochs", "2", "--resume");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("for 2 epochs", stdout);
+    }
+
+    [Theory]
+    [InlineData("--labels", "150%", "is not a label fraction")]
+    [InlineData("--head", "mlp:0", "is not a head")]
+    [InlineData("--unfreeze", "last-linear:3", "has 1 Gemm/MatMul layers")]
+    [InlineData("--validation", "100%", "is not a share in [0%, 100%)")]
+    [InlineData("--augment", "flip", "")]
+    public async Task FineTune_BadOptions_ExitWithOneLineSayingWhat(string option, string value, string message)
+    {
+        (int exit, _, string stderr) = await FineTune(Path.Combine(_temp.Path, "run"), "--epochs", "1", option, value);
+
+        if (message.Length == 0)
+        {
+            Assert.True(exit == 0, stderr); // flips are fine: the artifacts then take pixels
+            return;
+        }
+        Assert.Equal(1, exit);
+        Assert.Contains(message, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task FineTune_MissingModelOrAFolderWithoutImages_ExitsSayingSo()
+    {
+        Directory.CreateDirectory(Path.Combine(_temp.Path, "empty"));
+
+        (int exit, _, string stderr) = await CliRunner.RunAsync("finetune", "--model", Path.Combine(_temp.Path, "absent.onnx"), "--data",
+            "folder:" + _data, "--out", Path.Combine(_temp.Path, "run"));
+        Assert.Equal(1, exit);
+        Assert.Contains("absent.onnx does not exist", stderr);
+
+        (exit, _, stderr) = await CliRunner.RunAsync("finetune", "--model", _encoder, "--data", "folder:" + Path.Combine(_temp.Path, "empty"),
+            "--out", Path.Combine(_temp.Path, "run"));
+        Assert.Equal(1, exit);
+        Assert.Contains("holds no images", stderr);
+    }
+
+    [Fact]
+    public async Task Evaluate_DataWithClassesTheModelLacks_OrAnEncoderInsteadOfAClassifier_IsRefused()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+        Assert.Equal(0, (await FineTune(run, "--epochs", "1")).Exit);
+        ImageSet textures = FineTuneFixture.Images(2);
+        string other = WriteFolder(new ImageSet("x", textures.Pixels, textures.Count, 1, 8, 8, textures.Labels, ["diagonal", "horizontal", "vertical"]), "other");
+
+        (int exit, _, string stderr) = await CliRunner.RunAsync("evaluate", "--model", Path.Combine(run, "inference_model.onnx"), "--data", "folder:" + other);
+        Assert.Equal(1, exit);
+        Assert.Contains("classes the model does not know (diagonal)", stderr);
+
+        (exit, _, stderr) = await CliRunner.RunAsync("evaluate", "--model", _encoder, "--data", "folder:" + _data);
+        Assert.Equal(1, exit);
+        Assert.Contains("not a classifier from pipeline-infer finetune", stderr);
+    }
+
+    private Task<(int Exit, string Stdout, string Stderr)> FineTune(string run, params string[] options) =>
+        CliRunner.RunAsync(["finetune", "--model", _encoder, "--data", "folder:" + _data, "--out", run, "--batch-size", "8", "--lr", "0.03",
+            .. options.Contains("--validation") ? options : [.. options, "--validation", "0%"]]);
+
+    // One PNG per image under FOLDER/CLASS/i.png.
+    private string WriteFolder(ImageSet images, string name)
+    {
+        string root = Path.Combine(_temp.Path, name);
+        for (int i = 0; i < images.Count; i++)
+        {
+            byte[] grey = images.Pixels.AsSpan(i * 64, 64).ToArray();
+            File.WriteAllBytes(_temp.File($"{name}/{images.ClassNames[images.Labels![i]]}/{i:D3}.png"),
+                TestImages.Png(8, 8, (x, y) => new SKColor(grey[y * 8 + x], grey[y * 8 + x], grey[y * 8 + x])));
+        }
+        return root;
+    }
+}

@@ -1,0 +1,241 @@
+using Google.Protobuf;
+using Onnx;
+using Pipeline.Onnx.Autodiff;
+using Pipeline.Onnx.FineTuning;
+using Pipeline.Onnx.Optimizers;
+using Xunit.Abstractions;
+
+namespace Pipeline.Onnx.Tests.FineTuning;
+
+public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
+{
+    private static readonly string[] Classes = ["a", "b", "c"];
+
+    [Fact]
+    public void LastConvBlock_OfTheConvNet_CutsAfterTheMaxPoolAndTrainsTheLastConvAndTheHead()
+    {
+        var fixture = new ArtifactFixture(TestEncoders.ConvNet(), Options(UnfreezeSpec.LastConvBlock));
+        ArtifactsManifest manifest = fixture.Manifest;
+
+        Assert.Equal("features.pool1_out", manifest.FrozenCut);
+        Assert.Equal([4L, 4, 4], manifest.InputShape);
+        Assert.Equal(["features.conv2", "features.relu2", "pool", "flatten", "output"], manifest.TrainableNodes);
+        Assert.Equal(["features.conv2.weight", "features.conv2.bias", "head.0.weight", "head.0.bias"], manifest.Parameters.Select(p => p.Name));
+        Assert.Equal([true, false, true, false], manifest.Parameters.Select(p => p.Decays));
+        Assert.Equal(["features.conv2.weight.adam_m", "features.conv2.weight.adam_v"], manifest.Parameters[0].State);
+        Assert.Equal(
+            ["features", "labels", "learning_rate", "step", "features.conv2.weight", "features.conv2.weight.adam_m", "features.conv2.weight.adam_v"],
+            fixture.Artifacts.TrainingModel.Graph.Input.Take(7).Select(input => input.Name));
+        Assert.Equal(manifest.TrainingOutputs, fixture.Artifacts.TrainingModel.Graph.Output.Select(o => o.Name));
+    }
+
+    [Fact]
+    public void LastConvBlock_OfAResidualBlock_MovesTheCutToTheBlockInputSoTheShortcutTrainsToo()
+    {
+        ArtifactsManifest manifest = new ArtifactFixture(TestEncoders.Residual(), Options(UnfreezeSpec.LastConvBlock)).Manifest;
+
+        Assert.Equal("stem.relu_out", manifest.FrozenCut);
+        Assert.Contains("layer1.0.add", manifest.TrainableNodes);
+        Assert.Equal(["layer1.0.conv1.weight", "layer1.0.conv1.bias", "layer1.0.conv2.weight", "layer1.0.conv2.bias", "head.0.weight", "head.0.bias"],
+            manifest.Parameters.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void None_TrainsTheHeadOnTheEmbedding()
+    {
+        ArtifactsManifest manifest = new ArtifactFixture(TestEncoders.ConvNet(), Options(UnfreezeSpec.None) with { Head = HeadSpec.Mlp(5) }).Manifest;
+
+        Assert.Equal("embedding", manifest.FrozenCut);
+        Assert.Equal([6L], manifest.InputShape);
+        Assert.Empty(manifest.TrainableNodes);
+        Assert.Equal(["head.0.weight", "head.0.bias", "head.1.weight", "head.1.bias"], manifest.Parameters.Select(p => p.Name));
+        Assert.Equal([5L, 6], manifest.Parameters[0].Shape);
+        Assert.Equal([3L, 5], manifest.Parameters[2].Shape);
+    }
+
+    [Fact]
+    public void LastLinear_TrainsTheEncodersGemmAndLeavesTheConvolutionFrozen()
+    {
+        ArtifactsManifest manifest = new ArtifactFixture(TestEncoders.BatchNormAndLinear(), Options(UnfreezeSpec.LastLinear(1))).Manifest;
+
+        Assert.Equal("flatten_out", manifest.FrozenCut);
+        Assert.Equal(["fc.weight", "fc.bias", "head.0.weight", "head.0.bias"], manifest.Parameters.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void LastConvBlock_WithBatchNorm_TrainsScaleAndBiasButNotTheRunningStatistics()
+    {
+        ArtifactsManifest manifest = new ArtifactFixture(TestEncoders.BatchNormAndLinear(), Options(UnfreezeSpec.LastConvBlock)).Manifest;
+
+        Assert.Equal(["conv.weight", "bn.weight", "bn.bias", "fc.weight", "fc.bias", "head.0.weight", "head.0.bias"], manifest.Parameters.Select(p => p.Name));
+        Assert.Equal([true, false, false, true, false, true, false], manifest.Parameters.Select(p => p.Decays));
+    }
+
+    [Fact]
+    public void LastLinear_MoreLayersThanTheModelHas_IsRefusedSayingHowManyThereAre()
+    {
+        var error = Assert.Throws<InvalidDataException>(() =>
+            new FineTuneArtifactGenerator().Generate(TestEncoders.BatchNormAndLinear(), "e", "", Options(UnfreezeSpec.LastLinear(2))));
+
+        Assert.Contains("has 1 Gemm/MatMul layers", error.Message);
+        Assert.Contains("last-linear:1", error.Message);
+    }
+
+    [Fact]
+    public void LastConvBlock_ThroughAMaxPool_IsRefusedNamingTheOperatorAndTheNode()
+    {
+        var error = Assert.Throws<UnsupportedOperatorException>(() =>
+            new FineTuneArtifactGenerator().Generate(TestEncoders.MaxPoolInLastBlock(), "e", "", Options(UnfreezeSpec.LastConvBlock)));
+
+        Assert.Equal("MaxPool", error.OpType);
+        Assert.Equal("block.pool", error.NodeName);
+        Assert.Contains("No gradient rule for MaxPool (node 'block.pool')", error.Message);
+    }
+
+    public static TheoryData<string, string, string, bool> Configurations => new()
+    {
+        { "convnet", "last-conv-block", "linear", false },
+        { "convnet", "last-conv-block", "linear", true },
+        { "residual", "last-conv-block", "mlp:5", false },
+        { "batchnorm", "last-conv-block", "linear", false },
+        { "batchnorm", "last-linear:1", "mlp:4,3", true },
+        { "convnet", "none", "mlp:7", false },
+    };
+
+    /// <summary>
+    /// The training graph's whole gradient (region, head, loss with label smoothing), read back from one plain SGD step
+    /// (p − 1·g), against central finite differences of the evaluation graph's loss. The loss is float32, so each
+    /// quotient carries a few ulps of it over 2h (~1e-4 here) and ReLU kinks crossed by h add a little: measured
+    /// 0.02-0.7% of the largest gradient, where a missing term (a shortcut's gradient, the smoothing) is tens of percent.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void TrainingStep_Gradient_MatchesFiniteDifferencesOfTheEvaluationLoss(string encoder, string unfreeze, string head, bool standardize)
+    {
+        ModelProto model = Encoder(encoder);
+        long dim = model.Graph.Output[0].Type.TensorType.Shape.Dim[1].DimValue;
+        var fixture = new ArtifactFixture(model, Options(UnfreezeSpec.Parse(unfreeze)) with
+        {
+            Head = HeadSpec.Parse(head),
+            Standardization = standardize
+                ? new EmbeddingStandardization(GradientCheckValues(dim, -0.2f, 0.2f), GradientCheckValues(dim, 0.05f, 0.5f))
+                : null,
+            Optimizer = new SgdMomentumStep(Momentum: 0, WeightDecay: 0),
+            LabelSmoothing = 0.1,
+        });
+        Dictionary<string, float[]> step = fixture.TrainingStep(learningRate: 1f, step: 1);
+        Assert.Equal(fixture.Evaluate()["loss"][0], step["loss"][0], 6);
+
+        double largestError = 0, largestGradient = 0;
+        const float h = 2e-3f;
+        foreach (ArtifactParameter parameter in fixture.Manifest.Parameters)
+        {
+            float[] values = fixture.Values[parameter.Name];
+            float[] updated = step[parameter.Name + ArtifactsManifest.UpdatedSuffix];
+            for (int i = 0; i < values.Length; i++)
+            {
+                double analytic = (double)values[i] - updated[i];
+                float original = values[i];
+                values[i] = original + h;
+                double plus = fixture.Evaluate()["loss"][0];
+                values[i] = original - h;
+                double minus = fixture.Evaluate()["loss"][0];
+                values[i] = original;
+                double numeric = (plus - minus) / (2 * h);
+                largestGradient = Math.Max(largestGradient, Math.Abs(numeric));
+                largestError = Math.Max(largestError, Math.Abs(numeric - analytic));
+            }
+        }
+        output.WriteLine($"largest |analytic − numeric| = {largestError:G3}, largest gradient {largestGradient:G3}");
+        Assert.True(largestGradient > 1e-3);
+        Assert.InRange(largestError / largestGradient, 0, 2e-2);
+    }
+
+    [Theory]
+    [InlineData("convnet", "last-conv-block")]
+    [InlineData("residual", "last-conv-block")]
+    [InlineData("batchnorm", "last-linear:1")]
+    public void Graphs_PassDebiansFullCheck_AndUseOnlyTheDefaultDomain(string encoder, string unfreeze)
+    {
+        using var folder = new TempDirectory();
+        FineTuneArtifacts artifacts = new FineTuneArtifactGenerator().Generate(Encoder(encoder), "e", new string('c', 64),
+            Options(UnfreezeSpec.Parse(unfreeze)) with { Head = HeadSpec.Mlp(5), LabelSmoothing = 0.1 });
+        artifacts.Write(folder.Path);
+
+        foreach (string file in new[] { ArtifactsManifest.TrainingModelFile, ArtifactsManifest.EvalModelFile, ArtifactsManifest.FrozenModelFile })
+        {
+            string stdout = OutsideClient.CheckModel(Path.Combine(folder.Path, file));
+            Assert.Contains("opset 17", stdout);
+            Assert.Equal(["domain:ai.onnx"], stdout.Split('\n').Where(line => line.StartsWith("domain:", StringComparison.Ordinal)));
+            Assert.Contains(EmbeddingModelMetadata.EmbeddingDimKey, stdout);
+        }
+    }
+
+    [Fact]
+    public void PixelInput_GivesTheSameLossAndUpdateAsCachedFeatures()
+    {
+        FineTuneArtifactOptions options = Options(UnfreezeSpec.LastConvBlock);
+        var cached = new ArtifactFixture(TestEncoders.Residual(), options);
+        var pixels = new ArtifactFixture(TestEncoders.Residual(), options with { CacheFeatures = false });
+
+        Dictionary<string, float[]> fromFeatures = cached.TrainingStep(1e-2f, 1);
+        Dictionary<string, float[]> fromPixels = pixels.TrainingStep(1e-2f, 1);
+
+        Assert.Null(pixels.Artifacts.FrozenModel);
+        Assert.Equal(ArtifactsManifest.PixelsInput, pixels.Manifest.Input);
+        Assert.Equal(fromFeatures["loss"][0], fromPixels["loss"][0], 6);
+        foreach (string name in cached.Manifest.TrainingOutputs)
+        {
+            Assert.Equal(fromFeatures[name], fromPixels[name], (a, b) => Math.Abs(a - b) <= 1e-6f);
+        }
+    }
+
+    [Fact]
+    public void Write_ThenRead_RoundTripsTheManifest_AndAChangedFileIsRefused()
+    {
+        using var folder = new TempDirectory();
+        FineTuneArtifacts artifacts = new FineTuneArtifactGenerator().Generate(TestEncoders.ConvNet(), "e", new string('c', 64),
+            Options(UnfreezeSpec.LastConvBlock) with { Head = HeadSpec.Mlp(5), Optimizer = new SgdMomentumStep(0.8, 1e-4) });
+        ArtifactsManifest written = artifacts.Write(folder.Path);
+
+        ArtifactsManifest read = ArtifactsManifest.Read(folder.Path);
+
+        Assert.Equal(written.Head, read.Head);
+        Assert.Equal(written.Unfreeze, read.Unfreeze);
+        Assert.Equal(new SgdMomentumStep(0.8, 1e-4), read.Optimizer);
+        Assert.Equal(written.Parameters.Select(p => (p.Name, string.Join(",", p.Shape), p.Decays, string.Join(",", p.State))),
+            read.Parameters.Select(p => (p.Name, string.Join(",", p.Shape), p.Decays, string.Join(",", p.State))));
+        Assert.Equal(4, read.Files.Count);
+        Assert.Contains("\"kind\": \"sgd\"", File.ReadAllText(Path.Combine(folder.Path, ArtifactsManifest.FileName)));
+
+        File.AppendAllText(Path.Combine(folder.Path, ArtifactsManifest.EvalModelFile), "x");
+        var error = Assert.Throws<InvalidDataException>(() => ArtifactsManifest.Read(folder.Path));
+        Assert.Contains(ArtifactsManifest.EvalModelFile, error.Message);
+    }
+
+    [Fact]
+    public void NotAnEmbeddingModel_IsRefusedNamingWhatItHas()
+    {
+        var builder = new OnnxGraphBuilder("g");
+        builder.AddNode("Relu", "relu", [builder.AddInput("x", 3)], output: "y");
+        builder.AddOutput("y", 3);
+
+        var error = Assert.Throws<InvalidDataException>(() =>
+            new FineTuneArtifactGenerator().Generate(builder.Build("t", "1"), "e", "", Options(UnfreezeSpec.None)));
+
+        Assert.Contains("inputs [x] and outputs [y]", error.Message);
+    }
+
+    private static float[] GradientCheckValues(long count, float low, float high) =>
+        Enumerable.Range(0, (int)count).Select(i => low + (high - low) * i / Math.Max(1, count - 1)).ToArray();
+
+    internal static FineTuneArtifactOptions Options(UnfreezeSpec unfreeze) => new() { ClassNames = Classes, Unfreeze = unfreeze, Seed = 5 };
+
+    internal static ModelProto Encoder(string name) => name switch
+    {
+        "convnet" => TestEncoders.ConvNet(),
+        "residual" => TestEncoders.Residual(),
+        "batchnorm" => TestEncoders.BatchNormAndLinear(),
+        _ => throw new ArgumentException(name),
+    };
+}

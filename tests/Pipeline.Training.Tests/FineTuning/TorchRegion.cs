@@ -1,0 +1,84 @@
+using Pipeline.Onnx.FineTuning;
+using Pipeline.Onnx.Optimizers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training.Tests.FineTuning;
+
+/// <summary>
+/// The trainable region of the exported encoders and the head, written by hand in TorchSharp over the artifacts' own
+/// parameters (batch norm already folded into the convolutions by the export): the reference the artifacts' graphs
+/// are checked against.
+/// </summary>
+internal sealed class TorchRegion
+{
+    private readonly ArtifactsManifest _manifest;
+    private readonly Tensor? _mean;
+    private readonly Tensor? _std;
+
+    public TorchRegion(ArtifactsManifest manifest, IReadOnlyDictionary<string, float[]> values, EmbeddingStandardization? standardization)
+    {
+        _manifest = manifest;
+        Parameters = manifest.Parameters
+            .Select(parameter => (parameter.Name, new Parameter(tensor(values[parameter.Name]).reshape(parameter.Shape))))
+            .ToArray();
+        if (standardization is not null)
+        {
+            _mean = tensor(standardization.Mean);
+            _std = tensor(standardization.Std);
+        }
+    }
+
+    public IReadOnlyList<(string Name, Parameter Parameter)> Parameters { get; }
+
+    /// <summary>Logits of the region's input (the frozen prefix's output): the encoder's last block, pooling, standardisation, head.</summary>
+    public Tensor Forward(string architecture, Tensor features)
+    {
+        Tensor[] encoder = Parameters.Where((_, i) => _manifest.Parameters[i].Origin == ArtifactParameter.EncoderOrigin).Select(p => (Tensor)p.Parameter).ToArray();
+        Tensor h = architecture switch
+        {
+            // features.conv4 (+ folded bn4) → relu → global average pool
+            "convnet" => Conv(features, encoder[0], encoder[1]).relu(),
+            // layer4.1: conv1 → relu → conv2 → + input → relu
+            "resnet18" => Conv(Conv(features, encoder[0], encoder[1]).relu(), encoder[2], encoder[3]).add(features).relu(),
+            _ => throw new ArgumentException(architecture),
+        };
+        h = h.mean([2, 3]);
+        if (_mean is not null)
+        {
+            h = h.sub(_mean).div(_std!);
+        }
+        Tensor[] head = Parameters.Where((_, i) => _manifest.Parameters[i].Origin == ArtifactParameter.HeadOrigin).Select(p => (Tensor)p.Parameter).ToArray();
+        for (int layer = 0; layer < head.Length / 2; layer++)
+        {
+            h = layer > 0 ? h.relu() : h;
+            h = nn.functional.linear(h, head[2 * layer], head[2 * layer + 1]);
+        }
+        return h;
+    }
+
+    /// <summary>torch.optim's own optimizer for the step the artifacts apply: decaying parameters in one, the rest (decay 0) in another.</summary>
+    public optim.Optimizer[] Optimizers(OptimizerStep step, double learningRate)
+    {
+        Parameter[] decaying = Parameters.Where((_, i) => _manifest.Parameters[i].Decays).Select(p => p.Parameter).ToArray();
+        Parameter[] others = Parameters.Where((_, i) => !_manifest.Parameters[i].Decays).Select(p => p.Parameter).ToArray();
+        return step switch
+        {
+            AdamWStep adam =>
+            [
+                optim.AdamW(decaying, learningRate, adam.Beta1, adam.Beta2, adam.Epsilon, adam.WeightDecay),
+                optim.AdamW(others, learningRate, adam.Beta1, adam.Beta2, adam.Epsilon, 0),
+            ],
+            SgdMomentumStep sgd =>
+            [
+                optim.SGD(decaying, learningRate, sgd.Momentum, weight_decay: sgd.WeightDecay),
+                optim.SGD(others, learningRate, sgd.Momentum),
+            ],
+            _ => throw new ArgumentException(step.GetType().Name),
+        };
+    }
+
+    private static Tensor Conv(Tensor input, Tensor weight, Tensor bias) =>
+        nn.functional.conv2d(input, weight, bias, padding: [1, 1]);
+}
