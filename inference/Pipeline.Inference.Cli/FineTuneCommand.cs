@@ -22,7 +22,7 @@ public static class FineTuneCommand
     public static Command Create()
     {
         var defaults = new FineTuneOptions();
-        var model = ModelOptions.Model();
+        var source = new ModelSource();
         var data = new Option<string>("--data")
         {
             Description = $"Labelled images: {DatasetUri.AcceptedForms} (a folder with one subfolder per class).",
@@ -84,21 +84,31 @@ public static class FineTuneCommand
 
         var command = new Command("finetune", "Fine-tune a classification head (and the last layers) of an encoder.onnx on labelled images.")
         {
-            model, data, labels, head, unfreeze, epochs, batchSize, learningRate, warmup, optimizer, weightDecay, momentum, smoothing,
+            data, labels, head, unfreeze, epochs, batchSize, learningRate, warmup, optimizer, weightDecay, momentum, smoothing,
             validation, patience, balance, augment, seed, output, resume, provider, threads,
         };
-        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
+        foreach (Option option in source.Options)
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             string folder = parse.GetValue(output)!;
-            string encoder = parse.GetValue(model)!;
+            ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);
+            string encoder = resolved.Path;
             if (!File.Exists(encoder))
             {
                 throw new FileNotFoundException($"{encoder} does not exist: give the encoder.onnx that pipeline-train export wrote.", encoder);
             }
+            string sha256 = ArtifactsManifest.Sha256(encoder);
+            if (resolved.Sha256 is { } expected && !string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"{encoder} has SHA-256 {sha256}, not the registry manifest's {expected}: delete it from the cache (--cache) and run again.");
+            }
             var run = new FineTuneRun
             {
                 Model = encoder,
-                ModelSha256 = ArtifactsManifest.Sha256(encoder),
+                ModelSha256 = sha256,
                 Data = DatasetUri.Parse(parse.GetValue(data)!).ToString(),
                 Labels = LabelFraction.Parse(parse.GetValue(labels)!).ToString(),
                 Head = HeadSpec.Parse(parse.GetValue(head)!).ToString(),
@@ -158,7 +168,7 @@ public static class FineTuneCommand
                 + (result.FeatureCaching > TimeSpan.Zero ? $" after caching features in {result.FeatureCaching.TotalSeconds:F1} s" : "")
                 + (result.ValidationAccuracy is { } accuracy ? $"; validation accuracy {accuracy:P1} (epoch {result.BestEpoch})" : "")
                 + $" → {inferenceModel}");
-            return Task.FromResult(0);
+            return 0;
         }));
         return command;
     }
