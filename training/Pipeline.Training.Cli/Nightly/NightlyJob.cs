@@ -116,7 +116,7 @@ public sealed class NightlyJob
             return ExitCodes.InvalidConfiguration;
         }
         using var trained = new CancellationTokenSource();
-        Task mirroring = mirror.MirrorUntilAsync(TimeSpan.FromSeconds(_config.MirrorSeconds), trained.Token, cancellationToken);
+        Task mirroring = mirror.MirrorUntilAsync(TimeSpan.FromSeconds(_config.MirrorSeconds), trained.Token);
         int code;
         try
         {

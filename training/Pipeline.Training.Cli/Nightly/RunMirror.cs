@@ -65,21 +65,24 @@ public sealed class RunMirror
         _mirroredCheckpoint = key;
     }
 
-    /// <summary>Mirrors the run every <paramref name="interval"/> until cancelled, then once more.</summary>
-    public async Task MirrorUntilAsync(TimeSpan interval, CancellationToken stop, CancellationToken cancellationToken)
+    /// <summary>
+    /// Mirrors the run every <paramref name="interval"/> until <paramref name="stop"/>, then once more, even when the
+    /// job was cancelled: the checkpoint a cancelled run writes last is the one the next job resumes from.
+    /// </summary>
+    public async Task MirrorUntilAsync(TimeSpan interval, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(interval);
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                await SyncAsync(cancellationToken);
+                await SyncAsync(stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
-        await SyncAsync(cancellationToken);
+        await SyncAsync(CancellationToken.None);
     }
 
     /// <summary>Deletes the run's mirror (once it is published, the registry holds what matters).</summary>
