@@ -40,7 +40,8 @@ public static class ReportCharts
         plot.Title(title);
         plot.XLabel("step");
         plot.YLabel(valueLabel);
-        plot.ShowLegend(Alignment.UpperRight);
+        // The legend goes where the curve ends up away from: below a rising curve, above a falling one.
+        plot.ShowLegend(raw[^1] > raw[0] ? Alignment.LowerRight : Alignment.UpperRight);
         Save(plot, path);
     }
 
