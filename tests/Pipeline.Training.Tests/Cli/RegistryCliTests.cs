@@ -56,7 +56,13 @@ public sealed class RegistryCliTests
         Assert.Equal(64, lineage.GetProperty("config").GetProperty("limit").GetInt32());
         Assert.Matches("^[0-9a-f]{40}$", lineage.GetProperty("sourceCommit").GetString());
         Assert.Equal("simclr", lineage.GetProperty("properties").GetProperty("method").GetString());
-        Assert.Equal(["encoder.onnx", "run.json", "report/summary.md"],
+        // pretrain drew the report; everything under report/ travels with the model, in path order.
+        string[] report = Directory.GetFiles(Path.Combine(run, "report"), "*", SearchOption.AllDirectories)
+            .Select(file => Path.GetRelativePath(run, file).Replace(Path.DirectorySeparatorChar, '/'))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.Contains("report/README.md", report);
+        Assert.Equal(["encoder.onnx", "run.json", .. report],
             manifest.RootElement.GetProperty("files").EnumerateArray().Select(file => file.GetProperty("path").GetString()));
 
         (code, output, error) = CliProcess.RunInfer("registry", "show", "fashion-tiny", "--registry", registry);
