@@ -77,7 +77,8 @@ bench: build bench-deps
 	@if [ -f "$(MODEL)" ]; then \
 	  dotnet bench/Pipeline.Inference.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-inference-bench.dll \
 	    --model $(MODEL) --out bench/results/inference_server.md; \
-	else echo "Skipping the server benchmark: no $(MODEL) (make run writes it)."; fi
+	  /usr/bin/python3 bench/finetune.py $(MODEL); \
+	else echo "Skipping the server and fine-tuning benchmarks: no $(MODEL) (make run writes it)."; fi
 
 bench-deps:
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(call apt_install,python3-torch)
