@@ -130,8 +130,8 @@ public static class FineTuneBenchmark
         double torchRate = 0, artifactRate = 0;
         for (int round = 0; round < 3; round++)
         {
-            artifactRate = Math.Max(artifactRate, StepsPerSecond(ArtifactStep, seconds / 3));
-            torchRate = Math.Max(torchRate, StepsPerSecond(TorchStep, seconds / 3));
+            artifactRate = Math.Max(artifactRate, Throughput.Measure(seconds / 3, 1, ArtifactStep).ItemsPerSecond);
+            torchRate = Math.Max(torchRate, Throughput.Measure(seconds / 3, 1, TorchStep).ItemsPerSecond);
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++)
@@ -251,22 +251,6 @@ public static class FineTuneBenchmark
         };
         new FineTuneArtifactGenerator().Generate(model, options, folder);
         return (folder, options.Standardization);
-    }
-
-    private static double StepsPerSecond(Action step, double seconds)
-    {
-        for (int i = 0; i < 10; i++)
-        {
-            step();
-        }
-        var clock = Stopwatch.StartNew();
-        long steps = 0;
-        while (clock.Elapsed.TotalSeconds < seconds)
-        {
-            step();
-            steps++;
-        }
-        return steps / clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>A temporary folder for the generated artifacts, deleted afterwards.</summary>
