@@ -86,7 +86,8 @@ bench: build bench-deps
 	@if [ -f "$(RUN_DIR)/encoder.onnx" ]; then \
 	  dotnet bench/Pipeline.Inference.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-inference-bench.dll \
 	    --model $(RUN_DIR)/encoder.onnx --out bench/results/inference_server.md; \
-	else echo "Skipping the server benchmark: no $(RUN_DIR)/encoder.onnx (make run writes it)."; fi
+	  /usr/bin/python3 bench/finetune.py $(RUN_DIR)/encoder.onnx; \
+	else echo "Skipping the server and fine-tuning benchmarks: no $(RUN_DIR)/encoder.onnx (make run writes it)."; fi
 
 bench-deps:
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(call apt_install,python3-torch)

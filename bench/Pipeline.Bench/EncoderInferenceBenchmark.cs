@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -67,7 +66,7 @@ public static class EncoderInferenceBenchmark
             float[] pixels = images.Pixels.AsSpan(0, batch * images.ImageSize).ToArray().Select(p => p / 255f).ToArray();
             long[] shape = [batch, 1, 28, 28];
             using Tensor torchPixels = tensor(pixels).reshape(shape);
-            (double torchRate, _) = Measure(seconds, batch, () =>
+            (double torchRate, _) = Throughput.Measure(seconds, batch, () =>
             {
                 using var noGrad = no_grad();
                 using var scope = NewDisposeScope();
@@ -82,7 +81,7 @@ public static class EncoderInferenceBenchmark
             OrtValue[] inputs = [input];
             OrtValue[] outputs = [output];
             long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            (double ortRate, long calls) = Measure(seconds, batch, () => session.Run(runOptions, inputNames, inputs, outputNames, outputs));
+            (double ortRate, long calls) = Throughput.Measure(seconds, batch, () => session.Run(runOptions, inputNames, inputs, outputNames, outputs));
             rows.Add(new Dictionary<string, object>
             {
                 ["batch_size"] = batch,
@@ -101,25 +100,5 @@ public static class EncoderInferenceBenchmark
             ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString() ?? "",
             ["rows"] = rows,
         };
-    }
-
-    /// <summary>
-    /// Images per second of <paramref name="call"/> on <paramref name="batch"/> images, after a warm-up, and how many
-    /// calls were made in all (warm-up included, for per-call figures).
-    /// </summary>
-    private static (double ImagesPerSecond, long Calls) Measure(double seconds, int batch, Action call)
-    {
-        for (int i = 0; i < 5; i++)
-        {
-            call();
-        }
-        var clock = Stopwatch.StartNew();
-        long calls = 0;
-        while (clock.Elapsed.TotalSeconds < seconds)
-        {
-            call();
-            calls++;
-        }
-        return (calls * batch / clock.Elapsed.TotalSeconds, calls + 5);
     }
 }

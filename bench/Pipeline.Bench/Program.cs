@@ -5,5 +5,7 @@ var root = new RootCommand("pipeline-bench: benchmark drivers; make bench runs t
 {
     SimClrStepBenchmark.Create(),
     EncoderInferenceBenchmark.Create(),
+    FineTuneBenchmark.SpeedCommand(),
+    FineTuneBenchmark.AccuracyCommand(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,7 +1,7 @@
 namespace Pipeline.Inference.Classification;
 
 /// <summary>The predicted class of a row of logits or probabilities: the index of its largest value, the first one on ties.</summary>
-internal static class Argmax
+public static class Argmax
 {
     public static int Of(ReadOnlySpan<float> row)
     {

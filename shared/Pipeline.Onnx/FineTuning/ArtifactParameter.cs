@@ -12,5 +12,6 @@ public sealed record ArtifactParameter(string Name, long[] Shape, bool Decays, s
     public const string HeadOrigin = "head";
 
     /// <summary>The number of floats it holds.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public long ElementCount => Shape.Aggregate(1L, (product, size) => product * size);
 }

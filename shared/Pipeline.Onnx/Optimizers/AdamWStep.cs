@@ -34,10 +34,7 @@ public sealed record AdamWStep(double Beta1 = 0.9, double Beta2 = 0.999, double 
         {
             throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, $"AdamW epsilon must be positive, not {Epsilon}.");
         }
-        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
-        {
-            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, $"Weight decay must be zero or positive, not {WeightDecay}.");
-        }
+        RequireWeightDecay(WeightDecay);
     }
 
     public override IReadOnlyList<IReadOnlyList<string>> Emit(OnnxGraphBuilder builder, string learningRate, string step,

@@ -34,6 +34,15 @@ public abstract record OptimizerStep
     public abstract IReadOnlyList<IReadOnlyList<string>> Emit(OnnxGraphBuilder builder, string learningRate, string step,
         IReadOnlyList<ParameterUpdate> parameters);
 
+    /// <summary>Throws unless the weight-decay coefficient is zero or positive and finite.</summary>
+    protected static void RequireWeightDecay(double weightDecay)
+    {
+        if (!(weightDecay >= 0) || double.IsInfinity(weightDecay))
+        {
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, $"Weight decay must be zero or positive, not {weightDecay}.");
+        }
+    }
+
     /// <summary>The step number as float32, for the powers bias corrections take.</summary>
     protected static string StepAsFloat(OnnxGraphBuilder builder, string step) =>
         builder.AddNode("Cast", "optimizer/step_float", [step], [OnnxAttributes.Int("to", (long)TensorProto.Types.DataType.Float)]);

@@ -27,10 +27,7 @@ public sealed record SgdMomentumStep(double Momentum = 0.9, double WeightDecay =
         {
             throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, $"SGD momentum must be in [0, 1), not {Momentum}.");
         }
-        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
-        {
-            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, $"Weight decay must be zero or positive, not {WeightDecay}.");
-        }
+        RequireWeightDecay(WeightDecay);
     }
 
     public override IReadOnlyList<IReadOnlyList<string>> Emit(OnnxGraphBuilder builder, string learningRate, string step,

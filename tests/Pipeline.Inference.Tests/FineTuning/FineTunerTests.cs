@@ -1,3 +1,4 @@
+using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Inference.Classification;
 using Pipeline.Inference.FineTuning;
@@ -19,7 +20,7 @@ public sealed class FineTunerTests
         using FineTuner tuner = FineTuner.Open(fixture.ArtifactsPath);
         var epochs = new List<FineTuneProgress>();
 
-        FineTuneResult result = tuner.Fit(FineTuneFixture.Images(24), Quick, progress: new Progress(epochs.Add));
+        FineTuneResult result = tuner.Fit(FineTuneFixture.Images(24), Quick, progress: new SynchronousProgress<FineTuneProgress>(epochs.Add));
 
         Assert.Equal(30, result.Epochs);
         Assert.Equal(30 * 7, result.Steps); // 54 training images in batches of 8
@@ -68,7 +69,7 @@ public sealed class FineTunerTests
         using (FineTuner tuner = FineTuner.Open(fixture.ArtifactsPath))
         {
             using var stop = new CancellationTokenSource();
-            var afterThree = new Progress(epoch =>
+            var afterThree = new SynchronousProgress<FineTuneProgress>(epoch =>
             {
                 if (epoch.Epoch == 3)
                 {
@@ -164,7 +165,7 @@ public sealed class FineTunerTests
         tuner.Evaluate(features, images.Labels!.Select(label => (long)label).ToArray(), logits);
         using var classifier = ImageClassifier.Load(path);
         int[] predicted = classifier.Predict(images, batchSize: 7);
-        Assert.Equal(Enumerable.Range(0, images.Count).Select(i => Argmax(logits.AsSpan(i * 3, 3))), predicted);
+        Assert.Equal(Enumerable.Range(0, images.Count).Select(i => Argmax.Of(logits.AsSpan(i * 3, 3))), predicted);
         Assert.Equal(FineTuneFixture.ClassNames, classifier.ClassNames);
         Assert.Contains("\"epochs\":10", classifier.Classifier.FineTune);
         using EmbeddingModel embeddings = EmbeddingModel.Load(path);
@@ -189,18 +190,4 @@ public sealed class FineTunerTests
         return tuner.Evaluate(features, held.Labels!.Select(label => (long)label).ToArray(), new float[held.Count * 3]);
     }
 
-    private static int Argmax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++)
-        {
-            best = row[i] > row[best] ? i : best;
-        }
-        return best;
-    }
-
-    private sealed class Progress(Action<FineTuneProgress> report) : IProgress<FineTuneProgress>
-    {
-        public void Report(FineTuneProgress value) => report(value);
-    }
 }

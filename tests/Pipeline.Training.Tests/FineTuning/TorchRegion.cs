@@ -9,7 +9,7 @@ namespace Pipeline.Training.Tests.FineTuning;
 /// <summary>
 /// The trainable region of the exported encoders and the head, written by hand in TorchSharp over the artifacts' own
 /// parameters (batch norm already folded into the convolutions by the export): the reference the artifacts' graphs
-/// are checked against.
+/// are checked against (tests) and timed against (bench/Pipeline.Bench links this file).
 /// </summary>
 internal sealed class TorchRegion
 {
@@ -32,19 +32,22 @@ internal sealed class TorchRegion
 
     public IReadOnlyList<(string Name, Parameter Parameter)> Parameters { get; }
 
-    /// <summary>Logits of the region's input (the frozen prefix's output): the encoder's last block, pooling, standardisation, head.</summary>
+    /// <summary>
+    /// Logits of the region's input (the frozen prefix's output): the encoder's last block and pooling (when it
+    /// trains; else the input is the embedding), the standardisation, the head.
+    /// </summary>
     public Tensor Forward(string architecture, Tensor features)
     {
         Tensor[] encoder = Parameters.Where((_, i) => _manifest.Parameters[i].Origin == ArtifactParameter.EncoderOrigin).Select(p => (Tensor)p.Parameter).ToArray();
-        Tensor h = architecture switch
+        Tensor h = (encoder.Length, architecture) switch
         {
+            (0, _) => features,
             // features.conv4 (+ folded bn4) → relu → global average pool
-            "convnet" => Conv(features, encoder[0], encoder[1]).relu(),
-            // layer4.1: conv1 → relu → conv2 → + input → relu
-            "resnet18" => Conv(Conv(features, encoder[0], encoder[1]).relu(), encoder[2], encoder[3]).add(features).relu(),
+            (_, "convnet") => Conv(features, encoder[0], encoder[1]).relu().mean([2, 3]),
+            // layer4.1: conv1 → relu → conv2 → + input → relu → global average pool
+            (_, "resnet18") => Conv(Conv(features, encoder[0], encoder[1]).relu(), encoder[2], encoder[3]).add(features).relu().mean([2, 3]),
             _ => throw new ArgumentException(architecture),
         };
-        h = h.mean([2, 3]);
         if (_mean is not null)
         {
             h = h.sub(_mean).div(_std!);
