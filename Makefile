@@ -33,7 +33,7 @@ MODEL_NAME ?= fashion-quickstart
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve bench bench-deps clean
+.PHONY: setup build run test serve bench bench-deps bench-methods clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -83,11 +83,17 @@ serve: build
 bench: build bench-deps
 	/usr/bin/python3 bench/simclr_step.py
 	/usr/bin/python3 bench/encoder_inference.py
+	/usr/bin/python3 bench/methods.py $(METHODS_FLAGS)
 	@if [ -f "$(RUN_DIR)/encoder.onnx" ]; then \
 	  dotnet bench/Pipeline.Inference.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-inference-bench.dll \
 	    --model $(RUN_DIR)/encoder.onnx --out bench/results/inference_server.md; \
 	  /usr/bin/python3 bench/finetune.py $(RUN_DIR)/encoder.onnx; \
 	else echo "Skipping the server and fine-tuning benchmarks: no $(RUN_DIR)/encoder.onnx (make run writes it)."; fi
+
+# Issue 3's comparison alone (about 40 minutes on 2 cores): every method at one budget, the untrained encoder and raw
+# pixels, by linear probe and kNN at 1%, 10% and 100% of the labels. METHODS_FLAGS="--limit 60000 --epochs 15" for more.
+bench-methods: build
+	/usr/bin/python3 bench/methods.py $(METHODS_FLAGS)
 
 bench-deps:
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(call apt_install,python3-torch)

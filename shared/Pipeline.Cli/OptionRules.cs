@@ -20,6 +20,21 @@ public static class OptionRules
         return option;
     }
 
+    /// <summary>Adds a check that the value is 0 or more.</summary>
+    public static Option<int> NonNegative(Option<int> option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < 0)
+            {
+                result.AddError($"{option.Name} must be 0 or a positive whole number, not {value}.");
+            }
+        });
+        return option;
+    }
+
     /// <summary>Adds a check that the value, when given, is positive and finite.</summary>
     public static Option<double?> PositiveNumber(Option<double?> option)
     {

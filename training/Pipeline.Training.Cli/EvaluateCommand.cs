@@ -13,11 +13,15 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var run = new Option<string>("--run")
+        var run = new Option<string?>("--run")
         {
-            Description = "Run folder written by pretrain.",
-            Required = true,
+            Description = "Run folder written by pretrain, whose encoder embeds the images (not with --representation pixels).",
         };
+        var representation = new Option<string>("--representation")
+        {
+            Description = "What the classifiers score: encoder (the run's frozen embeddings) or pixels (the raw-pixel baseline: flattened pixels standardised per position with the training images' statistics; no --run, results printed only).",
+            DefaultValueFactory = _ => "encoder",
+        }.AcceptOnlyFromAmong("encoder", "pixels");
         var protocols = new Option<string[]>("--protocol")
         {
             Description = "knn (cosine, temperature-weighted votes), linear (logistic regression probe) and/or elbo (a vae's test ELBO in nats per image; ignores --labels).",
@@ -50,7 +54,7 @@ public static class EvaluateCommand
         };
         var trainData = new Option<string?>("--train-data")
         {
-            Description = "Labelled images for the classifier (default: the run's training data, all of it).",
+            Description = "Labelled images for the classifier (default: the run's training data, all of it; with --representation pixels, fashion-mnist:train).",
         };
         var testData = new Option<string?>("--test-data")
         {
@@ -85,28 +89,54 @@ public static class EvaluateCommand
 
         var command = new Command("evaluate", "Score a run's frozen embeddings with kNN and/or a linear probe at some label fractions, or a vae's test ELBO.")
         {
-            run, protocols, labels, checkpoint, trainData, testData, k, knnTemperature, probeSteps, samples, seed, device, threads, json,
+            run, representation, protocols, labels, checkpoint, trainData, testData, k, knnTemperature, probeSteps, samples, seed, device, threads, json,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
             SharedOptions.ApplyThreads(parse.GetValue(threads));
-            var runDirectory = new RunDirectory(parse.GetValue(run)!);
+            EvaluationProtocol[] chosen = parse.GetValue(protocols)!.Distinct()
+                .Select(protocol => Enum.Parse<EvaluationProtocol>(protocol, ignoreCase: true)).ToArray();
+            LabelFraction[] fractions = parse.GetValue(labels)!.Distinct().Select(LabelFraction.Parse).ToArray();
+            var evaluations = (
+                from protocol in chosen.Where(protocol => protocol != EvaluationProtocol.Elbo)
+                from fraction in fractions
+                select (protocol, fraction)).ToArray();
+            var knn = new KnnClassifier(parse.GetValue(k), parse.GetValue(knnTemperature) ?? 0.1);
+            var probe = new LinearProbe(parse.GetValue(probeSteps));
+            bool asJson = parse.GetValue(json);
+
+            if (parse.GetValue(representation) == "pixels")
+            {
+                foreach (Option runOption in new Option[] { run, checkpoint })
+                {
+                    if (parse.GetResult(runOption) is { Implicit: false })
+                    {
+                        throw new ArgumentException(
+                            $"{runOption.Name} chooses an encoder, and --representation pixels scores the raw pixels without one: leave {runOption.Name} out, or drop --representation pixels.");
+                    }
+                }
+                if (chosen.Contains(EvaluationProtocol.Elbo))
+                {
+                    throw new ArgumentException("--protocol elbo scores a vae run, and pixels have no ELBO: use knn or linear with --representation pixels.");
+                }
+                string pixelTrain = parse.GetValue(trainData) ?? new DatasetUri.FashionMnist(FashionMnistSplit.Train).ToString();
+                Print(PixelBaseline.Evaluate(pixelTrain, parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(pixelTrain),
+                    evaluations, parse.GetValue(seed), knn, probe, cancellationToken), asJson);
+                return Task.FromResult(0);
+            }
+
+            var runDirectory = new RunDirectory(parse.GetValue(run)
+                ?? throw new ArgumentException("--run is required: the run folder written by pretrain (or --representation pixels for the raw-pixel baseline)."));
             PretrainConfig config = runDirectory.ReadConfig();
             string train = parse.GetValue(trainData) ?? config.Data;
             string test = parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(config.Data);
-            EvaluationProtocol[] chosen = parse.GetValue(protocols)!.Distinct()
-                .Select(protocol => Enum.Parse<EvaluationProtocol>(protocol, ignoreCase: true)).ToArray();
-            var evaluations = (
-                from protocol in chosen.Where(protocol => protocol != EvaluationProtocol.Elbo)
-                from fraction in parse.GetValue(labels)!.Distinct()
-                select (protocol, LabelFraction.Parse(fraction))).ToArray();
             var torchDevice = TrainingDevice.Resolve(parse.GetValue(device)!);
 
             if (chosen.Contains(EvaluationProtocol.Elbo))
             {
                 ElboResult elbo = RunEvaluation.EvaluateElbo(runDirectory, parse.GetValue(checkpoint), test, parse.GetValue(samples),
                     parse.GetValue(seed), torchDevice, cancellationToken: cancellationToken);
-                Console.WriteLine(parse.GetValue(json)
+                Console.WriteLine(asJson
                     ? JsonSerializer.Serialize(elbo, RunDirectory.JsonLineOptions)
                     : $"elbo {elbo.Elbo:F2} nats per image (reconstruction {elbo.Reconstruction:F2} + KL {elbo.Kl:F2}, {elbo.Likelihood}, {elbo.Samples} sample{(elbo.Samples == 1 ? "" : "s")} of z) on {elbo.TestImages} images of {elbo.TestData} (step {elbo.Step}, {elbo.Seconds:F1} s)");
             }
@@ -114,19 +144,22 @@ public static class EvaluateCommand
             {
                 return Task.FromResult(0);
             }
-            IReadOnlyList<EvaluationResult> results = RunEvaluation.Evaluate(
-                runDirectory, parse.GetValue(checkpoint), train, test, evaluations, parse.GetValue(seed), torchDevice,
-                new KnnClassifier(parse.GetValue(k), parse.GetValue(knnTemperature) ?? 0.1),
-                new LinearProbe(parse.GetValue(probeSteps)),
-                cancellationToken);
-            foreach (EvaluationResult result in results)
-            {
-                Console.WriteLine(parse.GetValue(json)
-                    ? JsonSerializer.Serialize(result, RunDirectory.JsonLineOptions)
-                    : $"{result.Protocol} accuracy with {result.Labels} labels ({result.LabelledImages} images): {result.Accuracy:P2} on {result.TestImages} images of {result.TestData} (step {result.Step}, {result.Seconds:F1} s)");
-            }
+            Print(RunEvaluation.Evaluate(
+                runDirectory, parse.GetValue(checkpoint), train, test, evaluations, parse.GetValue(seed), torchDevice, knn, probe,
+                cancellationToken), asJson);
             return Task.FromResult(0);
         }));
         return command;
+    }
+
+    private static void Print(IReadOnlyList<EvaluationResult> results, bool asJson)
+    {
+        foreach (EvaluationResult result in results)
+        {
+            string subject = result.Checkpoint is null ? result.Method : $"step {result.Step}";
+            Console.WriteLine(asJson
+                ? JsonSerializer.Serialize(result, RunDirectory.JsonLineOptions)
+                : $"{result.Protocol} accuracy with {result.Labels} labels ({result.LabelledImages} images): {result.Accuracy:P2} on {result.TestImages} images of {result.TestData} ({subject}, {result.Seconds:F1} s)");
+        }
     }
 }

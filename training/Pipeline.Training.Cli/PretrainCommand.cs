@@ -45,9 +45,9 @@ public static class PretrainCommand
         {
             Description = "Input height and width in pixels (default: the data's own; folders: 32).",
         };
-        var epochs = OptionRules.Positive(new Option<int>("--epochs")
+        var epochs = OptionRules.NonNegative(new Option<int>("--epochs")
         {
-            Description = "Passes over the training images.",
+            Description = "Passes over the training images; 0 trains nothing and keeps the seed's initial weights as checkpoint step 0, the randomly initialised baseline.",
             DefaultValueFactory = _ => 20,
         });
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size")
@@ -265,8 +265,9 @@ public static class PretrainCommand
                 $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), {architecture} D={spec.EmbeddingDim}, {epochCount} epochs of {stepsPerEpoch} steps, batch {batch}, {kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, on {torchDevice.type.ToString().ToLowerInvariant()} with {parse.GetValue(threads)} threads → {run.Path}");
             var progress = new ConsoleProgress();
             PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, parse.GetValue(resume), progress.Report, cancellationToken);
-            Console.WriteLine(
-                $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
+            Console.WriteLine(result.Steps == 0
+                ? $"untrained: the seed's initial weights, checkpoint {result.Checkpoint}"
+                : $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
             Console.WriteLine(ExportCommand.Describe(RunExport.Export(run, result.Checkpoint, RunExport.DefaultPath(run), cancellationToken)));
             Console.WriteLine(ReportCommand.Describe(
                 RunReport.Write(run, result.Checkpoint, null, RunReport.DefaultDirectory(run), torchDevice, cancellationToken)));

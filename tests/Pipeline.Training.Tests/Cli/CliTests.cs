@@ -14,7 +14,7 @@ public sealed class CliTests
     [Theory]
     [InlineData("pretrain --out x --encoder vgg", "convnet")]
     [InlineData("pretrain --out x --method byol", "simclr")]
-    [InlineData("pretrain --out x --epochs 0", "--epochs must be a positive whole number")]
+    [InlineData("pretrain --out x --epochs -1", "--epochs must be 0 or a positive whole number")]
     [InlineData("pretrain --out x --batch-size -3", "--batch-size must be a positive whole number")]
     [InlineData("pretrain --out x --device tpu", "cuda")]
     [InlineData("pretrain --out x --optimizer rmsprop", "lars")]
@@ -37,6 +37,11 @@ public sealed class CliTests
     [InlineData("evaluate --run x --labels 150%", "1%")]
     [InlineData("evaluate --run x --protocol svm", "elbo")]
     [InlineData("evaluate --run x --protocol elbo --samples 0", "--samples must be a positive whole number")]
+    [InlineData("evaluate --protocol knn", "--run is required")]
+    [InlineData("evaluate --representation rgb", "pixels")]
+    [InlineData("evaluate --representation pixels --run x", "leave --run out")]
+    [InlineData("evaluate --representation pixels --checkpoint x.safetensors", "leave --checkpoint out")]
+    [InlineData("evaluate --representation pixels --protocol elbo", "pixels have no ELBO")]
     public void WrongValue_ExitsWithAMessageSayingWhatIsAccepted(string commandLine, string expected)
     {
         (int exitCode, string output, string error) = CliProcess.Run(commandLine.Split(' '));
@@ -75,6 +80,42 @@ public sealed class CliTests
         Assert.InRange(accuracy, 0.2, 1.0);
         Assert.Equal(100, result.RootElement.GetProperty("labelledImages").GetInt32());
         Assert.True(File.Exists(Path.Combine(run, "eval", "knn-100.json")));
+    }
+
+    [Fact]
+    public void PretrainZeroEpochsThenEvaluate_ScoresTheUntrainedEncoder()
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("run");
+
+        (int trained, string trainOutput, string trainError) = CliProcess.Run(["pretrain", "--epochs", "0", "--out", run, .. Tiny]);
+        Assert.True(trained == 0, trainError);
+        Assert.Contains("untrained: the seed's initial weights", trainOutput);
+        Assert.True(File.Exists(Path.Combine(run, "encoder.onnx")));
+        (int evaluated, string output, string evaluateError) = CliProcess.Run(
+            "evaluate", "--run", run, "--protocol", "knn", "--labels", "100", "--train-data", "fashion-mnist:test", "--json",
+            "--threads", "2");
+
+        Assert.True(evaluated == 0, evaluateError);
+        using JsonDocument result = JsonDocument.Parse(output.Trim());
+        Assert.Equal(0, result.RootElement.GetProperty("step").GetInt64());
+        Assert.EndsWith("step-00000000.safetensors", result.RootElement.GetProperty("checkpoint").GetString());
+        Assert.InRange(result.RootElement.GetProperty("accuracy").GetDouble(), 0.2, 1.0);
+    }
+
+    [Fact]
+    public void EvaluatePixels_ScoresTheRawPixelBaselineWithoutARun()
+    {
+        (int evaluated, string output, string error) = CliProcess.Run(
+            "evaluate", "--representation", "pixels", "--protocol", "knn", "--labels", "100", "--train-data", "fashion-mnist:test",
+            "--test-data", "fashion-mnist:test", "--json", "--threads", "2");
+
+        Assert.True(evaluated == 0, error);
+        using JsonDocument result = JsonDocument.Parse(output.Trim());
+        Assert.Equal("pixels", result.RootElement.GetProperty("method").GetString());
+        Assert.Equal(JsonValueKind.Null, result.RootElement.GetProperty("checkpoint").ValueKind);
+        Assert.Equal(100, result.RootElement.GetProperty("labelledImages").GetInt32());
+        Assert.InRange(result.RootElement.GetProperty("accuracy").GetDouble(), 0.4, 1.0);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
+using Pipeline.Training.Checkpoints;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
@@ -170,6 +171,63 @@ public sealed class PretrainerTests
         Assert.Equal(finished.FinalLoss, resumed.FinalLoss, 6);
         Assert.Equal(checkpoint, File.ReadAllBytes(resumed.Checkpoint));
         Assert.Equal(metrics, File.ReadAllText(run.MetricsPath));
+    }
+
+    [Theory]
+    [InlineData("simclr")]
+    [InlineData("ae")]
+    public void Run_ZeroEpochs_KeepsTheSeedsInitialWeightsAsStepZero(string method)
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        PretrainConfig config = TinyRun.Config(images, epochs: 0, method: method);
+        var run = new RunDirectory(folder.File("run"));
+
+        PretrainResult result = new Pretrainer(CPU).Run(config, images, run, resume: false);
+
+        Assert.Equal(0, result.Steps);
+        Assert.Equal([(0L, run.CheckpointPath(0))], run.Checkpoints());
+        Assert.Equal(run.CheckpointPath(0), result.Checkpoint);
+        Assert.False(File.Exists(run.MetricsPath));
+        random.manual_seed(config.Seed);
+        using PretextObjective initial = PretextMethods.Create(config);
+        using PretextObjective loaded = PretextMethods.Create(config);
+        Checkpoint.LoadModel(SafeTensorsFile.Read(result.Checkpoint), loaded);
+        Dictionary<string, Tensor> saved = loaded.state_dict();
+        foreach ((string name, Tensor expected) in initial.state_dict())
+        {
+            Assert.True(expected.eq(saved[name]).all().item<bool>(), $"{name} is not the seed's initial value");
+        }
+        (Encoder encoder, long step, _) = TrainedEncoder.Load(run);
+        using (encoder)
+        {
+            Assert.Equal(0, step);
+        }
+    }
+
+    [Fact]
+    public void Resume_ZeroEpochRun_ReturnsItsStepZeroWithoutRewritingIt()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        PretrainConfig config = TinyRun.Config(images, epochs: 0);
+        var run = new RunDirectory(folder.File("run"));
+        PretrainResult first = new Pretrainer(CPU).Run(config, images, run, resume: false);
+        DateTime written = File.GetLastWriteTimeUtc(first.Checkpoint);
+
+        PretrainResult resumed = new Pretrainer(CPU).Run(config, images, run, resume: true);
+
+        Assert.Equal((0L, first.Checkpoint), (resumed.Steps, resumed.Checkpoint));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(resumed.Checkpoint));
+    }
+
+    [Fact]
+    public void Validate_NegativeEpochs_AreRefused()
+    {
+        PretrainConfig config = TinyRun.Config(TinyRun.Images(64)) with { Epochs = -1 };
+
+        var error = Assert.Throws<ArgumentException>(config.Validate);
+        Assert.Contains("-1", error.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pipeline.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,6 +11,34 @@ namespace Pipeline.Training.Evaluation;
 /// </summary>
 public static class EmbeddingEvaluation
 {
+    /// <summary>
+    /// Scores every (protocol, fraction) pair on one pair of embedding sets and describes each result as coming from
+    /// <paramref name="subject"/>; each result's time adds <paramref name="embedSeconds"/>, the time spent embedding.
+    /// </summary>
+    public static IReadOnlyList<EvaluationResult> ScoreEach(Tensor trainEmbeddings, ImageSet train, string trainData,
+        Tensor testEmbeddings, ImageSet test, string testData,
+        IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, KnnClassifier knn,
+        LinearProbe probe, EvaluatedSubject subject, double embedSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(evaluations);
+        ArgumentNullException.ThrowIfNull(subject);
+        var results = new List<EvaluationResult>();
+        foreach ((EvaluationProtocol protocol, LabelFraction fraction) in evaluations)
+        {
+            var scoring = Stopwatch.StartNew();
+            (double accuracy, int labelled, IReadOnlyDictionary<string, double> settings) = Score(
+                trainEmbeddings, train.RequireLabels(), testEmbeddings, test.RequireLabels(), train.ClassNames.Count,
+                protocol, fraction, seed, knn, probe);
+            results.Add(new EvaluationResult(
+                protocol.ToString().ToLowerInvariant(), fraction.ToString(), labelled, test.Count, accuracy,
+                trainData, testData, subject.Checkpoint, subject.Step, subject.Method, subject.Encoder, settings,
+                embedSeconds + scoring.Elapsed.TotalSeconds));
+        }
+        return results;
+    }
+
     /// <summary>The accuracy of <paramref name="protocol"/> with the labelled fraction of the training embeddings.</summary>
     /// <param name="trainEmbeddings">Embeddings of every training image [N, D] (the fraction is drawn from them).</param>
     /// <param name="trainLabels">Their classes, length N.</param>

@@ -46,20 +46,13 @@ public static class RunEvaluation
             using Tensor testEmbeddings = EmbeddingExtractor.Embed(encoder, test, device, cancellationToken: cancellationToken);
             double embedSeconds = clock.Elapsed.TotalSeconds;
 
-            var results = new List<EvaluationResult>();
-            foreach ((EvaluationProtocol protocol, LabelFraction fraction) in evaluations)
+            IReadOnlyList<EvaluationResult> results = EmbeddingEvaluation.ScoreEach(
+                trainEmbeddings, train, trainData, testEmbeddings, test, testData, evaluations, seed, knn, probe,
+                new EvaluatedSubject(checkpointPath, step, config.Method, config.Encoder.Architecture), embedSeconds);
+            foreach (EvaluationResult result in results)
             {
-                var scoring = Stopwatch.StartNew();
-                (double accuracy, int labelled, IReadOnlyDictionary<string, double> settings) = EmbeddingEvaluation.Score(
-                    trainEmbeddings, train.RequireLabels(), testEmbeddings, test.RequireLabels(), train.ClassNames.Count,
-                    protocol, fraction, seed, knn, probe);
-                var result = new EvaluationResult(
-                    protocol.ToString().ToLowerInvariant(), fraction.ToString(), labelled, test.Count, accuracy,
-                    trainData, testData, checkpointPath, step, config.Method, config.Encoder.Architecture, settings,
-                    embedSeconds + scoring.Elapsed.TotalSeconds);
                 RunDirectory.WriteJsonAtomically(
                     Path.Combine(run.EvaluationDirectory, $"{result.Protocol}-{FileSafe(result.Labels)}.json"), result);
-                results.Add(result);
             }
             return results;
         }

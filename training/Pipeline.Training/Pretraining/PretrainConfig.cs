@@ -23,6 +23,7 @@ public sealed record PretrainConfig
     /// <summary>The encoder to train, including the input normalisation computed from the data.</summary>
     public required EncoderSpec Encoder { get; init; }
 
+    /// <summary>Passes over the images; 0 trains nothing and keeps the seed's initial weights (checkpoint step 0).</summary>
     public required int Epochs { get; init; }
 
     public required int BatchSize { get; init; }
@@ -58,9 +59,9 @@ public sealed record PretrainConfig
             throw new ArgumentException($"Unknown method '{Method}': use one of {string.Join(", ", PretextMethods.Names)}.");
         }
         Encoder.Validate();
-        if (Epochs < 1)
+        if (Epochs < 0)
         {
-            throw new ArgumentException($"Epochs must be at least 1, not {Epochs}.");
+            throw new ArgumentException($"Epochs must be 0 (untrained) or more, not {Epochs}.");
         }
         if (BatchSize < 2)
         {

@@ -34,7 +34,8 @@ public sealed class Pretrainer
     /// <summary>
     /// Trains from scratch, or with <paramref name="resume"/> from the run's newest checkpoint, to the end of the
     /// config's epochs. On cancellation it writes a checkpoint of the last finished step before throwing, so Ctrl+C
-    /// loses nothing.
+    /// loses nothing. With 0 epochs it trains nothing and writes checkpoint step 0: the weights the seed draws, the
+    /// randomly initialised encoder every method starts from.
     /// </summary>
     public PretrainResult Run(PretrainConfig config, ImageSet images, RunDirectory run, bool resume,
         Action<PretrainProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -48,7 +49,7 @@ public sealed class Pretrainer
         long startStep = PrepareRunDirectory(config, run, resume);
         long stepsPerEpoch = config.StepsPerEpoch(images.Count);
         long totalSteps = config.Epochs * stepsPerEpoch;
-        if (startStep == totalSteps)
+        if (startStep == totalSteps && (totalSteps > 0 || File.Exists(run.CheckpointPath(0))))
         {
             // Resuming a run that already finished: nothing to train, and its last loss is in its metrics.
             double finalLoss = File.Exists(run.MetricsPath) && MetricsLog.Read(run.MetricsPath) is { Count: > 0 } done
@@ -62,6 +63,11 @@ public sealed class Pretrainer
         objective.to(_device);
         IReadOnlyList<OptimizedParameter> parameters = OptimizedParameter.Collect(objective);
         using PretrainingOptimizer optimizer = config.Optimizer.Create(parameters);
+        if (totalSteps == 0)
+        {
+            Checkpoint.Save(run.CheckpointPath(0), 0, objective, optimizer.State);
+            return new PretrainResult(run.CheckpointPath(0), 0, double.NaN, 0, 0);
+        }
         var schedule = new WarmupCosineSchedule(config.Optimizer.LearningRate, config.Optimizer.WarmupSteps, totalSteps);
 
         if (startStep > 0)

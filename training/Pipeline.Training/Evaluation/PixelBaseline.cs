@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Pipeline.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training.Evaluation;
+
+/// <summary>
+/// The raw-pixel baseline a learned representation must beat: the same kNN and linear probe that score a run's
+/// embeddings, on each image's pixels flattened to a vector of C·H·W values and standardised per pixel position.
+/// </summary>
+/// <remarks>
+/// Standardising with the mean and standard deviation of every training image (a pixel that never varies keeps
+/// standard deviation 1) is what scikit-learn's StandardScaler does for DESIGN.md's raw-pixel figures; it matters for
+/// the cosine kNN, while the linear probe standardises its input again and is unaffected.
+/// </remarks>
+public static class PixelBaseline
+{
+    /// <summary>The name the baseline's results carry in place of a method.</summary>
+    public const string Name = "pixels";
+
+    /// <summary>
+    /// The standardised pixels of the training and test images, float32 [N, C·H·W] and [Q, C·H·W], with the
+    /// statistics of the training images.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sets' images differ in shape, or there are no training images.</exception>
+    public static (Tensor Train, Tensor Test) Features(ImageSet train, ImageSet test)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        if (train.Shape != test.Shape)
+        {
+            throw new ArgumentException(
+                $"The pixel baseline compares pixel by pixel, so both sets need one shape: {train.Source} is {train.Channels}x{train.Height}x{train.Width}, {test.Source} is {test.Channels}x{test.Height}x{test.Width}.");
+        }
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{train.Source} holds no images to take pixel statistics from.");
+        }
+        using var scope = NewDisposeScope();
+        // [N, C·H·W] grey levels in [0, 1]
+        Tensor trainPixels = Flatten(train);
+        Tensor testPixels = Flatten(test);
+        (Tensor std, Tensor mean) = trainPixels.std_mean(0, unbiased: false, keepdim: true);
+        std = where(std.gt(1e-6), std, ones_like(std));
+        return (scope.MoveToOuter(trainPixels.sub(mean).div_(std)), scope.MoveToOuter(testPixels.sub(mean).div_(std)));
+    }
+
+    /// <summary>
+    /// Loads the two sets and scores every (protocol, fraction) pair on their standardised pixels; nothing is written.
+    /// </summary>
+    /// <param name="trainData">Dataset URI of the labelled images (their pixels also give the statistics).</param>
+    /// <param name="testData">Dataset URI of the images to score, loaded at the training images' shape.</param>
+    /// <param name="evaluations">Protocols (knn, linear) and label fractions.</param>
+    /// <param name="seed">Seeds the fractions' draws and the probe.</param>
+    /// <param name="knn">The kNN classifier the runs are scored with.</param>
+    /// <param name="probe">The linear probe the runs are scored with.</param>
+    /// <param name="cancellationToken">Stops loading.</param>
+    public static IReadOnlyList<EvaluationResult> Evaluate(string trainData, string testData,
+        IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, KnnClassifier knn,
+        LinearProbe probe, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(trainData);
+        ArgumentException.ThrowIfNullOrEmpty(testData);
+        ArgumentNullException.ThrowIfNull(evaluations);
+        if (evaluations.Any(evaluation => evaluation.Protocol == EvaluationProtocol.Elbo))
+        {
+            throw new ArgumentException("Pixels have no ELBO: score them with the knn or linear protocol.", nameof(evaluations));
+        }
+        var clock = Stopwatch.StartNew();
+        ImageSet train = DatasetLoader.Load(trainData, cancellationToken: cancellationToken);
+        ImageSet test = DatasetLoader.Load(testData, train.Shape, cancellationToken);
+        (Tensor trainFeatures, Tensor testFeatures) = Features(train, test);
+        using (trainFeatures)
+        using (testFeatures)
+        {
+            return EmbeddingEvaluation.ScoreEach(trainFeatures, train, trainData, testFeatures, test, testData, evaluations,
+                seed, knn, probe, new EvaluatedSubject(null, 0, Name, "none"), clock.Elapsed.TotalSeconds);
+        }
+    }
+
+    private static Tensor Flatten(ImageSet images) =>
+        tensor(images.Pixels, ScalarType.Byte).reshape(images.Count, images.ImageSize).to(ScalarType.Float32).div_(255f);
+}
