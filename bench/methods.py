@@ -32,7 +32,7 @@ DESCRIPTION = {
     "ae": "AE, code",
     "dae": "denoising AE, code",
     "rotation": "rotation prediction, h",
-    "random": "random init (untrained convnet), h",
+    "random": "untrained convnet, h",
     "pixels": "raw pixels, standardised",
 }
 
@@ -123,8 +123,8 @@ def measure(method, args, work):
 def table(result):
     pixels = next((entry for entry in result["methods"] if entry["method"] == "pixels"), None)
     header = ("| method (embedding) | D | " + " | ".join(f"{'linear' if p == 'linear' else 'kNN'} {l}" for p in PROTOCOLS for l in LABELS)
-              + " | pretrain wall s (training loop) | evaluate wall s |")
-    lines = [header, "|---|---:|" + "---:|" * (len(PROTOCOLS) * len(LABELS)) + "---:|---:|"]
+              + " | pretrain wall s (training loop) | evaluate wall s | 1-min load before → after |")
+    lines = [header, "|---|---:|" + "---:|" * (len(PROTOCOLS) * len(LABELS)) + "---:|---:|---:|"]
     for entry in result["methods"]:
         cells = []
         for protocol in PROTOCOLS:
@@ -138,10 +138,45 @@ def table(result):
         pretrain = ("—" if entry["pretrain_wall_seconds"] is None
                     else f"{entry['pretrain_wall_seconds']:.0f} ({entry['training_seconds']:.0f})")
         lines.append(f"| {entry['method']} ({DESCRIPTION[entry['method']]}) | {entry['embedding_dim']} | " + " | ".join(cells)
-                     + f" | {pretrain} | {entry['evaluate_wall_seconds']:.0f} |")
+                     + f" | {pretrain} | {entry['evaluate_wall_seconds']:.0f} | {entry['load_before'][0]:.1f} → {entry['load_after'][0]:.1f} |")
     lines.append("| scikit-learn on standardised pixels (DESIGN.md, not rerun; kNN k = 20) | 784 | "
-                 + " | ".join(f"{SKLEARN_PIXELS[p][l]:.1%}" for p in PROTOCOLS for l in LABELS) + " | — | — |")
+                 + " | ".join(f"{SKLEARN_PIXELS[p][l]:.1%}" for p in PROTOCOLS for l in LABELS) + " | — | — | |")
     return lines
+
+
+def markdown(result):
+    budget = result["budget"]
+    lines = [
+        "# Pretraining methods at one budget: linear probe and kNN on Fashion-MNIST test",
+        "",
+        f"{result['date']} ({result['wall_seconds'] / 60:.0f} min in all), {result['machine']}; `{result['command']}`.",
+        "",
+        f"Every method trains the same convnet on the first {budget['limit']:,} images of fashion-mnist:train for "
+        f"{budget['epochs']} epochs of batch {budget['batch_size']}, seed {budget['seed']}, with its default options; `random` "
+        f"is that convnet as seed {budget['seed']} initialises it, never trained (`pretrain --epochs 0`); `pixels` is the "
+        "784 grey levels standardised per position with the training images' statistics (`evaluate --representation "
+        "pixels`). Each is then scored on the 10,000 test images by the same classifiers, fitted on a class-balanced 1%, "
+        "10% or 100% of the 60,000 labelled training images: the linear probe (logistic regression, C = 1, on "
+        "standardised features) and cosine kNN (k = 200, votes weighted exp(s / 0.1)). **Bold**: above the raw-pixel row "
+        "with the same classifier and labels. Wall times are whole processes (pretrain: data loading, training, the ONNX "
+        "export with its parity check and the report; the training loop alone in brackets).",
+        "",
+        *table(result),
+        "",
+        f"Load on the 2 shared cores (`uptime`) at the start: `{result['uptime_start']}`; at the end: "
+        f"`{result['uptime_end']}`. Other jobs ran on the machine during the benchmark (the last column), so wall times "
+        "are upper bounds and only roughly comparable between rows; the accuracies do not depend on the load.",
+        "",
+        "Commands, per method (the runs and logs are in bench/work/methods/):",
+        "",
+        "```sh",
+    ]
+    for entry in result["methods"]:
+        if entry["pretrain_command"]:
+            lines.append(entry["pretrain_command"])
+        lines.append(entry["evaluate_command"])
+    lines += ["```", ""]
+    return "\n".join(lines)
 
 
 def main():
@@ -153,7 +188,17 @@ def main():
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=METHODS)
     parser.add_argument("--work", default=os.path.join(HERE, "work/methods"), help="folder for the runs and their logs")
     parser.add_argument("--results", default=os.path.join(HERE, "results"), help="folder for methods.json and methods.md")
+    parser.add_argument("--render", action="store_true", help="only write methods.md again from methods.json; run nothing")
     args = parser.parse_args()
+    json_path = os.path.join(args.results, "methods.json")
+    markdown_path = os.path.join(args.results, "methods.md")
+    if args.render:
+        with open(json_path) as f:
+            result = json.load(f)
+        with open(markdown_path, "w") as f:
+            f.write(markdown(result))
+        print(markdown(result))
+        return
     if not os.access(TRAIN, os.X_OK):
         sys.exit(f"{TRAIN} is missing: run `make build` first.")
 
@@ -164,7 +209,6 @@ def main():
     uptime_end = uptime()
     finished = datetime.datetime.now(datetime.timezone.utc)
 
-    command = "make bench-methods (or make bench): /usr/bin/python3 bench/methods.py" + ("".join(f" {a}" for a in sys.argv[1:]))
     result = {
         "benchmark": "methods",
         "date": started.isoformat(timespec="seconds"),
@@ -172,7 +216,7 @@ def main():
         "machine": f"{cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, CPU only",
         "uptime_start": uptime_start,
         "uptime_end": uptime_end,
-        "command": command,
+        "command": "make bench-methods (or make bench): /usr/bin/python3 bench/methods.py" + "".join(f" {a}" for a in sys.argv[1:]),
         "budget": {"limit": args.limit, "epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
                    "encoder": "convnet"},
         "evaluation": {"test_data": "fashion-mnist:test", "train_data": "fashion-mnist:train", "labels": LABELS,
@@ -182,40 +226,11 @@ def main():
         "methods": entries,
     }
     os.makedirs(args.results, exist_ok=True)
-    with open(os.path.join(args.results, "methods.json"), "w") as f:
+    with open(json_path, "w") as f:
         json.dump(result, f, indent=2)
-
-    lines = [
-        "# Pretraining methods at one budget: linear probe and kNN on Fashion-MNIST test",
-        "",
-        f"{result['date']} ({result['wall_seconds'] / 60:.0f} min in all), {result['machine']}; `{command}`.",
-        "",
-        f"Every method trains the same convnet on the first {args.limit:,} images of fashion-mnist:train for {args.epochs} "
-        f"epochs of batch {args.batch_size}, seed {args.seed}, with its default options; `random` is that convnet as seed "
-        f"{args.seed} initialises it, never trained; `pixels` is the 784 grey levels standardised per position with the "
-        "training images' statistics. Each is then scored on the 10,000 test images by the same classifiers, fitted on a "
-        "class-balanced 1%, 10% or 100% of the 60,000 labelled training images: the linear probe (logistic regression, "
-        "C = 1, on standardised features) and cosine kNN (k = 200, votes weighted exp(s / 0.1)). **Bold**: above the "
-        "raw-pixel row with the same classifier and labels. Wall times are whole processes (pretrain: data loading, "
-        "training, the ONNX export with its parity check and the report; the training loop alone in brackets).",
-        "",
-        *table(result),
-        "",
-        f"Load on the 2 shared cores (`uptime`) at the start: `{uptime_start}`; at the end: `{uptime_end}`. Other jobs ran "
-        "on the machine during the benchmark, so wall times are upper bounds and are only roughly comparable between rows.",
-        "",
-        "Commands, per method (the runs and logs are in bench/work/methods/):",
-        "",
-        "```sh",
-    ]
-    for entry in entries:
-        if entry["pretrain_command"]:
-            lines.append(entry["pretrain_command"])
-        lines.append(entry["evaluate_command"])
-    lines += ["```", ""]
-    with open(os.path.join(args.results, "methods.md"), "w") as f:
-        f.write("\n".join(lines))
-    print("\n".join(lines))
+    with open(markdown_path, "w") as f:
+        f.write(markdown(result))
+    print(markdown(result))
 
 
 if __name__ == "__main__":
