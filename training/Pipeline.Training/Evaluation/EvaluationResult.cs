@@ -10,7 +10,7 @@ namespace Pipeline.Training.Evaluation;
 /// <param name="TestData">Dataset URI of the test images.</param>
 /// <param name="Checkpoint">The checkpoint evaluated (null for a baseline without one).</param>
 /// <param name="Step">Its training step.</param>
-/// <param name="Method">The pretraining method.</param>
+/// <param name="Method">The pretraining method, or <c>pixels</c> for the raw-pixel baseline (<see cref="PixelBaseline"/>).</param>
 /// <param name="Encoder">The encoder architecture.</param>
 /// <param name="Settings">The protocol's settings (k and T, or the probe's steps and C).</param>
 /// <param name="Seconds">Wall time of the evaluation, embedding included.</param>
