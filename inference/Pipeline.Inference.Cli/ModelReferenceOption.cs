@@ -21,7 +21,8 @@ public static class ModelReferenceOption
         return option;
     }
 
-    private static void Check(string? text, Action<string> addError)
+    /// <summary>Adds the parse error of <paramref name="text"/> as a <see cref="ModelReference"/>, if it is not one.</summary>
+    public static void Check(string? text, Action<string> addError)
     {
         try
         {

@@ -23,14 +23,7 @@ public sealed class ModelSource
             string text = result.GetValueOrDefault<string>() ?? "";
             if (text.StartsWith(RegistryScheme, StringComparison.Ordinal))
             {
-                try
-                {
-                    ModelReference.Parse(text[RegistryScheme.Length..]);
-                }
-                catch (FormatException error)
-                {
-                    result.AddError(error.Message);
-                }
+                ModelReferenceOption.Check(text[RegistryScheme.Length..], result.AddError);
             }
         });
         Registry = RegistryOptions.Registry();
