@@ -11,16 +11,12 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import re
 import shutil
-import subprocess
 import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-TRAIN = os.path.join(ROOT, "bin/pipeline-train")
+from benchrun import TRAIN, HERE, machine, require_cli, shown, timed, uptime
+
 METHODS = ["simclr", "vae", "ae", "dae", "rotation", "random", "pixels"]
 LABELS = ["1%", "10%", "100%"]
 PROTOCOLS = ["linear", "knn"]
@@ -35,41 +31,6 @@ DESCRIPTION = {
     "random": "untrained convnet, h",
     "pixels": "raw pixels, standardised",
 }
-
-
-def shown(command):
-    """The command as typed in the repository root: ./bin/pipeline-train, paths relative to the root."""
-    return " ".join("./" + os.path.relpath(part, ROOT) if part == TRAIN
-                    else os.path.relpath(part, ROOT) if part.startswith(ROOT + os.sep) else part for part in command)
-
-
-def timed(command, log_path):
-    """Runs a CLI with its output in a log file; returns (stdout, wall seconds)."""
-    print("  $ " + shown(command), file=sys.stderr, flush=True)
-    start = time.monotonic()
-    with open(log_path, "w") as log:
-        completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
-    seconds = time.monotonic() - start
-    with open(log_path, "a") as log:
-        log.write(completed.stdout)
-    if completed.returncode != 0:
-        sys.exit(f"{shown(command)} failed with exit code {completed.returncode}; see {os.path.relpath(log_path, ROOT)}")
-    return completed.stdout, seconds
-
-
-def uptime():
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def embedding_dim(run):
@@ -199,8 +160,7 @@ def main():
             f.write(markdown(result))
         print(markdown(result))
         return
-    if not os.access(TRAIN, os.X_OK):
-        sys.exit(f"{TRAIN} is missing: run `make build` first.")
+    require_cli()
 
     started = datetime.datetime.now(datetime.timezone.utc)
     uptime_start = uptime()
@@ -213,7 +173,7 @@ def main():
         "benchmark": "methods",
         "date": started.isoformat(timespec="seconds"),
         "wall_seconds": (finished - started).total_seconds(),
-        "machine": f"{cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, CPU only",
+        "machine": machine(),
         "uptime_start": uptime_start,
         "uptime_end": uptime_end,
         "command": "make bench-methods (or make bench): /usr/bin/python3 bench/methods.py" + "".join(f" {a}" for a in sys.argv[1:]),

@@ -71,11 +71,18 @@ public static class FineTuneCommand
             Description = "Class-balanced batches: auto (when classes are imbalanced), on, off.",
             DefaultValueFactory = _ => ClassBalance.Auto,
         };
-        var augment = new Option<string>("--augment")
+        var augment = new Option<string[]>("--augment")
         {
-            Description = "none, or flip (random left-right flips; the frozen prefix then runs at every step instead of once).",
-            DefaultValueFactory = _ => "none",
-        }.AcceptOnlyFromAmong("none", "flip");
+            Description = "none, or crop and/or flip: a random resized crop (--min-crop-scale) and random left-right flips of every training image "
+                + "at every step (the frozen prefix then runs at every step instead of once).",
+            DefaultValueFactory = _ => ["none"],
+            AllowMultipleArgumentsPerToken = true,
+        }.AcceptOnlyFromAmong("none", "crop", "flip");
+        var minCropScale = new Option<double>("--min-crop-scale")
+        {
+            Description = "With --augment crop: the smallest share of an image's area a crop keeps, in (0, 1].",
+            DefaultValueFactory = _ => 0.5,
+        };
         var seed = new Option<int>("--seed") { Description = "Seeds the labels drawn, the head's weights, the split and the batches.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch (same settings)." };
@@ -85,7 +92,7 @@ public static class FineTuneCommand
         var command = new Command("finetune", "Fine-tune a classification head (and the last layers) of an encoder.onnx on labelled images.")
         {
             data, labels, head, unfreeze, epochs, batchSize, learningRate, warmup, optimizer, weightDecay, momentum, smoothing,
-            validation, patience, balance, augment, seed, output, resume, provider, threads,
+            validation, patience, balance, augment, minCropScale, seed, output, resume, provider, threads,
         };
         foreach (Option option in source.Options)
         {
@@ -126,7 +133,8 @@ public static class FineTuneCommand
                     ValidationFraction = ParseShare(parse.GetValue(validation)!),
                     Patience = parse.GetValue(patience),
                     ClassBalance = parse.GetValue(balance),
-                    HorizontalFlip = parse.GetValue(augment) == "flip",
+                    HorizontalFlip = parse.GetValue(augment)!.Contains("flip"),
+                    MinCropScale = parse.GetValue(augment)!.Contains("crop") ? parse.GetValue(minCropScale) : 1,
                     Seed = parse.GetValue(seed),
                 },
             };
@@ -204,7 +212,8 @@ public static class FineTuneCommand
             ? new SgdMomentumStep(run.Momentum, run.WeightDecay)
             : new AdamWStep(WeightDecay: run.WeightDecay),
         LabelSmoothing = run.LabelSmoothing,
-        CacheFeatures = !run.Training.HorizontalFlip,
+        // Nothing to cache when the images are augmented at every step or when every layer trains.
+        CacheFeatures = !run.Training.Augments && !UnfreezeSpec.Parse(run.Unfreeze).Everything,
         Seed = run.Training.Seed,
     };
 

@@ -137,23 +137,27 @@ public sealed class OnnxGraphBuilder
     public string AddNode(string opType, string nameHint, IReadOnlyList<string> inputs, IEnumerable<AttributeProto>? attributes = null,
         string? output = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(opType);
-        ArgumentNullException.ThrowIfNull(inputs);
-        foreach (string input in inputs)
-        {
-            RequireValue(input);
-        }
-        var node = new NodeProto { OpType = opType, Name = Unique(nameHint) };
-        node.Input.AddRange(inputs);
-        if (attributes is not null)
-        {
-            node.Attribute.AddRange(attributes);
-        }
-        string result = output is null ? Unique(node.Name + "_out") : Reserve(output);
-        node.Output.Add(result);
+        NodeProto node = NewNode(opType, nameHint, inputs, attributes);
+        AddOutput(node, output is null ? Unique(node.Name + "_out") : Reserve(output));
         _graph.Node.Add(node);
-        _values.Add(result);
-        return result;
+        return node.Output[0];
+    }
+
+    /// <summary>
+    /// Adds one node of the default domain with <paramref name="outputCount"/> outputs (a MaxPool with its indices,
+    /// say) and returns their names, unique names made from <paramref name="nameHint"/>.
+    /// </summary>
+    public IReadOnlyList<string> AddNode(string opType, string nameHint, IReadOnlyList<string> inputs, IEnumerable<AttributeProto>? attributes,
+        int outputCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputCount);
+        NodeProto node = NewNode(opType, nameHint, inputs, attributes);
+        for (int i = 0; i < outputCount; i++)
+        {
+            AddOutput(node, Unique($"{node.Name}_out{i}"));
+        }
+        _graph.Node.Add(node);
+        return node.Output.ToArray();
     }
 
     /// <summary>
@@ -258,6 +262,29 @@ public sealed class OnnxGraphBuilder
             throw new ArgumentException(
                 $"Initializer '{nameHint}' has {count} values but shape [{string.Join(", ", shape)}] holds {expected}.", nameof(shape));
         }
+    }
+
+    private NodeProto NewNode(string opType, string nameHint, IReadOnlyList<string> inputs, IEnumerable<AttributeProto>? attributes)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(opType);
+        ArgumentNullException.ThrowIfNull(inputs);
+        foreach (string input in inputs)
+        {
+            RequireValue(input);
+        }
+        var node = new NodeProto { OpType = opType, Name = Unique(nameHint) };
+        node.Input.AddRange(inputs);
+        if (attributes is not null)
+        {
+            node.Attribute.AddRange(attributes);
+        }
+        return node;
+    }
+
+    private void AddOutput(NodeProto node, string output)
+    {
+        node.Output.Add(output);
+        _values.Add(output);
     }
 
     private string Reserve(string name)

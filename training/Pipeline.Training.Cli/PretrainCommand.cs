@@ -30,12 +30,12 @@ public static class PretrainCommand
         };
         var encoder = new Option<string>("--encoder")
         {
-            Description = "Encoder architecture: convnet (small CNN, the CPU default) or resnet18 (small-image stem).",
+            Description = "Encoder architecture: convnet (four convolutions, the CPU default), convnet6 (six, twice as wide) or resnet18 (small-image stem).",
             DefaultValueFactory = _ => "convnet",
         }.AcceptOnlyFromAmong([.. EncoderFactory.Names]);
         var embeddingDim = new Option<int?>("--embedding-dim")
         {
-            Description = "Width of the encoder's features h, the embedding of simclr and rotation; vae, ae and dae map h to --latent-dim (default: convnet 128, resnet18 512).",
+            Description = "Width of the encoder's features h, the embedding of simclr and rotation; vae, ae and dae map h to --latent-dim (default: convnet 128, convnet6 256, resnet18 512).",
         };
         var channels = new Option<int?>("--channels")
         {

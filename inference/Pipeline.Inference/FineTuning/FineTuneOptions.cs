@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Inference.FineTuning;
 
 /// <summary>How <see cref="FineTuner.Fit"/> trains: epochs, batches, learning-rate schedule, sampling, validation and early stopping.</summary>
@@ -33,10 +35,20 @@ public sealed record FineTuneOptions
     /// </summary>
     public bool HorizontalFlip { get; init; }
 
+    /// <summary>
+    /// Random resized crop: each training image is cut to a box covering a random share of its area in [this, 1]
+    /// (aspect ratio 3/4–4/3) and resized back; 1 never crops. Needs artifacts that take pixels.
+    /// </summary>
+    public double MinCropScale { get; init; } = 1;
+
+    /// <summary>Whether training images are cropped or flipped, so no frozen feature can be cached.</summary>
+    [JsonIgnore]
+    public bool Augments => HorizontalFlip || MinCropScale < 1;
+
     /// <summary>Examples per evaluation run.</summary>
     public int EvaluationBatchSize { get; init; } = 256;
 
-    /// <summary>Seeds the validation split, the epoch orders and the flips.</summary>
+    /// <summary>Seeds the validation split, the epoch orders, the crops and the flips.</summary>
     public int Seed { get; init; }
 
     /// <summary>Throws when a field is out of range, naming it and its value.</summary>
@@ -57,6 +69,10 @@ public sealed record FineTuneOptions
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
         {
             throw new ArgumentException($"The validation share must be in [0, 1), not {ValidationFraction}.");
+        }
+        if (!(MinCropScale > 0 && MinCropScale <= 1))
+        {
+            throw new ArgumentException($"The smallest crop share must be in (0, 1], not {MinCropScale}.");
         }
         if (Patience < 0)
         {

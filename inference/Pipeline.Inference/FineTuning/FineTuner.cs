@@ -217,10 +217,10 @@ public sealed class FineTuner : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(_disposed, this);
         options.Validate();
-        if (options.HorizontalFlip && Manifest.CachesFeatures)
+        if (options.Augments && Manifest.CachesFeatures)
         {
             throw new ArgumentException(
-                "Flipping images changes the frozen prefix's output, which these artifacts cache: generate artifacts that take pixels (no feature caching) to augment.");
+                "Cropping or flipping images changes the frozen prefix's output, which these artifacts cache: generate artifacts that take pixels (no feature caching) to augment.");
         }
         if (resume && checkpointPath is null)
         {
@@ -239,7 +239,8 @@ public sealed class FineTuner : IDisposable
         var cacheClock = Stopwatch.StartNew();
         float[]? features = Manifest.CachesFeatures ? ExtractFeatures(images, options.EvaluationBatchSize, cancellationToken) : null;
         TimeSpan caching = features is null ? TimeSpan.Zero : cacheClock.Elapsed;
-        var examples = new ExampleSource(images, features, InputSize);
+        RandomResizedCrop? crop = options.MinCropScale < 1 ? new RandomResizedCrop(images.Channels, images.Height, images.Width, options.MinCropScale) : null;
+        var examples = new ExampleSource(images, features, InputSize, crop, options.HorizontalFlip);
 
         var sampler = new ClassBalancedSampler(trainIndices.Select(i => labels[i]).ToArray(), classes, options.ClassBalance, options.Seed);
         int stepsPerEpoch = (trainIndices.Length + options.BatchSize - 1) / options.BatchSize;
@@ -268,11 +269,12 @@ public sealed class FineTuner : IDisposable
                 int count = Math.Min(options.BatchSize, order.Length - start);
                 Span<float> batch = _runner.Batch(count);
                 Span<long> batchLabels = _runner.Labels(count);
-                var flips = options.HorizontalFlip ? new Random(unchecked(options.Seed * 100_003 + (int)Step)) : null;
+                // Each step's draws come from (seed, step), so a resumed run augments as an uninterrupted one.
+                var random = examples.Augments ? new Random(unchecked(options.Seed * 100_003 + (int)Step)) : null;
                 for (int i = 0; i < count; i++)
                 {
                     int example = trainIndices[order[start + i]];
-                    examples.Write(example, batch.Slice(i * InputSize, InputSize), flip: flips?.Next(2) == 1);
+                    examples.Write(example, batch.Slice(i * InputSize, InputSize), random);
                     batchLabels[i] = labels[example];
                 }
                 float loss = RunStep(count, (float)schedule.LearningRate(Step));
@@ -380,7 +382,7 @@ public sealed class FineTuner : IDisposable
             int count = Math.Min(size, indices.Length - start);
             for (int i = 0; i < count; i++)
             {
-                examples.Write(indices[start + i], batch.AsSpan(i * InputSize, InputSize), flip: false);
+                examples.Write(indices[start + i], batch.AsSpan(i * InputSize, InputSize), random: null);
                 batchLabels[i] = labels[indices[start + i]];
             }
             lossSum += Evaluate(batch.AsMemory(0, count * InputSize), batchLabels.AsMemory(0, count), logits.AsMemory(0, count * classes)) * (double)count;

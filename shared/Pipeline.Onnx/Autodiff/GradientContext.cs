@@ -68,6 +68,10 @@ public sealed class GradientContext
     public string Emit(string opType, IReadOnlyList<string> inputs, params AttributeProto[] attributes) =>
         Builder.AddNode(opType, $"{Node.Name}/grad/{opType}", inputs, attributes);
 
+    /// <summary>Adds a node with <paramref name="outputCount"/> outputs named after the forward node and returns them.</summary>
+    public IReadOnlyList<string> Emit(string opType, IReadOnlyList<string> inputs, int outputCount, params AttributeProto[] attributes) =>
+        Builder.AddNode(opType, $"{Node.Name}/grad/{opType}", inputs, attributes, outputCount);
+
     /// <summary>A 1-D int64 constant (axes, shapes, permutations), shared by every node that needs the same values.</summary>
     public string Int64s(params long[] values) => _constants.Int64s(values);
 

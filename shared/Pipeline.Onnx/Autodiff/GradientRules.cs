@@ -23,7 +23,7 @@ public sealed class GradientRules
     public static GradientRules Standard { get; } = new(
     [
         new GemmGradient(), new MatMulGradient(), new AddGradient(), new SubGradient(), new MulGradient(), new DivGradient(),
-        new ReluGradient(), new ConvGradient(), new BatchNormalizationGradient(), new GlobalAveragePoolGradient(),
+        new ReluGradient(), new ConvGradient(), new BatchNormalizationGradient(), new GlobalAveragePoolGradient(), new MaxPoolGradient(),
         new FlattenGradient(), new ReshapeGradient(), new IdentityGradient(),
     ]);
 

@@ -64,6 +64,11 @@ public sealed class FineTuneArtifactGenerator(GradientRules? rules = null)
             throw new InvalidDataException($"The encoder imports opset {newer.Version}; the artifacts are opset {OnnxGraphBuilder.OpsetVersion}: export it at opset ≤ {OnnxGraphBuilder.OpsetVersion}.");
         }
         TrainableRegion region = TrainableRegion.Find(encoder, options.Unfreeze, _rules);
+        if (options.CacheFeatures && region.Cut == TrainableRegion.PixelsInput)
+        {
+            throw new ArgumentException(
+                $"Every layer trains (unfreeze {options.Unfreeze}), so no frozen prefix computes features to cache: generate artifacts that take pixels.");
+        }
         var head = new ClassificationHead(options.Head, region.EmbeddingDim, options.ClassNames.Count, options.Standardization);
         var loss = new SoftmaxCrossEntropyLoss(options.ClassNames.Count, options.LabelSmoothing);
 

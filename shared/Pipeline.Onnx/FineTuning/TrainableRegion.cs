@@ -160,11 +160,20 @@ public sealed class TrainableRegion
     // The value the region starts from before it is widened to be entered through one value.
     private static string FirstCut(NodeProto[] nodes, UnfreezeSpec unfreeze, Dictionary<string, TensorProto> initializers)
     {
-        if (unfreeze.ConvBlock)
+        if (unfreeze.Everything)
         {
-            NodeProto conv = nodes.LastOrDefault(node => node.OpType == "Conv" && node.Domain.Length == 0 && initializers.ContainsKey(node.Input[1]))
-                ?? throw new InvalidDataException("The model has no convolution with constant weights: there is no convolutional block to unfreeze; use none or last-linear:K.");
-            return conv.Input[0];
+            return PixelsInput;
+        }
+        if (unfreeze.ConvLayers > 0)
+        {
+            NodeProto[] convs = nodes.Where(node => node.OpType == "Conv" && node.Domain.Length == 0 && initializers.ContainsKey(node.Input[1])).ToArray();
+            if (convs.Length < unfreeze.ConvLayers)
+            {
+                throw new InvalidDataException(
+                    $"The model has {convs.Length} convolutions with constant weights, so its last {unfreeze.ConvLayers} cannot be unfrozen: "
+                    + (convs.Length == 0 ? "use none, last-linear:K or all." : $"use last-conv:{convs.Length} or fewer, or all."));
+            }
+            return convs[^unfreeze.ConvLayers].Input[0];
         }
         if (unfreeze.LinearLayers > 0)
         {

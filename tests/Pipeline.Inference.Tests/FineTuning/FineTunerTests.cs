@@ -52,12 +52,15 @@ public sealed class FineTunerTests
         Assert.Equal(result.ValidationLoss!.Value, ValidationLoss(tuner, images, validation), 5);
     }
 
-    [Fact]
-    public void Fit_ResumedFromAnInterruptedRun_EndsWithTheSameWeightsAsAnUninterruptedOne()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Fit_ResumedFromAnInterruptedRun_EndsWithTheSameWeightsAsAnUninterruptedOne(bool augmented)
     {
-        using var fixture = new FineTuneFixture("last-conv-block");
+        // Augmented: crops and flips drawn per step, on artifacts that take pixels.
+        using var fixture = new FineTuneFixture("last-conv-block", cacheFeatures: !augmented);
         ImageSet images = FineTuneFixture.Images(16);
-        FineTuneOptions options = Quick with { Epochs = 6 };
+        FineTuneOptions options = Quick with { Epochs = 6, HorizontalFlip = augmented, MinCropScale = augmented ? 0.3 : 1 };
         string checkpoint = fixture.File("run/checkpoint.safetensors");
 
         Dictionary<string, float[]> uninterrupted;
@@ -106,22 +109,25 @@ public sealed class FineTunerTests
         Assert.Contains("\"learning_rate\":0.5", error.Message);
     }
 
-    [Fact]
-    public void Fit_FlipsWithCachedFeatures_IsRefused_ButRunsOnPixelArtifacts()
+    [Theory]
+    [InlineData(true, 1.0)]
+    [InlineData(false, 0.5)]
+    [InlineData(true, 0.5)]
+    public void Fit_AugmentingWithCachedFeatures_IsRefused_ButRunsOnPixelArtifacts(bool flip, double minCropScale)
     {
         using var cached = new FineTuneFixture();
         using var pixels = new FineTuneFixture(cacheFeatures: false);
         ImageSet images = FineTuneFixture.Images(8);
-        FineTuneOptions flips = Quick with { Epochs = 2, HorizontalFlip = true };
+        FineTuneOptions augmented = Quick with { Epochs = 2, HorizontalFlip = flip, MinCropScale = minCropScale };
 
         using (FineTuner tuner = FineTuner.Open(cached.ArtifactsPath))
         {
-            var error = Assert.Throws<ArgumentException>(() => tuner.Fit(images, flips));
+            var error = Assert.Throws<ArgumentException>(() => tuner.Fit(images, augmented));
             Assert.Contains("generate artifacts that take pixels", error.Message);
         }
         using (FineTuner tuner = FineTuner.Open(pixels.ArtifactsPath))
         {
-            Assert.Equal(2, tuner.Fit(images, flips).Epochs);
+            Assert.Equal(2, tuner.Fit(images, augmented).Epochs);
         }
     }
 

@@ -82,14 +82,34 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void LastConvBlock_ThroughAMaxPool_IsRefusedNamingTheOperatorAndTheNode()
+    public void LastConvBlock_ThroughAnOperatorWithoutARule_IsRefusedNamingTheOperatorAndTheNode()
     {
         var error = Assert.Throws<UnsupportedOperatorException>(() =>
-            new FineTuneArtifactGenerator().Generate(TestEncoders.MaxPoolInLastBlock(), "e", "", Options(UnfreezeSpec.LastConvBlock)));
+            new FineTuneArtifactGenerator().Generate(TestEncoders.PoolInLastBlock("AveragePool"), "e", "", Options(UnfreezeSpec.LastConvBlock)));
 
-        Assert.Equal("MaxPool", error.OpType);
+        Assert.Equal("AveragePool", error.OpType);
         Assert.Equal("block.pool", error.NodeName);
-        Assert.Contains("No gradient rule for MaxPool (node 'block.pool')", error.Message);
+        Assert.Contains("No gradient rule for AveragePool (node 'block.pool')", error.Message);
+    }
+
+    [Fact]
+    public void All_WithFeatureCaching_IsRefused_SinceNothingIsFrozen()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            new FineTuneArtifactGenerator().Generate(TestEncoders.ConvNet(), "e", "", Options(UnfreezeSpec.All)));
+
+        Assert.Contains("no frozen prefix", error.Message);
+    }
+
+    [Theory]
+    [InlineData("last-conv:2", "The model has 1 convolutions with constant weights, so its last 2 cannot be unfrozen: use last-conv:1 or fewer, or all.")]
+    [InlineData("last-linear:2", "use last-linear:1 or fewer")]
+    public void MoreLayersThanTheModelHas_AreRefusedSayingHowManyItHas(string unfreeze, string message)
+    {
+        var error = Assert.Throws<InvalidDataException>(() =>
+            new FineTuneArtifactGenerator().Generate(TestEncoders.BatchNormAndLinear(), "e", "", Options(UnfreezeSpec.Parse(unfreeze))));
+
+        Assert.Contains(message, error.Message);
     }
 
     public static TheoryData<string, string, string, bool> Configurations => new()
@@ -100,6 +120,9 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
         { "batchnorm", "last-conv-block", "linear", false },
         { "batchnorm", "last-linear:1", "mlp:4,3", true },
         { "convnet", "none", "mlp:7", false },
+        { "maxpool", "last-conv-block", "linear", false },
+        { "convnet", "all", "linear", true },
+        { "residual", "all", "linear", false },
     };
 
     /// <summary>
@@ -116,6 +139,7 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
         long dim = model.Graph.Output[0].Type.TensorType.Shape.Dim[1].DimValue;
         var fixture = new ArtifactFixture(model, Options(UnfreezeSpec.Parse(unfreeze)) with
         {
+            CacheFeatures = !UnfreezeSpec.Parse(unfreeze).Everything,
             Head = HeadSpec.Parse(head),
             Standardization = standardize
                 ? new EmbeddingStandardization(GradientCheckValues(dim, -0.2f, 0.2f), GradientCheckValues(dim, 0.05f, 0.5f))
@@ -155,14 +179,20 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
     [InlineData("convnet", "last-conv-block")]
     [InlineData("residual", "last-conv-block")]
     [InlineData("batchnorm", "last-linear:1")]
+    [InlineData("maxpool", "last-conv-block")]
+    [InlineData("convnet", "all")]
     public void Graphs_PassDebiansFullCheck_AndUseOnlyTheDefaultDomain(string encoder, string unfreeze)
     {
         using var folder = new TempDirectory();
+        bool everything = UnfreezeSpec.Parse(unfreeze).Everything;
         FineTuneArtifacts artifacts = new FineTuneArtifactGenerator().Generate(Encoder(encoder), "e", new string('c', 64),
-            Options(UnfreezeSpec.Parse(unfreeze)) with { Head = HeadSpec.Mlp(5), LabelSmoothing = 0.1 });
+            Options(UnfreezeSpec.Parse(unfreeze)) with { Head = HeadSpec.Mlp(5), LabelSmoothing = 0.1, CacheFeatures = !everything });
         artifacts.Write(folder.Path);
 
-        foreach (string file in new[] { ArtifactsManifest.TrainingModelFile, ArtifactsManifest.EvalModelFile, ArtifactsManifest.FrozenModelFile })
+        string[] files = everything
+            ? [ArtifactsManifest.TrainingModelFile, ArtifactsManifest.EvalModelFile]
+            : [ArtifactsManifest.TrainingModelFile, ArtifactsManifest.EvalModelFile, ArtifactsManifest.FrozenModelFile];
+        foreach (string file in files)
         {
             string stdout = OutsideClient.CheckModel(Path.Combine(folder.Path, file));
             Assert.Contains("opset 17", stdout);
@@ -236,6 +266,7 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
         "convnet" => TestEncoders.ConvNet(),
         "residual" => TestEncoders.Residual(),
         "batchnorm" => TestEncoders.BatchNormAndLinear(),
+        "maxpool" => TestEncoders.PoolInLastBlock("MaxPool"),
         _ => throw new ArgumentException(name),
     };
 }

@@ -50,12 +50,12 @@ internal static class TestEncoders
         return net.Finish(x, 5);
     }
 
-    /// <summary>conv → relu → maxpool → pool: a max-pooling layer inside the last convolutional block.</summary>
-    public static ModelProto MaxPoolInLastBlock(int seed = 4)
+    /// <summary>conv → relu → a 2×2 stride-2 pooling of <paramref name="opType"/> (MaxPool, AveragePool) → pool: a pooling layer inside the last convolutional block.</summary>
+    public static ModelProto PoolInLastBlock(string opType, int seed = 4)
     {
         var net = new Net(seed);
         string x = net.Builder.AddNode("Relu", "block.relu", [net.Conv("block.conv", net.Normalise(), 1, 4)]);
-        x = net.Builder.AddNode("MaxPool", "block.pool", [x], [OnnxAttributes.Ints("kernel_shape", [2, 2]), OnnxAttributes.Ints("strides", [2, 2])]);
+        x = net.Builder.AddNode(opType, "block.pool", [x], [OnnxAttributes.Ints("kernel_shape", [2, 2]), OnnxAttributes.Ints("strides", [2, 2])]);
         return net.Finish(net.Pool(x), 4);
     }
 

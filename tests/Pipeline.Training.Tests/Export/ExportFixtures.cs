@@ -16,6 +16,9 @@ internal static class ExportFixtures
     /// <summary>Embedding widths small enough to keep each export under a second on two cores.</summary>
     public static int SmallDim(string architecture) => architecture == "resnet18" ? 64 : 32;
 
+    /// <summary>The input normalisation of <see cref="RandomEncoder"/>.</summary>
+    public static ChannelStatistics Statistics => ChannelStatistics.Measure(TinyRun.Images(64));
+
     public static ExportProvenance Provenance { get; } = new(
         "simclr", "fashion-mnist:train", new Dictionary<string, double>(), "/runs/test", "step-00000002.safetensors",
         new string('0', 64));
@@ -27,7 +30,7 @@ internal static class ExportFixtures
     public static Encoder RandomEncoder(string architecture, int seed = 1)
     {
         random.manual_seed(seed);
-        ChannelStatistics statistics = ChannelStatistics.Measure(TinyRun.Images(64));
+        ChannelStatistics statistics = Statistics;
         Encoder encoder = EncoderFactory.Create(new EncoderSpec(architecture, 1, 28, 28, SmallDim(architecture), statistics.Mean, statistics.Std));
         using var noGrad = no_grad();
         foreach ((_, nn.Module module) in encoder.named_modules())

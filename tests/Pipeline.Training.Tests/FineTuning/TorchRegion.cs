@@ -1,3 +1,4 @@
+using Pipeline.Data;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
 using TorchSharp;
@@ -16,10 +17,17 @@ internal sealed class TorchRegion
     private readonly ArtifactsManifest _manifest;
     private readonly Tensor? _mean;
     private readonly Tensor? _std;
+    private readonly ChannelStatistics? _normalization;
 
-    public TorchRegion(ArtifactsManifest manifest, IReadOnlyDictionary<string, float[]> values, EmbeddingStandardization? standardization)
+    /// <param name="manifest">The artifacts' manifest: which parameters, in which order.</param>
+    /// <param name="values">Their values.</param>
+    /// <param name="standardization">The head's input standardisation.</param>
+    /// <param name="normalization">The encoder's input normalisation, for a region that starts at the pixels.</param>
+    public TorchRegion(ArtifactsManifest manifest, IReadOnlyDictionary<string, float[]> values, EmbeddingStandardization? standardization,
+        ChannelStatistics? normalization = null)
     {
         _manifest = manifest;
+        _normalization = normalization;
         Parameters = manifest.Parameters
             .Select(parameter => (parameter.Name, new Parameter(tensor(values[parameter.Name]).reshape(parameter.Shape))))
             .ToArray();
@@ -33,8 +41,8 @@ internal sealed class TorchRegion
     public IReadOnlyList<(string Name, Parameter Parameter)> Parameters { get; }
 
     /// <summary>
-    /// Logits of the region's input (the frozen prefix's output): the encoder's last block and pooling (when it
-    /// trains; else the input is the embedding), the standardisation, the head.
+    /// Logits of the region's input (the frozen prefix's output, or the pixels when every layer trains): the encoder's
+    /// trained layers and pooling (else the input is the embedding), the standardisation, the head.
     /// </summary>
     public Tensor Forward(string architecture, Tensor features)
     {
@@ -43,7 +51,12 @@ internal sealed class TorchRegion
         {
             (0, _) => features,
             // features.conv4 (+ folded bn4) → relu → global average pool
-            (_, "convnet") => Conv(features, encoder[0], encoder[1]).relu().mean([2, 3]),
+            (2, "convnet") => Conv(features, encoder[0], encoder[1]).relu().mean([2, 3]),
+            // conv3 → relu → max-pool → conv4 → relu → global average pool
+            (4, "convnet") => Conv(Pool(Conv(features, encoder[0], encoder[1]).relu()), encoder[2], encoder[3]).relu().mean([2, 3]),
+            // normalise → conv1 → relu → max-pool → conv2 → relu → conv3 → relu → max-pool → conv4 → relu → global average pool
+            (8, "convnet") => Conv(Pool(Conv(Conv(Pool(Conv(Normalize(features), encoder[0], encoder[1]).relu()), encoder[2], encoder[3]).relu(),
+                encoder[4], encoder[5]).relu()), encoder[6], encoder[7]).relu().mean([2, 3]),
             // layer4.1: conv1 → relu → conv2 → + input → relu → global average pool
             (_, "resnet18") => Conv(Conv(features, encoder[0], encoder[1]).relu(), encoder[2], encoder[3]).add(features).relu().mean([2, 3]),
             _ => throw new ArgumentException(architecture),
@@ -81,6 +94,13 @@ internal sealed class TorchRegion
             _ => throw new ArgumentException(step.GetType().Name),
         };
     }
+
+    private Tensor Normalize(Tensor pixels) =>
+        _normalization is { } statistics
+            ? pixels.sub(tensor(statistics.Mean).reshape(1, -1, 1, 1)).div(tensor(statistics.Std).reshape(1, -1, 1, 1))
+            : throw new InvalidOperationException("A region that starts at the pixels needs the encoder's input normalisation.");
+
+    private static Tensor Pool(Tensor input) => nn.functional.max_pool2d(input, 2);
 
     private static Tensor Conv(Tensor input, Tensor weight, Tensor bias) =>
         nn.functional.conv2d(input, weight, bias, padding: [1, 1]);

@@ -5,13 +5,13 @@ using static TorchSharp.torch;
 namespace Pipeline.Training.Encoders;
 
 /// <summary>
-/// A small, fast CNN for 28×28 and 32×32 images, the CPU default: four 3×3 convolutions with batch norm and ReLU
-/// (widths D/4 | D/2, D/2 | D), 2×2 max-pooling after the first and third, then global average pooling to the D-wide h.
+/// A small, fast CNN for 28×28 and 32×32 images: stages of 3×3 convolutions with batch norm and ReLU, 2×2 max-pooling
+/// between stages, then global average pooling to the D-wide h. <see cref="ConvNetLayout"/> gives the widths.
 /// </summary>
 /// <remarks>
-/// Only the first, narrowest convolution runs at full resolution: that keeps a forward pass at 14.6 M multiply-adds
-/// per 28×28 image at D = 128 (a SimCLR step costs three passes over two views) while the last layer still sees
-/// 22×22 pixels, most of the image.
+/// Only the first, narrowest stage runs at full resolution: that keeps the default convnet's forward pass at 14.6 M
+/// multiply-adds per 28×28 image at D = 128 (a SimCLR step costs three passes over two views) while its last layer
+/// still sees 22×22 pixels, most of the image.
 /// </remarks>
 public sealed class ConvNetEncoder : Encoder
 {
@@ -19,34 +19,41 @@ public sealed class ConvNetEncoder : Encoder
     private readonly InputNormalization normalization;
     private readonly Sequential features;
 
-    public ConvNetEncoder(EncoderSpec spec) : base(nameof(ConvNetEncoder), spec)
+    public ConvNetEncoder(EncoderSpec spec, ConvNetLayout layout) : base(nameof(ConvNetEncoder), spec)
     {
+        ArgumentNullException.ThrowIfNull(layout);
         spec.Validate();
-        if (spec.EmbeddingDim % 4 != 0 || spec.EmbeddingDim < 8)
+        int divisor = layout.WidthDivisor;
+        if (spec.EmbeddingDim % divisor != 0 || spec.EmbeddingDim < 2 * divisor)
         {
             throw new ArgumentException(
-                $"convnet needs an embedding width that is a multiple of 4 and at least 8, not {spec.EmbeddingDim}.");
+                $"{layout.Name} needs an embedding width that is a multiple of {divisor} and at least {2 * divisor}, not {spec.EmbeddingDim}.");
         }
-        int width1 = spec.EmbeddingDim / 4;
-        int width2 = spec.EmbeddingDim / 2;
         normalization = new InputNormalization(spec.Mean, spec.Std);
-        features = nn.Sequential(
-            ("conv1", nn.Conv2d(spec.InputChannels, width1, 3, padding: 1, bias: false)),
-            ("bn1", nn.BatchNorm2d(width1)),
-            ("relu1", nn.ReLU()),
-            ("pool1", nn.MaxPool2d(2)),
-            ("conv2", nn.Conv2d(width1, width2, 3, padding: 1, bias: false)),
-            ("bn2", nn.BatchNorm2d(width2)),
-            ("relu2", nn.ReLU()),
-            ("conv3", nn.Conv2d(width2, width2, 3, padding: 1, bias: false)),
-            ("bn3", nn.BatchNorm2d(width2)),
-            ("relu3", nn.ReLU()),
-            ("pool2", nn.MaxPool2d(2)),
-            ("conv4", nn.Conv2d(width2, spec.EmbeddingDim, 3, padding: 1, bias: false)),
-            ("bn4", nn.BatchNorm2d(spec.EmbeddingDim)),
-            ("relu4", nn.ReLU()),
-            ("pool", nn.AdaptiveAvgPool2d(1)),
-            ("flatten", nn.Flatten()));
+        // conv1, bn1, relu1, pool1, conv2, …: the layer names of the original four-convolution convnet, so its
+        // checkpoints and exported graphs keep their names.
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        int channels = spec.InputChannels;
+        int index = 0;
+        for (int stage = 0; stage < layout.Stages.Length; stage++)
+        {
+            if (stage > 0)
+            {
+                layers.Add(($"pool{stage}", nn.MaxPool2d(2)));
+            }
+            foreach (int widthDivisor in layout.Stages[stage])
+            {
+                index++;
+                int width = spec.EmbeddingDim / widthDivisor;
+                layers.Add(($"conv{index}", nn.Conv2d(channels, width, 3, padding: 1, bias: false)));
+                layers.Add(($"bn{index}", nn.BatchNorm2d(width)));
+                layers.Add(($"relu{index}", nn.ReLU()));
+                channels = width;
+            }
+        }
+        layers.Add(("pool", nn.AdaptiveAvgPool2d(1)));
+        layers.Add(("flatten", nn.Flatten()));
+        features = nn.Sequential(layers);
         RegisterComponents();
     }
 

@@ -6,7 +6,8 @@ public static class EncoderFactory
     private static readonly Dictionary<string, (Func<EncoderSpec, Encoder> Create, int DefaultEmbeddingDim)> Architectures =
         new(StringComparer.Ordinal)
         {
-            ["convnet"] = (spec => new ConvNetEncoder(spec), 128),
+            [ConvNetLayout.ConvNet.Name] = (spec => new ConvNetEncoder(spec, ConvNetLayout.ConvNet), ConvNetLayout.ConvNet.DefaultEmbeddingDim),
+            [ConvNetLayout.ConvNet6.Name] = (spec => new ConvNetEncoder(spec, ConvNetLayout.ConvNet6), ConvNetLayout.ConvNet6.DefaultEmbeddingDim),
             ["resnet18"] = (spec => new ResNet18Encoder(spec), 512),
         };
 

@@ -1,0 +1,55 @@
+"""What the Python benchmark drivers share: running a CLI with a log, showing its command, describing the machine."""
+import os
+import platform
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TRAIN = os.path.join(ROOT, "bin/pipeline-train")
+INFER = os.path.join(ROOT, "bin/pipeline-infer")
+
+
+def shown(command):
+    """The command as typed in the repository root: ./bin/…, paths relative to the root."""
+    return " ".join("./" + os.path.relpath(part, ROOT) if part in (TRAIN, INFER)
+                    else os.path.relpath(part, ROOT) if part.startswith(ROOT + os.sep) else part for part in command)
+
+
+def timed(command, log_path):
+    """Runs a CLI with its stderr in a log file; returns (stdout, wall seconds). Exits when the CLI fails."""
+    print("  $ " + shown(command), file=sys.stderr, flush=True)
+    start = time.monotonic()
+    with open(log_path, "w") as log:
+        completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
+    seconds = time.monotonic() - start
+    with open(log_path, "a") as log:
+        log.write(completed.stdout)
+    if completed.returncode != 0:
+        sys.exit(f"{shown(command)} failed with exit code {completed.returncode}; see {os.path.relpath(log_path, ROOT)}")
+    return completed.stdout, seconds
+
+
+def uptime():
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine():
+    return f"{cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, CPU only"
+
+
+def require_cli(path=TRAIN):
+    if not os.access(path, os.X_OK):
+        sys.exit(f"{path} is missing: run `make build` first.")
