@@ -82,6 +82,11 @@ public static class EvaluateCommand
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
         var threads = SharedOptions.Threads();
+        var tune = new Option<bool>("--tune")
+        {
+            Description = "Choose kNN's k (5, 10, 20, 50, 100, 200) and the probe's C (0.01 … 100) by accuracy on a stratified 20% of the labelled images, "
+                + "then fit on all of them: each representation, pixels included, scored with its own best settings.",
+        };
         var json = new Option<bool>("--json")
         {
             Description = "Print each result as one JSON object per line (with an accuracy field) instead of text.",
@@ -89,7 +94,7 @@ public static class EvaluateCommand
 
         var command = new Command("evaluate", "Score a run's frozen embeddings with kNN and/or a linear probe at some label fractions, or a vae's test ELBO.")
         {
-            run, representation, protocols, labels, checkpoint, trainData, testData, k, knnTemperature, probeSteps, samples, seed, device, threads, json,
+            run, representation, protocols, labels, checkpoint, trainData, testData, k, knnTemperature, probeSteps, tune, samples, seed, device, threads, json,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
@@ -101,8 +106,12 @@ public static class EvaluateCommand
                 from protocol in chosen.Where(protocol => protocol != EvaluationProtocol.Elbo)
                 from fraction in fractions
                 select (protocol, fraction)).ToArray();
-            var knn = new KnnClassifier(parse.GetValue(k), parse.GetValue(knnTemperature) ?? 0.1);
-            var probe = new LinearProbe(parse.GetValue(probeSteps));
+            var classifiers = new EvaluationClassifiers(
+                new KnnClassifier(parse.GetValue(k), parse.GetValue(knnTemperature) ?? 0.1), new LinearProbe(parse.GetValue(probeSteps)), parse.GetValue(tune));
+            if (classifiers.Tune && parse.GetResult(k) is { Implicit: false })
+            {
+                throw new ArgumentException("--k fixes kNN's k and --tune chooses it: give one of them.");
+            }
             bool asJson = parse.GetValue(json);
 
             if (parse.GetValue(representation) == "pixels")
@@ -121,7 +130,7 @@ public static class EvaluateCommand
                 }
                 string pixelTrain = parse.GetValue(trainData) ?? new DatasetUri.FashionMnist(FashionMnistSplit.Train).ToString();
                 Print(PixelBaseline.Evaluate(pixelTrain, parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(pixelTrain),
-                    evaluations, parse.GetValue(seed), knn, probe, cancellationToken), asJson);
+                    evaluations, parse.GetValue(seed), classifiers, cancellationToken), asJson);
                 return Task.FromResult(0);
             }
 
@@ -145,7 +154,7 @@ public static class EvaluateCommand
                 return Task.FromResult(0);
             }
             Print(RunEvaluation.Evaluate(
-                runDirectory, parse.GetValue(checkpoint), train, test, evaluations, parse.GetValue(seed), torchDevice, knn, probe,
+                runDirectory, parse.GetValue(checkpoint), train, test, evaluations, parse.GetValue(seed), torchDevice, classifiers,
                 cancellationToken), asJson);
             return Task.FromResult(0);
         }));

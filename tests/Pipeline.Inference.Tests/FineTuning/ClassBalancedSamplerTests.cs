@@ -1,3 +1,4 @@
+using Pipeline.Data;
 using Pipeline.Inference.FineTuning;
 
 namespace Pipeline.Inference.Tests.FineTuning;

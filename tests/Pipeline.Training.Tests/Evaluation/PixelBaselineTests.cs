@@ -47,7 +47,7 @@ public sealed class PixelBaselineTests
     public void Evaluate_Elbo_IsRefused()
     {
         var error = Assert.Throws<ArgumentException>(() => PixelBaseline.Evaluate("fashion-mnist:test", "fashion-mnist:test",
-            [(EvaluationProtocol.Elbo, LabelFraction.Parse("100%"))], 0, new KnnClassifier(), new LinearProbe()));
+            [(EvaluationProtocol.Elbo, LabelFraction.Parse("100%"))], 0, new EvaluationClassifiers(new KnnClassifier(), new LinearProbe())));
 
         Assert.Contains("no ELBO", error.Message);
     }

@@ -17,8 +17,8 @@ public static class EmbeddingEvaluation
     /// </summary>
     public static IReadOnlyList<EvaluationResult> ScoreEach(Tensor trainEmbeddings, ImageSet train, string trainData,
         Tensor testEmbeddings, ImageSet test, string testData,
-        IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, KnnClassifier knn,
-        LinearProbe probe, EvaluatedSubject subject, double embedSeconds)
+        IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, EvaluationClassifiers classifiers,
+        EvaluatedSubject subject, double embedSeconds)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
@@ -30,7 +30,7 @@ public static class EmbeddingEvaluation
             var scoring = Stopwatch.StartNew();
             (double accuracy, int labelled, IReadOnlyDictionary<string, double> settings) = Score(
                 trainEmbeddings, train.RequireLabels(), testEmbeddings, test.RequireLabels(), train.ClassNames.Count,
-                protocol, fraction, seed, knn, probe);
+                protocol, fraction, seed, classifiers);
             results.Add(new EvaluationResult(
                 protocol.ToString().ToLowerInvariant(), fraction.ToString(), labelled, test.Count, accuracy,
                 trainData, testData, subject.Checkpoint, subject.Step, subject.Method, subject.Encoder, settings,
@@ -48,11 +48,10 @@ public static class EmbeddingEvaluation
     /// <param name="protocol">knn or linear.</param>
     /// <param name="fraction">Which labelled training images the classifier may use.</param>
     /// <param name="seed">Seeds the fraction's draw and the probe.</param>
-    /// <param name="knn">The kNN classifier, for <see cref="EvaluationProtocol.Knn"/>.</param>
-    /// <param name="probe">The linear probe, for <see cref="EvaluationProtocol.Linear"/>.</param>
+    /// <param name="classifiers">The kNN classifier and the linear probe, and whether their k and C are chosen on held-out labelled images.</param>
     public static (double Accuracy, int Labelled, IReadOnlyDictionary<string, double> Settings) Score(
         Tensor trainEmbeddings, int[] trainLabels, Tensor testEmbeddings, int[] testLabels, int classCount,
-        EvaluationProtocol protocol, LabelFraction fraction, int seed, KnnClassifier knn, LinearProbe probe)
+        EvaluationProtocol protocol, LabelFraction fraction, int seed, EvaluationClassifiers classifiers)
     {
         ArgumentNullException.ThrowIfNull(trainEmbeddings);
         ArgumentNullException.ThrowIfNull(trainLabels);
@@ -64,17 +63,47 @@ public static class EmbeddingEvaluation
         int[] chosen = fraction.Select(trainLabels, classCount, seed);
         Tensor chosenIndices = tensor(chosen.Select(i => (long)i).ToArray());
         Tensor bank = trainEmbeddings.index_select(0, chosenIndices);
-        Tensor bankLabels = tensor(chosen.Select(i => (long)trainLabels[i]).ToArray());
-        Tensor predictions = protocol switch
+        int[] chosenLabels = chosen.Select(i => trainLabels[i]).ToArray();
+        Tensor bankLabels = tensor(chosenLabels.Select(label => (long)label).ToArray());
+        Tensor predictions;
+        Dictionary<string, double> settings;
+        switch (protocol)
         {
-            EvaluationProtocol.Knn => knn.Predict(bank, bankLabels, testEmbeddings, classCount),
-            EvaluationProtocol.Linear => probe.FitPredict(bank, bankLabels, testEmbeddings, classCount, seed),
-            _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, null),
-        };
-        long correct = predictions.eq(tensor(testLabels.Select(l => (long)l).ToArray())).sum().item<long>();
-        IReadOnlyDictionary<string, double> settings = protocol == EvaluationProtocol.Knn
-            ? new Dictionary<string, double> { ["k"] = knn.K, ["temperature"] = knn.Temperature }
-            : new Dictionary<string, double> { ["steps"] = probe.Steps, ["learningRate"] = probe.LearningRate, ["C"] = probe.InverseRegularization };
-        return ((double)correct / testLabels.Length, chosen.Length, settings);
+            case EvaluationProtocol.Knn:
+                KnnClassifier knn = !classifiers.Tune ? classifiers.Knn : Best(
+                    EvaluationClassifiers.KCandidates.Select(k => new KnnClassifier(k, classifiers.Knn.Temperature)), bank, chosenLabels, classCount, seed,
+                    (candidate, fit, fitLabels, held) => candidate.Predict(fit, fitLabels, held, classCount));
+                predictions = knn.Predict(bank, bankLabels, testEmbeddings, classCount);
+                settings = new Dictionary<string, double> { ["k"] = knn.K, ["temperature"] = knn.Temperature };
+                break;
+            case EvaluationProtocol.Linear:
+                LinearProbe probe = !classifiers.Tune ? classifiers.Probe : Best(
+                    EvaluationClassifiers.CCandidates.Select(c => new LinearProbe(classifiers.Probe.Steps, classifiers.Probe.LearningRate, c)), bank,
+                    chosenLabels, classCount, seed, (candidate, fit, fitLabels, held) => candidate.FitPredict(fit, fitLabels, held, classCount, seed));
+                predictions = probe.FitPredict(bank, bankLabels, testEmbeddings, classCount, seed);
+                settings = new Dictionary<string, double> { ["steps"] = probe.Steps, ["learningRate"] = probe.LearningRate, ["C"] = probe.InverseRegularization };
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(protocol), protocol, null);
+        }
+        settings["tuned"] = classifiers.Tune ? 1 : 0;
+        return (Accuracy(predictions, testLabels), chosen.Length, settings);
     }
+
+    // The candidate most accurate on a stratified part of the labelled set when fitted on the rest (the first of equals).
+    private static T Best<T>(IEnumerable<T> candidates, Tensor bank, int[] bankLabels, int classCount, int seed,
+        Func<T, Tensor, Tensor, Tensor, Tensor> fitPredict)
+    {
+        using var scope = NewDisposeScope();
+        (int[] fit, int[] held) = ValidationSplit.Stratified(bankLabels, classCount, EvaluationClassifiers.ValidationFraction, seed);
+        Tensor fitBank = bank.index_select(0, tensor(fit.Select(i => (long)i).ToArray()));
+        Tensor fitLabels = tensor(fit.Select(i => (long)bankLabels[i]).ToArray());
+        Tensor heldBank = bank.index_select(0, tensor(held.Select(i => (long)i).ToArray()));
+        int[] heldLabels = held.Select(i => bankLabels[i]).ToArray();
+        return candidates.Select(candidate => (Candidate: candidate, Accuracy: Accuracy(fitPredict(candidate, fitBank, fitLabels, heldBank), heldLabels)))
+            .Aggregate((best, next) => next.Accuracy > best.Accuracy ? next : best).Candidate;
+    }
+
+    private static double Accuracy(Tensor predictions, int[] labels) =>
+        (double)predictions.eq(tensor(labels.Select(label => (long)label).ToArray())).sum().item<long>() / labels.Length;
 }

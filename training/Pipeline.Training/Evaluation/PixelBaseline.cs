@@ -53,12 +53,11 @@ public static class PixelBaseline
     /// <param name="testData">Dataset URI of the images to score, loaded at the training images' shape.</param>
     /// <param name="evaluations">Protocols (knn, linear) and label fractions.</param>
     /// <param name="seed">Seeds the fractions' draws and the probe.</param>
-    /// <param name="knn">The kNN classifier the runs are scored with.</param>
-    /// <param name="probe">The linear probe the runs are scored with.</param>
+    /// <param name="classifiers">The kNN classifier and linear probe the runs are scored with, tuned the same way.</param>
     /// <param name="cancellationToken">Stops loading.</param>
     public static IReadOnlyList<EvaluationResult> Evaluate(string trainData, string testData,
-        IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, KnnClassifier knn,
-        LinearProbe probe, CancellationToken cancellationToken = default)
+        IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, EvaluationClassifiers classifiers,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(trainData);
         ArgumentException.ThrowIfNullOrEmpty(testData);
@@ -75,7 +74,7 @@ public static class PixelBaseline
         using (testFeatures)
         {
             return EmbeddingEvaluation.ScoreEach(trainFeatures, train, trainData, testFeatures, test, testData, evaluations,
-                seed, knn, probe, new EvaluatedSubject(null, 0, Name, "none"), clock.Elapsed.TotalSeconds);
+                seed, classifiers, new EvaluatedSubject(null, 0, Name, "none"), clock.Elapsed.TotalSeconds);
         }
     }
 

@@ -29,7 +29,7 @@ public static class RunEvaluation
     /// </summary>
     public static IReadOnlyList<EvaluationResult> Evaluate(RunDirectory run, string? checkpoint, string trainData, string testData,
         IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, Device device,
-        KnnClassifier knn, LinearProbe probe, CancellationToken cancellationToken = default)
+        EvaluationClassifiers classifiers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(evaluations);
@@ -47,7 +47,7 @@ public static class RunEvaluation
             double embedSeconds = clock.Elapsed.TotalSeconds;
 
             IReadOnlyList<EvaluationResult> results = EmbeddingEvaluation.ScoreEach(
-                trainEmbeddings, train, trainData, testEmbeddings, test, testData, evaluations, seed, knn, probe,
+                trainEmbeddings, train, trainData, testEmbeddings, test, testData, evaluations, seed, classifiers,
                 new EvaluatedSubject(checkpointPath, step, config.Method, config.Encoder.Architecture), embedSeconds);
             foreach (EvaluationResult result in results)
             {

@@ -1,8 +1,9 @@
-namespace Pipeline.Inference.FineTuning;
+namespace Pipeline.Data;
 
 /// <summary>
-/// Sets a seeded, stratified part of the labelled examples aside for validation (early stopping and the choice of the
-/// best epoch): each class gives the same fraction of its examples, at least one when it has two or more.
+/// Sets a seeded, stratified part of the labelled examples aside for validation (a fine-tune's early stopping and best
+/// epoch, an evaluation's choice of k or C): each class gives the same fraction of its examples, at least one when it
+/// has two or more.
 /// </summary>
 public static class ValidationSplit
 {
