@@ -41,31 +41,31 @@ public static class FineTuneCommand
         };
         var epochs = OptionRules.Positive(new Option<int>("--epochs") { Description = "Epochs, at most.", DefaultValueFactory = _ => defaults.Epochs });
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Examples per step.", DefaultValueFactory = _ => defaults.BatchSize });
-        var learningRate = new Option<double>("--lr")
+        var learningRate = OptionRules.Positive(new Option<double>("--lr")
         {
             Description = "Peak learning rate (cosine decay to 0 after the warm-up).",
             DefaultValueFactory = _ => defaults.LearningRate,
-        };
-        var warmup = new Option<double>("--warmup-epochs") { Description = "Epochs of linear warm-up (at most a tenth of the run).", DefaultValueFactory = _ => 0 };
+        });
+        var warmup = OptionRules.NonNegative(new Option<double>("--warmup-epochs") { Description = "Epochs of linear warm-up (at most a tenth of the run).", DefaultValueFactory = _ => 0 });
         var optimizer = new Option<string>("--optimizer") { Description = "adamw or sgd (momentum).", DefaultValueFactory = _ => AdamWStep.KindName }
             .AcceptOnlyFromAmong(AdamWStep.KindName, SgdMomentumStep.KindName);
-        var weightDecay = new Option<double>("--weight-decay")
+        var weightDecay = OptionRules.NonNegative(new Option<double>("--weight-decay")
         {
             Description = "Weight decay on weights (never on biases or normalisation parameters); AdamW's is decoupled.",
             DefaultValueFactory = _ => 1e-4,
-        };
-        var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
-        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing ε in [0, 1).", DefaultValueFactory = _ => 0 };
+        });
+        var momentum = OptionRules.BelowOne(new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 });
+        var smoothing = OptionRules.BelowOne(new Option<double>("--label-smoothing") { Description = "Label smoothing ε in [0, 1).", DefaultValueFactory = _ => 0 });
         var validation = new Option<string>("--validation")
         {
             Description = "Share of the labels held out for early stopping and choosing the best epoch, such as 10%; 0% trains on all.",
             DefaultValueFactory = _ => "10%",
         };
-        var patience = new Option<int>("--patience")
+        var patience = OptionRules.NonNegative(new Option<int>("--patience")
         {
             Description = "Epochs without a better validation loss before stopping; 0 never stops early.",
             DefaultValueFactory = _ => defaults.Patience,
-        };
+        });
         var balance = new Option<ClassBalance>("--balance")
         {
             Description = "Class-balanced batches: auto (when classes are imbalanced), on, off.",
@@ -76,7 +76,7 @@ public static class FineTuneCommand
             Description = "none, or flip (random left-right flips; the frozen prefix then runs at every step instead of once).",
             DefaultValueFactory = _ => "none",
         }.AcceptOnlyFromAmong("none", "flip");
-        var seed = new Option<int>("--seed") { Description = "Seeds the labels drawn, the head's weights, the split and the batches.", DefaultValueFactory = _ => 0 };
+        var seed = OptionRules.NonNegative(new Option<int>("--seed") { Description = "Seeds the labels drawn, the head's weights, the split and the batches.", DefaultValueFactory = _ => 0 });
         var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch (same settings)." };
         var provider = ModelOptions.ExecutionProvider();

@@ -16,7 +16,7 @@ public static class ServeCommand
         {
             Description = "The model's name in requests (default: the registry model's name, or the file name without its extension).",
         };
-        var pollSeconds = OptionRules.PositiveNumber(new Option<double?>("--poll-seconds")
+        var pollSeconds = OptionRules.Positive(new Option<double?>("--poll-seconds")
         {
             Description = "How often a registry alias is read for a new version (default 30).",
         });
@@ -39,11 +39,11 @@ public static class ServeCommand
             Description = "Reload the model when its file changes (checked and warmed up first; a broken file is refused).",
         };
         var batchSize = ModelOptions.BatchSize(defaults.Batching.MaxBatchSize);
-        var maxWait = new Option<double>("--max-wait-ms")
+        var maxWait = OptionRules.NonNegative(new Option<double>("--max-wait-ms")
         {
             Description = "How long a batch waits to fill after its first request.",
             DefaultValueFactory = _ => defaults.Batching.MaxWait.TotalMilliseconds,
-        };
+        });
         var queue = OptionRules.Positive(new Option<int>("--queue-capacity")
         {
             Description = "Images that may wait; more are answered 429 at once.",

@@ -65,7 +65,7 @@ public static class EvaluateCommand
             Description = "kNN: neighbours that vote.",
             DefaultValueFactory = _ => 200,
         });
-        var knnTemperature = OptionRules.PositiveNumber(new Option<double?>("--knn-temperature")
+        var knnTemperature = OptionRules.Positive(new Option<double?>("--knn-temperature")
         {
             Description = "kNN: temperature T of the vote weights exp(similarity / T) (default 0.1).",
         });

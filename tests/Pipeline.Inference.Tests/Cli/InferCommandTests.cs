@@ -34,7 +34,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string output = Path.Combine(_temp.Path, "out", "embeddings.npy");
 
-        (int exit, string stdout, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
             _images[2], "--out", output, "--batch-size", "2");
 
         Assert.True(exit == 0, stderr);
@@ -57,7 +57,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string output = Path.Combine(_temp.Path, "embeddings.csv");
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"), "--out", output);
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"), "--out", output);
 
         Assert.True(exit == 0, stderr);
         string[] lines = File.ReadAllLines(output);
@@ -74,7 +74,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string output = Path.Combine(_temp.Path, "embeddings.jsonl");
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", _images[2], _images[0], "--out", output);
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", _images[2], _images[0], "--out", output);
 
         Assert.True(exit == 0, stderr);
         JsonElement[] rows = File.ReadAllLines(output).Select(line => JsonDocument.Parse(line).RootElement).ToArray();
@@ -87,7 +87,7 @@ public sealed class InferCommandTests : IDisposable
     [InlineData("embeddings.npy", "does not exist")]
     public async Task Embed_BadOutputOrInput_ExitsWithOneLineSayingWhat(string output, string message)
     {
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "absent"),
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "absent"),
             "--out", Path.Combine(_temp.Path, output));
 
         Assert.Equal(1, exit);
@@ -101,7 +101,7 @@ public sealed class InferCommandTests : IDisposable
     {
         Assert.Null(Environment.GetEnvironmentVariable("PIPELINE_API_KEY"));
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("serve", "--model", _model, "--urls", "http://0.0.0.0:0");
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "serve", "--model", _model, "--urls", "http://0.0.0.0:0");
 
         Assert.Equal(1, exit);
         Assert.Contains("needs an API key", stderr);
@@ -116,14 +116,14 @@ public sealed class InferCommandTests : IDisposable
         for (int index = 0; index < 2; index++)
         {
             string part = _temp.File($"parts/part-{index}.jsonl");
-            (int exit, string stdout, string stderr) = await CliRunner.RunAsync(["embed", "--model", _model, "--input", .. inputs, "--out", part,
+            (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), ["embed", "--model", _model, "--input", .. inputs, "--out", part,
                 "--shard-index", index.ToString(CultureInfo.InvariantCulture), "--shard-count", "2"]);
             Assert.True(exit == 0, stderr);
             Assert.Contains($"(shard {index} of 2)", stdout);
             parts.AddRange(File.ReadAllLines(part));
         }
         string whole = _temp.File("whole.jsonl");
-        (int wholeExit, _, string wholeError) = await CliRunner.RunAsync(["embed", "--model", _model, "--input", .. inputs, "--out", whole]);
+        (int wholeExit, _, string wholeError) = await CliRunner.RunAsync(InferCommand.Create(), ["embed", "--model", _model, "--input", .. inputs, "--out", whole]);
 
         Assert.True(wholeExit == 0, wholeError);
         Assert.Equal(File.ReadAllLines(whole), parts);
@@ -136,7 +136,7 @@ public sealed class InferCommandTests : IDisposable
     [InlineData("0", "4", "shard 0 of 4 of the inputs holds no images")]
     public async Task Embed_WithImpossibleShards_SaysWhichOptionIsWrong(string index, string count, string message)
     {
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
             "--out", _temp.File("x.npy"), "--shard-index", index, "--shard-count", count);
 
         Assert.Equal(1, exit);
@@ -148,7 +148,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string store = _temp.File("store/.keep");
 
-        (int exit, string stdout, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
             "--store", "file:" + Path.GetDirectoryName(store), "--out", "catalog/part-0-of-1.npy");
 
         Assert.True(exit == 0, stderr);
@@ -173,7 +173,7 @@ public sealed class InferCommandTests : IDisposable
         string cache = Path.Combine(_temp.Path, "cache");
         string output = _temp.File("from-registry.jsonl");
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", "registry:encoders@champion", "--registry", registry,
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", "registry:encoders@champion", "--registry", registry,
             "--cache", cache, "--input", _images[2], "--out", output);
 
         Assert.True(exit == 0, stderr);
@@ -184,7 +184,7 @@ public sealed class InferCommandTests : IDisposable
 
         // A cached file that is not the manifest's is refused, not embedded with.
         new TestModel(channels: 3, height: 6, width: 6, seed: 9).Write(Path.Combine(cache, "encoders", "v1", "encoder.onnx"));
-        (int tamperedExit, _, string tamperedError) = await CliRunner.RunAsync("embed", "--model", "registry:encoders@v1", "--registry", registry,
+        (int tamperedExit, _, string tamperedError) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", "registry:encoders@v1", "--registry", registry,
             "--cache", cache, "--input", _images[2], "--out", output);
         Assert.Equal(1, tamperedExit);
         Assert.Contains("SHA-256", tamperedError);
@@ -193,7 +193,7 @@ public sealed class InferCommandTests : IDisposable
     [Fact]
     public async Task Embed_FromAnUnknownRegistryModel_SaysWhatTheRegistryHolds()
     {
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", "registry:absent@champion", "--registry",
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", "registry:absent@champion", "--registry",
             "file:" + Path.Combine(_temp.Path, "empty-registry"), "--input", _images[2], "--out", _temp.File("x.npy"));
 
         Assert.Equal(1, exit);

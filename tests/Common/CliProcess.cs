@@ -1,15 +1,43 @@
 using System.Diagnostics;
+using System.Globalization;
 
-namespace Pipeline.Training.Tests.Cli;
+namespace Pipeline.Tests;
 
-/// <summary>Runs the built pipeline-train CLI (or, with <see cref="RunInfer"/>, pipeline-infer) as a child process, as a user would.</summary>
+/// <summary>
+/// Runs a built CLI, pipeline-train (or, with <see cref="StartInfer"/> and <see cref="RunInfer"/>, pipeline-infer), as a child
+/// process, as a user or a scheduler would; each test project runs the CLIs it references.
+/// </summary>
 internal static class CliProcess
 {
     public static Process Start(params string[] arguments) => StartTool("pipeline-train", arguments);
 
+    public static Process StartInfer(params string[] arguments) => StartTool("pipeline-infer", arguments);
+
     public static (int ExitCode, string Output, string Error) Run(params string[] arguments) => RunTool("pipeline-train", arguments);
 
     public static (int ExitCode, string Output, string Error) RunInfer(params string[] arguments) => RunTool("pipeline-infer", arguments);
+
+    /// <summary>Sends <paramref name="signal"/> (TERM, INT) to the process, as Kubernetes or Ctrl+C would.</summary>
+    public static void Signal(Process process, string signal)
+    {
+        (int exitCode, _, string error) = OutsideClient.Run("kill", "-s", signal, process.Id.ToString(CultureInfo.InvariantCulture));
+        Assert.True(exitCode == 0, error);
+    }
+
+    /// <summary>Waits until <paramref name="done"/> holds (true) or the process has exited or two minutes passed (false).</summary>
+    public static bool WaitWhileRunning(Process process, Func<bool> done)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!done())
+        {
+            if (process.HasExited || clock.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                return false;
+            }
+            Thread.Sleep(20);
+        }
+        return true;
+    }
 
     private static Process StartTool(string tool, string[] arguments)
     {
