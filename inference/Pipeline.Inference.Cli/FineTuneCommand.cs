@@ -23,22 +23,22 @@ public static class FineTuneCommand
     {
         var defaults = new FineTuneOptions();
         var source = new ModelSource();
-        var data = new Option<string>("--data")
+        var data = OptionRules.ParsedBy(new Option<string>("--data")
         {
             Description = $"Labelled images: {DatasetUri.AcceptedForms} (a folder with one subfolder per class).",
             Required = true,
-        };
-        var labels = new Option<string>("--labels")
+        }, DatasetUri.Parse);
+        var labels = OptionRules.ParsedBy(new Option<string>("--labels")
         {
             Description = $"How many labels to train with, drawn class-balanced and seeded: {LabelFraction.AcceptedForms}.",
             DefaultValueFactory = _ => "100%",
-        };
-        var head = new Option<string>("--head") { Description = $"The head: {HeadSpec.AcceptedForms}.", DefaultValueFactory = _ => "linear" };
-        var unfreeze = new Option<string>("--unfreeze")
+        }, LabelFraction.Parse);
+        var head = OptionRules.ParsedBy(new Option<string>("--head") { Description = $"The head: {HeadSpec.AcceptedForms}.", DefaultValueFactory = _ => "linear" }, HeadSpec.Parse);
+        var unfreeze = OptionRules.ParsedBy(new Option<string>("--unfreeze")
         {
             Description = $"What of the encoder trains with the head: {UnfreezeSpec.AcceptedForms}.",
             DefaultValueFactory = _ => "none",
-        };
+        }, UnfreezeSpec.Parse);
         var epochs = OptionRules.Positive(new Option<int>("--epochs") { Description = "Epochs, at most.", DefaultValueFactory = _ => defaults.Epochs });
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Examples per step.", DefaultValueFactory = _ => defaults.BatchSize });
         var learningRate = OptionRules.Positive(new Option<double>("--lr")
@@ -135,11 +135,11 @@ public static class FineTuneCommand
             bool resuming = parse.GetValue(resume);
             if (resuming)
             {
-                run.RequireSameAs(saved ?? throw new ArgumentException($"--resume: {folder} holds no fine-tune run ({FineTuneRun.SettingsFile}) to continue."), folder);
+                run.RequireSameAs(saved ?? throw new UsageException($"--resume: {folder} holds no fine-tune run ({FineTuneRun.SettingsFile}) to continue."), folder);
             }
             else if (saved is not null)
             {
-                throw new ArgumentException($"{folder} already holds a fine-tune run: pass --resume to continue it, or choose another --out.");
+                throw new UsageException($"{folder} already holds a fine-tune run: pass --resume to continue it, or choose another --out.");
             }
 
             using ILoggerFactory logging = LoggerFactory.Create(CliLogging.Configure);
@@ -259,6 +259,6 @@ public static class FineTuneCommand
                 return share;
             }
         }
-        throw new FormatException($"--validation '{text}' is not a share in [0%, 100%): use 10%, 0% or 0.1.");
+        throw new UsageException($"--validation '{text}' is not a share in [0%, 100%): use 10%, 0% or 0.1.");
     }
 }

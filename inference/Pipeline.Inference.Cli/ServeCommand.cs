@@ -77,15 +77,10 @@ public static class ServeCommand
         }
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            double waitMs = parse.GetValue(maxWait);
-            if (!(waitMs >= 0) || !double.IsFinite(waitMs))
-            {
-                throw new ArgumentException($"--max-wait-ms must be 0 or more, not {waitMs}.");
-            }
             ResolvedModel model = await source.ResolveAsync(parse, cancellationToken);
             if (parse.GetValue(pollSeconds) is not null && model.AliasETag is null && model.FromRegistry?.Reference.Alias is null)
             {
-                throw new ArgumentException("--poll-seconds follows a registry alias: give --model registry:NAME@ALIAS.");
+                throw new UsageException("--poll-seconds follows a registry alias: give --model registry:NAME@ALIAS.");
             }
             var options = new EmbeddingServerOptions
             {
@@ -100,7 +95,7 @@ public static class ServeCommand
                 Insecure = parse.GetValue(insecure),
                 WatchModelFile = parse.GetValue(watch),
                 Model = model.Apply(ModelOptions.Read(parse, provider, threads)),
-                Batching = new BatchPolicy(parse.GetValue(batchSize), TimeSpan.FromMilliseconds(waitMs), parse.GetValue(queue)),
+                Batching = new BatchPolicy(parse.GetValue(batchSize), TimeSpan.FromMilliseconds(parse.GetValue(maxWait)), parse.GetValue(queue)),
                 MaxImagesPerRequest = parse.GetValue(maxImages),
                 MaxRequestBytes = parse.GetValue(maxBytes),
                 ImageLimits = new ImageLimits(parse.GetValue(maxSide), parse.GetValue(maxSide)),

@@ -40,6 +40,7 @@ public static class CliErrors
 
     private static int? CommonExitCode(Exception error) =>
         error.GetType() == typeof(ArtifactStoreException) ? ExitCodes.StoreUnavailable
+        : error is UsageException ? ExitCodes.Usage
         : error is TrainingDivergedException ? ExitCodes.Diverged
         : IsCommonUserError(error) ? ExitCodes.Failure
         : null;

@@ -6,10 +6,14 @@ using System.Numerics;
 namespace Pipeline.Cli;
 
 /// <summary>
-/// The values a numeric option accepts. Each rule replaces the option's parser: the text is read with the invariant
-/// culture and checked against the rule, so a value that does not parse (<c>abc</c>, an empty string, <c>NaN</c>, a
+/// The values an option accepts, checked at parse time: a refused value is a usage error (exit 2,
+/// <see cref="CliInvocation"/>) before anything is read or written.
+/// <para>
+/// The numeric rules replace the option's parser: the text is read with the invariant culture and checked against the
+/// rule, so a value that does not parse (<c>abc</c>, an empty string, <c>NaN</c>, a
 /// number too large for the type) and one out of range are refused alike, at parse time, with one message naming the
-/// option, the value and what is accepted (exit 2, <see cref="CliInvocation"/>).
+/// option, the value and what is accepted.
+/// </para>
 /// </summary>
 public static class OptionRules
 {
@@ -40,6 +44,28 @@ public static class OptionRules
     /// <summary>Accepts a number in (0, 1]: a share of which something must remain, such as a crop's area.</summary>
     public static Option<double> AboveZeroUpToOne(Option<double> option) =>
         Accept(option, value => value is > 0 and <= 1, "a number above 0 and at most 1");
+
+    /// <summary>
+    /// Accepts the text <paramref name="parse"/> (a library's parser, such as a label fraction's) reads without a
+    /// <see cref="FormatException"/>; its message, after the option's name, is the error.
+    /// </summary>
+    public static Option<string> ParsedBy<T>(Option<string> option, Func<string, T> parse)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        ArgumentNullException.ThrowIfNull(parse);
+        option.Validators.Add(result =>
+        {
+            try
+            {
+                parse(result.GetValueOrDefault<string>() ?? "");
+            }
+            catch (FormatException error)
+            {
+                result.AddError($"{option.Name}: {error.Message}");
+            }
+        });
+        return option;
+    }
 
     private static Option<T> Accept<T>(Option<T> option, Func<T, bool> accepts, string accepted) where T : struct, INumber<T>
     {

@@ -111,13 +111,13 @@ public static class EvaluateCommand
                 {
                     if (parse.GetResult(runOption) is { Implicit: false })
                     {
-                        throw new ArgumentException(
+                        throw new UsageException(
                             $"{runOption.Name} chooses an encoder, and --representation pixels scores the raw pixels without one: leave {runOption.Name} out, or drop --representation pixels.");
                     }
                 }
                 if (chosen.Contains(EvaluationProtocol.Elbo))
                 {
-                    throw new ArgumentException("--protocol elbo scores a vae run, and pixels have no ELBO: use knn or linear with --representation pixels.");
+                    throw new UsageException("--protocol elbo scores a vae run, and pixels have no ELBO: use knn or linear with --representation pixels.");
                 }
                 string pixelTrain = parse.GetValue(trainData) ?? new DatasetUri.FashionMnist(FashionMnistSplit.Train).ToString();
                 Print(PixelBaseline.Evaluate(pixelTrain, parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(pixelTrain),
@@ -126,7 +126,7 @@ public static class EvaluateCommand
             }
 
             var runDirectory = new RunDirectory(parse.GetValue(run)
-                ?? throw new ArgumentException("--run is required: the run folder written by pretrain (or --representation pixels for the raw-pixel baseline)."));
+                ?? throw new UsageException("--run is required: the run folder written by pretrain (or --representation pixels for the raw-pixel baseline)."));
             PretrainConfig config = runDirectory.ReadConfig();
             string train = parse.GetValue(trainData) ?? config.Data;
             string test = parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(config.Data);

@@ -23,11 +23,11 @@ public static class PretrainCommand
             Description = "Self-supervised method: simclr (contrastive), vae (variational autoencoder; embedding μ), ae (autoencoder), dae (denoising autoencoder) or rotation (rotation prediction).",
             DefaultValueFactory = _ => "simclr",
         }.AcceptOnlyFromAmong([.. PretextMethods.Names]);
-        var data = new Option<string>("--data")
+        var data = OptionRules.ParsedBy(new Option<string>("--data")
         {
             Description = "Training images: fashion-mnist:train, fashion-mnist:test or folder:/path (PNG/JPEG, labels ignored).",
             DefaultValueFactory = _ => "fashion-mnist:train",
-        };
+        }, DatasetUri.Parse);
         var encoder = new Option<string>("--encoder")
         {
             Description = "Encoder architecture: convnet (small CNN, the CPU default) or resnet18 (small-image stem).",
@@ -188,7 +188,7 @@ public static class PretrainCommand
             {
                 if (parse.GetResult(option) is { Implicit: false } && !methods.Contains(methodName))
                 {
-                    throw new ArgumentException(
+                    throw new UsageException(
                         $"{option.Name} is an option of {string.Join(", ", methods)}, not of --method {methodName}: leave it out, or choose one of those methods.");
                 }
             }
@@ -234,7 +234,7 @@ public static class PretrainCommand
             double? warmup = parse.GetValue(warmupEpochs);
             if (warmup is < 0 || (warmup is { } w && w > epochCount))
             {
-                throw new ArgumentException($"--warmup-epochs must be between 0 and --epochs ({epochCount}), not {warmup}.");
+                throw new UsageException($"--warmup-epochs must be between 0 and --epochs ({epochCount}), not {warmup}.");
             }
             var config = new PretrainConfig
             {
@@ -308,11 +308,11 @@ public static class PretrainCommand
         int size = imageSize ?? (folder ? 32 : 28);
         if (c is not (1 or 3))
         {
-            throw new ArgumentException($"--channels must be 1 or 3, not {c}.");
+            throw new UsageException($"--channels must be 1 or 3, not {c}.");
         }
         if (size is < 8 or > 512)
         {
-            throw new ArgumentException($"--image-size must be between 8 and 512 pixels, not {size}.");
+            throw new UsageException($"--image-size must be between 8 and 512 pixels, not {size}.");
         }
         return new ImageShape(c, size, size);
     }

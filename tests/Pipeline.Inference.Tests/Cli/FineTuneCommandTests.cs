@@ -71,11 +71,11 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.Equal(0, (await FineTune(run, "--epochs", "2")).Exit);
 
         (int exit, _, string stderr) = await FineTune(run, "--epochs", "2");
-        Assert.Equal(1, exit);
+        Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("already holds a fine-tune run: pass --resume", stderr);
 
         (exit, _, stderr) = await FineTune(run, "--epochs", "3", "--resume");
-        Assert.Equal(1, exit);
+        Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("--resume continues the run", stderr);
         Assert.Contains("\"epochs\":2", stderr);
         Assert.Contains("\"epochs\":3", stderr);
@@ -86,23 +86,34 @@ public sealed class FineTuneCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--labels", "150%", "is not a label fraction")]
-    [InlineData("--head", "mlp:0", "is not a head")]
-    [InlineData("--unfreeze", "last-linear:3", "has 1 Gemm/MatMul layers")]
-    [InlineData("--validation", "100%", "is not a share in [0%, 100%)")]
-    [InlineData("--augment", "flip", "")]
-    public async Task FineTune_BadOptions_ExitWithOneLineSayingWhat(string option, string value, string message)
+    [InlineData("--labels", "150%", "--labels: '150%' is not a label fraction", ExitCodes.Usage)]
+    [InlineData("--head", "mlp:0", "--head: 'mlp:0' is not a head", ExitCodes.Usage)]
+    [InlineData("--unfreeze", "last-linear:3", "has 1 Gemm/MatMul layers", ExitCodes.Failure)]
+    [InlineData("--validation", "100%", "is not a share in [0%, 100%)", ExitCodes.Usage)]
+    public async Task FineTune_BadOptions_ExitWithOneLineSayingWhat(string option, string value, string message, int code)
     {
-        (int exit, _, string stderr) = await FineTune(Path.Combine(_temp.Path, "run"), "--epochs", "1", option, value);
+        string run = Path.Combine(_temp.Path, "run");
 
-        if (message.Length == 0)
-        {
-            Assert.True(exit == 0, stderr); // flips are fine: the artifacts then take pixels
-            return;
-        }
-        Assert.Equal(1, exit);
+        (int exit, _, string stderr) = await FineTune(run, "--epochs", "1", option, value);
+
+        Assert.Equal(code, exit);
         Assert.Contains(message, stderr);
         Assert.DoesNotContain("   at ", stderr);
+        if (code == ExitCodes.Usage)
+        {
+            Assert.False(Path.Exists(run), "a refused command line wrote its --out");
+        }
+    }
+
+    [Fact]
+    public async Task FineTune_WithFlips_TrainsOnPixelsInsteadOfCachedFeatures()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+
+        (int exit, _, string stderr) = await FineTune(run, "--epochs", "1", "--augment", "flip");
+
+        Assert.True(exit == 0, stderr);
+        Assert.False(ArtifactsManifest.Read(Path.Combine(run, "artifacts")).CachesFeatures);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Pipeline.Cli;
 using Pipeline.Data.Tests;
 using Pipeline.Inference.Cli;
 using Pipeline.Storage;
@@ -83,14 +84,14 @@ public sealed class InferCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("embeddings.txt", "end the name in .npy, .csv or .jsonl")]
-    [InlineData("embeddings.npy", "does not exist")]
-    public async Task Embed_BadOutputOrInput_ExitsWithOneLineSayingWhat(string output, string message)
+    [InlineData("embeddings.txt", "end the name in .npy, .csv or .jsonl", ExitCodes.Usage)]
+    [InlineData("embeddings.npy", "does not exist", ExitCodes.Failure)]
+    public async Task Embed_BadOutputOrInput_ExitsWithOneLineSayingWhat(string output, string message, int code)
     {
         (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "absent"),
             "--out", Path.Combine(_temp.Path, output));
 
-        Assert.Equal(1, exit);
+        Assert.Equal(code, exit);
         Assert.Contains("error: ", stderr);
         Assert.Contains(message, stderr);
         Assert.DoesNotContain("   at ", stderr); // no stack trace
@@ -131,15 +132,15 @@ public sealed class InferCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("2", "2", "--shard-index must be between 0 and --shard-count − 1 (1), not 2.")]
-    [InlineData("0", "0", "--shard-count must be at least 1, not 0.")]
-    [InlineData("0", "4", "shard 0 of 4 of the inputs holds no images")]
-    public async Task Embed_WithImpossibleShards_SaysWhichOptionIsWrong(string index, string count, string message)
+    [InlineData("2", "2", "--shard-index must be between 0 and --shard-count − 1 (1), not 2.", ExitCodes.Usage)]
+    [InlineData("0", "0", "--shard-count must be a positive whole number, not '0'.", ExitCodes.Usage)]
+    [InlineData("0", "4", "shard 0 of 4 of the inputs holds no images", ExitCodes.Failure)]
+    public async Task Embed_WithImpossibleShards_SaysWhichOptionIsWrong(string index, string count, string message, int code)
     {
         (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
             "--out", _temp.File("x.npy"), "--shard-index", index, "--shard-count", count);
 
-        Assert.Equal(1, exit);
+        Assert.Equal(code, exit);
         Assert.Contains(message, stderr);
     }
 
