@@ -23,10 +23,10 @@ public static class EmbedCommand
             Description = "The file to write: .npy (float32 [N, D], names in NAME.files.txt beside it), .csv or .jsonl; with --store, its key there.",
             Required = true,
         };
-        var store = new Option<string?>("--store")
+        var store = OptionRules.ParsedBy(new Option<string?>("--store")
         {
             Description = $"Upload the output into this store under the key --out instead of writing a local file: {ArtifactStoreUri.AcceptedForms}.",
-        };
+        }, ArtifactStoreUri.Parse);
         var shardIndex = OptionRules.NonNegative(new Option<int>("--shard-index")
         {
             Description = "Embed only this slice (0-based) of the sorted inputs; with --shard-count, for indexed jobs.",

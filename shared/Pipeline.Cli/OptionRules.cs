@@ -49,7 +49,9 @@ public static class OptionRules
     /// Accepts the text <paramref name="parse"/> (a library's parser, such as a label fraction's) reads without a
     /// <see cref="FormatException"/>; its message, after the option's name, is the error.
     /// </summary>
-    public static Option<string> ParsedBy<T>(Option<string> option, Func<string, T> parse)
+    /// <typeparam name="TText"><see cref="string"/>, or <c>string?</c> for an option that may be left out.</typeparam>
+    /// <typeparam name="T">What the parser reads.</typeparam>
+    public static Option<TText> ParsedBy<TText, T>(Option<TText> option, Func<string, T> parse) where TText : class?
     {
         ArgumentNullException.ThrowIfNull(option);
         ArgumentNullException.ThrowIfNull(parse);
@@ -57,7 +59,7 @@ public static class OptionRules
         {
             try
             {
-                parse(result.GetValueOrDefault<string>() ?? "");
+                parse(result.GetValueOrDefault<TText>() as string ?? "");
             }
             catch (FormatException error)
             {

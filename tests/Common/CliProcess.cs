@@ -41,12 +41,16 @@ internal static class CliProcess
 
     private static Process StartTool(string tool, string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env, which then becomes dotnet (same process): the children of a background job inherit SIGINT
+        // ignored, and the runtime keeps an inherited ignore, so without the reset Ctrl+C could not be tested there.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, tool + ".dll"));
         foreach (string argument in arguments)
         {
