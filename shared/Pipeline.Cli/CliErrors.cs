@@ -7,9 +7,9 @@ namespace Pipeline.Cli;
 
 /// <summary>
 /// Turns the errors a user can cause (bad options, bad data, missing files, a registry that refuses or fails) into one
-/// line on stderr and an exit code from <see cref="ExitCodes"/> (1; 4 for a diverged training; 75 when the store could
-/// not be reached),
-/// instead of a stack trace; anything else is a bug and keeps its trace. Ctrl+C exits with 130.
+/// line on stderr and an exit code from <see cref="ExitCodes"/> (1; 2 for a <see cref="UsageException"/>; 4 for a
+/// diverged training; 75 when the store could not be reached), instead of a stack trace; anything else is a bug and
+/// keeps its trace. Cancellation (SIGINT, SIGTERM: <see cref="CliInvocation"/>) exits 130.
 /// </summary>
 public static class CliErrors
 {
