@@ -33,7 +33,7 @@ public static class ServerThroughputBenchmark
             DefaultValueFactory = _ => [1, 8, 32],
             AllowMultipleArgumentsPerToken = true,
         };
-        var seconds = OptionRules.PositiveNumber(new Option<double?>("--seconds")
+        var seconds = OptionRules.Positive(new Option<double?>("--seconds")
         {
             Description = "Measured seconds per path and client count (after a warm-up round).",
             DefaultValueFactory = _ => 3,

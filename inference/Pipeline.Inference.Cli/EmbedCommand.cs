@@ -23,20 +23,20 @@ public static class EmbedCommand
             Description = "The file to write: .npy (float32 [N, D], names in NAME.files.txt beside it), .csv or .jsonl; with --store, its key there.",
             Required = true,
         };
-        var store = new Option<string?>("--store")
+        var store = OptionRules.ParsedBy(new Option<string?>("--store")
         {
             Description = $"Upload the output into this store under the key --out instead of writing a local file: {ArtifactStoreUri.AcceptedForms}.",
-        };
-        var shardIndex = new Option<int>("--shard-index")
+        }, ArtifactStoreUri.Parse);
+        var shardIndex = OptionRules.NonNegative(new Option<int>("--shard-index")
         {
             Description = "Embed only this slice (0-based) of the sorted inputs; with --shard-count, for indexed jobs.",
             DefaultValueFactory = _ => 0,
-        };
-        var shardCount = new Option<int>("--shard-count")
+        });
+        var shardCount = OptionRules.Positive(new Option<int>("--shard-count")
         {
             Description = "How many contiguous slices the inputs are split into (default 1: all of them).",
             DefaultValueFactory = _ => 1,
-        };
+        });
         var batchSize = ModelOptions.BatchSize(64);
         var provider = ModelOptions.ExecutionProvider();
         var threads = ModelOptions.Threads();

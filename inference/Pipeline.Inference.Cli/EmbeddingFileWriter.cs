@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Pipeline.Cli;
 
 namespace Pipeline.Inference.Cli;
 
@@ -8,7 +9,7 @@ namespace Pipeline.Inference.Cli;
 public static class EmbeddingFileWriter
 {
     /// <summary>The format an output path's extension names.</summary>
-    /// <exception cref="ArgumentException">The extension is none of .npy, .csv, .jsonl.</exception>
+    /// <exception cref="UsageException">The extension is none of .npy, .csv, .jsonl.</exception>
     public static EmbeddingFileFormat FormatOf(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -17,7 +18,7 @@ public static class EmbeddingFileWriter
             ".npy" => EmbeddingFileFormat.Npy,
             ".csv" => EmbeddingFileFormat.Csv,
             ".jsonl" => EmbeddingFileFormat.Jsonl,
-            string other => throw new ArgumentException(
+            string other => throw new UsageException(
                 $"--out {path}: '{other}' is not a format embed writes; end the name in .npy, .csv or .jsonl."),
         };
     }

@@ -16,11 +16,11 @@ public static class EvaluateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "The inference_model.onnx that pipeline-infer finetune wrote.", Required = true };
-        var data = new Option<string>("--data")
+        var data = OptionRules.ParsedBy(new Option<string>("--data")
         {
             Description = $"Labelled images to score: {DatasetUri.AcceptedForms}; class names must be among the model's.",
             Required = true,
-        };
+        }, DatasetUri.Parse);
         var json = new Option<bool>("--json") { Description = "Print one JSON object (accuracy, per-class accuracy, confusion matrix) instead of tables." };
         var batchSize = ModelOptions.BatchSize(256);
         var provider = ModelOptions.ExecutionProvider();

@@ -23,49 +23,49 @@ public static class FineTuneCommand
     {
         var defaults = new FineTuneOptions();
         var source = new ModelSource();
-        var data = new Option<string>("--data")
+        var data = OptionRules.ParsedBy(new Option<string>("--data")
         {
             Description = $"Labelled images: {DatasetUri.AcceptedForms} (a folder with one subfolder per class).",
             Required = true,
-        };
-        var labels = new Option<string>("--labels")
+        }, DatasetUri.Parse);
+        var labels = OptionRules.ParsedBy(new Option<string>("--labels")
         {
             Description = $"How many labels to train with, drawn class-balanced and seeded: {LabelFraction.AcceptedForms}.",
             DefaultValueFactory = _ => "100%",
-        };
-        var head = new Option<string>("--head") { Description = $"The head: {HeadSpec.AcceptedForms}.", DefaultValueFactory = _ => "linear" };
-        var unfreeze = new Option<string>("--unfreeze")
+        }, LabelFraction.Parse);
+        var head = OptionRules.ParsedBy(new Option<string>("--head") { Description = $"The head: {HeadSpec.AcceptedForms}.", DefaultValueFactory = _ => "linear" }, HeadSpec.Parse);
+        var unfreeze = OptionRules.ParsedBy(new Option<string>("--unfreeze")
         {
             Description = $"What of the encoder trains with the head: {UnfreezeSpec.AcceptedForms}.",
             DefaultValueFactory = _ => "none",
-        };
+        }, UnfreezeSpec.Parse);
         var epochs = OptionRules.Positive(new Option<int>("--epochs") { Description = "Epochs, at most.", DefaultValueFactory = _ => defaults.Epochs });
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Examples per step.", DefaultValueFactory = _ => defaults.BatchSize });
-        var learningRate = new Option<double>("--lr")
+        var learningRate = OptionRules.Positive(new Option<double>("--lr")
         {
             Description = "Peak learning rate (cosine decay to 0 after the warm-up).",
             DefaultValueFactory = _ => defaults.LearningRate,
-        };
-        var warmup = new Option<double>("--warmup-epochs") { Description = "Epochs of linear warm-up (at most a tenth of the run).", DefaultValueFactory = _ => 0 };
+        });
+        var warmup = OptionRules.NonNegative(new Option<double>("--warmup-epochs") { Description = "Epochs of linear warm-up (at most a tenth of the run).", DefaultValueFactory = _ => 0 });
         var optimizer = new Option<string>("--optimizer") { Description = "adamw or sgd (momentum).", DefaultValueFactory = _ => AdamWStep.KindName }
             .AcceptOnlyFromAmong(AdamWStep.KindName, SgdMomentumStep.KindName);
-        var weightDecay = new Option<double>("--weight-decay")
+        var weightDecay = OptionRules.NonNegative(new Option<double>("--weight-decay")
         {
             Description = "Weight decay on weights (never on biases or normalisation parameters); AdamW's is decoupled.",
             DefaultValueFactory = _ => 1e-4,
-        };
-        var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
-        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing ε in [0, 1).", DefaultValueFactory = _ => 0 };
+        });
+        var momentum = OptionRules.BelowOne(new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 });
+        var smoothing = OptionRules.BelowOne(new Option<double>("--label-smoothing") { Description = "Label smoothing ε in [0, 1).", DefaultValueFactory = _ => 0 });
         var validation = new Option<string>("--validation")
         {
             Description = "Share of the labels held out for early stopping and choosing the best epoch, such as 10%; 0% trains on all.",
             DefaultValueFactory = _ => "10%",
         };
-        var patience = new Option<int>("--patience")
+        var patience = OptionRules.NonNegative(new Option<int>("--patience")
         {
             Description = "Epochs without a better validation loss before stopping; 0 never stops early.",
             DefaultValueFactory = _ => defaults.Patience,
-        };
+        });
         var balance = new Option<ClassBalance>("--balance")
         {
             Description = "Class-balanced batches: auto (when classes are imbalanced), on, off.",
@@ -78,12 +78,12 @@ public static class FineTuneCommand
             DefaultValueFactory = _ => ["none"],
             AllowMultipleArgumentsPerToken = true,
         }.AcceptOnlyFromAmong("none", "crop", "flip");
-        var minCropScale = new Option<double>("--min-crop-scale")
+        var minCropScale = OptionRules.AboveZeroUpToOne(new Option<double>("--min-crop-scale")
         {
             Description = "With --augment crop: the smallest share of an image's area a crop keeps, in (0, 1].",
             DefaultValueFactory = _ => 0.5,
-        };
-        var seed = new Option<int>("--seed") { Description = "Seeds the labels drawn, the head's weights, the split and the batches.", DefaultValueFactory = _ => 0 };
+        });
+        var seed = OptionRules.NonNegative(new Option<int>("--seed") { Description = "Seeds the labels drawn, the head's weights, the split and the batches.", DefaultValueFactory = _ => 0 });
         var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch (same settings)." };
         var provider = ModelOptions.ExecutionProvider();
@@ -143,11 +143,11 @@ public static class FineTuneCommand
             bool resuming = parse.GetValue(resume);
             if (resuming)
             {
-                run.RequireSameAs(saved ?? throw new ArgumentException($"--resume: {folder} holds no fine-tune run ({FineTuneRun.SettingsFile}) to continue."), folder);
+                run.RequireSameAs(saved ?? throw new UsageException($"--resume: {folder} holds no fine-tune run ({FineTuneRun.SettingsFile}) to continue."), folder);
             }
             else if (saved is not null)
             {
-                throw new ArgumentException($"{folder} already holds a fine-tune run: pass --resume to continue it, or choose another --out.");
+                throw new UsageException($"{folder} already holds a fine-tune run: pass --resume to continue it, or choose another --out.");
             }
 
             using ILoggerFactory logging = LoggerFactory.Create(CliLogging.Configure);
@@ -268,6 +268,6 @@ public static class FineTuneCommand
                 return share;
             }
         }
-        throw new FormatException($"--validation '{text}' is not a share in [0%, 100%): use 10%, 0% or 0.1.");
+        throw new UsageException($"--validation '{text}' is not a share in [0%, 100%): use 10%, 0% or 0.1.");
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Cli;
 using Pipeline.Inference.FineTuning;
 
 namespace Pipeline.Inference.Cli;
@@ -85,7 +86,7 @@ public sealed record FineTuneRun
         string now = JsonSerializer.Serialize(this, Json), before = JsonSerializer.Serialize(saved, Json);
         if (now != before)
         {
-            throw new ArgumentException(
+            throw new UsageException(
                 $"--resume continues the run in {folder} with its own settings, and these differ: drop the changed options or start a new run.\n"
                 + $"  run:  {JsonSerializer.Serialize(saved, OneLine)}\n  now:  {JsonSerializer.Serialize(this, OneLine)}");
         }

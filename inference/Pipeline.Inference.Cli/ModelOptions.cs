@@ -18,22 +18,17 @@ public static class ModelOptions
         DefaultValueFactory = _ => Inference.ExecutionProvider.Auto,
     };
 
-    public static Option<int> Threads() => new("--threads")
+    public static Option<int> Threads() => OptionRules.NonNegative(new Option<int>("--threads")
     {
         Description = "Threads ONNX Runtime uses per model run; 0 is every core.",
         DefaultValueFactory = _ => 0,
-    };
+    });
 
     /// <summary>The <see cref="EmbeddingModelOptions"/> the parsed options say.</summary>
     public static EmbeddingModelOptions Read(ParseResult parse, Option<ExecutionProvider> provider, Option<int> threads)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        int threadCount = parse.GetValue(threads);
-        if (threadCount < 0)
-        {
-            throw new ArgumentException($"--threads must be 0 (every core) or more, not {threadCount}.");
-        }
-        return new EmbeddingModelOptions { ExecutionProvider = parse.GetValue(provider), IntraOpThreads = threadCount };
+        return new EmbeddingModelOptions { ExecutionProvider = parse.GetValue(provider), IntraOpThreads = parse.GetValue(threads) };
     }
 
     /// <summary>--batch-size: images per model run.</summary>

@@ -1,3 +1,4 @@
+using Pipeline.Cli;
 using Pipeline.Inference.Cli;
 
-return await InferCommand.Create().Parse(args).InvokeAsync();
+return await CliInvocation.RunAsync(InferCommand.Create(), args);

@@ -16,7 +16,7 @@ public static class ServeCommand
         {
             Description = "The model's name in requests (default: the registry model's name, or the file name without its extension).",
         };
-        var pollSeconds = OptionRules.PositiveNumber(new Option<double?>("--poll-seconds")
+        var pollSeconds = OptionRules.Positive(new Option<double?>("--poll-seconds")
         {
             Description = "How often a registry alias is read for a new version (default 30).",
         });
@@ -39,11 +39,11 @@ public static class ServeCommand
             Description = "Reload the model when its file changes (checked and warmed up first; a broken file is refused).",
         };
         var batchSize = ModelOptions.BatchSize(defaults.Batching.MaxBatchSize);
-        var maxWait = new Option<double>("--max-wait-ms")
+        var maxWait = OptionRules.NonNegative(new Option<double>("--max-wait-ms")
         {
             Description = "How long a batch waits to fill after its first request.",
             DefaultValueFactory = _ => defaults.Batching.MaxWait.TotalMilliseconds,
-        };
+        });
         var queue = OptionRules.Positive(new Option<int>("--queue-capacity")
         {
             Description = "Images that may wait; more are answered 429 at once.",
@@ -77,15 +77,10 @@ public static class ServeCommand
         }
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            double waitMs = parse.GetValue(maxWait);
-            if (!(waitMs >= 0) || !double.IsFinite(waitMs))
-            {
-                throw new ArgumentException($"--max-wait-ms must be 0 or more, not {waitMs}.");
-            }
             ResolvedModel model = await source.ResolveAsync(parse, cancellationToken);
             if (parse.GetValue(pollSeconds) is not null && model.AliasETag is null && model.FromRegistry?.Reference.Alias is null)
             {
-                throw new ArgumentException("--poll-seconds follows a registry alias: give --model registry:NAME@ALIAS.");
+                throw new UsageException("--poll-seconds follows a registry alias: give --model registry:NAME@ALIAS.");
             }
             var options = new EmbeddingServerOptions
             {
@@ -100,7 +95,7 @@ public static class ServeCommand
                 Insecure = parse.GetValue(insecure),
                 WatchModelFile = parse.GetValue(watch),
                 Model = model.Apply(ModelOptions.Read(parse, provider, threads)),
-                Batching = new BatchPolicy(parse.GetValue(batchSize), TimeSpan.FromMilliseconds(waitMs), parse.GetValue(queue)),
+                Batching = new BatchPolicy(parse.GetValue(batchSize), TimeSpan.FromMilliseconds(parse.GetValue(maxWait)), parse.GetValue(queue)),
                 MaxImagesPerRequest = parse.GetValue(maxImages),
                 MaxRequestBytes = parse.GetValue(maxBytes),
                 ImageLimits = new ImageLimits(parse.GetValue(maxSide), parse.GetValue(maxSide)),

@@ -1,3 +1,5 @@
+using Pipeline.Cli;
+
 namespace Pipeline.Inference.Cli;
 
 /// <summary>
@@ -10,11 +12,11 @@ public readonly record struct Shard
     {
         if (count < 1)
         {
-            throw new ArgumentException($"--shard-count must be at least 1, not {count}.");
+            throw new UsageException($"--shard-count must be at least 1, not {count}.");
         }
         if (index < 0 || index >= count)
         {
-            throw new ArgumentException($"--shard-index must be between 0 and --shard-count − 1 ({count - 1}), not {index}.");
+            throw new UsageException($"--shard-index must be between 0 and --shard-count − 1 ({count - 1}), not {index}.");
         }
         Index = index;
         Count = count;

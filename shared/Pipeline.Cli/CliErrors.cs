@@ -1,4 +1,5 @@
 using Pipeline.Data;
+using Pipeline.Onnx.Optimizers;
 using Pipeline.Storage;
 using Pipeline.Storage.Registry;
 
@@ -6,15 +7,16 @@ namespace Pipeline.Cli;
 
 /// <summary>
 /// Turns the errors a user can cause (bad options, bad data, missing files, a registry that refuses or fails) into one
-/// line on stderr and an exit code from <see cref="ExitCodes"/> (1, or 75 when the store could not be reached),
-/// instead of a stack trace; anything else is a bug and keeps its trace. Ctrl+C exits with 130.
+/// line on stderr and an exit code from <see cref="ExitCodes"/> (1; 2 for a <see cref="UsageException"/>; 4 for a
+/// diverged training; 75 when the store could not be reached), instead of a stack trace; anything else is a bug and
+/// keeps its trace. Cancellation (SIGINT, SIGTERM: <see cref="CliInvocation"/>) exits 130.
 /// </summary>
 public static class CliErrors
 {
     /// <summary>Runs a command body, reporting user errors plainly.</summary>
     /// <param name="body">The command; returns the exit code.</param>
     /// <param name="exitCodeOf">
-    /// The exit code of other exceptions a tool's users can cause (a diverged run, a failed parity check), or null for
+    /// The exit code of other exceptions a tool's users can cause (a failed parity check), or null for
     /// an exception it does not know.
     /// </param>
     public static async Task<int> RunAsync(Func<Task<int>> body, Func<Exception, int?>? exitCodeOf = null)
@@ -38,6 +40,8 @@ public static class CliErrors
 
     private static int? CommonExitCode(Exception error) =>
         error.GetType() == typeof(ArtifactStoreException) ? ExitCodes.StoreUnavailable
+        : error is UsageException ? ExitCodes.Usage
+        : error is TrainingDivergedException ? ExitCodes.Diverged
         : IsCommonUserError(error) ? ExitCodes.Failure
         : null;
 

@@ -2,21 +2,27 @@ namespace Pipeline.Cli;
 
 /// <summary>
 /// The exit codes both CLIs share, so that a scheduler (a Kubernetes pod failure policy, a shell script) can tell a
-/// failure worth retrying from one that is not. Tool-specific codes (pipeline-train's 3–5) sit between them.
+/// failure worth retrying from one that is not. Tool-specific codes (pipeline-train's 3 and 5) sit between them.
 /// </summary>
 public static class ExitCodes
 {
     public const int Success = 0;
 
-    /// <summary>Bad options or input, or any other failure a retry will not mend by itself.</summary>
+    /// <summary>A failure a retry will not mend by itself: bad input data, a missing file, or a bug (which prints its stack trace).</summary>
     public const int Failure = 1;
 
-    /// <summary>The configuration file is invalid: nothing was done.</summary>
-    public const int InvalidConfiguration = 2;
+    /// <summary>
+    /// A usage error: an option or configuration value that does not parse, is out of range or conflicts with another.
+    /// Nothing was written.
+    /// </summary>
+    public const int Usage = 2;
+
+    /// <summary>The loss became NaN or infinite (pretraining or fine-tuning); a retry with the same settings diverges again.</summary>
+    public const int Diverged = 4;
 
     /// <summary>The store (registry) could not be reached after every retry: try again later (sysexits' EX_TEMPFAIL).</summary>
     public const int StoreUnavailable = 75;
 
-    /// <summary>Ctrl+C or SIGTERM.</summary>
+    /// <summary>Ctrl+C (SIGINT) or SIGTERM, after training wrote the checkpoint of its last finished step.</summary>
     public const int Cancelled = 130;
 }

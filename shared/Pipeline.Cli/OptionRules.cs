@@ -1,42 +1,103 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
 
 namespace Pipeline.Cli;
 
-/// <summary>Checks added to command-line options, so that a bad value is refused with the option's name.</summary>
+/// <summary>
+/// The values an option accepts, checked at parse time: a refused value is a usage error (exit 2,
+/// <see cref="CliInvocation"/>) before anything is read or written.
+/// <para>
+/// The numeric rules replace the option's parser: the text is read with the invariant culture and checked against the
+/// rule, so a value that does not parse (<c>abc</c>, an empty string, <c>NaN</c>, a
+/// number too large for the type) and one out of range are refused alike, at parse time, with one message naming the
+/// option, the value and what is accepted.
+/// </para>
+/// </summary>
 public static class OptionRules
 {
-    /// <summary>Adds a check that the value is at least 1.</summary>
-    public static Option<int> Positive(Option<int> option) => AtLeast(option, 1, "a positive whole number");
+    /// <summary>Accepts a number above 0 (a whole number for whole-number options).</summary>
+    public static Option<T> Positive<T>(Option<T> option) where T : struct, INumber<T> =>
+        Accept(option, value => value > T.Zero, Describe<T>("a positive whole number", "a positive number"));
 
-    /// <summary>Adds a check that the value is 0 or more.</summary>
-    public static Option<int> NonNegative(Option<int> option) => AtLeast(option, 0, "0 or a positive whole number");
+    /// <inheritdoc cref="Positive{T}(Option{T})"/>
+    public static Option<T?> Positive<T>(Option<T?> option) where T : struct, INumber<T> =>
+        Accept(option, value => value > T.Zero, Describe<T>("a positive whole number", "a positive number"));
 
-    /// <summary>Adds a check that the value, when given, is positive and finite.</summary>
-    public static Option<double?> PositiveNumber(Option<double?> option)
+    /// <summary>Accepts 0 or a number above it (a whole number for whole-number options).</summary>
+    public static Option<T> NonNegative<T>(Option<T> option) where T : struct, INumber<T> =>
+        Accept(option, value => value >= T.Zero, Describe<T>("0 or a positive whole number", "0 or a positive number"));
+
+    /// <inheritdoc cref="NonNegative{T}(Option{T})"/>
+    public static Option<T?> NonNegative<T>(Option<T?> option) where T : struct, INumber<T> =>
+        Accept(option, value => value >= T.Zero, Describe<T>("0 or a positive whole number", "0 or a positive number"));
+
+    /// <summary>Accepts a number in [0, 1].</summary>
+    public static Option<double> Probability(Option<double> option) =>
+        Accept(option, value => value is >= 0 and <= 1, "a number from 0 to 1");
+
+    /// <summary>Accepts a number in [0, 1): a share that leaves something over, such as a momentum or a label smoothing.</summary>
+    public static Option<double> BelowOne(Option<double> option) =>
+        Accept(option, value => value is >= 0 and < 1, "a number from 0 up to, but not including, 1");
+
+    /// <summary>Accepts a number in (0, 1]: a share of which something must remain, such as a crop's area.</summary>
+    public static Option<double> AboveZeroUpToOne(Option<double> option) =>
+        Accept(option, value => value is > 0 and <= 1, "a number above 0 and at most 1");
+
+    /// <summary>
+    /// Accepts the text <paramref name="parse"/> (a library's parser, such as a label fraction's) reads without a
+    /// <see cref="FormatException"/>; its message, after the option's name, is the error.
+    /// </summary>
+    /// <typeparam name="TText"><see cref="string"/>, or <c>string?</c> for an option that may be left out.</typeparam>
+    /// <typeparam name="T">What the parser reads.</typeparam>
+    public static Option<TText> ParsedBy<TText, T>(Option<TText> option, Func<string, T> parse) where TText : class?
     {
         ArgumentNullException.ThrowIfNull(option);
+        ArgumentNullException.ThrowIfNull(parse);
         option.Validators.Add(result =>
         {
-            double? value = result.GetValueOrDefault<double?>();
-            if (value is { } number && !(number > 0 && double.IsFinite(number)))
+            try
             {
-                result.AddError($"{option.Name} must be a positive number, not {number}.");
+                parse(result.GetValueOrDefault<TText>() as string ?? "");
+            }
+            catch (FormatException error)
+            {
+                result.AddError($"{option.Name}: {error.Message}");
             }
         });
         return option;
     }
 
-    private static Option<int> AtLeast(Option<int> option, int minimum, string accepted)
+    private static Option<T> Accept<T>(Option<T> option, Func<T, bool> accepts, string accepted) where T : struct, INumber<T>
     {
         ArgumentNullException.ThrowIfNull(option);
-        option.Validators.Add(result =>
-        {
-            int value = result.GetValueOrDefault<int>();
-            if (value < minimum)
-            {
-                result.AddError($"{option.Name} must be {accepted}, not {value}.");
-            }
-        });
+        option.CustomParser = result => TryRead(result, option.Name, accepts, accepted, out T value) ? value : default;
         return option;
     }
+
+    private static Option<T?> Accept<T>(Option<T?> option, Func<T, bool> accepts, string accepted) where T : struct, INumber<T>
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.CustomParser = result => TryRead(result, option.Name, accepts, accepted, out T value) ? value : null;
+        return option;
+    }
+
+    // Reads the option's one token; on failure adds the error the parse result reports, and returns false.
+    private static bool TryRead<T>(ArgumentResult result, string name, Func<T, bool> accepts, string accepted, out T value)
+        where T : struct, INumber<T>
+    {
+        string text = string.Join(' ', result.Tokens.Select(token => token.Value));
+        NumberStyles styles = IsWhole<T>() ? NumberStyles.Integer : NumberStyles.Float;
+        if (T.TryParse(text, styles, CultureInfo.InvariantCulture, out value) && T.IsFinite(value) && accepts(value))
+        {
+            return true;
+        }
+        result.AddError($"{name} must be {accepted}, not '{text}'.");
+        return false;
+    }
+
+    private static string Describe<T>(string whole, string fractional) => IsWhole<T>() ? whole : fractional;
+
+    private static bool IsWhole<T>() => typeof(T).GetInterfaces().Any(type => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IBinaryInteger<>));
 }

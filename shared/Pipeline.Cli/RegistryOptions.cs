@@ -7,11 +7,11 @@ namespace Pipeline.Cli;
 /// <summary>The <c>--registry</c> option every registry verb takes, on both CLIs, and how its value opens the registry.</summary>
 public static class RegistryOptions
 {
-    public static Option<string> Registry() => new("--registry")
+    public static Option<string> Registry() => OptionRules.ParsedBy(new Option<string>("--registry")
     {
         Description = $"Where the registry is: {ArtifactStoreUri.AcceptedForms}.",
         DefaultValueFactory = _ => ArtifactStoreUri.Default,
-    };
+    }, ArtifactStoreUri.Parse);
 
     /// <summary>The registry the parsed option names.</summary>
     /// <exception cref="FormatException">The URI is none of the accepted forms.</exception>

@@ -64,7 +64,7 @@ public abstract record ArtifactStoreUri
                 return new AzureBlobAccount(uri);
             }
         }
-        throw new FormatException($"'{RedactQuery(text)}' is not a registry URI; accepted forms: {AcceptedForms}.");
+        throw new FormatException($"'{RedactQuery(text)}' is not a store URI; accepted forms: {AcceptedForms}.");
     }
 
     /// <summary>Opens the store this URI names.</summary>

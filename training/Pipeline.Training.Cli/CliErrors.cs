@@ -1,11 +1,10 @@
 using Pipeline.Training.Export;
-using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Cli;
 
 /// <summary>
 /// pipeline-train's way of reporting user errors: the shared one (<see cref="Pipeline.Cli.CliErrors"/>), plus its own
-/// exit codes (<see cref="TrainExitCodes"/>) for a diverged run and a failed parity check.
+/// exit code (<see cref="TrainExitCodes"/>) for a failed parity check.
 /// </summary>
 public static class CliErrors
 {
@@ -13,7 +12,6 @@ public static class CliErrors
     public static Task<int> RunAsync(Func<Task<int>> body) =>
         Pipeline.Cli.CliErrors.RunAsync(body, error => error switch
         {
-            TrainingDivergedException => TrainExitCodes.Diverged,
             OnnxParityException => TrainExitCodes.ParityFailed,
             _ => null,
         });

@@ -65,7 +65,7 @@ public static class EvaluateCommand
             Description = "kNN: neighbours that vote.",
             DefaultValueFactory = _ => 200,
         });
-        var knnTemperature = OptionRules.PositiveNumber(new Option<double?>("--knn-temperature")
+        var knnTemperature = OptionRules.Positive(new Option<double?>("--knn-temperature")
         {
             Description = "kNN: temperature T of the vote weights exp(similarity / T) (default 0.1).",
         });
@@ -110,7 +110,7 @@ public static class EvaluateCommand
                 new KnnClassifier(parse.GetValue(k), parse.GetValue(knnTemperature) ?? 0.1), new LinearProbe(parse.GetValue(probeSteps)), parse.GetValue(tune));
             if (classifiers.Tune && parse.GetResult(k) is { Implicit: false })
             {
-                throw new ArgumentException("--k fixes kNN's k and --tune chooses it: give one of them.");
+                throw new UsageException("--k fixes kNN's k and --tune chooses it: give one of them.");
             }
             bool asJson = parse.GetValue(json);
 
@@ -120,13 +120,13 @@ public static class EvaluateCommand
                 {
                     if (parse.GetResult(runOption) is { Implicit: false })
                     {
-                        throw new ArgumentException(
+                        throw new UsageException(
                             $"{runOption.Name} chooses an encoder, and --representation pixels scores the raw pixels without one: leave {runOption.Name} out, or drop --representation pixels.");
                     }
                 }
                 if (chosen.Contains(EvaluationProtocol.Elbo))
                 {
-                    throw new ArgumentException("--protocol elbo scores a vae run, and pixels have no ELBO: use knn or linear with --representation pixels.");
+                    throw new UsageException("--protocol elbo scores a vae run, and pixels have no ELBO: use knn or linear with --representation pixels.");
                 }
                 string pixelTrain = parse.GetValue(trainData) ?? new DatasetUri.FashionMnist(FashionMnistSplit.Train).ToString();
                 Print(PixelBaseline.Evaluate(pixelTrain, parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(pixelTrain),
@@ -135,7 +135,7 @@ public static class EvaluateCommand
             }
 
             var runDirectory = new RunDirectory(parse.GetValue(run)
-                ?? throw new ArgumentException("--run is required: the run folder written by pretrain (or --representation pixels for the raw-pixel baseline)."));
+                ?? throw new UsageException("--run is required: the run folder written by pretrain (or --representation pixels for the raw-pixel baseline)."));
             PretrainConfig config = runDirectory.ReadConfig();
             string train = parse.GetValue(trainData) ?? config.Data;
             string test = parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(config.Data);

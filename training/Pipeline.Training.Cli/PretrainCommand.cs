@@ -23,28 +23,28 @@ public static class PretrainCommand
             Description = "Self-supervised method: simclr (contrastive), vae (variational autoencoder; embedding μ), ae (autoencoder), dae (denoising autoencoder) or rotation (rotation prediction).",
             DefaultValueFactory = _ => "simclr",
         }.AcceptOnlyFromAmong([.. PretextMethods.Names]);
-        var data = new Option<string>("--data")
+        var data = OptionRules.ParsedBy(new Option<string>("--data")
         {
             Description = "Training images: fashion-mnist:train, fashion-mnist:test or folder:/path (PNG/JPEG, labels ignored).",
             DefaultValueFactory = _ => "fashion-mnist:train",
-        };
+        }, DatasetUri.Parse);
         var encoder = new Option<string>("--encoder")
         {
             Description = "Encoder architecture: convnet (four convolutions, the CPU default), convnet6 (six, twice as wide) or resnet18 (small-image stem).",
             DefaultValueFactory = _ => "convnet",
         }.AcceptOnlyFromAmong([.. EncoderFactory.Names]);
-        var embeddingDim = new Option<int?>("--embedding-dim")
+        var embeddingDim = OptionRules.Positive(new Option<int?>("--embedding-dim")
         {
             Description = "Width of the encoder's features h, the embedding of simclr and rotation; vae, ae and dae map h to --latent-dim (default: convnet 128, convnet6 256, resnet18 512).",
-        };
-        var channels = new Option<int?>("--channels")
+        });
+        var channels = OptionRules.Positive(new Option<int?>("--channels")
         {
             Description = "Input channels, 1 or 3 (default: the data's own; folders: 3).",
-        };
-        var imageSize = new Option<int?>("--image-size")
+        });
+        var imageSize = OptionRules.Positive(new Option<int?>("--image-size")
         {
             Description = "Input height and width in pixels (default: the data's own; folders: 32).",
-        };
+        });
         var epochs = OptionRules.NonNegative(new Option<int>("--epochs")
         {
             Description = "Passes over the training images; 0 trains nothing and keeps the seed's initial weights as checkpoint step 0, the randomly initialised baseline.",
@@ -75,61 +75,61 @@ public static class PretrainCommand
         {
             Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's) (default: sgd for simclr and rotation, adam for vae, ae and dae).",
         }.AcceptOnlyFromAmong("sgd", "adam", "lars");
-        var learningRate = OptionRules.PositiveNumber(new Option<double?>("--lr")
+        var learningRate = OptionRules.Positive(new Option<double?>("--lr")
         {
             Description = "Peak learning rate (default: sgd 0.06·B/128, lars 0.3·B/256, adam 1e-3).",
         });
-        var momentum = new Option<double>("--momentum")
+        var momentum = OptionRules.BelowOne(new Option<double>("--momentum")
         {
             Description = "Momentum of sgd and lars, β1 of adam.",
             DefaultValueFactory = _ => 0.9,
-        };
-        var weightDecay = new Option<double?>("--weight-decay")
+        });
+        var weightDecay = OptionRules.NonNegative(new Option<double?>("--weight-decay")
         {
             Description = "Weight decay on weights, never on biases or batch norm (default: sgd 5e-4, lars and adam 1e-6).",
-        };
-        var warmupEpochs = new Option<double?>("--warmup-epochs")
+        });
+        var warmupEpochs = OptionRules.NonNegative(new Option<double?>("--warmup-epochs")
         {
             Description = "Linear warm-up before the cosine decay, in epochs (default: a tenth of the run, at most 10).",
-        };
-        var temperature = OptionRules.PositiveNumber(new Option<double?>("--temperature")
+        });
+        var temperature = OptionRules.Positive(new Option<double?>("--temperature")
         {
             Description = "SimCLR: NT-Xent temperature τ (default 0.5).",
         });
-        var projectionDim = new Option<int?>("--projection-dim")
+        var projectionDim = OptionRules.Positive(new Option<int?>("--projection-dim")
         {
             Description = "SimCLR: width of the projection z (default 128).",
-        };
-        var minCropScale = new Option<double>("--min-crop-scale")
+        });
+        var minCropScale = OptionRules.AboveZeroUpToOne(new Option<double>("--min-crop-scale")
         {
             Description = "SimCLR: smallest random-resized-crop area, as a fraction of the image (paper: 0.08).",
             DefaultValueFactory = _ => 0.08,
-        };
-        var flipProbability = new Option<double>("--flip-probability")
+        });
+        var flipProbability = OptionRules.Probability(new Option<double>("--flip-probability")
         {
             Description = "SimCLR: probability of a horizontal flip (paper: 0.5).",
             DefaultValueFactory = _ => 0.5,
-        };
-        var jitterProbability = new Option<double>("--color-jitter-probability")
+        });
+        var jitterProbability = OptionRules.Probability(new Option<double>("--color-jitter-probability")
         {
             Description = "SimCLR: probability of the colour jitter (paper: 0.8).",
             DefaultValueFactory = _ => 0.8,
-        };
-        var jitterStrength = new Option<double>("--color-jitter-strength")
+        });
+        var jitterStrength = OptionRules.NonNegative(new Option<double>("--color-jitter-strength")
         {
             Description = "SimCLR: colour distortion strength s; brightness, contrast, saturation 0.8s, hue 0.2s (paper, CIFAR-10: 0.5).",
             DefaultValueFactory = _ => 0.5,
-        };
-        var grayscaleProbability = new Option<double>("--grayscale-probability")
+        });
+        var grayscaleProbability = OptionRules.Probability(new Option<double>("--grayscale-probability")
         {
             Description = "SimCLR: probability of random grayscale, colour images only (paper: 0.2).",
             DefaultValueFactory = _ => 0.2,
-        };
-        var blurProbability = new Option<double>("--blur-probability")
+        });
+        var blurProbability = OptionRules.Probability(new Option<double>("--blur-probability")
         {
             Description = "SimCLR: probability of Gaussian blur, σ in [0.1, 2], kernel 10% of the side (paper: 0 for CIFAR-sized images, 0.5 for ImageNet).",
             DefaultValueFactory = _ => 0.0,
-        };
+        });
         var latentDim = OptionRules.Positive(new Option<int>("--latent-dim")
         {
             Description = "vae, ae, dae: width of the latent code, the exported embedding (vae: μ).",
@@ -140,26 +140,26 @@ public static class PretrainCommand
             Description = "vae, ae, dae: p(x | z), bernoulli (binary cross-entropy on grey levels) or gaussian (one variance, learned as the maximum-likelihood σ² of each batch).",
             DefaultValueFactory = _ => AutoencoderSettings.Default.Likelihood.ToString().ToLowerInvariant(),
         }.AcceptOnlyFromAmong([.. Enum.GetNames<Likelihood>().Select(name => name.ToLowerInvariant())]);
-        var beta = new Option<double>("--beta")
+        var beta = OptionRules.NonNegative(new Option<double>("--beta")
         {
             Description = "vae: weight β of the KL term (1: the ELBO).",
             DefaultValueFactory = _ => VaeSettings.Default.Beta,
-        };
-        var klWarmupSteps = new Option<long>("--kl-warmup-steps")
+        });
+        var klWarmupSteps = OptionRules.NonNegative(new Option<long>("--kl-warmup-steps")
         {
             Description = "vae: steps over which the KL weight rises linearly from 0 to β (0: none).",
             DefaultValueFactory = _ => VaeSettings.Default.KlWarmupSteps,
-        };
-        var noiseStd = new Option<double>("--noise-std")
+        });
+        var noiseStd = OptionRules.NonNegative(new Option<double>("--noise-std")
         {
             Description = "dae: standard deviation of the additive Gaussian noise, pixels being in [0, 1] (0: none).",
             DefaultValueFactory = _ => DenoisingSettings.Default.NoiseStd,
-        };
-        var maskProbability = new Option<double>("--mask-prob")
+        });
+        var maskProbability = OptionRules.BelowOne(new Option<double>("--mask-prob")
         {
             Description = "dae: probability that a pixel value is set to 0 (0: none).",
             DefaultValueFactory = _ => DenoisingSettings.Default.MaskProbability,
-        };
+        });
         var checkpointEvery = OptionRules.Positive(new Option<int>("--checkpoint-every")
         {
             Description = "Steps between checkpoints (default: one epoch).",
@@ -188,7 +188,7 @@ public static class PretrainCommand
             {
                 if (parse.GetResult(option) is { Implicit: false } && !methods.Contains(methodName))
                 {
-                    throw new ArgumentException(
+                    throw new UsageException(
                         $"{option.Name} is an option of {string.Join(", ", methods)}, not of --method {methodName}: leave it out, or choose one of those methods.");
                 }
             }
@@ -234,7 +234,7 @@ public static class PretrainCommand
             double? warmup = parse.GetValue(warmupEpochs);
             if (warmup is < 0 || (warmup is { } w && w > epochCount))
             {
-                throw new ArgumentException($"--warmup-epochs must be between 0 and --epochs ({epochCount}), not {warmup}.");
+                throw new UsageException($"--warmup-epochs must be between 0 and --epochs ({epochCount}), not {warmup}.");
             }
             var config = new PretrainConfig
             {
@@ -308,11 +308,11 @@ public static class PretrainCommand
         int size = imageSize ?? (folder ? 32 : 28);
         if (c is not (1 or 3))
         {
-            throw new ArgumentException($"--channels must be 1 or 3, not {c}.");
+            throw new UsageException($"--channels must be 1 or 3, not {c}.");
         }
         if (size is < 8 or > 512)
         {
-            throw new ArgumentException($"--image-size must be between 8 and 512 pixels, not {size}.");
+            throw new UsageException($"--image-size must be between 8 and 512 pixels, not {size}.");
         }
         return new ImageShape(c, size, size);
     }

@@ -1,3 +1,4 @@
+using Pipeline.Cli;
 using Pipeline.Training.Cli;
 
-return await TrainCommand.Create().Parse(args).InvokeAsync();
+return await CliInvocation.RunAsync(TrainCommand.Create(), args);

@@ -19,11 +19,11 @@ public static class SharedOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     });
 
-    public static Option<int> Seed() => new("--seed")
+    public static Option<int> Seed() => OptionRules.NonNegative(new Option<int>("--seed")
     {
         Description = "Seed of every random draw; the same seed gives the same result.",
         DefaultValueFactory = _ => 0,
-    };
+    });
 
     /// <summary>Applies --threads to TorchSharp.</summary>
     public static void ApplyThreads(int threads) => TorchSharp.torch.set_num_threads(threads);

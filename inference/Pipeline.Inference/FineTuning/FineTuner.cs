@@ -210,6 +210,7 @@ public sealed class FineTuner : IDisposable
     /// <param name="cancellationToken">Stops after the current step; the last finished epoch's checkpoint stays.</param>
     /// <exception cref="ArgumentException">The images do not fit the artifacts or the options are out of range.</exception>
     /// <exception cref="InvalidDataException">The checkpoint to resume belongs to other artifacts or other options.</exception>
+    /// <exception cref="TrainingDivergedException">The training loss stopped being finite.</exception>
     public FineTuneResult Fit(ImageSet images, FineTuneOptions options, string? checkpointPath = null, bool resume = false,
         IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -280,7 +281,7 @@ public sealed class FineTuner : IDisposable
                 float loss = RunStep(count, (float)schedule.LearningRate(Step));
                 if (!float.IsFinite(loss))
                 {
-                    throw new InvalidOperationException(
+                    throw new TrainingDivergedException(
                         $"The training loss became {loss} at step {Step} (epoch {epoch + 1}, learning rate {schedule.LearningRate(Step - 1):G3}): lower the learning rate.");
                 }
                 lossSum += loss * count;

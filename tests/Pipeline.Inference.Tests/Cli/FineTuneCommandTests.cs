@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Data.Tests;
+using Pipeline.Inference.Cli;
 using Pipeline.Inference.Tests.FineTuning;
 using Pipeline.Onnx.FineTuning;
 using SkiaSharp;
@@ -37,7 +40,7 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.Equal(25, metrics.Length);
         Assert.Equal(25, JsonDocument.Parse(metrics[^1]).RootElement.GetProperty("epoch").GetInt32());
 
-        (exit, stdout, stderr) = await CliRunner.RunAsync("evaluate", "--model", Path.Combine(run, "inference_model.onnx"), "--data", "folder:" + _data, "--json");
+        (exit, stdout, stderr) = await CliRunner.RunAsync(InferCommand.Create(), "evaluate", "--model", Path.Combine(run, "inference_model.onnx"), "--data", "folder:" + _data, "--json");
 
         Assert.True(exit == 0, stderr);
         JsonElement report = JsonDocument.Parse(stdout).RootElement;
@@ -53,7 +56,7 @@ public sealed class FineTuneCommandTests : IDisposable
         string run = Path.Combine(_temp.Path, "run");
         Assert.Equal(0, (await FineTune(run, "--epochs", "3")).Exit);
 
-        (int exit, string stdout, string stderr) = await CliRunner.RunAsync("evaluate", "--model", Path.Combine(run, "inference_model.onnx"), "--data", "folder:" + _data);
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "evaluate", "--model", Path.Combine(run, "inference_model.onnx"), "--data", "folder:" + _data);
 
         Assert.True(exit == 0, stderr);
         Assert.StartsWith("accuracy ", stdout);
@@ -68,11 +71,11 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.Equal(0, (await FineTune(run, "--epochs", "2")).Exit);
 
         (int exit, _, string stderr) = await FineTune(run, "--epochs", "2");
-        Assert.Equal(1, exit);
+        Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("already holds a fine-tune run: pass --resume", stderr);
 
         (exit, _, stderr) = await FineTune(run, "--epochs", "3", "--resume");
-        Assert.Equal(1, exit);
+        Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("--resume continues the run", stderr);
         Assert.Contains("\"epochs\":2", stderr);
         Assert.Contains("\"epochs\":3", stderr);
@@ -83,23 +86,34 @@ public sealed class FineTuneCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--labels", "150%", "is not a label fraction")]
-    [InlineData("--head", "mlp:0", "is not a head")]
-    [InlineData("--unfreeze", "last-linear:3", "has 1 Gemm/MatMul layers")]
-    [InlineData("--validation", "100%", "is not a share in [0%, 100%)")]
-    [InlineData("--augment", "flip", "")]
-    public async Task FineTune_BadOptions_ExitWithOneLineSayingWhat(string option, string value, string message)
+    [InlineData("--labels", "150%", "--labels: '150%' is not a label fraction", ExitCodes.Usage)]
+    [InlineData("--head", "mlp:0", "--head: 'mlp:0' is not a head", ExitCodes.Usage)]
+    [InlineData("--unfreeze", "last-linear:3", "has 1 Gemm/MatMul layers", ExitCodes.Failure)]
+    [InlineData("--validation", "100%", "is not a share in [0%, 100%)", ExitCodes.Usage)]
+    public async Task FineTune_BadOptions_ExitWithOneLineSayingWhat(string option, string value, string message, int code)
     {
-        (int exit, _, string stderr) = await FineTune(Path.Combine(_temp.Path, "run"), "--epochs", "1", option, value);
+        string run = Path.Combine(_temp.Path, "run");
 
-        if (message.Length == 0)
-        {
-            Assert.True(exit == 0, stderr); // flips are fine: the artifacts then take pixels
-            return;
-        }
-        Assert.Equal(1, exit);
+        (int exit, _, string stderr) = await FineTune(run, "--epochs", "1", option, value);
+
+        Assert.Equal(code, exit);
         Assert.Contains(message, stderr);
         Assert.DoesNotContain("   at ", stderr);
+        if (code == ExitCodes.Usage)
+        {
+            Assert.False(Path.Exists(run), "a refused command line wrote its --out");
+        }
+    }
+
+    [Fact]
+    public async Task FineTune_WithFlips_TrainsOnPixelsInsteadOfCachedFeatures()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+
+        (int exit, _, string stderr) = await FineTune(run, "--epochs", "1", "--augment", "flip");
+
+        Assert.True(exit == 0, stderr);
+        Assert.False(ArtifactsManifest.Read(Path.Combine(run, "artifacts")).CachesFeatures);
     }
 
     [Fact]
@@ -107,12 +121,12 @@ public sealed class FineTuneCommandTests : IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_temp.Path, "empty"));
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("finetune", "--model", Path.Combine(_temp.Path, "absent.onnx"), "--data",
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "finetune", "--model", Path.Combine(_temp.Path, "absent.onnx"), "--data",
             "folder:" + _data, "--out", Path.Combine(_temp.Path, "run"));
         Assert.Equal(1, exit);
         Assert.Contains("absent.onnx does not exist", stderr);
 
-        (exit, _, stderr) = await CliRunner.RunAsync("finetune", "--model", _encoder, "--data", "folder:" + Path.Combine(_temp.Path, "empty"),
+        (exit, _, stderr) = await CliRunner.RunAsync(InferCommand.Create(), "finetune", "--model", _encoder, "--data", "folder:" + Path.Combine(_temp.Path, "empty"),
             "--out", Path.Combine(_temp.Path, "run"));
         Assert.Equal(1, exit);
         Assert.Contains("holds no images", stderr);
@@ -126,18 +140,61 @@ public sealed class FineTuneCommandTests : IDisposable
         ImageSet textures = FineTuneFixture.Images(2);
         string other = WriteFolder(new ImageSet("x", textures.Pixels, textures.Count, 1, 8, 8, textures.Labels, ["diagonal", "horizontal", "vertical"]), "other");
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("evaluate", "--model", Path.Combine(run, "inference_model.onnx"), "--data", "folder:" + other);
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "evaluate", "--model", Path.Combine(run, "inference_model.onnx"), "--data", "folder:" + other);
         Assert.Equal(1, exit);
         Assert.Contains("classes the model does not know (diagonal)", stderr);
 
-        (exit, _, stderr) = await CliRunner.RunAsync("evaluate", "--model", _encoder, "--data", "folder:" + _data);
+        (exit, _, stderr) = await CliRunner.RunAsync(InferCommand.Create(), "evaluate", "--model", _encoder, "--data", "folder:" + _data);
         Assert.Equal(1, exit);
         Assert.Contains("not a classifier from pipeline-infer finetune", stderr);
     }
 
-    private Task<(int Exit, string Stdout, string Stderr)> FineTune(string run, params string[] options) =>
-        CliRunner.RunAsync(["finetune", "--model", _encoder, "--data", "folder:" + _data, "--out", run, "--batch-size", "8", "--lr", "0.03",
-            .. options.Contains("--validation") ? options : [.. options, "--validation", "0%"]]);
+    [Fact]
+    public async Task FineTune_StoppedBySigtermWhileTraining_KeepsTheLastFinishedEpochExits130AndResumesFromIt()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+        string metrics = Path.Combine(run, "metrics.jsonl");
+        // Far more epochs than the test waits for: the run is still training whenever the signal comes.
+        string[] arguments = FineTuneArguments(run, "--epochs", "1000000");
+
+        int stoppedAt = await StopBySigtermAsync(CliProcess.StartInfer(arguments), metrics, afterEpoch: 2);
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint.safetensors")));
+        Assert.False(File.Exists(Path.Combine(run, "inference_model.onnx")));
+        Assert.Equal(Enumerable.Range(1, stoppedAt), Epochs(metrics));
+
+        int resumedTo = await StopBySigtermAsync(CliProcess.StartInfer([.. arguments, "--resume"]), metrics, afterEpoch: stoppedAt);
+        Assert.Equal(Enumerable.Range(1, resumedTo), Epochs(metrics));
+    }
+
+    // Waits until the run has finished an epoch after afterEpoch (so it is training), sends SIGTERM, checks the clean
+    // exit 130; returns the last epoch in the metrics.
+    private static async Task<int> StopBySigtermAsync(Process process, string metrics, int afterEpoch)
+    {
+        using (process)
+        {
+            Task<string> errorRead = process.StandardError.ReadToEndAsync();
+            _ = process.StandardOutput.ReadToEndAsync();
+            Assert.True(CliProcess.WaitWhileRunning(process, () => Epochs(metrics).Length > afterEpoch), "finetune ended before training");
+            CliProcess.Signal(process, "TERM");
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "finetune did not stop after SIGTERM");
+            string error = await errorRead;
+            Assert.True(process.ExitCode == ExitCodes.Cancelled, $"exit {process.ExitCode}: {error}");
+            Assert.Contains("cancelled", error);
+            Assert.DoesNotContain("   at ", error);
+        }
+        return Epochs(metrics)[^1];
+    }
+
+    // The epoch of every finished line of a metrics.jsonl.
+    private static int[] Epochs(string metrics) => File.Exists(metrics)
+        ? File.ReadAllText(metrics).Split('\n').SkipLast(1).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("epoch").GetInt32()).ToArray()
+        : [];
+
+    private Task<(int Exit, string Stdout, string Stderr)> FineTune(string run, params string[] options) => CliRunner.RunAsync(InferCommand.Create(), FineTuneArguments(run, options));
+
+    private string[] FineTuneArguments(string run, params string[] options) =>
+        ["finetune", "--model", _encoder, "--data", "folder:" + _data, "--out", run, "--batch-size", "8", "--lr", "0.03",
+            .. options.Contains("--validation") ? options : [.. options, "--validation", "0%"]];
 
     // One PNG per image under FOLDER/CLASS/i.png.
     private string WriteFolder(ImageSet images, string name)

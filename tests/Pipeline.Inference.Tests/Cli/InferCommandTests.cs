@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Pipeline.Cli;
 using Pipeline.Data.Tests;
 using Pipeline.Inference.Cli;
 using Pipeline.Storage;
@@ -34,7 +35,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string output = Path.Combine(_temp.Path, "out", "embeddings.npy");
 
-        (int exit, string stdout, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
             _images[2], "--out", output, "--batch-size", "2");
 
         Assert.True(exit == 0, stderr);
@@ -57,7 +58,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string output = Path.Combine(_temp.Path, "embeddings.csv");
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"), "--out", output);
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"), "--out", output);
 
         Assert.True(exit == 0, stderr);
         string[] lines = File.ReadAllLines(output);
@@ -74,7 +75,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string output = Path.Combine(_temp.Path, "embeddings.jsonl");
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", _images[2], _images[0], "--out", output);
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", _images[2], _images[0], "--out", output);
 
         Assert.True(exit == 0, stderr);
         JsonElement[] rows = File.ReadAllLines(output).Select(line => JsonDocument.Parse(line).RootElement).ToArray();
@@ -83,14 +84,14 @@ public sealed class InferCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("embeddings.txt", "end the name in .npy, .csv or .jsonl")]
-    [InlineData("embeddings.npy", "does not exist")]
-    public async Task Embed_BadOutputOrInput_ExitsWithOneLineSayingWhat(string output, string message)
+    [InlineData("embeddings.txt", "end the name in .npy, .csv or .jsonl", ExitCodes.Usage)]
+    [InlineData("embeddings.npy", "does not exist", ExitCodes.Failure)]
+    public async Task Embed_BadOutputOrInput_ExitsWithOneLineSayingWhat(string output, string message, int code)
     {
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "absent"),
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "absent"),
             "--out", Path.Combine(_temp.Path, output));
 
-        Assert.Equal(1, exit);
+        Assert.Equal(code, exit);
         Assert.Contains("error: ", stderr);
         Assert.Contains(message, stderr);
         Assert.DoesNotContain("   at ", stderr); // no stack trace
@@ -101,7 +102,7 @@ public sealed class InferCommandTests : IDisposable
     {
         Assert.Null(Environment.GetEnvironmentVariable("PIPELINE_API_KEY"));
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("serve", "--model", _model, "--urls", "http://0.0.0.0:0");
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "serve", "--model", _model, "--urls", "http://0.0.0.0:0");
 
         Assert.Equal(1, exit);
         Assert.Contains("needs an API key", stderr);
@@ -116,14 +117,14 @@ public sealed class InferCommandTests : IDisposable
         for (int index = 0; index < 2; index++)
         {
             string part = _temp.File($"parts/part-{index}.jsonl");
-            (int exit, string stdout, string stderr) = await CliRunner.RunAsync(["embed", "--model", _model, "--input", .. inputs, "--out", part,
+            (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), ["embed", "--model", _model, "--input", .. inputs, "--out", part,
                 "--shard-index", index.ToString(CultureInfo.InvariantCulture), "--shard-count", "2"]);
             Assert.True(exit == 0, stderr);
             Assert.Contains($"(shard {index} of 2)", stdout);
             parts.AddRange(File.ReadAllLines(part));
         }
         string whole = _temp.File("whole.jsonl");
-        (int wholeExit, _, string wholeError) = await CliRunner.RunAsync(["embed", "--model", _model, "--input", .. inputs, "--out", whole]);
+        (int wholeExit, _, string wholeError) = await CliRunner.RunAsync(InferCommand.Create(), ["embed", "--model", _model, "--input", .. inputs, "--out", whole]);
 
         Assert.True(wholeExit == 0, wholeError);
         Assert.Equal(File.ReadAllLines(whole), parts);
@@ -131,15 +132,15 @@ public sealed class InferCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("2", "2", "--shard-index must be between 0 and --shard-count − 1 (1), not 2.")]
-    [InlineData("0", "0", "--shard-count must be at least 1, not 0.")]
-    [InlineData("0", "4", "shard 0 of 4 of the inputs holds no images")]
-    public async Task Embed_WithImpossibleShards_SaysWhichOptionIsWrong(string index, string count, string message)
+    [InlineData("2", "2", "--shard-index must be between 0 and --shard-count − 1 (1), not 2.", ExitCodes.Usage)]
+    [InlineData("0", "0", "--shard-count must be a positive whole number, not '0'.", ExitCodes.Usage)]
+    [InlineData("0", "4", "shard 0 of 4 of the inputs holds no images", ExitCodes.Failure)]
+    public async Task Embed_WithImpossibleShards_SaysWhichOptionIsWrong(string index, string count, string message, int code)
     {
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
             "--out", _temp.File("x.npy"), "--shard-index", index, "--shard-count", count);
 
-        Assert.Equal(1, exit);
+        Assert.Equal(code, exit);
         Assert.Contains(message, stderr);
     }
 
@@ -148,7 +149,7 @@ public sealed class InferCommandTests : IDisposable
     {
         string store = _temp.File("store/.keep");
 
-        (int exit, string stdout, string stderr) = await CliRunner.RunAsync("embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
             "--store", "file:" + Path.GetDirectoryName(store), "--out", "catalog/part-0-of-1.npy");
 
         Assert.True(exit == 0, stderr);
@@ -173,7 +174,7 @@ public sealed class InferCommandTests : IDisposable
         string cache = Path.Combine(_temp.Path, "cache");
         string output = _temp.File("from-registry.jsonl");
 
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", "registry:encoders@champion", "--registry", registry,
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", "registry:encoders@champion", "--registry", registry,
             "--cache", cache, "--input", _images[2], "--out", output);
 
         Assert.True(exit == 0, stderr);
@@ -184,7 +185,7 @@ public sealed class InferCommandTests : IDisposable
 
         // A cached file that is not the manifest's is refused, not embedded with.
         new TestModel(channels: 3, height: 6, width: 6, seed: 9).Write(Path.Combine(cache, "encoders", "v1", "encoder.onnx"));
-        (int tamperedExit, _, string tamperedError) = await CliRunner.RunAsync("embed", "--model", "registry:encoders@v1", "--registry", registry,
+        (int tamperedExit, _, string tamperedError) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", "registry:encoders@v1", "--registry", registry,
             "--cache", cache, "--input", _images[2], "--out", output);
         Assert.Equal(1, tamperedExit);
         Assert.Contains("SHA-256", tamperedError);
@@ -193,7 +194,7 @@ public sealed class InferCommandTests : IDisposable
     [Fact]
     public async Task Embed_FromAnUnknownRegistryModel_SaysWhatTheRegistryHolds()
     {
-        (int exit, _, string stderr) = await CliRunner.RunAsync("embed", "--model", "registry:absent@champion", "--registry",
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", "registry:absent@champion", "--registry",
             "file:" + Path.Combine(_temp.Path, "empty-registry"), "--input", _images[2], "--out", _temp.File("x.npy"));
 
         Assert.Equal(1, exit);

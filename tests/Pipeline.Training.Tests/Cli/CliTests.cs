@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Pipeline.Cli;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.Tests.Pretraining;
 
@@ -20,8 +21,8 @@ public sealed class CliTests
     [InlineData("pretrain --out x --optimizer rmsprop", "lars")]
     [InlineData("pretrain --out x --lr -1", "--lr must be a positive number")]
     [InlineData("pretrain --epochs 1", "--out")]
-    [InlineData("pretrain --out x --blur-probability 1.5", "BlurProbability is 1.5; accepted: [0, 1]")]
-    [InlineData("pretrain --out x --min-crop-scale 0", "accepted: 0 < Min <= Max <= 1")]
+    [InlineData("pretrain --out x --blur-probability 1.5", "--blur-probability must be a number from 0 to 1, not '1.5'.")]
+    [InlineData("pretrain --out x --min-crop-scale 0", "--min-crop-scale must be a number above 0 and at most 1, not '0'.")]
     [InlineData("pretrain --out x --data imagenet:train", "fashion-mnist:train")]
     [InlineData("pretrain --out x --data folder:/no/such/folder", "/no/such/folder")]
     [InlineData("pretrain --out x --method vae --beta -1", "--beta")]
@@ -157,6 +158,42 @@ public sealed class CliTests
         Assert.Contains($"**{elbo:F2} nats per image**", File.ReadAllText(Path.Combine(run, "report", "README.md")));
     }
 
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task Pretrain_StoppedBySignalWhileTraining_CheckpointsTheLastFinishedStepExits130AndResumesFromIt(string signal)
+    {
+        using var folder = new TempDirectory();
+        var run = new RunDirectory(folder.File("run"));
+        // 80 steps, checkpoints only at the end: a checkpoint before that can only come from the signal.
+        string[] options = ["--out", run.Path, .. Tiny, "--epochs", "20", "--checkpoint-every", "1000"];
+
+        long stoppedAt;
+        using (Process process = CliProcess.Start(["pretrain", .. options]))
+        {
+            Task<string> errorRead = process.StandardError.ReadToEndAsync();
+            Task<string> outputRead = process.StandardOutput.ReadToEndAsync();
+            Assert.True(CliProcess.WaitWhileRunning(process, () => FinishedLines(run.MetricsPath) >= 3), "pretrain ended before training 3 steps");
+            CliProcess.Signal(process, signal);
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "pretrain did not stop after SIG" + signal);
+            string error = await errorRead, output = await outputRead;
+
+            Assert.True(process.ExitCode == ExitCodes.Cancelled, $"exit {process.ExitCode}: {error}");
+            Assert.Contains("cancelled", error);
+            Assert.DoesNotContain("   at ", error);
+            Assert.DoesNotContain("pretrained:", output);
+            stoppedAt = MetricsLog.Read(run.MetricsPath)[^1].Step;
+            Assert.InRange(stoppedAt, 3, 79);
+            Assert.Equal([stoppedAt], run.Checkpoints().Select(checkpoint => checkpoint.Step));
+        }
+
+        (int code, string resumed, string resumeError) = CliProcess.Run(["pretrain", "--resume", .. options]);
+
+        Assert.True(code == 0, resumeError);
+        Assert.Contains("pretrained: 80 steps", resumed);
+        Assert.Equal(Enumerable.Range(1, 80).Select(step => (long)step), MetricsLog.Read(run.MetricsPath).Select(line => line.Step));
+    }
+
     [Fact]
     public void Resume_AfterKill_ReachesSameWeights()
     {
@@ -186,4 +223,7 @@ public sealed class CliTests
         PretrainerTests.AssertSameTensors(
             new RunDirectory(straight).LatestCheckpoint(), new RunDirectory(killed).LatestCheckpoint());
     }
+
+    // Lines a writer has finished: a line still being written has no newline yet.
+    private static int FinishedLines(string path) => File.Exists(path) ? File.ReadAllText(path).Count(c => c == '\n') : 0;
 }

@@ -93,7 +93,8 @@ public sealed class NightlyCliTests : IDisposable
             Task<string> errors = nightly.StandardError.ReadToEndAsync();
             _ = nightly.StandardOutput.ReadToEndAsync();
             var clock = Stopwatch.StartNew();
-            while (!(await store.ListAsync($"nightly/{Model}/runs/")).Any(blob => blob.Key.Contains("/checkpoints/", StringComparison.Ordinal)))
+            // A mirror is complete once its metrics are up: they are uploaded after the checkpoint and the config.
+            while (!(await store.ListAsync($"nightly/{Model}/runs/")).Any(blob => blob.Key.EndsWith("/metrics.jsonl", StringComparison.Ordinal)))
             {
                 if (nightly.HasExited)
                 {

@@ -1,5 +1,6 @@
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
+using Pipeline.Onnx.Optimizers;
 using Pipeline.Training.Checkpoints;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;

@@ -29,7 +29,7 @@ public static class NightlyCommand
             catch (InvalidDataException error)
             {
                 await Console.Error.WriteLineAsync("error: " + error.Message);
-                return ExitCodes.InvalidConfiguration;
+                return ExitCodes.Usage;
             }
             return await CliErrors.RunAsync(() => new NightlyJob(nightly, ArtifactStoreUri.Open(nightly.Registry)).RunAsync(cancellationToken));
         });

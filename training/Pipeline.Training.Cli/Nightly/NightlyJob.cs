@@ -70,7 +70,7 @@ public sealed class NightlyJob
         // report, drawn last, shows it too and is published with the model.
         foreach (IReadOnlyList<string> step in new[] { evaluate, ["export", "--run", run.Path], ["report", "--run", run.Path] })
         {
-            code = await TrainCommand.Create().Parse(step.ToArray()).InvokeAsync(cancellationToken: token);
+            code = await CliInvocation.InvokeAsync(TrainCommand.Create().Parse(step.ToArray()), token);
             if (code != ExitCodes.Success)
             {
                 return code;
@@ -113,14 +113,14 @@ public sealed class NightlyJob
         if (parse.Errors.Count > 0)
         {
             Console.Error.WriteLine("error: the nightly configuration's pretrain options: " + string.Join(" ", parse.Errors.Select(e => e.Message)));
-            return ExitCodes.InvalidConfiguration;
+            return ExitCodes.Usage;
         }
         using var trained = new CancellationTokenSource();
         Task mirroring = mirror.MirrorUntilAsync(TimeSpan.FromSeconds(_config.MirrorSeconds), trained.Token);
         int code;
         try
         {
-            code = await parse.InvokeAsync(cancellationToken: cancellationToken);
+            code = await CliInvocation.InvokeAsync(parse, cancellationToken);
         }
         finally
         {

@@ -1,11 +1,15 @@
-using Pipeline.Inference.Cli;
+using System.CommandLine;
+using Pipeline.Cli;
 
-namespace Pipeline.Inference.Tests.Cli;
+namespace Pipeline.Tests;
 
-/// <summary>Runs <c>pipeline-infer</c> in-process with stdout and stderr captured (tests using it share <see cref="ConsoleCollection"/>).</summary>
+/// <summary>
+/// Runs a CLI's command line in-process, as its Program does (<see cref="CliInvocation"/>), with stdout and stderr
+/// captured; tests using it share <see cref="ConsoleCollection"/>.
+/// </summary>
 internal static class CliRunner
 {
-    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(RootCommand command, params string[] args)
     {
         TextWriter stdout = Console.Out, stderr = Console.Error;
         using var capturedOut = new StringWriter();
@@ -14,7 +18,7 @@ internal static class CliRunner
         Console.SetError(capturedError);
         try
         {
-            int exit = await InferCommand.Create().Parse(args).InvokeAsync();
+            int exit = await CliInvocation.InvokeAsync(command.Parse(args), CancellationToken.None);
             return (exit, capturedOut.ToString(), capturedError.ToString());
         }
         finally

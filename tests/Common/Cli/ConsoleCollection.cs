@@ -1,6 +1,6 @@
-namespace Pipeline.Inference.Tests.Cli;
+namespace Pipeline.Tests;
 
-/// <summary>Tests that redirect the process-wide console run one at a time.</summary>
+/// <summary>Tests that redirect the process-wide console (<see cref="CliRunner"/>) run one at a time.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ConsoleCollection
 {
