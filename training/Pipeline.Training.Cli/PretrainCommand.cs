@@ -22,7 +22,7 @@ public static class PretrainCommand
         {
             Description = "Self-supervised method: simclr (contrastive), vae (variational autoencoder; embedding μ), ae (autoencoder), dae (denoising autoencoder) or rotation (rotation prediction).",
             DefaultValueFactory = _ => "simclr",
-        }.AcceptOnlyFromAmong([.. PretextMethods.Names]);
+        }.AcceptOnlyFromAmong([.. PretextMethods.SelfSupervisedNames]);
         var data = OptionRules.ParsedBy(new Option<string>("--data")
         {
             Description = "Training images: fashion-mnist:train, fashion-mnist:test or folder:/path (PNG/JPEG, labels ignored).",

@@ -9,6 +9,7 @@ public static class TrainCommand
     public static RootCommand Create() => new("pipeline-train: self-supervised pretraining of image encoders on TorchSharp.")
     {
         PretrainCommand.Create(),
+        DistillCommand.Create(),
         EvaluateCommand.Create(),
         ExportCommand.Create(),
         ReportCommand.Create(),

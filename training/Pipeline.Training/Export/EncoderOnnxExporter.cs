@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Onnx;
 using Pipeline.Onnx;
 using Pipeline.Training.Encoders;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Pipeline.Training.Export;
@@ -32,11 +33,41 @@ public static class EncoderOnnxExporter
 
         ModelProto model = EncoderOnnxGraph.Build(encoder);
         double difference = OnnxParity.MaxAbsDifference(encoder, model, pixels);
+        return Write(encoder, model, "embeddings", difference, pixels, provenance, fullPath, classifier: null);
+    }
+
+    /// <summary>
+    /// As <see cref="Export"/>, for the encoder followed by a linear classification <paramref name="head"/>
+    /// (<see cref="EncoderOnnxGraph.BuildClassifier"/>): the logits are checked against TorchSharp, and the metadata
+    /// adds the class names and <paramref name="summary"/> (a JSON object), as a fine-tuned <c>inference_model.onnx</c> has.
+    /// </summary>
+    public static ExportResult ExportClassifier(Encoder encoder, Linear head, IReadOnlyList<string> classNames, string summary, Tensor pixels,
+        ExportProvenance provenance, string path)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(provenance);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (classNames.Count != head.weight!.shape[0])
+        {
+            throw new ArgumentException($"The head has {head.weight!.shape[0]} outputs but {classNames.Count} class names were given.", nameof(classNames));
+        }
+        ModelProto model = EncoderOnnxGraph.BuildClassifier(encoder, head);
+        double difference = OnnxParity.MaxAbsDifference(encoder, images => head.forward(encoder.forward(images)), model,
+            EncoderOnnxGraph.LogitsOutput, pixels);
+        return Write(encoder, model, "logits", difference, pixels, provenance, Path.GetFullPath(path), new ClassifierMetadata(classNames, summary));
+    }
+
+    private static ExportResult Write(Encoder encoder, ModelProto model, string compared, double difference, Tensor pixels, ExportProvenance provenance,
+        string fullPath, ClassifierMetadata? classifier)
+    {
         int images = (int)pixels.shape[0];
         if (!(difference <= ParityTolerance))
         {
             throw new OnnxParityException(
-                $"The exported {encoder.Spec.Architecture} encoder disagrees with TorchSharp: its embeddings of {images} images differ by up to {difference:G3}, over the {ParityTolerance:G1} allowed, so {fullPath} was not written. Either a module is translated wrongly (an exporter bug: report it with the run folder) or the weights are so large that float32 rounding alone exceeds the limit.",
+                $"The exported {encoder.Spec.Architecture} {(classifier is null ? "encoder" : "classifier")} disagrees with TorchSharp: its {compared} of {images} images differ by up to {difference:G3}, over the {ParityTolerance:G1} allowed, so {fullPath} was not written. Either a module is translated wrongly (an exporter bug: report it with the run folder) or the weights are so large that float32 rounding alone exceeds the limit.",
                 difference);
         }
 
@@ -62,6 +93,7 @@ public static class EncoderOnnxExporter
             ParityMaxAbsDiff = difference,
         };
         metadata.WriteTo(model);
+        classifier?.WriteTo(model);
         WriteAtomically(fullPath, model);
         return new ExportResult(fullPath, metadata, images);
     }

@@ -27,15 +27,37 @@ public static class EncoderOnnxGraph
 
     private const string RootPath = "(the encoder)";
 
-    public static ModelProto Build(Encoder encoder)
+    /// <summary>The graph outputs of <see cref="BuildClassifier"/> besides the embedding: raw scores and their softmax.</summary>
+    public const string LogitsOutput = "logits", ProbabilitiesOutput = "probabilities";
+
+    public static ModelProto Build(Encoder encoder) => Build(encoder, head: null);
+
+    /// <summary>
+    /// The encoder followed by a linear classification <paramref name="head"/> on its embedding: outputs
+    /// <c>embedding</c>, <c>logits</c> and <c>probabilities</c>, the contract of a fine-tuned <c>inference_model.onnx</c>.
+    /// </summary>
+    public static ModelProto BuildClassifier(Encoder encoder, Linear head)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        return Build(encoder, head);
+    }
+
+    private static ModelProto Build(Encoder encoder, Linear? head)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         EncoderSpec spec = encoder.Spec;
-        var builder = new OnnxGraphBuilder(spec.Architecture + "_encoder");
+        var builder = new OnnxGraphBuilder(spec.Architecture + (head is null ? "_encoder" : "_classifier"));
         string pixels = builder.AddInput(PixelsInput, spec.InputChannels, spec.InputHeight, spec.InputWidth);
         string h = WriteModule(builder, encoder, "", pixels);
         builder.AddNode("Identity", "output", [h], output: EmbeddingOutput);
         builder.AddOutput(EmbeddingOutput, spec.EmbeddingDim);
+        if (head is not null)
+        {
+            builder.AddNode("Identity", "output/logits", [WriteLinear(builder, head, "classifier", EmbeddingOutput)], output: LogitsOutput);
+            builder.AddNode("Softmax", "output/softmax", [LogitsOutput], [OnnxAttributes.Int("axis", 1)], output: ProbabilitiesOutput);
+            builder.AddOutput(LogitsOutput, head.weight!.shape[0]);
+            builder.AddOutput(ProbabilitiesOutput, head.weight!.shape[0]);
+        }
         return builder.Build("pipeline-train", typeof(EncoderOnnxGraph).Assembly.GetName().Version?.ToString() ?? "");
     }
 

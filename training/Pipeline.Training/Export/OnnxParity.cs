@@ -15,9 +15,17 @@ public static class OnnxParity
     /// <paramref name="pixels"/> (float32 [n, C, H, W] in [0, 1]). Infinity when either side gives NaN or the shapes
     /// differ: such a model is never close.
     /// </summary>
-    public static double MaxAbsDifference(Encoder encoder, ModelProto model, Tensor pixels)
+    public static double MaxAbsDifference(Encoder encoder, ModelProto model, Tensor pixels) =>
+        MaxAbsDifference(encoder, encoder.forward, model, EncoderOnnxGraph.EmbeddingOutput, pixels);
+
+    /// <summary>
+    /// The largest absolute difference between <paramref name="forward"/> (with <paramref name="network"/> in eval
+    /// mode) and the model's output <paramref name="output"/> on <paramref name="pixels"/>; infinity as above.
+    /// </summary>
+    public static double MaxAbsDifference(nn.Module network, Func<Tensor, Tensor> forward, ModelProto model, string output, Tensor pixels)
     {
-        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(pixels);
         if (pixels.dim() != 4 || pixels.dtype != ScalarType.Float32 || pixels.shape[0] < 1)
@@ -25,8 +33,8 @@ public static class OnnxParity
             throw new ArgumentException(
                 $"Parity images must be float32 [n, C, H, W] with n ≥ 1, not {pixels.dtype} [{string.Join(", ", pixels.shape)}].", nameof(pixels));
         }
-        (float[] expected, long[] expectedShape) = TorchEmbeddings(encoder, pixels);
-        (float[] actual, long[] actualShape) = OnnxEmbeddings(model, pixels);
+        (float[] expected, long[] expectedShape) = TorchOutput(network, forward, pixels);
+        (float[] actual, long[] actualShape) = OnnxOutput(model, output, pixels);
         if (!expectedShape.SequenceEqual(actualShape))
         {
             return double.PositiveInfinity;
@@ -44,25 +52,25 @@ public static class OnnxParity
         return largest;
     }
 
-    private static (float[] Values, long[] Shape) TorchEmbeddings(Encoder encoder, Tensor pixels)
+    private static (float[] Values, long[] Shape) TorchOutput(nn.Module network, Func<Tensor, Tensor> forward, Tensor pixels)
     {
-        bool wasTraining = encoder.training;
-        encoder.eval();
+        bool wasTraining = network.training;
+        network.eval();
         try
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            Device device = encoder.parameters().FirstOrDefault()?.device ?? CPU;
-            Tensor embeddings = encoder.forward(pixels.to(device)).cpu().contiguous();
-            return (embeddings.data<float>().ToArray(), embeddings.shape);
+            Device device = network.parameters().FirstOrDefault()?.device ?? CPU;
+            Tensor values = forward(pixels.to(device)).cpu().contiguous();
+            return (values.data<float>().ToArray(), values.shape);
         }
         finally
         {
-            encoder.train(wasTraining);
+            network.train(wasTraining);
         }
     }
 
-    private static (float[] Values, long[] Shape) OnnxEmbeddings(ModelProto model, Tensor pixels)
+    private static (float[] Values, long[] Shape) OnnxOutput(ModelProto model, string output, Tensor pixels)
     {
         float[] input;
         using (var scope = NewDisposeScope())
@@ -73,8 +81,8 @@ public static class OnnxParity
         using var runOptions = new RunOptions();
         using OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(input, pixels.shape);
         using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(
-            runOptions, [EncoderOnnxGraph.PixelsInput], [inputValue], [EncoderOnnxGraph.EmbeddingOutput]);
-        OrtValue embeddings = outputs[0];
-        return (embeddings.GetTensorDataAsSpan<float>().ToArray(), embeddings.GetTensorTypeAndShape().Shape);
+            runOptions, [EncoderOnnxGraph.PixelsInput], [inputValue], [output]);
+        OrtValue values = outputs[0];
+        return (values.GetTensorDataAsSpan<float>().ToArray(), values.GetTensorTypeAndShape().Shape);
     }
 }

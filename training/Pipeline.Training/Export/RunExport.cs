@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Pipeline.Data;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Evaluation;
+using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,12 +38,42 @@ public static class RunExport
         {
             ImageSet images = ParityImages(config, cancellationToken);
             using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);
-            var provenance = new ExportProvenance(
-                config.Method, config.Data, StoredEvaluations.Read(run).Of(checkpointPath, step).Figures(), run.Path, Path.GetFileName(checkpointPath),
-                Sha256(checkpointPath));
-            return EncoderOnnxExporter.Export(encoder, pixels, provenance, path);
+            return EncoderOnnxExporter.Export(encoder, pixels, Provenance(run, config, checkpointPath, step), path);
         }
     }
+
+    /// <summary>Where a distill run keeps its exported classifier: the name a fine-tune gives it.</summary>
+    public const string ClassifierFileName = "inference_model.onnx";
+
+    /// <summary>
+    /// Exports the student of a distill run — encoder and linear head of <paramref name="checkpoint"/> (the newest when
+    /// null) — as a classifier with the contract of a fine-tuned <c>inference_model.onnx</c>, its logits checked
+    /// against TorchSharp like an encoder's embeddings; <paramref name="summary"/> (a JSON object) goes into its metadata.
+    /// </summary>
+    /// <exception cref="ArgumentException">The run is not a distill run.</exception>
+    public static ExportResult ExportClassifier(RunDirectory run, string? checkpoint, string path, string summary,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        PretrainConfig config = run.ReadConfig();
+        if (config.Distillation is not { } distillation)
+        {
+            throw new ArgumentException($"{run.Path} is a {config.Method} run: only a distill run has a classifier to export.");
+        }
+        (PretextObjective objective, long step, string checkpointPath) = TrainedObjective.Load(run, checkpoint);
+        using (objective)
+        {
+            var student = (DistillationObjective)objective;
+            ImageSet images = ParityImages(config, cancellationToken);
+            using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);
+            return EncoderOnnxExporter.ExportClassifier(student.Encoder, student.Classifier, distillation.ClassNames, summary, pixels,
+                Provenance(run, config, checkpointPath, step), path);
+        }
+    }
+
+    private static ExportProvenance Provenance(RunDirectory run, PretrainConfig config, string checkpointPath, long step) => new(
+        config.Method, config.Data, StoredEvaluations.Read(run).Of(checkpointPath, step).Figures(), run.Path, Path.GetFileName(checkpointPath),
+        Sha256(checkpointPath));
 
     private static ImageSet ParityImages(PretrainConfig config, CancellationToken cancellationToken)
     {

@@ -26,10 +26,19 @@ public static class PretextMethods
         ["dae"] = Method(Latent, OptimizerKind.Adam, (config, encoder) =>
             new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, new DenoisingCorruption(config.Denoising ?? DenoisingSettings.Default))),
         ["rotation"] = Method(Backbone, OptimizerKind.Sgd, (config, encoder) => new RotationObjective(encoder)),
+        // Not self-supervised: the student of a teacher fine-tuned on labels (pipeline-train distill), trained by the same loop.
+        [Distill] = Method(Backbone, OptimizerKind.Adam, (config, encoder) => new DistillationObjective(encoder,
+            config.Distillation ?? throw new ArgumentException("A distill run needs its distillation settings."))),
     };
 
-    /// <summary>The method names, as <c>--method</c> accepts them.</summary>
+    /// <summary>The name of self-distillation, which <c>pipeline-train distill</c> runs and <c>pretrain</c> does not offer.</summary>
+    public const string Distill = "distill";
+
+    /// <summary>Every method a run may have.</summary>
     public static IReadOnlyList<string> Names { get; } = Methods.Keys.ToArray();
+
+    /// <summary>The self-supervised methods, as <c>pretrain --method</c> accepts them.</summary>
+    public static IReadOnlyList<string> SelfSupervisedNames { get; } = Methods.Keys.Where(name => name != Distill).ToArray();
 
     /// <summary>
     /// The encoder the config's method trains, freshly initialised (weights from torch's global generator): the

@@ -1,4 +1,5 @@
 using Pipeline.Training.Augmentations;
+using Pipeline.Training.Distillation;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
@@ -11,7 +12,7 @@ namespace Pipeline.Training.Pretraining;
 /// </summary>
 public sealed record PretrainConfig
 {
-    /// <summary>The self-supervised method, a name from <see cref="PretextMethods.Names"/>.</summary>
+    /// <summary>The method, a name from <see cref="PretextMethods.Names"/>: a self-supervised one, or distill.</summary>
     public required string Method { get; init; }
 
     /// <summary>The training images, as a dataset URI (<c>fashion-mnist:train</c>, <c>folder:/path</c>).</summary>
@@ -44,6 +45,9 @@ public sealed record PretrainConfig
 
     /// <summary>β and the KL warm-up when <see cref="Method"/> is vae.</summary>
     public VaeSettings? Vae { get; init; }
+
+    /// <summary>The teacher, the student's starting point and its views when <see cref="Method"/> is distill.</summary>
+    public DistillationSettings? Distillation { get; init; }
 
     /// <summary>The input corruption when <see cref="Method"/> is dae.</summary>
     public DenoisingSettings? Denoising { get; init; }
@@ -79,6 +83,12 @@ public sealed record PretrainConfig
         RequireOnlyFor(Autoencoder, "autoencoder", "vae", "ae", "dae");
         RequireOnlyFor(Vae, "vae", "vae");
         RequireOnlyFor(Denoising, "denoising", "dae");
+        RequireOnlyFor(Distillation, "distillation", PretextMethods.Distill);
+        if (Method == PretextMethods.Distill && Distillation is null)
+        {
+            throw new ArgumentException("A distill run needs its distillation settings: the teacher and the student's starting checkpoint.");
+        }
+        Distillation?.Validate();
         Autoencoder?.Validate();
         Vae?.Validate();
         Denoising?.Validate();

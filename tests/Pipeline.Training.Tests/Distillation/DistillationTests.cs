@@ -1,0 +1,112 @@
+using Microsoft.ML.OnnxRuntime;
+using Pipeline.Data;
+using Pipeline.Onnx;
+using Pipeline.Onnx.FineTuning;
+using Pipeline.Training.Augmentations;
+using Pipeline.Training.Distillation;
+using Pipeline.Training.Encoders;
+using Pipeline.Training.Export;
+using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
+using Pipeline.Training.Pretraining;
+using Pipeline.Training.Tests.Export;
+using Pipeline.Training.Tests.Pretraining;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training.Tests.Distillation;
+
+[Collection(TorchCollection.Name)]
+public sealed class DistillationTests
+{
+    private static readonly string[] Classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    // A pretrained run, and a teacher: that run's encoder with a random linear head, exported as a classifier.
+    private static (RunDirectory Student, string Teacher) Fixture(TempDirectory folder, ImageSet images)
+    {
+        var student = new RunDirectory(folder.File("pretrained"));
+        new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1, checkpointEvery: 100), images, student, resume: false);
+        (Encoder encoder, _, _) = TrainedEncoder.Load(student);
+        using (encoder)
+        {
+            random.manual_seed(3);
+            using var head = nn.Linear(encoder.EmbeddingDim, Classes.Length);
+            using Tensor pixels = ExportFixtures.Pixels(16);
+            string teacher = folder.File("teacher.onnx");
+            EncoderOnnxExporter.ExportClassifier(encoder, head, Classes, "{}", pixels, ExportFixtures.Provenance, teacher);
+            return (student, teacher);
+        }
+    }
+
+    private static PretrainConfig DistillConfig(RunDirectory student, string teacher, ImageSet images, int epochs) =>
+        student.ReadConfig() with
+        {
+            Method = PretextMethods.Distill,
+            SimClr = null,
+            Epochs = epochs,
+            Optimizer = new OptimizerSettings(OptimizerKind.Adam, 1e-2, 0.9, 0, 0),
+            CheckpointEvery = 2,
+            Distillation = new DistillationSettings(teacher, ArtifactsManifest.Sha256(teacher), student.LatestCheckpoint(), 1.0, Classes,
+                SimClrAugmentationOptions.None),
+        };
+
+    [Fact]
+    public void Student_LearnsTheTeachersClasses_AndExportsAClassifierWithItsContract()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        (RunDirectory student, string teacher) = Fixture(folder, images);
+        var run = new RunDirectory(folder.File("distilled"));
+
+        new Pretrainer(CPU).Run(DistillConfig(student, teacher, images, epochs: 20), images, run, resume: false);
+
+        IReadOnlyList<StepMetrics> metrics = MetricsLog.Read(run.MetricsPath);
+        Assert.Equal(40, metrics.Count);
+        double first = metrics.Take(2).Average(step => step.Terms!["agreement"]);
+        double last = metrics.TakeLast(2).Average(step => step.Terms!["agreement"]);
+        Assert.True(last > first + 0.2 && last > 0.6, $"agreement with the teacher went from {first:P0} to {last:P0}");
+        Assert.True(metrics[^1].Loss < metrics[0].Loss, $"the loss went from {metrics[0].Loss} to {metrics[^1].Loss}");
+
+        string path = folder.File("inference_model.onnx");
+        ExportResult export = RunExport.ExportClassifier(run, null, path, "{\"method\":\"distill\"}");
+        Assert.InRange(export.Metadata.ParityMaxAbsDiff, 0, EncoderOnnxExporter.ParityTolerance);
+        using var session = new InferenceSession(path);
+        Assert.Equal(["embedding", "logits", "probabilities"], session.OutputMetadata.Keys.Order());
+        Assert.Equal(Classes, ClassifierMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap).ClassNames);
+        Assert.Equal("distill", EmbeddingModelMetadata.Read(path).Method);
+    }
+
+    [Fact]
+    public void Student_StartsFromThePretrainedEncoder()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(32);
+        (RunDirectory student, string teacher) = Fixture(folder, images);
+        PretrainConfig config = DistillConfig(student, teacher, images, epochs: 1);
+
+        random.manual_seed(config.Seed);
+        using PretextObjective objective = PretextMethods.Create(config);
+        (Encoder pretrained, _, _) = TrainedEncoder.Load(student);
+        using (pretrained)
+        {
+            Dictionary<string, Tensor> expected = pretrained.state_dict();
+            foreach ((string name, Tensor value) in objective.Encoder.state_dict())
+            {
+                Assert.True(value.eq(expected[name]).all().item<bool>(), $"{name} is not the pretrained value");
+            }
+        }
+    }
+
+    [Fact]
+    public void Teacher_ThatIsAnEncoderWithoutClasses_IsRefusedSayingWhatToGive()
+    {
+        using var folder = new TempDirectory();
+        using Encoder encoder = ExportFixtures.RandomEncoder("convnet");
+        using Tensor pixels = ExportFixtures.Pixels(8);
+        string path = EncoderOnnxExporter.Export(encoder, pixels, ExportFixtures.Provenance, folder.File("encoder.onnx")).Path;
+
+        var error = Assert.Throws<InvalidDataException>(() => TeacherModel.Load(path));
+
+        Assert.Contains("inference_model.onnx", error.Message);
+    }
+}

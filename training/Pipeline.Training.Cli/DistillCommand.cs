@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Text.Json;
+using Pipeline.Cli;
+using Pipeline.Data;
+using Pipeline.Onnx.FineTuning;
+using Pipeline.Training.Devices;
+using Pipeline.Training.Distillation;
+using Pipeline.Training.Export;
+using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
+using Pipeline.Training.Pretraining;
+
+namespace Pipeline.Training.Cli;
+
+/// <summary>
+/// The <c>distill</c> verb: SimCLRv2's self-distillation. A classifier fine-tuned on the few labels (the teacher, run by
+/// ONNX Runtime) labels every training image with its probabilities, and a student — the pretrained encoder plus a
+/// linear head — learns them on TorchSharp; the result is an <c>inference_model.onnx</c> like a fine-tune's.
+/// </summary>
+public static class DistillCommand
+{
+    public static Command Create()
+    {
+        var teacher = new Option<string>("--teacher")
+        {
+            Description = "The teacher: the inference_model.onnx that pipeline-infer finetune wrote.",
+            Required = true,
+        };
+        var student = new Option<string>("--student")
+        {
+            Description = "The pretraining run folder whose encoder the student starts from (its newest checkpoint).",
+            Required = true,
+        };
+        var data = OptionRules.ParsedBy(new Option<string>("--data")
+        {
+            Description = "The images the teacher labels and the student learns from, labelled or not: fashion-mnist:train or folder:/path.",
+            DefaultValueFactory = _ => "fashion-mnist:train",
+        }, DatasetUri.Parse);
+        var epochs = OptionRules.Positive(new Option<int>("--epochs") { Description = "Passes over the images.", DefaultValueFactory = _ => 10 });
+        var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 256 });
+        var learningRate = OptionRules.Positive(new Option<double>("--lr")
+        {
+            Description = "Peak learning rate of Adam (decoupled weight decay) after the warm-up; cosine decay to 0.",
+            DefaultValueFactory = _ => OptimizerSettings.DefaultLearningRate(OptimizerKind.Adam, 256),
+        });
+        var weightDecay = OptionRules.NonNegative(new Option<double>("--weight-decay")
+        {
+            Description = "Weight decay on weights (never biases or batch norm).",
+            DefaultValueFactory = _ => OptimizerSettings.DefaultWeightDecay(OptimizerKind.Adam),
+        });
+        var temperature = OptionRules.Positive(new Option<double>("--temperature")
+        {
+            Description = "τ: teacher and student logits are divided by it before the softmax (SimCLRv2: 1).",
+            DefaultValueFactory = _ => 1.0,
+        });
+        var minCropScale = OptionRules.AboveZeroUpToOne(new Option<double>("--min-crop-scale")
+        {
+            Description = "The student's views: smallest random-resized-crop area, as a fraction of the image.",
+            DefaultValueFactory = _ => DistillationSettings.DefaultAugmentation.CropScale.Min,
+        });
+        var flipProbability = OptionRules.Probability(new Option<double>("--flip-probability")
+        {
+            Description = "The student's views: probability of a horizontal flip.",
+            DefaultValueFactory = _ => DistillationSettings.DefaultAugmentation.HorizontalFlipProbability,
+        });
+        var seed = SharedOptions.Seed();
+        var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (same options and teacher)." };
+        var device = SharedOptions.Device();
+        var threads = SharedOptions.Threads();
+
+        var command = new Command("distill", "Distil a fine-tuned teacher into the pretrained encoder plus a linear head on all images (SimCLRv2); writes a run folder and inference_model.onnx.")
+        {
+            teacher, student, data, epochs, batchSize, learningRate, weightDecay, temperature, minCropScale, flipProbability, seed, output,
+            resume, device, threads,
+        };
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
+        {
+            SharedOptions.ApplyThreads(parse.GetValue(threads));
+            string teacherPath = Path.GetFullPath(parse.GetValue(teacher)!);
+            var studentRun = new RunDirectory(parse.GetValue(student)!);
+            if (!studentRun.HasConfig)
+            {
+                throw new UsageException($"--student {studentRun.Path} holds no pretraining run (run.json): give the folder pipeline-train pretrain wrote.");
+            }
+            PretrainConfig pretrained = studentRun.ReadConfig();
+            if (pretrained.Method == PretextMethods.Distill || pretrained.Autoencoder is not null)
+            {
+                throw new UsageException($"--student {studentRun.Path} is a {pretrained.Method} run: the student starts from a simclr or rotation encoder (its h).");
+            }
+            string[] classNames;
+            using (TeacherModel model = TeacherModel.Load(teacherPath))
+            {
+                classNames = [.. model.ClassNames];
+            }
+
+            var torchDevice = TrainingDevice.Resolve(parse.GetValue(device)!);
+            string dataUri = parse.GetValue(data)!;
+            var spec = pretrained.Encoder;
+            Console.Error.WriteLine($"Loading {dataUri}…");
+            ImageSet images = DatasetLoader.Load(dataUri, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
+            int batch = parse.GetValue(batchSize);
+            int epochCount = parse.GetValue(epochs);
+            long stepsPerEpoch = (images.Count + batch - 1) / batch;
+            var config = new PretrainConfig
+            {
+                Method = PretextMethods.Distill,
+                Data = dataUri,
+                Encoder = spec,
+                Epochs = epochCount,
+                BatchSize = batch,
+                Seed = parse.GetValue(seed),
+                Optimizer = new OptimizerSettings(OptimizerKind.Adam, parse.GetValue(learningRate), 0.9, parse.GetValue(weightDecay),
+                    OptimizerSettings.DefaultWarmupSteps(epochCount * stepsPerEpoch, stepsPerEpoch)),
+                CheckpointEvery = (int)stepsPerEpoch,
+                Distillation = new DistillationSettings(teacherPath, ArtifactsManifest.Sha256(teacherPath), studentRun.LatestCheckpoint(),
+                    parse.GetValue(temperature), classNames,
+                    DistillationSettings.DefaultAugmentation with
+                    {
+                        CropScale = (parse.GetValue(minCropScale), 1.0),
+                        HorizontalFlipProbability = parse.GetValue(flipProbability),
+                    }),
+            };
+
+            var run = new RunDirectory(parse.GetValue(output)!);
+            Console.Error.WriteLine(
+                $"Distilling {teacherPath} ({classNames.Length} classes) into {spec.Architecture} D={spec.EmbeddingDim} from {config.Distillation.StudentInit} "
+                + $"on {images.Count} images of {images.Source}, {epochCount} epochs of {stepsPerEpoch} steps, batch {batch}, adam lr {config.Optimizer.LearningRate:G4}, "
+                + $"τ {config.Distillation.Temperature} → {run.Path}");
+            var progress = new ConsoleProgress();
+            PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, parse.GetValue(resume), progress.Report, cancellationToken);
+            Console.WriteLine(
+                $"distilled: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
+            string summary = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["method"] = "distill",
+                ["teacher"] = teacherPath,
+                ["teacher_sha256"] = config.Distillation.TeacherSha256,
+                ["student_init"] = config.Distillation.StudentInit,
+                ["data"] = dataUri,
+                ["epochs"] = epochCount,
+                ["temperature"] = config.Distillation.Temperature,
+            });
+            Console.WriteLine(ExportCommand.Describe(
+                RunExport.ExportClassifier(run, result.Checkpoint, Path.Combine(run.Path, RunExport.ClassifierFileName), summary, cancellationToken)));
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+}

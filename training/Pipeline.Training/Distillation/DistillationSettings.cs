@@ -1,0 +1,40 @@
+using Pipeline.Training.Augmentations;
+
+namespace Pipeline.Training.Distillation;
+
+/// <summary>
+/// What a self-distillation run learns from (SimCLRv2, Chen et al. 2020, "Big Self-Supervised Models are Strong
+/// Semi-Supervised Learners", §2.3): a fine-tuned teacher classifier labels every training image with its softened
+/// probabilities, and a student — the pretrained encoder plus a linear head — learns to match them.
+/// </summary>
+/// <param name="Teacher">The teacher's <c>inference_model.onnx</c> (input <c>pixels</c>, output <c>logits</c>, class names in its metadata).</param>
+/// <param name="TeacherSha256">SHA-256 of the teacher file, checked whenever the run starts or resumes.</param>
+/// <param name="StudentInit">The pretraining checkpoint whose encoder the student starts from.</param>
+/// <param name="Temperature">τ: both sides' logits are divided by it before the softmax; 1 in SimCLRv2.</param>
+/// <param name="ClassNames">The teacher's classes, in the order of its logits: the student head's outputs.</param>
+/// <param name="Augmentation">How each training image is drawn at every step; teacher and student see the same view.</param>
+public sealed record DistillationSettings(string Teacher, string TeacherSha256, string StudentInit, double Temperature, string[] ClassNames,
+    SimClrAugmentationOptions Augmentation)
+{
+    /// <summary>The student's view distribution unless told otherwise: random resized crops of at least half the area and flips.</summary>
+    public static SimClrAugmentationOptions DefaultAugmentation { get; } = SimClrAugmentationOptions.None with
+    {
+        CropScale = (0.5, 1.0),
+        CropAspectRatio = (3.0 / 4.0, 4.0 / 3.0),
+        HorizontalFlipProbability = 0.5,
+    };
+
+    /// <summary>Throws when a setting cannot work, naming it and what is accepted.</summary>
+    public void Validate()
+    {
+        if (!(Temperature > 0) || double.IsInfinity(Temperature))
+        {
+            throw new ArgumentException($"The distillation temperature must be positive and finite, not {Temperature}.");
+        }
+        if (ClassNames.Length < 2)
+        {
+            throw new ArgumentException($"A teacher classifies into at least two classes, not {ClassNames.Length}.");
+        }
+        Augmentation.Validate();
+    }
+}
