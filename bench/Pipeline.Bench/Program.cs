@@ -7,5 +7,6 @@ var root = new RootCommand("pipeline-bench: benchmark drivers; make bench runs t
     EncoderInferenceBenchmark.Create(),
     FineTuneBenchmark.SpeedCommand(),
     FineTuneBenchmark.AccuracyCommand(),
+    FineTuneBenchmark.ScratchCommand(),
 };
 return await root.Parse(args).InvokeAsync();

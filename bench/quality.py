@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+"""What pretraining buys (issue 11): the reference encoder against fair baselines, in the same run, over label draws.
+
+For each label seed and label fraction it measures, on the 10,000 Fashion-MNIST test images:
+  - the linear probe and kNN with k and C tuned on held-out labelled images (`evaluate --tune`), on the reference
+    encoder, on the same architecture untrained (`pretrain --epochs 0`) and on raw pixels;
+  - the reference encoder fine-tuned through the ONNX artifacts (`finetune --unfreeze all --augment crop flip`);
+  - the same architecture trained from scratch on the same labels with the same augmentation and steps
+    (`pipeline-bench scratch-accuracy`, TorchSharp, batch norm training);
+  - at 1%: the student distilled from that fine-tune on all training images (`pipeline-train distill`).
+Writes bench/results/quality.{json,md} (mean, and min–max over the seeds); runs go to bench/work/quality/. A measurement
+already in the JSON with the same command is read back instead of run again, so an interrupted run continues.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+
+from benchrun import HERE, INFER, ROOT, TRAIN, machine, require_cli, shown, timed, uptime
+
+BENCH = os.path.join(ROOT, "bench/Pipeline.Bench/bin/Release/net10.0/linux-x64/pipeline-bench.dll")
+PROBE_LABELS = ["1%", "10%", "100%"]
+
+
+class Measurements:
+    """The measurements so far, keyed by command; saved after each one so that a stopped run loses nothing."""
+
+    def __init__(self, path):
+        self.path = path
+        self.entries = {}
+        if os.path.exists(path):
+            with open(path) as f:
+                self.entries = {entry["command"]: entry for entry in json.load(f).get("measurements", [])}
+
+    def run(self, command, log, parse, work_dir=None):
+        key = shown(command)
+        if key in self.entries:
+            return self.entries[key]["result"]
+        if work_dir:
+            shutil.rmtree(work_dir, ignore_errors=True)
+        output, seconds = timed(command, log)
+        entry = {"command": key, "seconds": seconds, "load": os.getloadavg()[0], "result": parse(output)}
+        self.entries[key] = entry
+        return entry["result"]
+
+
+def probe_results(output):
+    results = {}
+    for line in output.splitlines():
+        if line.startswith("{"):
+            result = json.loads(line)
+            results[f"{result['protocol']} {result['labels']}"] = result["accuracy"]
+    return results
+
+
+def accuracy_line(output):
+    found = re.search(r"accuracy ([\d.]+) %", output)
+    if not found:
+        sys.exit("pipeline-infer evaluate printed no accuracy")
+    return float(found.group(1)) / 100
+
+
+def last_json(output):
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def measure(args, work, store):
+    reference = os.path.abspath(args.reference)
+    encoder = os.path.join(reference, "encoder.onnx")
+    with open(os.path.join(reference, "run.json")) as f:
+        architecture = json.load(f)["encoder"]["architecture"]
+    untrained = os.path.join(work, "untrained")
+    store.run([TRAIN, "pretrain", "--method", "simclr", "--encoder", architecture, "--epochs", "0", "--seed", "0", "--out", untrained],
+              os.path.join(work, "untrained.log"), lambda output: None, work_dir=untrained)
+    rows = {}
+
+    def add(row, seed, value):
+        rows.setdefault(row, {})[seed] = value
+
+    for seed in args.seeds:
+        tag = f"seed{seed}"
+        for subject, extra in [("reference encoder", ["--run", reference]), ("untrained " + architecture, ["--run", untrained]),
+                               ("raw pixels", ["--representation", "pixels"])]:
+            results = store.run([TRAIN, "evaluate", *extra, "--protocol", "linear", "knn", "--labels", *PROBE_LABELS, "--tune",
+                                 "--seed", str(seed), "--json"], os.path.join(work, f"{subject.replace(' ', '-')}-{tag}.log"), probe_results)
+            for name, value in results.items():
+                add(f"{name}: {subject} (tuned)", seed, value)
+            save(args, store, rows)
+        for labels in args.labels:
+            epochs = str(args.epochs[labels])
+            slug = f"{labels.rstrip('%')}pct-{tag}"
+            finetune = os.path.join(work, "finetune-" + slug)
+            store.run([INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", labels, "--unfreeze", "all",
+                       "--augment", "crop", "flip", "--validation", "0%", "--epochs", epochs, "--seed", str(seed), "--out", finetune],
+                      finetune + ".log", lambda output: None, work_dir=finetune)
+            teacher = os.path.join(finetune, "inference_model.onnx")
+            add(f"{labels}: fine-tuned reference encoder, every layer, crops and flips", seed,
+                store.run([INFER, "evaluate", "--model", teacher, "--data", "fashion-mnist:test"], finetune + ".evaluate.log", accuracy_line))
+            scratch = store.run(["dotnet", BENCH, "scratch-accuracy", "--model", encoder, "--labels", labels, "--epochs", epochs,
+                                 "--seed", str(seed), "--min-crop-scale", "0.5"], os.path.join(work, f"scratch-{slug}.log"), last_json)
+            add(f"{labels}: {architecture} from scratch, same labels, crops and flips, steps", seed, scratch["accuracy"])
+            save(args, store, rows)
+            if labels in args.distill:
+                distilled = os.path.join(work, "distill-" + slug)
+                store.run([TRAIN, "distill", "--teacher", teacher, "--student", reference, "--data", "fashion-mnist:train",
+                           "--epochs", str(args.distill_epochs), "--seed", str(seed), "--out", distilled],
+                          distilled + ".log", lambda output: None, work_dir=distilled)
+                add(f"{labels}: distilled student (all training images, teacher above)", seed,
+                    store.run([INFER, "evaluate", "--model", os.path.join(distilled, "inference_model.onnx"), "--data", "fashion-mnist:test"],
+                              distilled + ".evaluate.log", accuracy_line))
+                save(args, store, rows)
+    return rows
+
+
+def save(args, store, rows):
+    result = {
+        "benchmark": "quality",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "uptime": uptime(),
+        "command": "/usr/bin/python3 bench/quality.py" + "".join(f" {a}" for a in sys.argv[1:]),
+        "reference": os.path.relpath(os.path.abspath(args.reference), ROOT),
+        "seeds": args.seeds,
+        "rows": rows,
+        "measurements": list(store.entries.values()),
+    }
+    os.makedirs(os.path.dirname(store.path), exist_ok=True)
+    with open(store.path, "w") as f:
+        json.dump(result, f, indent=2)
+    with open(store.path[:-len(".json")] + ".md", "w") as f:
+        f.write(markdown(result))
+
+
+def markdown(result):
+    lines = [
+        "# What pretraining buys: the reference encoder against fair baselines",
+        "",
+        f"{result['date']}, {result['machine']}; `{result['command']}`; reference `{result['reference']}`.",
+        "",
+        f"Fashion-MNIST test accuracy (10,000 images). Label draws: seeds {', '.join(map(str, result['seeds']))} (class-balanced, "
+        "the same images for every row of a seed); mean, and the lowest and highest draw. Probes: logistic regression and "
+        "cosine kNN with C and k chosen on a stratified 20% of the labelled images (`evaluate --tune`), the same procedure "
+        "for every representation.",
+        "",
+        "| measure | mean | min – max | draws |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, draws in sorted(result["rows"].items(), key=lambda item: (item[0].split(":")[0], item[0])):
+        values = list(draws.values())
+        lines.append(f"| {name} | {statistics.mean(values):.1%} | {min(values):.1%} – {max(values):.1%} | {len(values)} |")
+    lines += ["", "Commands (runs and logs in bench/work/quality/):", "", "```sh"]
+    lines += [entry["command"] for entry in result["measurements"]]
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", default=os.path.join(ROOT, "models/fashion-mnist-simclr-convnet6"), help="the reference run folder")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--labels", nargs="+", default=["1%", "10%"])
+    parser.add_argument("--distill", nargs="*", default=["1%"], help="label fractions whose fine-tune is distilled")
+    parser.add_argument("--distill-epochs", type=int, default=10)
+    parser.add_argument("--epochs-1pct", type=int, default=50, help="fine-tune and scratch epochs at 1%% (10 steps of 64 each)")
+    parser.add_argument("--epochs-10pct", type=int, default=10, help="fine-tune and scratch epochs at 10%% (94 steps of 64 each)")
+    parser.add_argument("--results", default=os.path.join(HERE, "results/quality.json"))
+    parser.add_argument("--work", default=os.path.join(HERE, "work/quality"))
+    parser.add_argument("--render", action="store_true", help="only write quality.md again from quality.json")
+    args = parser.parse_args()
+    args.epochs = {"1%": args.epochs_1pct, "10%": args.epochs_10pct}
+    unknown = [labels for labels in args.labels if labels not in args.epochs]
+    if unknown:
+        sys.exit(f"--labels takes 1% and 10%, not {', '.join(unknown)}")
+    if args.render:
+        with open(args.results) as f:
+            result = json.load(f)
+        with open(args.results[:-len(".json")] + ".md", "w") as f:
+            f.write(markdown(result))
+        return
+    require_cli(TRAIN)
+    require_cli(INFER)
+    if not os.path.exists(BENCH):
+        sys.exit(f"{BENCH} is missing: run `make build` first.")
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
+    store = Measurements(os.path.abspath(args.results))
+    rows = measure(args, work, store)
+    save(args, store, rows)
+    with open(args.results[:-len(".json")] + ".md") as f:
+        print(f.read())
+
+
+if __name__ == "__main__":
+    main()
