@@ -1,4 +1,5 @@
 """What the Python benchmark drivers share: running a CLI with a log, showing its command, describing the machine."""
+import json
 import os
 import platform
 import subprocess
@@ -53,3 +54,14 @@ def machine():
 def require_cli(path=TRAIN):
     if not os.access(path, os.X_OK):
         sys.exit(f"{path} is missing: run `make build` first.")
+
+
+def write_results(json_path, markdown_path, result, render):
+    """Writes a benchmark's JSON and its Markdown table (render(result)), and prints the table."""
+    os.makedirs(os.path.dirname(json_path), exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump(result, f, indent=2)
+    text = render(result)
+    with open(markdown_path, "w") as f:
+        f.write(text)
+    print(text)

@@ -15,7 +15,7 @@ import re
 import shutil
 import sys
 
-from benchrun import TRAIN, HERE, machine, require_cli, shown, timed, uptime
+from benchrun import write_results, TRAIN, HERE, machine, require_cli, shown, timed, uptime
 
 METHODS = ["simclr", "vae", "ae", "dae", "rotation", "random", "pixels"]
 LABELS = ["1%", "10%", "100%"]
@@ -185,12 +185,7 @@ def main():
         "sklearn_pixels_design_md": SKLEARN_PIXELS,
         "methods": entries,
     }
-    os.makedirs(args.results, exist_ok=True)
-    with open(json_path, "w") as f:
-        json.dump(result, f, indent=2)
-    with open(markdown_path, "w") as f:
-        f.write(markdown(result))
-    print(markdown(result))
+    write_results(json_path, markdown_path, result, markdown)
 
 
 if __name__ == "__main__":

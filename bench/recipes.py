@@ -16,7 +16,7 @@ import re
 import shutil
 import sys
 
-from benchrun import HERE, TRAIN, machine, require_cli, shown, timed, uptime
+from benchrun import write_results, HERE, TRAIN, machine, require_cli, shown, timed, uptime
 
 LABELS = ["1%", "100%"]
 PROTOCOLS = ["linear", "knn"]
@@ -165,12 +165,7 @@ def main():
         "budget": {"limit": args.limit, "epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed},
         "recipes": entries,
     }
-    os.makedirs(args.results, exist_ok=True)
-    with open(json_path, "w") as f:
-        json.dump(result, f, indent=2)
-    with open(markdown_path, "w") as f:
-        f.write(markdown(result))
-    print(markdown(result))
+    write_results(json_path, markdown_path, result, markdown)
 
 
 if __name__ == "__main__":
