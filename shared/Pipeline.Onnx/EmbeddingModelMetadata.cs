@@ -154,12 +154,8 @@ public sealed record EmbeddingModelMetadata
     }
 
     /// <summary>Reads the metadata of the ONNX model file at <paramref name="path"/>.</summary>
-    public static EmbeddingModelMetadata Read(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        using FileStream stream = File.OpenRead(path);
-        return ReadFrom(ModelProto.Parser.ParseFrom(stream));
-    }
+    /// <exception cref="InvalidDataException">The file is not an ONNX model, or its metadata is missing or malformed.</exception>
+    public static EmbeddingModelMetadata Read(string path) => ReadFrom(OnnxModelFile.Read(path));
 
     /// <summary>The metadata as ONNX <c>metadata_props</c> entries, every key prefixed <c>pipeline.</c>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ToProperties() =>

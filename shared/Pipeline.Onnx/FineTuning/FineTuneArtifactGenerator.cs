@@ -37,15 +37,7 @@ public sealed class FineTuneArtifactGenerator(GradientRules? rules = null)
         {
             throw new FileNotFoundException($"{encoderPath} does not exist: give the encoder.onnx that pipeline-train export wrote.", encoderPath);
         }
-        ModelProto encoder;
-        try
-        {
-            encoder = ModelProto.Parser.ParseFrom(File.ReadAllBytes(encoderPath));
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException error)
-        {
-            throw new InvalidDataException($"{encoderPath} is not an ONNX model: {error.Message}", error);
-        }
+        ModelProto encoder = OnnxModelFile.Read(encoderPath);
         return Generate(encoder, Path.GetFullPath(encoderPath), ArtifactsManifest.Sha256(encoderPath), options).Write(directory);
     }
 

@@ -105,15 +105,55 @@ public sealed class FineTuneCommandTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task FineTune_WithFlips_TrainsOnPixelsInsteadOfCachedFeatures()
+    [Theory]
+    [InlineData("flip")]
+    [InlineData("crop flip")]
+    public async Task FineTune_WithAugmentation_TrainsOnPixelsInsteadOfCachedFeatures(string augment)
     {
         string run = Path.Combine(_temp.Path, "run");
 
-        (int exit, _, string stderr) = await FineTune(run, "--epochs", "1", "--augment", "flip");
+        (int exit, _, string stderr) = await FineTune(run, ["--epochs", "1", "--augment", .. augment.Split(' ')]);
 
         Assert.True(exit == 0, stderr);
         Assert.False(ArtifactsManifest.Read(Path.Combine(run, "artifacts")).CachesFeatures);
+    }
+
+    [Fact]
+    public async Task FineTune_EveryLayer_TrainsOnPixelsAndWritesTheClassifier()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+
+        (int exit, _, string stderr) = await FineTune(run, "--epochs", "1", "--unfreeze", "all");
+
+        Assert.True(exit == 0, stderr);
+        ArtifactsManifest manifest = ArtifactsManifest.Read(Path.Combine(run, "artifacts"));
+        Assert.False(manifest.CachesFeatures);
+        Assert.Equal("pixels", manifest.FrozenCut);
+        Assert.True(File.Exists(Path.Combine(run, "inference_model.onnx")));
+    }
+
+    [Theory]
+    [InlineData("text")]
+    [InlineData("truncated")]
+    public async Task FineTune_ModelThatIsNotAnOnnxFile_ExitsSayingSo_AndWritesNothing(string kind)
+    {
+        string model = _temp.File("model.onnx");
+        if (kind == "text")
+        {
+            File.WriteAllText(model, "not a model\n");
+        }
+        else
+        {
+            File.WriteAllBytes(model, File.ReadAllBytes(_encoder)[..400]);
+        }
+        string run = Path.Combine(_temp.Path, "run");
+
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "finetune", "--model", model, "--data", "folder:" + _data, "--out", run);
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains("is not an ONNX model", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(Directory.Exists(run));
     }
 
     [Fact]
