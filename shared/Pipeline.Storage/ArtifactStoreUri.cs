@@ -28,7 +28,7 @@ public abstract record ArtifactStoreUri
     }
 
     /// <summary>Parses a store URI; schemes ignore case, paths and container names are kept as written.</summary>
-    /// <exception cref="FormatException">The text is none of <see cref="AcceptedForms"/>, or names an invalid container.</exception>
+    /// <exception cref="FormatException">The text is none of <see cref="AcceptedForms"/>, names an invalid container, or a file where a folder belongs.</exception>
     public static ArtifactStoreUri Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -39,6 +39,10 @@ public abstract record ArtifactStoreUri
             {
                 // file:///abs/path has an empty host; file://host/… names another machine, which a folder store cannot reach.
                 path = path.StartsWith("///", StringComparison.Ordinal) ? path[2..] : "";
+            }
+            if (File.Exists(path))
+            {
+                throw new FormatException($"'{text}' names the file {Path.GetFullPath(path)}: a file: store is a folder (created when missing).");
             }
             if (path.Length > 0)
             {

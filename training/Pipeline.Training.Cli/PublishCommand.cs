@@ -34,7 +34,7 @@ public static class PublishCommand
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            ModelRegistry models = RegistryOptions.Open(parse, registry);
+            ModelRegistry models = RegistryOptions.OpenOrCreate(parse, registry);
             PublishRequest request = RunPublication.Request(new RunDirectory(parse.GetValue(run)!), parse.GetValue(name)!, parse.GetValue(aliases)!);
             PublishedModel published = await models.PublishAsync(request, cancellationToken);
             ModelManifest manifest = published.Manifest;

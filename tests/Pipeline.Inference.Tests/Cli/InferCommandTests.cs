@@ -194,6 +194,8 @@ public sealed class InferCommandTests : IDisposable
     [Fact]
     public async Task Embed_FromAnUnknownRegistryModel_SaysWhatTheRegistryHolds()
     {
+        Directory.CreateDirectory(Path.Combine(_temp.Path, "empty-registry"));
+
         (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", "registry:absent@champion", "--registry",
             "file:" + Path.Combine(_temp.Path, "empty-registry"), "--input", _images[2], "--out", _temp.File("x.npy"));
 

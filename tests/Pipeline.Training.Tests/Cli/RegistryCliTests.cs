@@ -87,7 +87,9 @@ public sealed class RegistryCliTests
     [InlineData("pipeline-infer", "pull --model m --out x --registry s3://bucket", "accepted forms: file:PATH")]
     [InlineData("pipeline-infer", "registry promote m@v1 --expect latest", "--expect takes a version such as v3")]
     [InlineData("pipeline-infer", "registry delete m@champion", "name the version itself")]
-    [InlineData("pipeline-infer", "registry list nothing-here --registry file:/no/such/registry", "No model named nothing-here")]
+    [InlineData("pipeline-infer", "registry list nothing-here --registry file:/no/such/registry", "does not exist, so there is no registry there")]
+    [InlineData("pipeline-infer", "registry list --registry file:/etc/hostname", "a file: store is a folder")]
+    [InlineData("pipeline-train", "publish --run /no/such/run --name m --registry file:/etc/hostname", "a file: store is a folder")]
     [InlineData("pipeline-train", "publish --run /no/such/run --name m", "not a run folder")]
     public void WrongValues_ExitWithAMessageSayingWhatIsAccepted(string tool, string commandLine, string expected)
     {
