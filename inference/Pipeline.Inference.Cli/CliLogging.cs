@@ -14,6 +14,8 @@ public static class CliLogging
         logging.ClearProviders()
             .SetMinimumLevel(LogLevel.Information)
             .AddFilter("Microsoft", LogLevel.Warning)
+            // The host logs a failure to start with its whole trace; the exception reaches the CLI, which says it in a line.
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None)
             .AddSimpleConsole(console =>
             {
                 console.SingleLine = true;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.Connections;
 using Pipeline.Cli;
 using Pipeline.Inference.Batching;
 using Pipeline.Inference.Server;
@@ -101,7 +102,15 @@ public static class ServeCommand
                 ImageLimits = new ImageLimits(parse.GetValue(maxSide), parse.GetValue(maxSide)),
             };
             await using EmbeddingServer server = EmbeddingServer.Create(options, CliLogging.Configure);
-            await server.RunAsync(cancellationToken);
+            try
+            {
+                await server.RunAsync(cancellationToken);
+            }
+            catch (IOException error) when (error.InnerException is AddressInUseException)
+            {
+                throw new InvalidOperationException(
+                    $"--urls {string.Join(" ", options.Urls)}: the address is already in use (another server on that port?): stop it, or give another --urls.", error);
+            }
             return 0;
         }));
         return command;

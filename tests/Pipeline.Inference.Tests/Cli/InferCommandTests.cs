@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Cli;
@@ -189,6 +191,20 @@ public sealed class InferCommandTests : IDisposable
             "--cache", cache, "--input", _images[2], "--out", output);
         Assert.Equal(1, tamperedExit);
         Assert.Contains("SHA-256", tamperedError);
+    }
+
+    [Fact]
+    public async Task Serve_OnAPortAlreadyInUse_ExitsSayingSo_WithoutAStackTrace()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        string url = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "serve", "--model", _model, "--urls", url);
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains($"--urls {url}: the address is already in use", stderr);
+        Assert.DoesNotContain("   at ", stderr);
     }
 
     [Fact]
