@@ -45,6 +45,16 @@ public sealed class LinearProbeTests
         Assert.Contains("[5]", error.Message);
     }
 
+    [Fact]
+    public void FitPredict_Cancelled_StopsAtTheNextStep()
+    {
+        (Tensor train, Tensor labels) = Blobs(new Random(1), perClass: 20);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => new LinearProbe().FitPredict(train, labels, train, 3, 0, cancelled.Token));
+    }
+
     private static (Tensor Features, Tensor Labels) Blobs(Random random, int perClass, float spread = 0.5f)
     {
         var features = new List<float>();

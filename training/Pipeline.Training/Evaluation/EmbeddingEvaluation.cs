@@ -18,7 +18,7 @@ public static class EmbeddingEvaluation
     public static IReadOnlyList<EvaluationResult> ScoreEach(Tensor trainEmbeddings, ImageSet train, string trainData,
         Tensor testEmbeddings, ImageSet test, string testData,
         IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, EvaluationClassifiers classifiers,
-        EvaluatedSubject subject, double embedSeconds)
+        EvaluatedSubject subject, double embedSeconds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
@@ -27,10 +27,11 @@ public static class EmbeddingEvaluation
         var results = new List<EvaluationResult>();
         foreach ((EvaluationProtocol protocol, LabelFraction fraction) in evaluations)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var scoring = Stopwatch.StartNew();
             (double accuracy, int labelled, IReadOnlyDictionary<string, double> settings) = Score(
                 trainEmbeddings, train.RequireLabels(), testEmbeddings, test.RequireLabels(), train.ClassNames.Count,
-                protocol, fraction, seed, classifiers);
+                protocol, fraction, seed, classifiers, cancellationToken);
             results.Add(new EvaluationResult(
                 protocol.ToString().ToLowerInvariant(), fraction.ToString(), labelled, test.Count, accuracy,
                 trainData, testData, subject.Checkpoint, subject.Step, subject.Method, subject.Encoder, settings,
@@ -49,9 +50,11 @@ public static class EmbeddingEvaluation
     /// <param name="fraction">Which labelled training images the classifier may use.</param>
     /// <param name="seed">Seeds the fraction's draw and the probe.</param>
     /// <param name="classifiers">The kNN classifier and the linear probe, and whether their k and C are chosen on held-out labelled images.</param>
+    /// <param name="cancellationToken">Checked at every step of the probe's fit.</param>
     public static (double Accuracy, int Labelled, IReadOnlyDictionary<string, double> Settings) Score(
         Tensor trainEmbeddings, int[] trainLabels, Tensor testEmbeddings, int[] testLabels, int classCount,
-        EvaluationProtocol protocol, LabelFraction fraction, int seed, EvaluationClassifiers classifiers)
+        EvaluationProtocol protocol, LabelFraction fraction, int seed, EvaluationClassifiers classifiers,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trainEmbeddings);
         ArgumentNullException.ThrowIfNull(trainLabels);
@@ -79,8 +82,8 @@ public static class EmbeddingEvaluation
             case EvaluationProtocol.Linear:
                 LinearProbe probe = !classifiers.Tune ? classifiers.Probe : Best(
                     EvaluationClassifiers.CCandidates.Select(c => new LinearProbe(classifiers.Probe.Steps, classifiers.Probe.LearningRate, c)), bank,
-                    chosenLabels, classCount, seed, (candidate, fit, fitLabels, held) => candidate.FitPredict(fit, fitLabels, held, classCount, seed));
-                predictions = probe.FitPredict(bank, bankLabels, testEmbeddings, classCount, seed);
+                    chosenLabels, classCount, seed, (candidate, fit, fitLabels, held) => candidate.FitPredict(fit, fitLabels, held, classCount, seed, cancellationToken));
+                predictions = probe.FitPredict(bank, bankLabels, testEmbeddings, classCount, seed, cancellationToken);
                 settings = new Dictionary<string, double> { ["steps"] = probe.Steps, ["learningRate"] = probe.LearningRate, ["C"] = probe.InverseRegularization };
                 break;
             default:

@@ -36,8 +36,12 @@ public sealed class LinearProbe
 
     public double InverseRegularization { get; }
 
-    /// <summary>Fits on (features, labels) and returns the predicted classes of the test features, int64 [Q].</summary>
-    public Tensor FitPredict(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, int classCount, int seed)
+    /// <summary>
+    /// Fits on (features, labels) and returns the predicted classes of the test features, int64 [Q]; the cancellation
+    /// token is checked at every optimisation step.
+    /// </summary>
+    public Tensor FitPredict(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, int classCount, int seed,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trainFeatures);
         ArgumentNullException.ThrowIfNull(trainLabels);
@@ -66,6 +70,7 @@ public sealed class LinearProbe
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, Steps);
         for (int step = 0; step < Steps; step++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
             optimizer.zero_grad();
             // logits [N, classes]; mean cross-entropy plus ‖W‖²/(2·C·N): scikit-learn's objective divided by N.

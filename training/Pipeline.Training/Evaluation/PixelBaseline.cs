@@ -54,7 +54,7 @@ public static class PixelBaseline
     /// <param name="evaluations">Protocols (knn, linear) and label fractions.</param>
     /// <param name="seed">Seeds the fractions' draws and the probe.</param>
     /// <param name="classifiers">The kNN classifier and linear probe the runs are scored with, tuned the same way.</param>
-    /// <param name="cancellationToken">Stops loading.</param>
+    /// <param name="cancellationToken">Stops loading and the probes' fits.</param>
     public static IReadOnlyList<EvaluationResult> Evaluate(string trainData, string testData,
         IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, EvaluationClassifiers classifiers,
         CancellationToken cancellationToken = default)
@@ -74,7 +74,7 @@ public static class PixelBaseline
         using (testFeatures)
         {
             return EmbeddingEvaluation.ScoreEach(trainFeatures, train, trainData, testFeatures, test, testData, evaluations,
-                seed, classifiers, new EvaluatedSubject(null, 0, Name, "none"), clock.Elapsed.TotalSeconds);
+                seed, classifiers, new EvaluatedSubject(null, 0, Name, "none"), clock.Elapsed.TotalSeconds, cancellationToken);
         }
     }
 

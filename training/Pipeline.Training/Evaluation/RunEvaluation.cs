@@ -48,7 +48,7 @@ public static class RunEvaluation
 
             IReadOnlyList<EvaluationResult> results = EmbeddingEvaluation.ScoreEach(
                 trainEmbeddings, train, trainData, testEmbeddings, test, testData, evaluations, seed, classifiers,
-                new EvaluatedSubject(checkpointPath, step, config.Method, config.Encoder.Architecture), embedSeconds);
+                new EvaluatedSubject(checkpointPath, step, config.Method, config.Encoder.Architecture), embedSeconds, cancellationToken);
             foreach (EvaluationResult result in results)
             {
                 RunDirectory.WriteJsonAtomically(
