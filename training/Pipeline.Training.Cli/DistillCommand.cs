@@ -133,7 +133,7 @@ public static class DistillCommand
                 $"distilled: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
             string summary = JsonSerializer.Serialize(new Dictionary<string, object>
             {
-                ["method"] = "distill",
+                ["method"] = PretextMethods.Distill,
                 ["teacher"] = teacherPath,
                 ["teacher_sha256"] = config.Distillation.TeacherSha256,
                 ["student_init"] = config.Distillation.StudentInit,

@@ -9,7 +9,8 @@ namespace Pipeline.Inference.FineTuning;
 public sealed class RandomResizedCrop
 {
     private const int Attempts = 10;
-    private static readonly double LogMinRatio = Math.Log(3.0 / 4), LogMaxRatio = Math.Log(4.0 / 3);
+    private const double MinRatio = 3.0 / 4, MaxRatio = 4.0 / 3;
+    private static readonly double LogMinRatio = Math.Log(MinRatio), LogMaxRatio = Math.Log(MaxRatio);
 
     private readonly int _channels;
     private readonly int _height;
@@ -84,8 +85,8 @@ public sealed class RandomResizedCrop
             }
         }
         double imageRatio = (double)_width / _height;
-        (int boxHeight, int boxWidth) = imageRatio < Math.Exp(LogMinRatio) ? ((int)Math.Round(_width / Math.Exp(LogMinRatio)), _width)
-            : imageRatio > Math.Exp(LogMaxRatio) ? (_height, (int)Math.Round(_height * Math.Exp(LogMaxRatio)))
+        (int boxHeight, int boxWidth) = imageRatio < MinRatio ? ((int)Math.Round(_width / MinRatio), _width)
+            : imageRatio > MaxRatio ? (_height, (int)Math.Round(_height * MaxRatio))
             : (_height, _width);
         return ((_height - boxHeight) / 2, (_width - boxWidth) / 2, boxHeight, boxWidth);
     }

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Onnx;
+using Pipeline.Onnx.FineTuning;
 using static TorchSharp.torch;
 
 namespace Pipeline.Training.Distillation;
@@ -11,8 +12,6 @@ namespace Pipeline.Training.Distillation;
 /// <remarks>Not thread-safe: one training loop calls it.</remarks>
 public sealed class TeacherModel : IDisposable
 {
-    private const string PixelsInput = "pixels", LogitsOutput = "logits";
-
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
@@ -51,12 +50,12 @@ public sealed class TeacherModel : IDisposable
         }
         try
         {
-            if (!session.InputMetadata.TryGetValue(PixelsInput, out NodeMetadata? input) || input.Dimensions.Length != 4
-                || !session.OutputMetadata.ContainsKey(LogitsOutput))
+            if (!session.InputMetadata.TryGetValue(ArtifactsManifest.PixelsInput, out NodeMetadata? input) || input.Dimensions.Length != 4
+                || !session.OutputMetadata.ContainsKey(ArtifactsManifest.LogitsOutput))
             {
                 throw new InvalidDataException(
                     $"The teacher {path} has inputs [{string.Join(", ", session.InputMetadata.Keys)}] and outputs [{string.Join(", ", session.OutputMetadata.Keys)}], "
-                    + $"not a classifier's '{PixelsInput}' [N, C, H, W] and '{LogitsOutput}': give the inference_model.onnx that pipeline-infer finetune wrote.");
+                    + $"not a classifier's '{ArtifactsManifest.PixelsInput}' [N, C, H, W] and '{ArtifactsManifest.LogitsOutput}': give the inference_model.onnx that pipeline-infer finetune wrote.");
             }
             ClassifierMetadata classifier = ClassifierMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap);
             return new TeacherModel(session, classifier.ClassNames, input.Dimensions[1..].Select(size => (long)size).ToArray());
@@ -83,7 +82,7 @@ public sealed class TeacherModel : IDisposable
             input = pixels.detach().cpu().contiguous().data<float>().ToArray();
         }
         using OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(input, pixels.shape);
-        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, [PixelsInput], [inputValue], [LogitsOutput]);
+        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, [ArtifactsManifest.PixelsInput], [inputValue], [ArtifactsManifest.LogitsOutput]);
         OrtValue logits = outputs[0];
         return tensor(logits.GetTensorDataAsSpan<float>().ToArray(), logits.GetTensorTypeAndShape().Shape).to(pixels.device);
     }

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using Pipeline.Onnx;
+using Pipeline.Onnx.FineTuning;
 using Pipeline.Training.Encoders;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -56,7 +57,7 @@ public static class EncoderOnnxExporter
         }
         ModelProto model = EncoderOnnxGraph.BuildClassifier(encoder, head);
         double difference = OnnxParity.MaxAbsDifference(encoder, images => head.forward(encoder.forward(images)), model,
-            EncoderOnnxGraph.LogitsOutput, pixels);
+            ArtifactsManifest.LogitsOutput, pixels);
         return Write(encoder, model, "logits", difference, pixels, provenance, Path.GetFullPath(path), new ClassifierMetadata(classNames, summary));
     }
 

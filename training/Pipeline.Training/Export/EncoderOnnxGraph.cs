@@ -1,5 +1,6 @@
 using Onnx;
 using Pipeline.Onnx;
+using Pipeline.Onnx.FineTuning;
 using Pipeline.Training.Encoders;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -27,9 +28,6 @@ public static class EncoderOnnxGraph
 
     private const string RootPath = "(the encoder)";
 
-    /// <summary>The graph outputs of <see cref="BuildClassifier"/> besides the embedding: raw scores and their softmax.</summary>
-    public const string LogitsOutput = "logits", ProbabilitiesOutput = "probabilities";
-
     public static ModelProto Build(Encoder encoder) => Build(encoder, head: null);
 
     /// <summary>
@@ -53,10 +51,10 @@ public static class EncoderOnnxGraph
         builder.AddOutput(EmbeddingOutput, spec.EmbeddingDim);
         if (head is not null)
         {
-            builder.AddNode("Identity", "output/logits", [WriteLinear(builder, head, "classifier", EmbeddingOutput)], output: LogitsOutput);
-            builder.AddNode("Softmax", "output/softmax", [LogitsOutput], [OnnxAttributes.Int("axis", 1)], output: ProbabilitiesOutput);
-            builder.AddOutput(LogitsOutput, head.weight!.shape[0]);
-            builder.AddOutput(ProbabilitiesOutput, head.weight!.shape[0]);
+            builder.AddNode("Identity", "output/logits", [WriteLinear(builder, head, "classifier", EmbeddingOutput)], output: ArtifactsManifest.LogitsOutput);
+            builder.AddNode("Softmax", "output/softmax", [ArtifactsManifest.LogitsOutput], [OnnxAttributes.Int("axis", 1)], output: InferenceModelComposer.ProbabilitiesOutput);
+            builder.AddOutput(ArtifactsManifest.LogitsOutput, head.weight!.shape[0]);
+            builder.AddOutput(InferenceModelComposer.ProbabilitiesOutput, head.weight!.shape[0]);
         }
         return builder.Build("pipeline-train", typeof(EncoderOnnxGraph).Assembly.GetName().Version?.ToString() ?? "");
     }

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using Pipeline.Data;
+using Pipeline.Onnx.FineTuning;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Evaluation;
 using Pipeline.Training.Objectives;
@@ -73,7 +73,7 @@ public static class RunExport
 
     private static ExportProvenance Provenance(RunDirectory run, PretrainConfig config, string checkpointPath, long step) => new(
         config.Method, config.Data, StoredEvaluations.Read(run).Of(checkpointPath, step).Figures(), run.Path, Path.GetFileName(checkpointPath),
-        Sha256(checkpointPath));
+        ArtifactsManifest.Sha256(checkpointPath));
 
     private static ImageSet ParityImages(PretrainConfig config, CancellationToken cancellationToken)
     {
@@ -81,11 +81,5 @@ public static class RunExport
         string source = DatasetUri.Parse(config.Data) is DatasetUri.FashionMnist ? RunEvaluation.DefaultTestData(config.Data) : config.Data;
         ImageSet images = DatasetLoader.Load(source, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
         return images.Take(Math.Min(ParityImageCount, images.Count));
-    }
-
-    private static string Sha256(string path)
-    {
-        using FileStream stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }
