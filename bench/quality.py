@@ -83,13 +83,6 @@ def measure(args, work, store):
 
     for seed in args.seeds:
         tag = f"seed{seed}"
-        for subject, extra in [("reference encoder", ["--run", reference]), ("untrained " + architecture, ["--run", untrained]),
-                               ("raw pixels", ["--representation", "pixels"])]:
-            results = store.run([TRAIN, "evaluate", *extra, "--protocol", "linear", "knn", "--labels", *PROBE_LABELS, "--tune",
-                                 "--seed", str(seed), "--json"], os.path.join(work, f"{subject.replace(' ', '-')}-{tag}.log"), probe_results)
-            for name, value in results.items():
-                add(f"{name}: {subject} (tuned)", seed, value)
-            save(args, store, rows)
         for labels in args.labels:
             epochs = str(args.epochs[labels])
             slug = f"{labels.rstrip('%')}pct-{tag}"
@@ -113,6 +106,15 @@ def measure(args, work, store):
                     store.run([INFER, "evaluate", "--model", os.path.join(distilled, "inference_model.onnx"), "--data", "fashion-mnist:test"],
                               distilled + ".evaluate.log", accuracy_line))
                 save(args, store, rows)
+    for seed in args.seeds:
+        tag = f"seed{seed}"
+        for subject, extra in [("reference encoder", ["--run", reference]), ("untrained " + architecture, ["--run", untrained]),
+                               ("raw pixels", ["--representation", "pixels"])]:
+            results = store.run([TRAIN, "evaluate", *extra, "--protocol", "linear", "knn", "--labels", *PROBE_LABELS, "--tune",
+                                 "--seed", str(seed), "--json"], os.path.join(work, f"{subject.replace(' ', '-')}-{tag}.log"), probe_results)
+            for name, value in results.items():
+                add(f"{name}: {subject} (tuned)", seed, value)
+            save(args, store, rows)
     return rows
 
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Cli;
+using Pipeline.Data;
 
 namespace Pipeline.Inference.Cli;
 
@@ -85,7 +86,7 @@ public static class EmbeddingFileWriter
         writer.WriteLine();
         for (int i = 0; i < names.Count; i++)
         {
-            writer.Write(CsvField(names[i]));
+            writer.Write(CsvFields.Quote(names[i]));
             for (int d = 0; d < dim; d++)
             {
                 writer.Write(',');
@@ -94,9 +95,6 @@ public static class EmbeddingFileWriter
             writer.WriteLine();
         }
     }
-
-    private static string CsvField(string text) =>
-        text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static void WriteJsonl(string path, IReadOnlyList<string> names, float[] embeddings, int dim)
     {

@@ -30,9 +30,10 @@ public static class FineTuneCommand
         }, DatasetUri.Parse);
         var labels = OptionRules.ParsedBy(new Option<string>("--labels")
         {
-            Description = $"How many labels to train with, drawn class-balanced and seeded: {LabelFraction.AcceptedForms}.",
+            Description = $"Which labels to train with: {LabelledSubset.AcceptedForms}. A fraction or count is drawn class-balanced and seeded; "
+                + "a file's images take their labels from --data.",
             DefaultValueFactory = _ => "100%",
-        }, LabelFraction.Parse);
+        }, LabelledSubset.Parse);
         var head = OptionRules.ParsedBy(new Option<string>("--head") { Description = $"The head: {HeadSpec.AcceptedForms}.", DefaultValueFactory = _ => "linear" }, HeadSpec.Parse);
         var unfreeze = OptionRules.ParsedBy(new Option<string>("--unfreeze")
         {
@@ -117,7 +118,7 @@ public static class FineTuneCommand
                 Model = encoder,
                 ModelSha256 = sha256,
                 Data = DatasetUri.Parse(parse.GetValue(data)!).ToString(),
-                Labels = LabelFraction.Parse(parse.GetValue(labels)!).ToString(),
+                Labels = LabelledSubset.Parse(parse.GetValue(labels)!).ToString(),
                 Head = HeadSpec.Parse(parse.GetValue(head)!).ToString(),
                 Unfreeze = UnfreezeSpec.Parse(parse.GetValue(unfreeze)!).ToString(),
                 Optimizer = parse.GetValue(optimizer)!,
@@ -181,17 +182,17 @@ public static class FineTuneCommand
         return command;
     }
 
-    // The dataset at the encoder's input size, then the seeded class-balanced subset whose labels may be used.
+    // The dataset at the encoder's input size, then the subset whose labels may be used (drawn, or listed in a file).
     private static ImageSet LabelledImages(FineTuneRun run, string encoder, CancellationToken cancellationToken)
     {
         EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(encoder);
         ImageSet images = DatasetLoader.Load(run.Data, new ImageShape(metadata.Channels, metadata.Height, metadata.Width), cancellationToken);
-        int[] labels = images.RequireLabels();
+        images.RequireLabels();
         if (images.ClassNames.Count < 2)
         {
             throw new ArgumentException($"{run.Data} has {images.ClassNames.Count} class: a classifier needs at least two (one subfolder per class).");
         }
-        return images.Select(LabelFraction.Parse(run.Labels).Select(labels, images.ClassNames.Count, run.Training.Seed));
+        return images.Select(LabelledSubset.Parse(run.Labels).Select(images, run.Training.Seed));
     }
 
     // The labelled images' embedding statistics, which the head standardises its input with.

@@ -13,5 +13,6 @@ public static class InferCommand
         RegistryCommand.Create(),
         FineTuneCommand.Create(),
         EvaluateCommand.Create(),
+        SelectCommand.Create(),
     };
 }

@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Pipeline.Cli;
+using Pipeline.Data;
+using Pipeline.Inference.Selection;
+
+namespace Pipeline.Inference.Cli;
+
+/// <summary>
+/// The <c>select</c> verb: embeds an unlabelled pool with an encoder and chooses which images to label
+/// (<see cref="IImageSelector"/>), writing them with the reason for each (<see cref="SelectionFile"/>).
+/// </summary>
+public static class SelectCommand
+{
+    public static Command Create()
+    {
+        var source = new ModelSource();
+        var data = OptionRules.ParsedBy(new Option<string>("--data")
+        {
+            Description = $"The pool to choose from: {DatasetUri.AcceptedForms} (a folder of images, with or without class subfolders; labels are never used).",
+            Required = true,
+        }, DatasetUri.Parse);
+        var budget = OptionRules.Positive(new Option<int>("--budget")
+        {
+            Description = "How many images to choose.",
+            Required = true,
+        });
+        var strategy = new Option<string>("--strategy")
+        {
+            Description = "typiclust (the most typical image of each k-means cluster; best with few labels), kcenter (greedy core-set: "
+                + "covers the pool; larger budgets) or random.",
+            DefaultValueFactory = _ => ImageSelection.NameOf(SelectionStrategy.Typiclust),
+        }.AcceptOnlyFromAmong(Enum.GetValues<SelectionStrategy>().Select(ImageSelection.NameOf).ToArray());
+        var labelled = new Option<string?>("--labelled")
+        {
+            Description = "Images already labelled (a file of ids, such as an earlier round's --out): never chosen again, and the strategy continues from them.",
+        };
+        var seed = OptionRules.NonNegative(new Option<int>("--seed") { Description = "Seeds k-means, k-center's first pick and random.", DefaultValueFactory = _ => 0 });
+        var output = new Option<string>("--out")
+        {
+            Description = "The CSV to write: id (the image's path in the folder, or its index in a built-in dataset), rank, strategy and the reason (cluster, typicality, distance).",
+            Required = true,
+        };
+        var batchSize = ModelOptions.BatchSize(256);
+        var provider = ModelOptions.ExecutionProvider();
+        var threads = ModelOptions.Threads();
+
+        var command = new Command("select", "Choose which images of an unlabelled pool to label, from an encoder's embeddings.")
+        {
+            data, budget, strategy, labelled, seed, output, batchSize, provider, threads,
+        };
+        foreach (Option option in source.Options)
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
+        {
+            string outputPath = parse.GetValue(output)!;
+            string? folder = Path.GetDirectoryName(Path.GetFullPath(outputPath));
+            if (folder is null || !Directory.Exists(folder) || Directory.Exists(outputPath))
+            {
+                throw new UsageException($"--out {outputPath}: give a file in a folder that exists.");
+            }
+            IReadOnlyList<string>? labelledIds = parse.GetValue(labelled) is { } labelledPath ? ReadIds(labelledPath) : null;
+            SelectionStrategy chosen = Enum.GetValues<SelectionStrategy>().Single(s => ImageSelection.NameOf(s) == parse.GetValue(strategy));
+
+            ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);
+            using ILoggerFactory logging = LoggerFactory.Create(CliLogging.Configure);
+            using EmbeddingModel embedder = EmbeddingModel.Load(resolved.Path, resolved.Apply(ModelOptions.Read(parse, provider, threads)),
+                logging.CreateLogger("pipeline-infer"));
+            ImageSet pool = LoadPool(parse.GetValue(data)!, embedder.InputShape, cancellationToken);
+            var already = new HashSet<int>(labelledIds is null ? [] : ResolveLabelled(pool, labelledIds, parse.GetValue(labelled)!));
+            int wanted = parse.GetValue(budget);
+            if (wanted > pool.Count - already.Count)
+            {
+                throw new UsageException($"--budget {wanted} is more than the {pool.Count - already.Count} images of {pool.Source} not yet labelled "
+                    + $"({pool.Count} in all, {already.Count} labelled): choose at most that many.");
+            }
+
+            var clock = Stopwatch.StartNew();
+            var line = new ProgressLine();
+            var progress = new SynchronousProgress<int>(done =>
+                line.Report((double)done / pool.Count, $"embedding {done}/{pool.Count} images", last: done == pool.Count));
+            var embeddings = new EmbeddingPool(embedder.EmbedBytes(pool.Pixels, parse.GetValue(batchSize), progress, cancellationToken), embedder.EmbeddingDim);
+            TimeSpan embedding = clock.Elapsed;
+            SelectionResult selection = ImageSelection.Create(chosen).Select(embeddings, wanted, already, parse.GetValue(seed), cancellationToken);
+            TimeSpan selecting = clock.Elapsed - embedding;
+            string[] ids = Enumerable.Range(0, pool.Count).Select(index => ImageIds.Of(pool, index)).ToArray();
+            SelectionFile.Write(outputPath, selection, ids);
+            Console.WriteLine(Summary(selection, pool, already.Count, embedding, selecting, outputPath));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static IReadOnlyList<string> ReadIds(string path)
+    {
+        try
+        {
+            return ImageIdFile.Read(path);
+        }
+        catch (DataFormatException error)
+        {
+            throw new UsageException($"--labelled {error.Message}");
+        }
+    }
+
+    private static ImageSet LoadPool(string uri, ImageShape shape, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return DatasetLoader.Load(uri, shape, cancellationToken);
+        }
+        catch (ArgumentException error) when (error.ParamName == "shape")
+        {
+            throw new UsageException($"--data {uri} does not fit the model: {error.Message.Replace($" (Parameter '{error.ParamName}')", "", StringComparison.Ordinal)}");
+        }
+    }
+
+    private static int[] ResolveLabelled(ImageSet pool, IReadOnlyList<string> ids, string path)
+    {
+        try
+        {
+            return ImageIds.Resolve(pool, ids, path);
+        }
+        catch (DataFormatException error)
+        {
+            throw new UsageException($"--labelled {error.Message}");
+        }
+    }
+
+    private static string Summary(SelectionResult selection, ImageSet pool, int labelled, TimeSpan embedding, TimeSpan selecting, string path)
+    {
+        string how = selection.Clustering is { } clustering
+            ? $" (k-means: {clustering.ClusterCount} clusters, {clustering.Iterations} iterations{(clustering.Converged ? "" : ", not converged")})"
+            : "";
+        string excluded = labelled > 0 ? $", {labelled} already labelled" : "";
+        string summary = $"selected {selection.Images.Count} of {pool.Count} images of {pool.Source}{excluded} by {ImageSelection.NameOf(selection.Strategy)}{how}; "
+            + $"embedding {embedding.TotalSeconds:F1} s, selection {selecting.TotalSeconds:F1} s → {path}";
+        if (pool.Labels is not { } labels)
+        {
+            return summary;
+        }
+        // The pool's own labels were not used to choose; they show how the choice spread over the classes.
+        int[] perClass = new int[pool.ClassNames.Count];
+        foreach (SelectedImage image in selection.Images)
+        {
+            perClass[labels[image.Index]]++;
+        }
+        return summary + $"\nclasses covered {perClass.Count(count => count > 0)}/{perClass.Length}, {perClass.Min()}–{perClass.Max()} per class "
+            + $"({string.Join(" ", perClass)}; the labels were not used to choose)";
+    }
+}

@@ -1,0 +1,52 @@
+using System.Numerics.Tensors;
+
+namespace Pipeline.Inference.Selection;
+
+/// <summary>
+/// The unlabelled pool to choose from: one embedding per image, scaled to unit length, so that squared Euclidean
+/// distance is 2 − 2 × cosine similarity (the geometry contrastive encoders are trained in).
+/// </summary>
+public sealed class EmbeddingPool
+{
+    private readonly float[] _rows;
+
+    /// <summary>Copies <paramref name="embeddings"/> ([N, D] row-major) and scales every row to unit length.</summary>
+    /// <exception cref="ArgumentException">The length is not a multiple of <paramref name="dim"/>, or a value is not finite.</exception>
+    public EmbeddingPool(ReadOnlySpan<float> embeddings, int dim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
+        if (embeddings.Length % dim != 0)
+        {
+            throw new ArgumentException($"{embeddings.Length} values are not rows of {dim}.", nameof(embeddings));
+        }
+        if (!TensorPrimitives.IsFiniteAll(embeddings))
+        {
+            throw new ArgumentException("The embeddings hold a NaN or infinite value: the encoder is broken for these images.", nameof(embeddings));
+        }
+        _rows = embeddings.ToArray();
+        Dim = dim;
+        Count = embeddings.Length / dim;
+        for (int i = 0; i < Count; i++)
+        {
+            Span<float> row = _rows.AsSpan(i * dim, dim);
+            float norm = TensorPrimitives.Norm(row);
+            // A zero row (an encoder that outputs nothing for an image) stays zero: it is far from every unit row.
+            if (norm > 0)
+            {
+                TensorPrimitives.Divide(row, norm, row);
+            }
+        }
+    }
+
+    /// <summary>N, the number of images.</summary>
+    public int Count { get; }
+
+    /// <summary>D, the embedding width.</summary>
+    public int Dim { get; }
+
+    /// <summary>Image <paramref name="index"/>'s unit embedding.</summary>
+    public ReadOnlySpan<float> Row(int index) => _rows.AsSpan(index * Dim, Dim);
+
+    /// <summary>The Euclidean distance between images <paramref name="a"/> and <paramref name="b"/>.</summary>
+    public float Distance(int a, int b) => TensorPrimitives.Distance(Row(a), Row(b));
+}

@@ -1,0 +1,20 @@
+namespace Pipeline.Inference.Selection;
+
+/// <summary>How the images to label are chosen from the pool's embeddings.</summary>
+public enum SelectionStrategy
+{
+    /// <summary>
+    /// TypiClust (Hacohen, Dekel and Weinshall, ICML 2022): k-means into (labelled + budget) clusters, at most 500; the
+    /// most typical unlabelled image of the largest cluster with the fewest labels, one image at a time. Best at small budgets.
+    /// </summary>
+    Typiclust,
+
+    /// <summary>
+    /// Greedy k-center, the core-set of Sener and Savarese (ICLR 2018): each pick is the image farthest from everything
+    /// labelled or picked so far. Covers the pool; suits larger budgets.
+    /// </summary>
+    KCenter,
+
+    /// <summary>Uniformly drawn unlabelled images, the baseline every strategy is measured against.</summary>
+    Random,
+}
