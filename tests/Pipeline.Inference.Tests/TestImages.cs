@@ -1,3 +1,4 @@
+using Pipeline.Data;
 using SkiaSharp;
 
 namespace Pipeline.Inference.Tests;
@@ -18,5 +19,21 @@ internal static class TestImages
         }
         using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
+    }
+
+    /// <summary>
+    /// One grey 8x8 PNG per image of <paramref name="images"/> at ROOT/CLASS/iii.png (a labelled folder dataset); returns
+    /// <paramref name="root"/>.
+    /// </summary>
+    public static string WriteClassFolders(ImageSet images, string root)
+    {
+        for (int i = 0; i < images.Count; i++)
+        {
+            byte[] grey = images.Pixels.AsSpan(i * 64, 64).ToArray();
+            string path = Path.Combine(root, images.ClassNames[images.Labels![i]], $"{i:D3}.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, Png(8, 8, (x, y) => new SKColor(grey[y * 8 + x], grey[y * 8 + x], grey[y * 8 + x])));
+        }
+        return root;
     }
 }

@@ -6,7 +6,6 @@ using Pipeline.Data.Tests;
 using Pipeline.Inference.Cli;
 using Pipeline.Inference.Tests.FineTuning;
 using Pipeline.Onnx.FineTuning;
-using SkiaSharp;
 
 namespace Pipeline.Inference.Tests.Cli;
 
@@ -86,7 +85,7 @@ public sealed class FineTuneCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--labels", "150%", "--labels: '150%' is not a label fraction", ExitCodes.Usage)]
+    [InlineData("--labels", "150%", "--labels: '150%' is neither a label fraction nor a file that exists", ExitCodes.Usage)]
     [InlineData("--head", "mlp:0", "--head: 'mlp:0' is not a head", ExitCodes.Usage)]
     [InlineData("--unfreeze", "last-linear:3", "has 1 Gemm/MatMul layers", ExitCodes.Failure)]
     [InlineData("--validation", "100%", "is not a share in [0%, 100%)", ExitCodes.Usage)]
@@ -236,16 +235,5 @@ public sealed class FineTuneCommandTests : IDisposable
         ["finetune", "--model", _encoder, "--data", "folder:" + _data, "--out", run, "--batch-size", "8", "--lr", "0.03",
             .. options.Contains("--validation") ? options : [.. options, "--validation", "0%"]];
 
-    // One PNG per image under FOLDER/CLASS/i.png.
-    private string WriteFolder(ImageSet images, string name)
-    {
-        string root = Path.Combine(_temp.Path, name);
-        for (int i = 0; i < images.Count; i++)
-        {
-            byte[] grey = images.Pixels.AsSpan(i * 64, 64).ToArray();
-            File.WriteAllBytes(_temp.File($"{name}/{images.ClassNames[images.Labels![i]]}/{i:D3}.png"),
-                TestImages.Png(8, 8, (x, y) => new SKColor(grey[y * 8 + x], grey[y * 8 + x], grey[y * 8 + x])));
-        }
-        return root;
-    }
+    private string WriteFolder(ImageSet images, string name) => TestImages.WriteClassFolders(images, Path.Combine(_temp.Path, name));
 }

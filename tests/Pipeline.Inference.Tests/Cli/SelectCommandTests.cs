@@ -1,0 +1,113 @@
+using Pipeline.Cli;
+using Pipeline.Data;
+using Pipeline.Data.Tests;
+using Pipeline.Inference.Cli;
+using Pipeline.Inference.Selection;
+using Pipeline.Inference.Tests.FineTuning;
+
+namespace Pipeline.Inference.Tests.Cli;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class SelectCommandTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly string _encoder;
+    private readonly string _pool;
+
+    public SelectCommandTests()
+    {
+        _encoder = new TestModel(channels: 1, height: 8, width: 8, filters: 6, embeddingDim: 5).Write(_temp.File("encoder.onnx"));
+        _pool = TestImages.WriteClassFolders(FineTuneFixture.Images(10), Path.Combine(_temp.Path, "pool"));
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData("typiclust")]
+    [InlineData("kcenter")]
+    [InlineData("random")]
+    public async Task Select_WritesTheChosenImagesByPath_AndFineTuneTrainsOnThem(string strategy)
+    {
+        string list = Path.Combine(_temp.Path, "to-label.csv");
+
+        (int exit, string stdout, string stderr) = await Select("--budget", "6", "--strategy", strategy, "--out", list);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains($"selected 6 of 30 images of folder:{_pool} by {strategy}", stdout);
+        Assert.Contains("the labels were not used to choose", stdout);
+        string[] lines = File.ReadAllLines(list);
+        Assert.Equal(SelectionFile.Header, lines[0]);
+        Assert.Equal(6, lines.Length - 1);
+        IReadOnlyList<string> ids = ImageIdFile.Read(list);
+        Assert.All(ids, id => Assert.True(File.Exists(Path.Combine(_pool, id)), id));
+        Assert.Equal(6, ids.Distinct().Count());
+
+        string run = Path.Combine(_temp.Path, "run");
+        (exit, stdout, stderr) = await CliRunner.RunAsync(InferCommand.Create(), "finetune", "--model", _encoder, "--data", "folder:" + _pool,
+            "--labels", list, "--validation", "0%", "--epochs", "2", "--out", run);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("on 6 labels of folder:", stdout);
+    }
+
+    [Fact]
+    public async Task Select_IsDeterministicForASeed()
+    {
+        string first = Path.Combine(_temp.Path, "first.csv");
+        string again = Path.Combine(_temp.Path, "again.csv");
+
+        Assert.Equal(0, (await Select("--budget", "5", "--seed", "3", "--out", first)).Exit);
+        Assert.Equal(0, (await Select("--budget", "5", "--seed", "3", "--out", again)).Exit);
+
+        Assert.Equal(File.ReadAllText(first), File.ReadAllText(again));
+    }
+
+    [Fact]
+    public async Task Select_WithLabelled_ContinuesWithoutChoosingThemAgain()
+    {
+        string round1 = Path.Combine(_temp.Path, "round1.csv");
+        string round2 = Path.Combine(_temp.Path, "round2.csv");
+        Assert.Equal(0, (await Select("--budget", "6", "--strategy", "kcenter", "--out", round1)).Exit);
+
+        (int exit, string stdout, string stderr) = await Select("--budget", "24", "--strategy", "kcenter", "--labelled", round1, "--out", round2);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("6 already labelled", stdout);
+        Assert.Equal(
+            ImageFolderReader.ListImageFiles(_pool).Order(),
+            ImageIdFile.Read(round1).Concat(ImageIdFile.Read(round2)).Order());
+    }
+
+    [Theory]
+    [InlineData(new[] { "--budget", "0" }, "--budget")]
+    [InlineData(new[] { "--budget", "31" }, "--budget 31 is more than the 30 images")]
+    [InlineData(new[] { "--budget", "2", "--strategy", "uncertainty" }, "uncertainty")]
+    [InlineData(new[] { "--budget", "2", "--labelled", "LABELLED" }, "names 1 image(s) that folder:")]
+    [InlineData(new[] { "--budget", "2", "--labelled", "MISSING" }, "--labelled ")]
+    public async Task Select_BadRequests_ExitTwoWithOneLineAndWriteNothing(string[] options, string message)
+    {
+        string labelled = _temp.File("labelled.csv");
+        File.WriteAllText(labelled, "id\nhorizontal/000.png\nno/such.png\n");
+        string output = Path.Combine(_temp.Path, "out.csv");
+        string[] arguments = options.Select(o => o == "LABELLED" ? labelled : o == "MISSING" ? Path.Combine(_temp.Path, "none.csv") : o).ToArray();
+
+        (int exit, _, string stderr) = await Select([.. arguments, "--out", output]);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains(message, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task Select_IntoAFolderThatDoesNotExist_IsRefusedBeforeEmbedding()
+    {
+        (int exit, string stdout, string stderr) = await Select("--budget", "2", "--out", Path.Combine(_temp.Path, "no", "such", "out.csv"));
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("give a file in a folder that exists", stderr);
+        Assert.DoesNotContain("embedding", stdout + stderr);
+    }
+
+    private Task<(int Exit, string Stdout, string Stderr)> Select(params string[] options) =>
+        CliRunner.RunAsync(InferCommand.Create(), ["select", "--model", _encoder, "--data", "folder:" + _pool, .. options]);
+}
