@@ -2,6 +2,8 @@
 import json
 import os
 import platform
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -65,3 +67,32 @@ def write_results(json_path, markdown_path, result, render):
     with open(markdown_path, "w") as f:
         f.write(text)
     print(text)
+
+
+class Measurements:
+    """The measurements so far, keyed by command; saved after each one so that a stopped run loses nothing."""
+
+    def __init__(self, path):
+        self.path = path
+        self.entries = {}
+        if os.path.exists(path):
+            with open(path) as f:
+                self.entries = {entry["command"]: entry for entry in json.load(f).get("measurements", [])}
+
+    def run(self, command, log, parse, work_dir=None):
+        key = shown(command)
+        if key in self.entries:
+            return self.entries[key]["result"]
+        if work_dir:
+            shutil.rmtree(work_dir, ignore_errors=True)
+        output, seconds = timed(command, log)
+        entry = {"command": key, "seconds": seconds, "load": os.getloadavg()[0], "result": parse(output)}
+        self.entries[key] = entry
+        return entry["result"]
+
+
+def accuracy_line(output):
+    found = re.search(r"accuracy ([\d.]+) %", output)
+    if not found:
+        sys.exit("pipeline-infer evaluate printed no accuracy")
+    return float(found.group(1)) / 100

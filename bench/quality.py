@@ -15,37 +15,13 @@ import argparse
 import datetime
 import json
 import os
-import re
-import shutil
 import statistics
 import sys
 
-from benchrun import HERE, INFER, ROOT, TRAIN, machine, require_cli, shown, timed, uptime
+from benchrun import HERE, INFER, ROOT, TRAIN, Measurements, accuracy_line, machine, require_cli, uptime
 
 BENCH = os.path.join(ROOT, "bench/Pipeline.Bench/bin/Release/net10.0/linux-x64/pipeline-bench.dll")
 PROBE_LABELS = ["1%", "10%", "100%"]
-
-
-class Measurements:
-    """The measurements so far, keyed by command; saved after each one so that a stopped run loses nothing."""
-
-    def __init__(self, path):
-        self.path = path
-        self.entries = {}
-        if os.path.exists(path):
-            with open(path) as f:
-                self.entries = {entry["command"]: entry for entry in json.load(f).get("measurements", [])}
-
-    def run(self, command, log, parse, work_dir=None):
-        key = shown(command)
-        if key in self.entries:
-            return self.entries[key]["result"]
-        if work_dir:
-            shutil.rmtree(work_dir, ignore_errors=True)
-        output, seconds = timed(command, log)
-        entry = {"command": key, "seconds": seconds, "load": os.getloadavg()[0], "result": parse(output)}
-        self.entries[key] = entry
-        return entry["result"]
 
 
 def probe_results(output):
@@ -55,13 +31,6 @@ def probe_results(output):
             result = json.loads(line)
             results[f"{result['protocol']} {result['labels']}"] = result["accuracy"]
     return results
-
-
-def accuracy_line(output):
-    found = re.search(r"accuracy ([\d.]+) %", output)
-    if not found:
-        sys.exit("pipeline-infer evaluate printed no accuracy")
-    return float(found.group(1)) / 100
 
 
 def last_json(output):

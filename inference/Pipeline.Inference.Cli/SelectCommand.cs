@@ -42,13 +42,18 @@ public static class SelectCommand
             Description = "The CSV to write: id (the image's path in the folder, or its index in a built-in dataset), rank, strategy and the reason (cluster, typicality, distance).",
             Required = true,
         };
+        var cache = new Option<string?>("--embedding-cache")
+        {
+            Description = "A file (safetensors) to keep the pool's embeddings in: read when the same model made them from the same images, "
+                + "written otherwise, so later rounds, budgets and strategies skip embedding.",
+        };
         var batchSize = ModelOptions.BatchSize(256);
         var provider = ModelOptions.ExecutionProvider();
         var threads = ModelOptions.Threads();
 
         var command = new Command("select", "Choose which images of an unlabelled pool to label, from an encoder's embeddings.")
         {
-            data, budget, strategy, labelled, seed, output, batchSize, provider, threads,
+            data, budget, strategy, labelled, seed, output, cache, batchSize, provider, threads,
         };
         foreach (Option option in source.Options)
         {
@@ -79,19 +84,48 @@ public static class SelectCommand
             }
 
             var clock = Stopwatch.StartNew();
-            var line = new ProgressLine();
-            var progress = new SynchronousProgress<int>(done =>
-                line.Report((double)done / pool.Count, $"embedding {done}/{pool.Count} images", last: done == pool.Count));
-            var embeddings = new EmbeddingPool(embedder.EmbedBytes(pool.Pixels, parse.GetValue(batchSize), progress, cancellationToken), embedder.EmbeddingDim);
+            (float[] vectors, bool cached) = Embed(embedder, pool, parse.GetValue(cache), parse.GetValue(batchSize), cancellationToken);
+            var embeddings = new EmbeddingPool(vectors, embedder.EmbeddingDim);
             TimeSpan embedding = clock.Elapsed;
             SelectionResult selection = ImageSelection.Create(chosen).Select(embeddings, wanted, already, parse.GetValue(seed), cancellationToken);
             TimeSpan selecting = clock.Elapsed - embedding;
             string[] ids = Enumerable.Range(0, pool.Count).Select(index => ImageIds.Of(pool, index)).ToArray();
             SelectionFile.Write(outputPath, selection, ids);
-            Console.WriteLine(Summary(selection, pool, already.Count, embedding, selecting, outputPath));
+            Console.WriteLine(Summary(selection, pool, already.Count, cached, embedding, selecting, outputPath));
             return 0;
         }));
         return command;
+    }
+
+    // The pool's embeddings: from the cache when it holds this model's embeddings of these images, else from the model
+    // (then written to the cache when one is named).
+    private static (float[] Embeddings, bool Cached) Embed(EmbeddingModel embedder, ImageSet pool, string? cache, int batchSize,
+        CancellationToken cancellationToken)
+    {
+        string? pixels = cache is null ? null : PoolEmbeddingCache.PixelsSha256(pool.Pixels);
+        if (cache is not null)
+        {
+            try
+            {
+                if (PoolEmbeddingCache.TryRead(cache, embedder.Sha256, pixels!, pool.Count, embedder.EmbeddingDim) is { } stored)
+                {
+                    return (stored, true);
+                }
+            }
+            catch (InvalidDataException error)
+            {
+                throw new UsageException($"--embedding-cache {cache} is not an embedding cache ({error.Message}): name a new file, or delete it.");
+            }
+        }
+        var line = new ProgressLine();
+        var progress = new SynchronousProgress<int>(done =>
+            line.Report((double)done / pool.Count, $"embedding {done}/{pool.Count} images", last: done == pool.Count));
+        float[] embeddings = embedder.EmbedBytes(pool.Pixels, batchSize, progress, cancellationToken);
+        if (cache is not null)
+        {
+            PoolEmbeddingCache.Write(cache, embeddings, embedder.EmbeddingDim, embedder.Sha256, pixels!);
+        }
+        return (embeddings, false);
     }
 
     private static IReadOnlyList<string> ReadIds(string path)
@@ -130,14 +164,15 @@ public static class SelectCommand
         }
     }
 
-    private static string Summary(SelectionResult selection, ImageSet pool, int labelled, TimeSpan embedding, TimeSpan selecting, string path)
+    private static string Summary(SelectionResult selection, ImageSet pool, int labelled, bool cached, TimeSpan embedding, TimeSpan selecting,
+        string path)
     {
         string how = selection.Clustering is { } clustering
             ? $" (k-means: {clustering.ClusterCount} clusters, {clustering.Iterations} iterations{(clustering.Converged ? "" : ", not converged")})"
             : "";
         string excluded = labelled > 0 ? $", {labelled} already labelled" : "";
         string summary = $"selected {selection.Images.Count} of {pool.Count} images of {pool.Source}{excluded} by {ImageSelection.NameOf(selection.Strategy)}{how}; "
-            + $"embedding {embedding.TotalSeconds:F1} s, selection {selecting.TotalSeconds:F1} s → {path}";
+            + $"embedding {embedding.TotalSeconds:F1} s{(cached ? " (from the cache)" : "")}, selection {selecting.TotalSeconds:F1} s → {path}";
         if (pool.Labels is not { } labels)
         {
             return summary;

@@ -62,6 +62,35 @@ public sealed class SelectCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Select_WithAnEmbeddingCache_ReadsItForTheSameModelAndImagesOnly()
+    {
+        string cache = Path.Combine(_temp.Path, "pool.safetensors");
+        string first = Path.Combine(_temp.Path, "first.csv");
+        string again = Path.Combine(_temp.Path, "again.csv");
+        string otherModel = new TestModel(channels: 1, height: 8, width: 8, filters: 6, embeddingDim: 5, seed: 2).Write(_temp.File("other.onnx"));
+
+        (int exit, string stdout, string stderr) = await Select("--budget", "4", "--embedding-cache", cache, "--out", first);
+        Assert.True(exit == 0, stderr);
+        Assert.DoesNotContain("from the cache", stdout);
+        Assert.True(File.Exists(cache));
+
+        (exit, stdout, stderr) = await Select("--budget", "4", "--embedding-cache", cache, "--out", again);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("(from the cache)", stdout);
+        Assert.Equal(File.ReadAllText(first), File.ReadAllText(again));
+
+        (exit, stdout, stderr) = await CliRunner.RunAsync(InferCommand.Create(), "select", "--model", otherModel, "--data", "folder:" + _pool,
+            "--budget", "4", "--embedding-cache", cache, "--out", again);
+        Assert.True(exit == 0, stderr);
+        Assert.DoesNotContain("from the cache", stdout);
+
+        File.WriteAllText(cache, "not safetensors");
+        (exit, _, stderr) = await Select("--budget", "4", "--embedding-cache", cache, "--out", again);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("is not an embedding cache", stderr);
+    }
+
+    [Fact]
     public async Task Select_WithLabelled_ContinuesWithoutChoosingThemAgain()
     {
         string round1 = Path.Combine(_temp.Path, "round1.csv");

@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""Which images to label (issue 15): typiclust, k-center and random selection from the reference encoder's embeddings.
+
+For each label seed, budget and strategy it runs `pipeline-infer select` on the 60,000 Fashion-MNIST training images
+(labels unseen), fine-tunes on the chosen images with their labels (`finetune --labels FILE`: a linear head on the frozen
+encoder, and every layer with crops and flips), and scores the classifier on the 10,000 test images. Writes
+bench/results/selection.{json,md} (mean, and min–max over the seeds, with how the choice spread over the classes); runs go
+to bench/work/selection/, where the pool's embeddings are kept once (`--embedding-cache`). A measurement already in the JSON with the same command is read back instead of run again.
+"""
+import argparse
+import datetime
+import math
+import os
+import re
+import statistics
+import sys
+
+from benchrun import HERE, INFER, ROOT, Measurements, accuracy_line, machine, require_cli, uptime, write_results
+
+STRATEGIES = ["typiclust", "kcenter", "random"]
+BATCH = 64
+# Steps of the every-layer fine-tune at every budget: as many as 50 epochs of 600 labels in batches of 64.
+EVERY_LAYER_STEPS = 50 * math.ceil(600 / BATCH)
+
+
+def coverage(output):
+    found = re.search(r"classes covered (\d+)/(\d+), (\d+)–(\d+) per class", output)
+    if not found:
+        sys.exit("pipeline-infer select printed no class coverage")
+    return {"classes": int(found.group(1)), "fewest": int(found.group(3)), "most": int(found.group(4))}
+
+
+def measure(args, work, store):
+    encoder = os.path.join(os.path.abspath(args.reference), "encoder.onnx")
+    rows = {}
+    for seed in args.seeds:
+        for budget in args.budgets:
+            for strategy in args.strategies:
+                slug = f"{strategy}-{budget}-seed{seed}"
+                chosen = os.path.join(work, slug + ".csv")
+                row = rows.setdefault(f"{budget} {strategy}", {})
+                row.setdefault("coverage", {})[seed] = store.run(
+                    [INFER, "select", "--model", encoder, "--data", "fashion-mnist:train", "--budget", str(budget), "--strategy", strategy,
+                     "--seed", str(seed), "--embedding-cache", os.path.join(work, "pool.safetensors"), "--out", chosen],
+                    os.path.join(work, slug + ".select.log"), coverage)
+                heads = [("linear head", ["--head", "linear", "--epochs", "100"]),
+                         ("every layer", ["--unfreeze", "all", "--augment", "crop", "flip",
+                                          "--epochs", str(EVERY_LAYER_STEPS // math.ceil(budget / BATCH))])]
+                for head, options in heads:
+                    if head == "every layer" and not args.every_layer:
+                        continue
+                    run = os.path.join(work, f"{slug}-{head.replace(' ', '-')}")
+                    store.run([INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", chosen, *options,
+                               "--batch-size", str(BATCH), "--validation", "0%", "--seed", str(seed), "--out", run],
+                              run + ".log", lambda output: None, work_dir=run)
+                    row.setdefault(head, {})[seed] = store.run(
+                        [INFER, "evaluate", "--model", os.path.join(run, "inference_model.onnx"), "--data", "fashion-mnist:test"],
+                        run + ".evaluate.log", accuracy_line)
+                save(args, store, rows)
+    return rows
+
+
+def save(args, store, rows):
+    result = {
+        "benchmark": "selection",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "uptime": uptime(),
+        "command": "/usr/bin/python3 bench/selection.py" + "".join(f" {a}" for a in sys.argv[1:]),
+        "reference": os.path.relpath(os.path.abspath(args.reference), ROOT),
+        "seeds": args.seeds,
+        "rows": rows,
+        "measurements": list(store.entries.values()),
+    }
+    write_results(store.path, store.path[:-len(".json")] + ".md", result, markdown)
+
+
+def spread(draws):
+    values = list(draws.values())
+    if not values:
+        return "–"
+    return f"{statistics.mean(values):.1%} ({min(values):.1%} – {max(values):.1%})"
+
+
+def markdown(result):
+    lines = [
+        "# Which images to label: selection strategies from the reference encoder's embeddings",
+        "",
+        f"{result['date']}, {result['machine']}; `{result['command']}`; encoder `{result['reference']}/encoder.onnx`.",
+        "",
+        "Fashion-MNIST: the pool is the 60,000 training images, whose labels the strategies never see; the chosen images are "
+        "fine-tuned on with their labels and scored on the 10,000 test images. Mean over the seeds, (lowest – highest). "
+        f"Linear head: 100 epochs on the frozen encoder; every layer: `--unfreeze all --augment crop flip`, {EVERY_LAYER_STEPS} "
+        "steps of up to 64 images at every budget. Classes: how many of the 10 the choice covered, and the fewest and most "
+        "images of one class, averaged over the seeds.",
+        "",
+        "| budget | strategy | linear head | every layer | classes covered | images per class |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for name, row in sorted(result["rows"].items(), key=lambda item: (int(item[0].split()[0]), STRATEGIES.index(item[0].split()[1]))):
+        budget, strategy = name.split()
+        covered = list(row.get("coverage", {}).values())
+        classes = f"{statistics.mean(c['classes'] for c in covered):.1f}" if covered else "–"
+        per_class = (f"{statistics.mean(c['fewest'] for c in covered):.1f} – {statistics.mean(c['most'] for c in covered):.1f}"
+                     if covered else "–")
+        lines.append(f"| {budget} | {strategy} | {spread(row.get('linear head', {}))} | {spread(row.get('every layer', {}))} | "
+                     f"{classes} | {per_class} |")
+    lines += ["", "Commands (runs and logs in bench/work/selection/):", "", "```sh"]
+    lines += [entry["command"] for entry in result["measurements"]]
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", default=os.path.join(ROOT, "models/fashion-mnist-simclr-convnet6"), help="the reference run folder")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--budgets", type=int, nargs="+", default=[10, 20, 50, 100, 600])
+    parser.add_argument("--strategies", nargs="+", default=STRATEGIES, choices=STRATEGIES)
+    parser.add_argument("--no-every-layer", dest="every_layer", action="store_false", help="fine-tune the linear head only")
+    parser.add_argument("--results", default=os.path.join(HERE, "results/selection.json"))
+    parser.add_argument("--work", default=os.path.join(HERE, "work/selection"))
+    args = parser.parse_args()
+    require_cli(INFER)
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
+    store = Measurements(os.path.abspath(args.results))
+    rows = measure(args, work, store)
+    save(args, store, rows)
+
+
+if __name__ == "__main__":
+    main()
