@@ -33,7 +33,7 @@ MODEL_NAME ?= fashion-quickstart
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve bench bench-deps bench-methods bench-recipes bench-quality reference-model clean
+.PHONY: setup build run test serve bench bench-deps bench-methods bench-recipes bench-quality bench-selection reference-model clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -119,6 +119,11 @@ reference-model: build
 # the same network trained from scratch, fine-tuned and distilled, over three label draws (hours on 2 cores; resumable).
 bench-quality: build
 	/usr/bin/python3 bench/quality.py --reference $(REFERENCE_MODEL) $(QUALITY_FLAGS)
+
+# Which images to label (bench/results/selection.md): typiclust, kcenter and random at budgets 10 to 600, fine-tuned on the
+# chosen images, three seeds (an hour or two on 2 cores; resumable). SELECTION_FLAGS="--seeds 0 --budgets 10 100" for less.
+bench-selection: build
+	/usr/bin/python3 bench/selection.py --reference $(REFERENCE_MODEL) $(SELECTION_FLAGS)
 
 bench-deps:
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(call apt_install,python3-torch)
