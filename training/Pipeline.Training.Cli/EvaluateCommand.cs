@@ -44,7 +44,7 @@ public static class EvaluateCommand
                 }
                 catch (FormatException error)
                 {
-                    result.AddError(error.Message);
+                    result.AddError($"{labels.Name}: {error.Message}");
                 }
             }
         });
@@ -52,14 +52,14 @@ public static class EvaluateCommand
         {
             Description = "Checkpoint file to evaluate (default: the run's newest).",
         };
-        var trainData = new Option<string?>("--train-data")
+        var trainData = OptionRules.ParsedBy(new Option<string?>("--train-data")
         {
-            Description = "Labelled images for the classifier (default: the run's training data, all of it; with --representation pixels, fashion-mnist:train).",
-        };
-        var testData = new Option<string?>("--test-data")
+            Description = $"Labelled images for the classifier: {DatasetUri.AcceptedForms} (default: the run's training data, all of it; with --representation pixels, fashion-mnist:train).",
+        }, DatasetUri.Parse);
+        var testData = OptionRules.ParsedBy(new Option<string?>("--test-data")
         {
-            Description = "Images to score (default: fashion-mnist:test for Fashion-MNIST runs).",
-        };
+            Description = $"Images to score: {DatasetUri.AcceptedForms} (default: fashion-mnist:test for Fashion-MNIST runs).",
+        }, DatasetUri.Parse);
         var k = OptionRules.Positive(new Option<int>("--k")
         {
             Description = "kNN: neighbours that vote.",

@@ -70,16 +70,27 @@ public sealed class NightlyCliTests : IDisposable
     [InlineData("{\"model\": \"m\", \"pretrain\": {\"no-such-option\": 3}}", "no-such-option")]
     [InlineData("{\"model\": \"m\", \"pretrain\": {}, \"promotion\": {\"margin\": -1}}", "promotion.margin")]
     [InlineData("{\"model\": \"Bad Name\", \"pretrain\": {}}", "Bad Name")]
+    [InlineData("{\"model\": \"m\", \"pretrain\": {\"epochs\": \"abc\"}}", "pretrain: --epochs")]
+    [InlineData("{\"model\": \"m\", \"pretrain\": {\"lr\": -1}}", "pretrain: --lr")]
+    [InlineData("{\"model\": \"m\", \"pretrain\": {\"data\": \"s3://bucket/images\"}}", "pretrain: --data")]
+    [InlineData("{\"model\": \"m\", \"pretrain\": {}, \"evaluation\": {\"labels\": \"150%\"}}", "evaluation: --labels")]
+    [InlineData("{\"model\": \"m\", \"pretrain\": {}, \"evaluation\": {\"data\": \"nowhere\"}}", "evaluation: --test-data")]
     [InlineData("not json", "nightly.json")]
-    public void Nightly_WithAnInvalidConfiguration_SaysWhatIsWrongAndExitsTwo(string json, string message)
+    public void Nightly_WithAnInvalidConfiguration_SaysWhatIsWrongExitsTwoAndWritesNothing(string json, string message)
     {
         string config = _folder.File("nightly.json");
-        File.WriteAllText(config, json.Replace("\"pretrain\": {", $"\"registry\": \"file:{_registry}\", \"workDirectory\": \"{_folder.Path}/work\", \"pretrain\": {{"));
+        string work = Path.Combine(_folder.Path, "work");
+        File.WriteAllText(config, json.Replace("\"pretrain\": {", $"\"registry\": \"file:{_registry}\", \"workDirectory\": \"{work}\", \"pretrain\": {{"));
 
         (int exitCode, _, string error) = CliProcess.Run("nightly", "--config", config);
 
         Assert.Equal(2, exitCode);
         Assert.Contains(message, error);
+        Assert.DoesNotContain("   at ", error);
+        // Refused before the lease: no lease, no state, no run folder.
+        Assert.False(Directory.Exists(work), "a refused configuration created the work folder");
+        Assert.True(!Directory.Exists(_registry) || Directory.GetFileSystemEntries(_registry, "*", SearchOption.AllDirectories).Length == 0,
+            "a refused configuration wrote to the registry");
     }
 
     [Fact]

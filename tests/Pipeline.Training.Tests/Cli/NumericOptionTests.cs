@@ -54,7 +54,7 @@ public sealed class NumericOptionTests
         Command command = verb.Split(' ').Aggregate((Command)root, (parent, name) => parent.Subcommands.Single(sub => sub.Name == name));
         // Every other option a verb requires is given, so that the value under test is the only thing wrong.
         List<string> arguments = [.. verb.Split(' ')];
-        foreach (Option other in command.Options.Where(other => other.Required || other.Name == "--out"))
+        foreach (Option other in command.Options.Where(other => (other.Required || other.Name == "--out") && other.Name != option))
         {
             arguments.AddRange([other.Name, other.Name == "--out" ? output : "x"]);
         }

@@ -97,6 +97,19 @@ public sealed record NightlyConfig
         {
             throw new ArgumentException($"promotion.margin must be 0 or more (accuracy as a fraction, 0.002 = 0.2 points), not {Promotion.Margin}.");
         }
+        // The verbs' own parsers check every option's name, type and range now, before the job takes the lease or
+        // writes anything, rather than after a night of training.
+        RequireParses("pretrain", PretrainArguments(WorkDirectory, resume: false));
+        RequireParses("evaluation", EvaluateArguments(WorkDirectory));
+    }
+
+    private static void RequireParses(string section, IReadOnlyList<string> arguments)
+    {
+        System.CommandLine.ParseResult parse = TrainCommand.Create().Parse(arguments.ToArray());
+        if (parse.Errors.Count > 0)
+        {
+            throw new ArgumentException($"{section}: {string.Join(" ", parse.Errors.Select(error => error.Message))}");
+        }
     }
 
     /// <summary>The pretrain verb's arguments for these options, training into <paramref name="runDirectory"/>.</summary>
@@ -124,6 +137,21 @@ public sealed record NightlyConfig
         if (resume)
         {
             arguments.Add("--resume");
+        }
+        return arguments;
+    }
+
+    /// <summary>The evaluate verb's arguments for the evaluation settings, scoring the run in <paramref name="runDirectory"/>.</summary>
+    public IReadOnlyList<string> EvaluateArguments(string runDirectory)
+    {
+        var arguments = new List<string> { "evaluate", "--run", runDirectory, "--protocol", Evaluation.Protocol, "--labels", Evaluation.Labels };
+        if (Evaluation.Data is { } testData)
+        {
+            arguments.AddRange(["--test-data", testData]);
+        }
+        if (Evaluation.TrainData is { } trainData)
+        {
+            arguments.AddRange(["--train-data", trainData]);
         }
         return arguments;
     }

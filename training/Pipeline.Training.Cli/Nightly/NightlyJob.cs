@@ -57,18 +57,9 @@ public sealed class NightlyJob
         {
             return code;
         }
-        var evaluate = new List<string> { "evaluate", "--run", run.Path, "--protocol", _config.Evaluation.Protocol, "--labels", _config.Evaluation.Labels };
-        if (_config.Evaluation.Data is { } testData)
-        {
-            evaluate.AddRange(["--test-data", testData]);
-        }
-        if (_config.Evaluation.TrainData is { } trainData)
-        {
-            evaluate.AddRange(["--train-data", trainData]);
-        }
         // The export after the evaluation carries its figure in the model's metadata, and so into the registry; the
         // report, drawn last, shows it too and is published with the model.
-        foreach (IReadOnlyList<string> step in new[] { evaluate, ["export", "--run", run.Path], ["report", "--run", run.Path] })
+        foreach (IReadOnlyList<string> step in new[] { _config.EvaluateArguments(run.Path), ["export", "--run", run.Path], ["report", "--run", run.Path] })
         {
             code = await CliInvocation.InvokeAsync(TrainCommand.Create().Parse(step.ToArray()), token);
             if (code != ExitCodes.Success)
@@ -109,12 +100,8 @@ public sealed class NightlyJob
 
     private async Task<int> PretrainMirroredAsync(RunDirectory run, RunMirror mirror, bool resume, CancellationToken cancellationToken)
     {
+        // NightlyConfig.Validate parsed these options before the lease was taken.
         ParseResult parse = TrainCommand.Create().Parse(_config.PretrainArguments(run.Path, resume).ToArray());
-        if (parse.Errors.Count > 0)
-        {
-            Console.Error.WriteLine("error: the nightly configuration's pretrain options: " + string.Join(" ", parse.Errors.Select(e => e.Message)));
-            return ExitCodes.Usage;
-        }
         using var trained = new CancellationTokenSource();
         Task mirroring = mirror.MirrorUntilAsync(TimeSpan.FromSeconds(_config.MirrorSeconds), trained.Token);
         int code;
