@@ -3,13 +3,15 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Figures;
 using Pipeline.Inference.Selection;
 
 namespace Pipeline.Inference.Cli;
 
 /// <summary>
 /// The <c>select</c> verb: embeds an unlabelled pool with an encoder and chooses which images to label
-/// (<see cref="IImageSelector"/>), writing them with the reason for each (<see cref="SelectionFile"/>).
+/// (<see cref="IImageSelector"/>), writing them with the reason for each (<see cref="SelectionFile"/>) and, when asked, a map
+/// and a grid of them (<see cref="SelectionPictures"/>).
 /// </summary>
 public static class SelectCommand
 {
@@ -47,13 +49,21 @@ public static class SelectCommand
             Description = "A file (safetensors) to keep the pool's embeddings in: read when the same model made them from the same images, "
                 + "written otherwise, so later rounds, budgets and strategies skip embedding.",
         };
+        var pictures = new Option<string?>("--pictures")
+        {
+            Description = "Also draw, after the CSV, PREFIX-map.png: the pool's unit embeddings on their first two principal components "
+                + $"(coloured by class when the pool has labels), the chosen images on top as black dots, numbered in pick order up to {Charts.NumberedMarks}; "
+                + $"and PREFIX-grid.png: the first {SelectionPictures.GridImages} chosen images in pick order, {SelectionPictures.GridColumns} a row, "
+                + $"enlarged up to {SelectionPictures.MaxGridScale}×.",
+            HelpName = "PREFIX",
+        };
         var batchSize = ModelOptions.BatchSize(256);
         var provider = ModelOptions.ExecutionProvider();
         var threads = ModelOptions.Threads();
 
         var command = new Command("select", "Choose which images of an unlabelled pool to label, from an encoder's embeddings.")
         {
-            data, budget, strategy, labelled, seed, output, cache, batchSize, provider, threads,
+            data, budget, strategy, labelled, seed, output, cache, pictures, batchSize, provider, threads,
         };
         foreach (Option option in source.Options)
         {
@@ -67,6 +77,7 @@ public static class SelectCommand
             {
                 throw new UsageException($"--out {outputPath}: give a file in a folder that exists.");
             }
+            SelectionPictures? drawing = parse.GetValue(pictures) is { } prefix ? PicturesAt(prefix) : null;
             IReadOnlyList<string>? labelledIds = parse.GetValue(labelled) is { } labelledPath ? ReadIds(labelledPath) : null;
             SelectionStrategy chosen = Enum.GetValues<SelectionStrategy>().Single(s => ImageSelection.NameOf(s) == parse.GetValue(strategy));
 
@@ -82,6 +93,11 @@ public static class SelectCommand
                 throw new UsageException($"--budget {wanted} is more than the {pool.Count - already.Count} images of {pool.Source} not yet labelled "
                     + $"({pool.Count} in all, {already.Count} labelled): choose at most that many.");
             }
+            if (drawing is not null && (pool.Count < 2 || embedder.EmbeddingDim < 2))
+            {
+                throw new UsageException($"--pictures draws the pool on two principal components, which takes two images and two embedding dimensions: "
+                    + $"{pool.Source} has {pool.Count} images, the model's embedding {embedder.EmbeddingDim} dimensions. Leave --pictures out.");
+            }
 
             var clock = Stopwatch.StartNew();
             (float[] vectors, bool cached) = Embed(embedder, pool, parse.GetValue(cache), parse.GetValue(batchSize), cancellationToken);
@@ -92,9 +108,29 @@ public static class SelectCommand
             string[] ids = Enumerable.Range(0, pool.Count).Select(index => ImageIds.Of(pool, index)).ToArray();
             SelectionFile.Write(outputPath, selection, ids);
             Console.WriteLine(Summary(selection, pool, already.Count, cached, embedding, selecting, outputPath));
+            if (drawing is not null)
+            {
+                TimeSpan drawn = clock.Elapsed;
+                int shown = drawing.Write(pool, embeddings, selection, cancellationToken);
+                Console.WriteLine($"pictures {(clock.Elapsed - drawn).TotalSeconds:F1} s: the map → {drawing.MapPath}, "
+                    + $"the {(shown < selection.Images.Count ? $"first {shown} of the " : "")}{selection.Images.Count} chosen images → {drawing.GridPath}");
+            }
             return 0;
         }));
         return command;
+    }
+
+    private static SelectionPictures PicturesAt(string prefix)
+    {
+        var drawing = new SelectionPictures(prefix);
+        string full = Path.GetFullPath(prefix);
+        if (Path.GetFileName(full).Length == 0 || !Directory.Exists(Path.GetDirectoryName(full))
+            || Directory.Exists(drawing.MapPath) || Directory.Exists(drawing.GridPath))
+        {
+            throw new UsageException($"--pictures {prefix}: give the start of a file name in a folder that exists, such as runs/round1 "
+                + "for runs/round1-map.png and runs/round1-grid.png.");
+        }
+        return drawing;
     }
 
     // The pool's embeddings: from the cache when it holds this model's embeddings of these images, else from the model

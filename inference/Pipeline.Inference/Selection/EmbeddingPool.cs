@@ -44,6 +44,9 @@ public sealed class EmbeddingPool
     /// <summary>D, the embedding width.</summary>
     public int Dim { get; }
 
+    /// <summary>Every image's unit embedding, [N, D] row-major.</summary>
+    public ReadOnlySpan<float> Rows => _rows;
+
     /// <summary>Image <paramref name="index"/>'s unit embedding.</summary>
     public ReadOnlySpan<float> Row(int index) => _rows.AsSpan(index * Dim, Dim);
 

@@ -1,9 +1,11 @@
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Data.Tests;
+using Pipeline.Figures;
 using Pipeline.Inference.Cli;
 using Pipeline.Inference.Selection;
 using Pipeline.Inference.Tests.FineTuning;
+using SkiaSharp;
 
 namespace Pipeline.Inference.Tests.Cli;
 
@@ -135,6 +137,57 @@ public sealed class SelectCommandTests : IDisposable
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("give a file in a folder that exists", stderr);
         Assert.DoesNotContain("embedding", stdout + stderr);
+    }
+
+    [Fact]
+    public async Task Select_WithPictures_DrawsTheMapAndAGridOfTheChosenImagesInPickOrder()
+    {
+        string list = Path.Combine(_temp.Path, "round1.csv");
+        string prefix = Path.Combine(_temp.Path, "round1");
+
+        (int exit, string stdout, string stderr) = await Select("--budget", "12", "--strategy", "kcenter", "--out", list, "--pictures", prefix);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains($"the map → {prefix}-map.png, the 12 chosen images → {prefix}-grid.png", stdout);
+        using (SKBitmap map = SKBitmap.Decode(prefix + "-map.png"))
+        {
+            Assert.Equal((Charts.Width, Charts.Height), (map.Width, map.Height));
+        }
+        // 12 images of 8×8, 10 a row, enlarged 3× with a 1-pixel gap around each: 2 rows.
+        using SKBitmap grid = SKBitmap.Decode(prefix + "-grid.png");
+        int scale = SelectionPictures.GridScale(new ImageShape(1, 8, 8));
+        Assert.Equal(3, scale);
+        Assert.Equal(((10 * (8 + ImageGrid.Gap) + ImageGrid.Gap) * scale, (2 * (8 + ImageGrid.Gap) + ImageGrid.Gap) * scale), (grid.Width, grid.Height));
+        // Cell k holds the k-th image of the CSV, pixel for pixel.
+        ImageSet pool = DatasetLoader.Load("folder:" + _pool, new ImageShape(1, 8, 8));
+        int[] chosen = ImageIds.Resolve(pool, ImageIdFile.Read(list), list);
+        for (int cell = 0; cell < chosen.Length; cell++)
+        {
+            int left = (cell % 10 * (8 + ImageGrid.Gap) + ImageGrid.Gap) * scale, top = (cell / 10 * (8 + ImageGrid.Gap) + ImageGrid.Gap) * scale;
+            foreach ((int x, int y) in new[] { (0, 0), (3, 5), (7, 7) })
+            {
+                byte value = pool.Pixels[chosen[cell] * 64 + y * 8 + x];
+                Assert.Equal(new SKColor(value, value, value), grid.GetPixel(left + x * scale + 1, top + y * scale + 1));
+            }
+        }
+        Assert.Equal(SKColors.White, grid.GetPixel(grid.Width - 2, grid.Height - 2));
+    }
+
+    [Theory]
+    [InlineData("no/such/round1")]
+    [InlineData("pool/")]
+    public async Task Select_WithPicturesOutsideAFolderThatExists_IsRefusedBeforeEmbedding_AndWritesNothing(string prefix)
+    {
+        string list = Path.Combine(_temp.Path, "round1.csv");
+        string before = string.Join("\n", Directory.GetFileSystemEntries(_temp.Path, "*", SearchOption.AllDirectories).Order());
+
+        (int exit, string stdout, string stderr) = await Select("--budget", "2", "--out", list, "--pictures", Path.Combine(_temp.Path, prefix));
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--pictures ", stderr);
+        Assert.Contains("give the start of a file name in a folder that exists", stderr);
+        Assert.DoesNotContain("embedding", stdout + stderr);
+        Assert.Equal(before, string.Join("\n", Directory.GetFileSystemEntries(_temp.Path, "*", SearchOption.AllDirectories).Order()));
     }
 
     private Task<(int Exit, string Stdout, string Stderr)> Select(params string[] options) =>

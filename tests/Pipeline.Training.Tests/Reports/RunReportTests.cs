@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Pipeline.Data;
+using Pipeline.Figures;
 using Pipeline.Training.Evaluation;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.Reports;
@@ -33,7 +34,7 @@ public sealed partial class RunReportTests
             files.Select(Path.GetFileName));
         foreach (string chart in new[] { "loss.png", "kl.png", "evaluation.png", "embeddings-pca.png" })
         {
-            AssertDrawn(Path.Combine(RunReport.DefaultDirectory(run), chart), ReportCharts.Width, ReportCharts.Height);
+            AssertDrawn(Path.Combine(RunReport.DefaultDirectory(run), chart), Charts.Width, Charts.Height);
         }
         // Grids of 28×28 images, 10 columns, 3× enlarged, 1-pixel gaps: 2 rows of reconstructions, 8 of samples, 2 of interpolations.
         AssertDrawn(Path.Combine(RunReport.DefaultDirectory(run), "reconstructions.png"), 3 * (10 * 29 + 1), 3 * (2 * 29 + 1));

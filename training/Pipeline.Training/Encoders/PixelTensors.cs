@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Training.Encoders;
 
-/// <summary>Turns images stored as bytes into what an encoder takes: float32 [n, C, H, W] in [0, 1].</summary>
+/// <summary>Turns images stored as bytes into what an encoder takes, float32 [n, C, H, W] in [0, 1], and decoded images back into bytes.</summary>
 public static class PixelTensors
 {
     /// <summary>Images <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1 of the set, on <paramref name="device"/>.</summary>
@@ -21,5 +21,22 @@ public static class PixelTensors
         Tensor pixels = tensor(bytes, ScalarType.Byte).reshape(count, images.Channels, images.Height, images.Width)
             .to(device).to(ScalarType.Float32).div_(255f);
         return scope.MoveToOuter(pixels);
+    }
+
+    /// <summary>
+    /// Images as float [n, C, H, W] in [0, 1] (others clamped), on any device, as bytes [n, C, H, W] in [0, 255] (rounded)
+    /// and their shape: what <see cref="ImageSet"/> and <see cref="Pipeline.Figures.ImageGrid"/> hold.
+    /// </summary>
+    public static (byte[] Pixels, ImageShape Shape) ToBytes(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.dim() != 4)
+        {
+            throw new ArgumentException($"Images are [n, C, H, W], not [{string.Join(", ", images.shape)}].", nameof(images));
+        }
+        using var scope = NewDisposeScope();
+        byte[] pixels = images.detach().cpu().to(ScalarType.Float32).clamp(0, 1).mul(255).round().to(ScalarType.Byte)
+            .contiguous().data<byte>().ToArray();
+        return (pixels, new ImageShape((int)images.shape[1], (int)images.shape[2], (int)images.shape[3]));
     }
 }

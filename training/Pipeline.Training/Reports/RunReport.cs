@@ -1,5 +1,6 @@
 using StringBuilder = System.Text.StringBuilder;
 using Pipeline.Data;
+using Pipeline.Figures;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Evaluation;
 using Pipeline.Training.Objectives;
@@ -153,21 +154,23 @@ public static class RunReport
         report.Line("## Embeddings");
         report.Line();
         using Tensor embeddings = EmbeddingExtractor.Embed(encoder, images, device, cancellationToken: cancellationToken);
-        int components = (int)Math.Min(2, Math.Min(embeddings.shape[0], embeddings.shape[1]));
-        if (components < 2)
+        if (Math.Min(embeddings.shape[0], embeddings.shape[1]) < 2)
         {
             report.Line($"A map needs two dimensions and two images; the embedding has {embeddings.shape[1]} and there are {embeddings.shape[0]} images.");
             report.Line();
             return;
         }
-        (Tensor coordinates, double[] explained) = PrincipalComponents.Project(embeddings, 2);
-        using (coordinates)
+        float[] rows;
+        using (NewDisposeScope())
         {
-            double[] xs = coordinates.select(1, 0).data<double>().ToArray();
-            double[] ys = coordinates.select(1, 1).data<double>().ToArray();
-            report.Figure("embeddings-pca.png", "PCA map of the embeddings", path => ReportCharts.Map(path, xs, ys, images.Labels, images.ClassNames,
-                $"Embeddings of {images.Count} images of {images.Source}", $"PC1 ({100 * explained[0]:F1}% of the variance)", $"PC2 ({100 * explained[1]:F1}%)"));
+            rows = embeddings.cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
         }
+        PrincipalComponents components = PrincipalComponents.Fit(rows, (int)embeddings.shape[1], 2, cancellationToken);
+        double[][] coordinates = components.Project(rows);
+        IReadOnlyList<double> explained = components.ExplainedVarianceRatios;
+        report.Figure("embeddings-pca.png", "PCA map of the embeddings", path => Charts.Map(path, coordinates[0], coordinates[1], images.Labels,
+            images.ClassNames, $"Embeddings of {images.Count} images of {images.Source}", $"PC1 ({100 * explained[0]:F1}% of the variance)",
+            $"PC2 ({100 * explained[1]:F1}%)"));
         report.Line($"The embeddings of the first {images.Count} images of {images.Source} on their first two principal components "
             + $"({100 * (explained[0] + explained[1]):F1}% of the variance){(images.Labels is null ? "" : ", coloured by class")}.");
         report.Line();
@@ -193,13 +196,13 @@ public static class RunReport
                 using var generator = new Generator((ulong)(uint)seed);
                 Tensor corrupted = corruption.Apply(pixels, generator);
                 report.Figure("reconstructions.png", "inputs, corrupted inputs and reconstructions",
-                    path => ImageGrid.Write(path, cat([pixels, corrupted, reconstructing.Reconstruct(corrupted)], 0), count));
+                    path => WriteGrid(path, cat([pixels, corrupted, reconstructing.Reconstruct(corrupted)], 0), count));
                 report.Line($"Top: the first {count} images of {images.Source}; middle: corrupted as in training; bottom: decoded from the code of the corrupted image.");
             }
             else
             {
                 report.Figure("reconstructions.png", "inputs and reconstructions",
-                    path => ImageGrid.Write(path, cat([pixels, reconstructing.Reconstruct(pixels)], 0), count));
+                    path => WriteGrid(path, cat([pixels, reconstructing.Reconstruct(pixels)], 0), count));
                 report.Line($"Top: the first {count} images of {images.Source}; bottom: the expected image decoded from their embedding{(objective is VaeObjective ? " μ" : "")}.");
             }
             report.Line();
@@ -222,7 +225,7 @@ public static class RunReport
         Tensor z = randn([8 * GridColumns, vae.Encoder.EmbeddingDim], dtype: ScalarType.Float32, device: CPU, generator: generator).to(device);
         report.Line("## Prior samples");
         report.Line();
-        report.Figure("samples.png", "decoded prior samples", path => ImageGrid.Write(path, vae.Decode(z), GridColumns));
+        report.Figure("samples.png", "decoded prior samples", path => WriteGrid(path, vae.Decode(z), GridColumns));
         report.Line($"E[x | z] for {8 * GridColumns} draws of z from the prior N(0, I).");
         report.Line();
 
@@ -237,9 +240,15 @@ public static class RunReport
         Tensor path = mean.select(1, 0).unsqueeze(1).mul(t.neg().add(1)).add(mean.select(1, 1).unsqueeze(1).mul(t)).reshape(pairs * GridColumns, -1);
         report.Line("## Latent interpolation");
         report.Line();
-        report.Figure("interpolation.png", "decoded interpolations between posterior means", file => ImageGrid.Write(file, vae.Decode(path), GridColumns));
+        report.Figure("interpolation.png", "decoded interpolations between posterior means", file => WriteGrid(file, vae.Decode(path), GridColumns));
         report.Line($"Each row decodes {GridColumns} evenly spaced points from μ of one test image to μ of the next (images 1 and 2, 3 and 4, …).");
         report.Line();
+    }
+
+    private static void WriteGrid(string path, Tensor images, int columns)
+    {
+        (byte[] pixels, ImageShape shape) = PixelTensors.ToBytes(images);
+        ImageGrid.Write(path, pixels, shape, columns);
     }
 
     /// <summary>The README being written and the files it links.</summary>
