@@ -1,5 +1,7 @@
 # The front door. `make run` and `make test` are all a fresh Debian 12 machine needs; every target installs what it lacks.
 SHELL := /bin/bash
+# A recipe line that pipes into tee fails when its command fails, not only when tee does.
+.SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := run
 
 TORCH ?= cpu
@@ -22,12 +24,18 @@ apt_install = { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 # The embedded default of `make run`, the whole chain on the CPU: a short SimCLR pretraining on part of Fashion-MNIST,
 # kNN on the test split, the ONNX export again (its metadata then carries the kNN figure) and the report; publishing to
 # the local registry as champion; fine-tuning a linear head on 1% of the labels from the champion, through artifacts
-# ONNX Runtime trains; and the fine-tuned classifier's accuracy on the test split.
+# ONNX Runtime trains; and the fine-tuned classifier's accuracy on the test split. Then what pretraining buys: the
+# shipped reference encoder fine-tuned on the same 600 labels, beside the same network trained from scratch on them and
+# logistic regression on raw pixels, printed side by side.
 RUN_DIR ?= runs/quickstart
 RUN_LIMIT ?= 10240
 RUN_EPOCHS ?= 3
 REGISTRY ?= file:./registry
 MODEL_NAME ?= fashion-quickstart
+REFERENCE_MODEL ?= models/fashion-mnist-simclr-convnet6
+REFERENCE_FINETUNE_EPOCHS ?= 50
+REFERENCE_FINETUNE ?= --unfreeze all --augment crop flip --lr 0.001 --validation 0% --epochs $(REFERENCE_FINETUNE_EPOCHS)
+BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-bench.dll
 
 # `make serve`: the HTTP embedding server on 127.0.0.1:8080, serving the registry's champion and following it.
 MODEL ?= registry:$(MODEL_NAME)@champion
@@ -68,7 +76,17 @@ run: build
 	./bin/pipeline-train publish --run $(RUN_DIR) --registry $(REGISTRY) --name $(MODEL_NAME) --alias latest --alias champion
 	./bin/pipeline-infer finetune --model registry:$(MODEL_NAME)@champion --registry $(REGISTRY) --cache $(RUN_DIR)/models \
 	  --data fashion-mnist:train --labels 1% --head linear --epochs 100 --seed 0 --out $(RUN_DIR)/finetune
-	./bin/pipeline-infer evaluate --model $(RUN_DIR)/finetune/inference_model.onnx --data fashion-mnist:test
+	./bin/pipeline-infer evaluate --model $(RUN_DIR)/finetune/inference_model.onnx --data fashion-mnist:test \
+	  | tee $(RUN_DIR)/finetune.evaluate.txt
+	./bin/pipeline-infer finetune --model $(REFERENCE_MODEL)/encoder.onnx --data fashion-mnist:train --labels 1% --seed 0 \
+	  $(REFERENCE_FINETUNE) --out $(RUN_DIR)/finetune-reference
+	./bin/pipeline-infer evaluate --model $(RUN_DIR)/finetune-reference/inference_model.onnx --data fashion-mnist:test \
+	  | tee $(RUN_DIR)/finetune-reference.evaluate.txt
+	dotnet $(BENCH_DLL) scratch-accuracy --model $(REFERENCE_MODEL)/encoder.onnx --labels 1% --seed 0 \
+	  --epochs $(REFERENCE_FINETUNE_EPOCHS) --min-crop-scale 0.5 | tee $(RUN_DIR)/scratch.json
+	./bin/pipeline-train evaluate --representation pixels --protocol linear --labels 1% --tune --seed 0 --json \
+	  | tee $(RUN_DIR)/pixels.json
+	@build/run-summary.sh $(RUN_DIR)
 
 test: build
 	rm -rf $(RESULTS)
@@ -103,7 +121,6 @@ bench-recipes: build
 # 60,000 images (about 90 minutes on a quiet 2-core machine; continues where it stopped when run again), scored with
 # tuned probes, exported and drawn; then its run folder, with only the final checkpoint, becomes $(REFERENCE_MODEL).
 REFERENCE_RUN ?= runs/reference
-REFERENCE_MODEL ?= models/fashion-mnist-simclr-convnet6
 reference-model: build
 	./bin/pipeline-train pretrain --method simclr --data fashion-mnist:train --encoder convnet6 --epochs 20 --batch-size 256 \
 	  --seed 0 --min-crop-scale 0.2 --temperature 0.2 --out $(REFERENCE_RUN) --resume

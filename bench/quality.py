@@ -68,9 +68,11 @@ def measure(args, work, store):
             save(args, store, rows)
             if labels in args.distill:
                 distilled = os.path.join(work, "distill-" + slug)
+                # --resume, and the folder kept: an hour-long distillation stopped with the session continues from its
+                # last finished epoch when the benchmark is run again.
                 store.run([TRAIN, "distill", "--teacher", teacher, "--student", reference, "--data", "fashion-mnist:train",
-                           "--epochs", str(args.distill_epochs), "--seed", str(seed), "--out", distilled],
-                          distilled + ".log", lambda output: None, work_dir=distilled)
+                           "--epochs", str(args.distill_epochs), "--seed", str(seed), "--out", distilled, "--resume"],
+                          distilled + ".log", lambda output: None)
                 add(f"{labels}: distilled student (all training images, teacher above)", seed,
                     store.run([INFER, "evaluate", "--model", os.path.join(distilled, "inference_model.onnx"), "--data", "fashion-mnist:test"],
                               distilled + ".evaluate.log", accuracy_line))
