@@ -1,4 +1,5 @@
 """What the Python benchmark drivers share: running a CLI with a log, showing its command, describing the machine."""
+import datetime
 import json
 import os
 import platform
@@ -78,6 +79,28 @@ class Measurements:
         if os.path.exists(path):
             with open(path) as f:
                 self.entries = {entry["command"]: entry for entry in json.load(f).get("measurements", [])}
+
+    def save(self, benchmark, script, reference, seeds, rows, render, show=False):
+        """Writes the results so far (the rows and every measurement with its command) as JSON, and render(result) as Markdown."""
+        result = {
+            "benchmark": benchmark,
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "uptime": uptime(),
+            "command": f"/usr/bin/python3 bench/{script}" + "".join(f" {a}" for a in sys.argv[1:]),
+            "reference": os.path.relpath(os.path.abspath(reference), ROOT),
+            "seeds": seeds,
+            "rows": rows,
+            "measurements": list(self.entries.values()),
+        }
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        with open(self.path, "w") as f:
+            json.dump(result, f, indent=2)
+        text = render(result)
+        with open(self.path[:-len(".json")] + ".md", "w") as f:
+            f.write(text)
+        if show:
+            print(text)
 
     def run(self, command, log, parse, work_dir=None):
         key = shown(command)

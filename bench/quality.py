@@ -12,13 +12,12 @@ Writes bench/results/quality.{json,md} (mean, and min–max over the seeds); run
 already in the JSON with the same command is read back instead of run again, so an interrupted run continues.
 """
 import argparse
-import datetime
 import json
 import os
 import statistics
 import sys
 
-from benchrun import HERE, INFER, ROOT, TRAIN, Measurements, accuracy_line, machine, require_cli, uptime
+from benchrun import HERE, INFER, ROOT, TRAIN, Measurements, accuracy_line, require_cli
 
 BENCH = os.path.join(ROOT, "bench/Pipeline.Bench/bin/Release/net10.0/linux-x64/pipeline-bench.dll")
 PROBE_LABELS = ["1%", "10%", "100%"]
@@ -89,23 +88,8 @@ def measure(args, work, store):
     return rows
 
 
-def save(args, store, rows):
-    result = {
-        "benchmark": "quality",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "uptime": uptime(),
-        "command": "/usr/bin/python3 bench/quality.py" + "".join(f" {a}" for a in sys.argv[1:]),
-        "reference": os.path.relpath(os.path.abspath(args.reference), ROOT),
-        "seeds": args.seeds,
-        "rows": rows,
-        "measurements": list(store.entries.values()),
-    }
-    os.makedirs(os.path.dirname(store.path), exist_ok=True)
-    with open(store.path, "w") as f:
-        json.dump(result, f, indent=2)
-    with open(store.path[:-len(".json")] + ".md", "w") as f:
-        f.write(markdown(result))
+def save(args, store, rows, show=False):
+    store.save("quality", "quality.py", args.reference, args.seeds, rows, markdown, show)
 
 
 def markdown(result):
@@ -162,9 +146,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     store = Measurements(os.path.abspath(args.results))
     rows = measure(args, work, store)
-    save(args, store, rows)
-    with open(args.results[:-len(".json")] + ".md") as f:
-        print(f.read())
+    save(args, store, rows, show=True)
 
 
 if __name__ == "__main__":

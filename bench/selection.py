@@ -8,14 +8,13 @@ bench/results/selection.{json,md} (mean, and min–max over the seeds, with how 
 to bench/work/selection/, where the pool's embeddings are kept once (`--embedding-cache`). A measurement already in the JSON with the same command is read back instead of run again.
 """
 import argparse
-import datetime
 import math
 import os
 import re
 import statistics
 import sys
 
-from benchrun import HERE, INFER, ROOT, Measurements, accuracy_line, machine, require_cli, uptime, write_results
+from benchrun import HERE, INFER, ROOT, Measurements, accuracy_line, require_cli
 
 STRATEGIES = ["typiclust", "kcenter", "random"]
 BATCH = 64
@@ -60,19 +59,8 @@ def measure(args, work, store):
     return rows
 
 
-def save(args, store, rows):
-    result = {
-        "benchmark": "selection",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "uptime": uptime(),
-        "command": "/usr/bin/python3 bench/selection.py" + "".join(f" {a}" for a in sys.argv[1:]),
-        "reference": os.path.relpath(os.path.abspath(args.reference), ROOT),
-        "seeds": args.seeds,
-        "rows": rows,
-        "measurements": list(store.entries.values()),
-    }
-    write_results(store.path, store.path[:-len(".json")] + ".md", result, markdown)
+def save(args, store, rows, show=False):
+    store.save("selection", "selection.py", args.reference, args.seeds, rows, markdown, show)
 
 
 def spread(draws):
@@ -126,7 +114,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     store = Measurements(os.path.abspath(args.results))
     rows = measure(args, work, store)
-    save(args, store, rows)
+    save(args, store, rows, show=True)
 
 
 if __name__ == "__main__":
