@@ -52,9 +52,13 @@ public static class EmbedCommand
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             string outputPath = parse.GetValue(output)!;
-            EmbeddingFileWriter.FormatOf(outputPath); // refuse a bad extension before any work
+            EmbeddingFileWriter.FormatOf(outputPath); // refuse a bad extension or folder before any work
             var shard = new Shard(parse.GetValue(shardIndex), parse.GetValue(shardCount));
             IArtifactStore? target = parse.GetValue(store) is { } storeUri ? ArtifactStoreUri.Open(storeUri) : null;
+            if (target is null)
+            {
+                OutputFile.CreateFolderFor(output.Name, outputPath);
+            }
             IReadOnlyList<(string Name, string Path)> images = shard.Slice(EmbedInputs.List(parse.GetValue(input)!));
             if (images.Count == 0)
             {

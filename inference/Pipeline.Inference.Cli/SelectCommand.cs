@@ -72,11 +72,7 @@ public static class SelectCommand
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             string outputPath = parse.GetValue(output)!;
-            string? folder = Path.GetDirectoryName(Path.GetFullPath(outputPath));
-            if (folder is null || !Directory.Exists(folder) || Directory.Exists(outputPath))
-            {
-                throw new UsageException($"--out {outputPath}: give a file in a folder that exists.");
-            }
+            OutputFile.RequireWritable(output.Name, outputPath);
             SelectionPictures? drawing = parse.GetValue(pictures) is { } prefix ? PicturesAt(prefix) : null;
             IReadOnlyList<string>? labelledIds = parse.GetValue(labelled) is { } labelledPath ? ReadIds(labelledPath) : null;
             SelectionStrategy chosen = Enum.GetValues<SelectionStrategy>().Single(s => ImageSelection.NameOf(s) == parse.GetValue(strategy));

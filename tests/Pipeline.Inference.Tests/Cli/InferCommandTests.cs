@@ -88,8 +88,11 @@ public sealed class InferCommandTests : IDisposable
     [Theory]
     [InlineData("embeddings.txt", "end the name in .npy, .csv or .jsonl", ExitCodes.Usage)]
     [InlineData("embeddings.npy", "does not exist", ExitCodes.Failure)]
+    [InlineData("a-file/embeddings.npy", "its folder cannot be created", ExitCodes.Usage)]
     public async Task Embed_BadOutputOrInput_ExitsWithOneLineSayingWhat(string output, string message, int code)
     {
+        // The input is missing too: a bad --out must be found first, before any input is read or embedded.
+        File.WriteAllText(Path.Combine(_temp.Path, "a-file"), "not a folder");
         (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "absent"),
             "--out", Path.Combine(_temp.Path, output));
 
