@@ -119,3 +119,17 @@ def accuracy_line(output):
     if not found:
         sys.exit("pipeline-infer evaluate printed no accuracy")
     return float(found.group(1)) / 100
+
+
+def add_reference_arguments(parser, name):
+    """The options every label-draw benchmark takes: the reference run, the seeds, and where results and runs go."""
+    parser.add_argument("--reference", default=os.path.join(ROOT, "models/fashion-mnist-simclr-convnet6"), help="the reference run folder")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--results", default=os.path.join(HERE, f"results/{name}.json"))
+    parser.add_argument("--work", default=os.path.join(HERE, f"work/{name}"))
+
+
+def commands_section(result, name):
+    """The Markdown that ends a results table: every command the benchmark ran, in order."""
+    return ["", f"Commands (runs and logs in bench/work/{name}/):", "", "```sh",
+            *[entry["command"] for entry in result["measurements"]], "```", ""]

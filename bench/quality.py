@@ -17,7 +17,7 @@ import os
 import statistics
 import sys
 
-from benchrun import HERE, INFER, ROOT, TRAIN, Measurements, accuracy_line, require_cli
+from benchrun import INFER, ROOT, TRAIN, Measurements, accuracy_line, add_reference_arguments, commands_section, require_cli
 
 BENCH = os.path.join(ROOT, "bench/Pipeline.Bench/bin/Release/net10.0/linux-x64/pipeline-bench.dll")
 PROBE_LABELS = ["1%", "10%", "100%"]
@@ -109,23 +109,18 @@ def markdown(result):
     for name, draws in sorted(result["rows"].items(), key=lambda item: (item[0].split(":")[0], item[0])):
         values = list(draws.values())
         lines.append(f"| {name} | {statistics.mean(values):.1%} | {min(values):.1%} – {max(values):.1%} | {len(values)} |")
-    lines += ["", "Commands (runs and logs in bench/work/quality/):", "", "```sh"]
-    lines += [entry["command"] for entry in result["measurements"]]
-    lines += ["```", ""]
+    lines += commands_section(result, "quality")
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", default=os.path.join(ROOT, "models/fashion-mnist-simclr-convnet6"), help="the reference run folder")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    add_reference_arguments(parser, "quality")
     parser.add_argument("--labels", nargs="+", default=["1%", "10%"])
     parser.add_argument("--distill", nargs="*", default=["1%"], help="label fractions whose fine-tune is distilled")
     parser.add_argument("--distill-epochs", type=int, default=10)
     parser.add_argument("--epochs-1pct", type=int, default=50, help="fine-tune and scratch epochs at 1%% (10 steps of 64 each)")
     parser.add_argument("--epochs-10pct", type=int, default=10, help="fine-tune and scratch epochs at 10%% (94 steps of 64 each)")
-    parser.add_argument("--results", default=os.path.join(HERE, "results/quality.json"))
-    parser.add_argument("--work", default=os.path.join(HERE, "work/quality"))
     parser.add_argument("--render", action="store_true", help="only write quality.md again from quality.json")
     args = parser.parse_args()
     args.epochs = {"1%": args.epochs_1pct, "10%": args.epochs_10pct}

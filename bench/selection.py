@@ -14,7 +14,7 @@ import re
 import statistics
 import sys
 
-from benchrun import HERE, INFER, ROOT, Measurements, accuracy_line, require_cli
+from benchrun import INFER, Measurements, accuracy_line, add_reference_arguments, commands_section, require_cli
 
 STRATEGIES = ["typiclust", "kcenter", "random"]
 BATCH = 64
@@ -93,21 +93,16 @@ def markdown(result):
                      if covered else "–")
         lines.append(f"| {budget} | {strategy} | {spread(row.get('linear head', {}))} | {spread(row.get('every layer', {}))} | "
                      f"{classes} | {per_class} |")
-    lines += ["", "Commands (runs and logs in bench/work/selection/):", "", "```sh"]
-    lines += [entry["command"] for entry in result["measurements"]]
-    lines += ["```", ""]
+    lines += commands_section(result, "selection")
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", default=os.path.join(ROOT, "models/fashion-mnist-simclr-convnet6"), help="the reference run folder")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    add_reference_arguments(parser, "selection")
     parser.add_argument("--budgets", type=int, nargs="+", default=[10, 20, 50, 100, 600])
     parser.add_argument("--strategies", nargs="+", default=STRATEGIES, choices=STRATEGIES)
     parser.add_argument("--no-every-layer", dest="every_layer", action="store_false", help="fine-tune the linear head only")
-    parser.add_argument("--results", default=os.path.join(HERE, "results/selection.json"))
-    parser.add_argument("--work", default=os.path.join(HERE, "work/selection"))
     args = parser.parse_args()
     require_cli(INFER)
     work = os.path.abspath(args.work)

@@ -72,7 +72,7 @@ public static class EmbedCommand
             var clock = Stopwatch.StartNew();
             byte[] pixels = EmbedInputs.Decode(images, embedder.InputShape, cancellationToken);
             string[] names = images.Select(image => image.Name).ToArray();
-            float[] embeddings = Embed(embedder, pixels, names.Length, parse.GetValue(batchSize), cancellationToken);
+            float[] embeddings = ProgressEmbedding.Embed(embedder, pixels, names.Length, parse.GetValue(batchSize), cancellationToken);
             IReadOnlyList<string> written = target is null
                 ? EmbeddingFileWriter.Write(outputPath, names, embeddings, embedder.EmbeddingDim)
                 : await UploadAsync(target, outputPath, names, embeddings, embedder.EmbeddingDim, cancellationToken);
@@ -109,15 +109,5 @@ public static class EmbedCommand
         {
             Directory.Delete(staging, recursive: true);
         }
-    }
-
-    // Runs the model over [N, C, H, W] bytes in batches, drawing a progress line.
-    private static float[] Embed(EmbeddingModel model, byte[] pixels, int count, int batchSize, CancellationToken cancellationToken)
-    {
-        var line = new ProgressLine();
-        var clock = Stopwatch.StartNew();
-        var progress = new SynchronousProgress<int>(done =>
-            line.Report((double)done / count, $"{done}/{count} images {done / clock.Elapsed.TotalSeconds:F0} images/s", last: done == count));
-        return model.EmbedBytes(pixels, batchSize, progress, cancellationToken);
     }
 }

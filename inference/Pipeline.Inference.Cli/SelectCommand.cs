@@ -74,7 +74,7 @@ public static class SelectCommand
             string outputPath = parse.GetValue(output)!;
             OutputFile.RequireWritable(output.Name, outputPath);
             SelectionPictures? drawing = parse.GetValue(pictures) is { } prefix ? PicturesAt(prefix) : null;
-            IReadOnlyList<string>? labelledIds = parse.GetValue(labelled) is { } labelledPath ? ReadIds(labelledPath) : null;
+            IReadOnlyList<string>? labelledIds = parse.GetValue(labelled) is { } labelledPath ? FromLabelledFile(() => ImageIdFile.Read(labelledPath)) : null;
             SelectionStrategy chosen = Enum.GetValues<SelectionStrategy>().Single(s => ImageSelection.NameOf(s) == parse.GetValue(strategy));
 
             ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);
@@ -82,7 +82,7 @@ public static class SelectCommand
             using EmbeddingModel embedder = EmbeddingModel.Load(resolved.Path, resolved.Apply(ModelOptions.Read(parse, provider, threads)),
                 logging.CreateLogger("pipeline-infer"));
             ImageSet pool = LoadPool(parse.GetValue(data)!, embedder.InputShape, cancellationToken);
-            var already = new HashSet<int>(labelledIds is null ? [] : ResolveLabelled(pool, labelledIds, parse.GetValue(labelled)!));
+            var already = new HashSet<int>(labelledIds is null ? [] : FromLabelledFile(() => ImageIds.Resolve(pool, labelledIds, parse.GetValue(labelled)!)));
             int wanted = parse.GetValue(budget);
             if (wanted > pool.Count - already.Count)
             {
@@ -149,10 +149,7 @@ public static class SelectCommand
                 throw new UsageException($"--embedding-cache {cache} is not an embedding cache ({error.Message}): name a new file, or delete it.");
             }
         }
-        var line = new ProgressLine();
-        var progress = new SynchronousProgress<int>(done =>
-            line.Report((double)done / pool.Count, $"embedding {done}/{pool.Count} images", last: done == pool.Count));
-        float[] embeddings = embedder.EmbedBytes(pool.Pixels, batchSize, progress, cancellationToken);
+        float[] embeddings = ProgressEmbedding.Embed(embedder, pool.Pixels, pool.Count, batchSize, cancellationToken);
         if (cache is not null)
         {
             PoolEmbeddingCache.Write(cache, embeddings, embedder.EmbeddingDim, embedder.Sha256, pixels!);
@@ -160,11 +157,12 @@ public static class SelectCommand
         return (embeddings, false);
     }
 
-    private static IReadOnlyList<string> ReadIds(string path)
+    // A --labelled file that cannot be read, or that names images the pool does not hold, is a usage error.
+    private static T FromLabelledFile<T>(Func<T> read)
     {
         try
         {
-            return ImageIdFile.Read(path);
+            return read();
         }
         catch (DataFormatException error)
         {
@@ -181,18 +179,6 @@ public static class SelectCommand
         catch (ArgumentException error) when (error.ParamName == "shape")
         {
             throw new UsageException($"--data {uri} does not fit the model: {error.Message.Replace($" (Parameter '{error.ParamName}')", "", StringComparison.Ordinal)}");
-        }
-    }
-
-    private static int[] ResolveLabelled(ImageSet pool, IReadOnlyList<string> ids, string path)
-    {
-        try
-        {
-            return ImageIds.Resolve(pool, ids, path);
-        }
-        catch (DataFormatException error)
-        {
-            throw new UsageException($"--labelled {error.Message}");
         }
     }
 
