@@ -63,6 +63,11 @@ public static class DistillCommand
             Description = "The student's views: probability of a horizontal flip.",
             DefaultValueFactory = _ => DistillationSettings.DefaultAugmentation.HorizontalFlipProbability,
         });
+        var teacherInput = new Option<TeacherInput>("--teacher-input")
+        {
+            Description = "What the teacher labels: the student's augmented view (SimCLRv2) or the un-augmented image (Noisy Student: only the student is noised).",
+            DefaultValueFactory = _ => TeacherInput.View,
+        };
         var seed = SharedOptions.Seed();
         var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (same options and teacher)." };
@@ -71,8 +76,8 @@ public static class DistillCommand
 
         var command = new Command("distill", "Distil a fine-tuned teacher into the pretrained encoder plus a linear head on all images (SimCLRv2); writes a run folder and inference_model.onnx.")
         {
-            teacher, student, data, epochs, batchSize, learningRate, weightDecay, temperature, minCropScale, flipProbability, seed, output,
-            resume, device, threads,
+            teacher, student, data, epochs, batchSize, learningRate, weightDecay, temperature, minCropScale, flipProbability, teacherInput, seed,
+            output, resume, device, threads,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
@@ -119,14 +124,14 @@ public static class DistillCommand
                     {
                         CropScale = (parse.GetValue(minCropScale), 1.0),
                         HorizontalFlipProbability = parse.GetValue(flipProbability),
-                    }),
+                    }, parse.GetValue(teacherInput)),
             };
 
             var run = new RunDirectory(parse.GetValue(output)!);
             Console.Error.WriteLine(
                 $"Distilling {teacherPath} ({classNames.Length} classes) into {spec.Architecture} D={spec.EmbeddingDim} from {config.Distillation.StudentInit} "
                 + $"on {images.Count} images of {images.Source}, {epochCount} epochs of {stepsPerEpoch} steps, batch {batch}, adam lr {config.Optimizer.LearningRate:G4}, "
-                + $"τ {config.Distillation.Temperature} → {run.Path}");
+                + $"τ {config.Distillation.Temperature}, the teacher labels the {(config.Distillation.TeacherInput == TeacherInput.Image ? "un-augmented image" : "student's view")} → {run.Path}");
             var progress = new ConsoleProgress();
             PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, parse.GetValue(resume), progress.Report, cancellationToken);
             Console.WriteLine(
@@ -140,6 +145,7 @@ public static class DistillCommand
                 ["data"] = dataUri,
                 ["epochs"] = epochCount,
                 ["temperature"] = config.Distillation.Temperature,
+                ["teacher_input"] = config.Distillation.TeacherInput.ToString().ToLowerInvariant(),
             });
             Console.WriteLine(ExportCommand.Describe(
                 RunExport.ExportClassifier(run, result.Checkpoint, Path.Combine(run.Path, RunExport.ClassifierFileName), summary, cancellationToken)));

@@ -21,8 +21,9 @@ public sealed class DistillationTests
 {
     private static readonly string[] Classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    // A pretrained run, and a teacher: that run's encoder with a random linear head, exported as a classifier.
-    private static (RunDirectory Student, string Teacher) Fixture(TempDirectory folder, ImageSet images)
+    // A pretrained run, and a teacher: that run's encoder with a random linear head, exported as a classifier; the head's
+    // weights times headScale, so that a test can ask for a teacher surer of its classes than a random head is.
+    private static (RunDirectory Student, string Teacher) Fixture(TempDirectory folder, ImageSet images, float headScale = 1)
     {
         var student = new RunDirectory(folder.File("pretrained"));
         new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1, checkpointEvery: 100), images, student, resume: false);
@@ -31,6 +32,10 @@ public sealed class DistillationTests
         {
             random.manual_seed(3);
             using var head = nn.Linear(encoder.EmbeddingDim, Classes.Length);
+            using (no_grad())
+            {
+                head.weight!.mul_(headScale);
+            }
             using Tensor pixels = ExportFixtures.Pixels(16);
             string teacher = folder.File("teacher.onnx");
             EncoderOnnxExporter.ExportClassifier(encoder, head, Classes, "{}", pixels, ExportFixtures.Provenance, teacher);
@@ -95,6 +100,43 @@ public sealed class DistillationTests
                 Assert.True(value.eq(expected[name]).all().item<bool>(), $"{name} is not the pretrained value");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(TeacherInput.View)]
+    [InlineData(TeacherInput.Image)]
+    public void Loss_TakesTheTeachersTargetsFromTheViewOrTheImage(TeacherInput teacherInput)
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(32);
+        (RunDirectory student, string teacher) = Fixture(folder, images, headScale: 100);
+        // The student's view is the image mirrored, always: the two choices give the teacher different pixels.
+        PretrainConfig distill = DistillConfig(student, teacher, images, epochs: 1);
+        PretrainConfig config = distill with
+        {
+            Distillation = distill.Distillation! with
+            {
+                Augmentation = SimClrAugmentationOptions.None with { HorizontalFlipProbability = 1 },
+                TeacherInput = teacherInput,
+            },
+        };
+        random.manual_seed(config.Seed);
+        using var objective = (DistillationObjective)PretextMethods.Create(config);
+        objective.eval();
+        using var teacherModel = TeacherModel.Load(teacher);
+        using Tensor pixels = ExportFixtures.Pixels(8);
+
+        using var scope = NewDisposeScope();
+        Tensor loss = objective.ComputeLoss(pixels, new Generator(0), 0).Value;
+
+        Tensor views = pixels.flip(3);
+        Tensor targets = teacherModel.Logits(teacherInput == TeacherInput.Image ? pixels : views).softmax(1);
+        Tensor logits = objective.Classifier.forward(objective.Encoder.forward(views));
+        double expected = targets.mul(logits.log_softmax(1)).sum(1).mean().neg().item<float>();
+        Tensor otherTargets = teacherModel.Logits(teacherInput == TeacherInput.Image ? views : pixels).softmax(1);
+        double other = otherTargets.mul(logits.log_softmax(1)).sum(1).mean().neg().item<float>();
+        Assert.Equal(expected, loss.item<float>(), 5);
+        Assert.True(Math.Abs(other - expected) > 1e-4, $"the view and the image give the same loss ({expected}): the test cannot tell them apart");
     }
 
     [Fact]

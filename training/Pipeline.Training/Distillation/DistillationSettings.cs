@@ -12,9 +12,11 @@ namespace Pipeline.Training.Distillation;
 /// <param name="StudentInit">The pretraining checkpoint whose encoder the student starts from.</param>
 /// <param name="Temperature">τ: both sides' logits are divided by it before the softmax; 1 in SimCLRv2.</param>
 /// <param name="ClassNames">The teacher's classes, in the order of its logits: the student head's outputs.</param>
-/// <param name="Augmentation">How each training image is drawn at every step; teacher and student see the same view.</param>
+/// <param name="Augmentation">How the student's view of each training image is drawn at every step.</param>
+/// <param name="TeacherInput">Whether the teacher labels the student's view or the un-augmented image; runs written before
+/// the choice existed read as <see cref="Distillation.TeacherInput.View"/>.</param>
 public sealed record DistillationSettings(string Teacher, string TeacherSha256, string StudentInit, double Temperature, string[] ClassNames,
-    SimClrAugmentationOptions Augmentation)
+    SimClrAugmentationOptions Augmentation, TeacherInput TeacherInput = TeacherInput.View)
 {
     /// <summary>The student's view distribution unless told otherwise: random resized crops of at least half the area and flips.</summary>
     public static SimClrAugmentationOptions DefaultAugmentation { get; } = SimClrAugmentationOptions.None with
@@ -34,6 +36,10 @@ public sealed record DistillationSettings(string Teacher, string TeacherSha256, 
         if (ClassNames.Length < 2)
         {
             throw new ArgumentException($"A teacher classifies into at least two classes, not {ClassNames.Length}.");
+        }
+        if (!Enum.IsDefined(TeacherInput))
+        {
+            throw new ArgumentException($"The teacher labels the student's view or the image, not {TeacherInput}.");
         }
         Augmentation.Validate();
     }

@@ -15,7 +15,8 @@ namespace Pipeline.Training.Objectives;
 /// its own, on an augmented view x of every training image, labelled or not.
 /// </summary>
 /// <remarks>
-/// The teacher (<see cref="TeacherModel"/>, ONNX Runtime) sees the very view the student sees. The loss is scaled by
+/// The teacher (<see cref="TeacherModel"/>, ONNX Runtime) labels the very view the student sees, or the un-augmented
+/// image (<see cref="DistillationSettings.TeacherInput"/>). The loss is scaled by
 /// τ² so that its gradients keep their size as τ changes (Hinton et al. 2015). The student's encoder starts from the
 /// pretraining checkpoint of <see cref="DistillationSettings.StudentInit"/> and its head from zero-mean random weights;
 /// a resumed run then loads its own checkpoint over both.
@@ -28,6 +29,7 @@ public sealed class DistillationObjective : PretextObjective
     private readonly SimClrAugmentation _augmentation;
     private readonly TeacherModel _teacher;
     private readonly double _temperature;
+    private readonly TeacherInput _teacherInput;
 
     public DistillationObjective(Encoder encoder, DistillationSettings settings) : base(nameof(DistillationObjective))
     {
@@ -38,6 +40,7 @@ public sealed class DistillationObjective : PretextObjective
         classifier = nn.Linear(encoder.EmbeddingDim, settings.ClassNames.Length);
         _augmentation = new SimClrAugmentation(settings.Augmentation, encoder.Spec.InputChannels, encoder.Spec.InputHeight, encoder.Spec.InputWidth);
         _temperature = settings.Temperature;
+        _teacherInput = settings.TeacherInput;
         RegisterComponents();
         Checkpoint.LoadModel(SafeTensorsFile.Read(settings.StudentInit), encoder, EncoderModuleName);
         _teacher = TeacherModel.Load(settings.Teacher);
@@ -70,7 +73,7 @@ public sealed class DistillationObjective : PretextObjective
         using var scope = NewDisposeScope();
         Tensor views = _augmentation.Apply(pixels, generator);
         // targets [n, classes] from the teacher, logits [n, classes] from the student
-        Tensor targets = _teacher.Logits(views).div(_temperature).softmax(1);
+        Tensor targets = _teacher.Logits(_teacherInput == TeacherInput.Image ? pixels : views).div(_temperature).softmax(1);
         Tensor logits = classifier.forward(encoder.forward(views));
         Tensor loss = targets.mul(logits.div(_temperature).log_softmax(1)).sum(1).mean().neg().mul(_temperature * _temperature);
         // How often the student already picks the teacher's class: the loss alone cannot say, soft targets never reach 0.
