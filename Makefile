@@ -33,8 +33,6 @@ RUN_EPOCHS ?= 3
 REGISTRY ?= file:./registry
 MODEL_NAME ?= fashion-quickstart
 REFERENCE_MODEL ?= models/fashion-mnist-simclr-convnet6
-REFERENCE_FINETUNE_EPOCHS ?= 50
-REFERENCE_FINETUNE ?= --unfreeze all --augment crop flip --lr 0.001 --validation 0% --epochs $(REFERENCE_FINETUNE_EPOCHS)
 BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-bench.dll
 
 # `make serve`: the HTTP embedding server on 127.0.0.1:8080, serving the registry's champion and following it.
@@ -75,15 +73,15 @@ run: build
 	./bin/pipeline-train report --run $(RUN_DIR)
 	./bin/pipeline-train publish --run $(RUN_DIR) --registry $(REGISTRY) --name $(MODEL_NAME) --alias latest --alias champion
 	./bin/pipeline-infer finetune --model registry:$(MODEL_NAME)@champion --registry $(REGISTRY) --cache $(RUN_DIR)/models \
-	  --data fashion-mnist:train --labels 1% --head linear --epochs 100 --seed 0 --out $(RUN_DIR)/finetune
+	  --data fashion-mnist:train --labels 1% --recipe frozen --head linear --seed 0 --out $(RUN_DIR)/finetune
 	./bin/pipeline-infer evaluate --model $(RUN_DIR)/finetune/inference_model.onnx --data fashion-mnist:test \
 	  | tee $(RUN_DIR)/finetune.evaluate.txt
 	./bin/pipeline-infer finetune --model $(REFERENCE_MODEL)/encoder.onnx --data fashion-mnist:train --labels 1% --seed 0 \
-	  $(REFERENCE_FINETUNE) --out $(RUN_DIR)/finetune-reference
+	  --out $(RUN_DIR)/finetune-reference
 	./bin/pipeline-infer evaluate --model $(RUN_DIR)/finetune-reference/inference_model.onnx --data fashion-mnist:test \
 	  | tee $(RUN_DIR)/finetune-reference.evaluate.txt
 	dotnet $(BENCH_DLL) scratch-accuracy --model $(REFERENCE_MODEL)/encoder.onnx --labels 1% --seed 0 \
-	  --epochs $(REFERENCE_FINETUNE_EPOCHS) --min-crop-scale 0.5 | tee $(RUN_DIR)/scratch.json
+	  --epochs 50 --min-crop-scale 0.5 --label-smoothing 0.1 | tee $(RUN_DIR)/scratch.json
 	./bin/pipeline-train evaluate --representation pixels --protocol linear --labels 1% --tune --seed 0 --json \
 	  | tee $(RUN_DIR)/pixels.json
 	@build/run-summary.sh $(RUN_DIR)

@@ -4,9 +4,10 @@
 For each label seed and label fraction it measures, on the 10,000 Fashion-MNIST test images:
   - the linear probe and kNN with k and C tuned on held-out labelled images (`evaluate --tune`), on the reference
     encoder, on the same architecture untrained (`pretrain --epochs 0`) and on raw pixels;
-  - the reference encoder fine-tuned through the ONNX artifacts (`finetune --unfreeze all --augment crop flip`);
-  - the same architecture trained from scratch on the same labels with the same augmentation and steps
-    (`pipeline-bench scratch-accuracy`, TorchSharp, batch norm training);
+  - the reference encoder fine-tuned through the ONNX artifacts with finetune's full recipe (`finetune --recipe full`:
+    every layer, crops and flips, AdamW lr 1e-3, label smoothing 0.1, batch 64, no validation split);
+  - the same architecture trained from scratch on the same labels with the same augmentation, optimizer, label
+    smoothing and steps (`pipeline-bench scratch-accuracy`, TorchSharp, batch norm training);
   - at 1%: the student distilled from that fine-tune on all training images (`pipeline-train distill`).
 Writes bench/results/quality.{json,md} (mean, and min–max over the seeds); runs go to bench/work/quality/. A measurement
 already in the JSON with the same command is read back instead of run again, so an interrupted run continues.
@@ -55,15 +56,16 @@ def measure(args, work, store):
             epochs = str(args.epochs[labels])
             slug = f"{labels.rstrip('%')}pct-{tag}"
             finetune = os.path.join(work, "finetune-" + slug)
-            store.run([INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", labels, "--unfreeze", "all",
-                       "--augment", "crop", "flip", "--validation", "0%", "--epochs", epochs, "--seed", str(seed), "--out", finetune],
+            store.run([INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", labels, "--recipe", "full",
+                       "--epochs", epochs, "--seed", str(seed), "--out", finetune],
                       finetune + ".log", lambda output: None, work_dir=finetune)
             teacher = os.path.join(finetune, "inference_model.onnx")
-            add(f"{labels}: fine-tuned reference encoder, every layer, crops and flips", seed,
+            add(f"{labels}: fine-tuned reference encoder, full recipe (every layer, crops, flips, label smoothing)", seed,
                 store.run([INFER, "evaluate", "--model", teacher, "--data", "fashion-mnist:test"], finetune + ".evaluate.log", accuracy_line))
             scratch = store.run(["dotnet", BENCH, "scratch-accuracy", "--model", encoder, "--labels", labels, "--epochs", epochs,
-                                 "--seed", str(seed), "--min-crop-scale", "0.5"], os.path.join(work, f"scratch-{slug}.log"), last_json)
-            add(f"{labels}: {architecture} from scratch, same labels, crops and flips, steps", seed, scratch["accuracy"])
+                                 "--seed", str(seed), "--min-crop-scale", "0.5", "--label-smoothing", "0.1"],
+                                os.path.join(work, f"scratch-{slug}.log"), last_json)
+            add(f"{labels}: {architecture} from scratch, same labels, crops, flips, label smoothing, steps", seed, scratch["accuracy"])
             save(args, store, rows)
             if labels in args.distill:
                 distilled = os.path.join(work, "distill-" + slug)

@@ -73,10 +73,11 @@ public static class FineTuneBenchmark
             Description = "Random resized crop of at least this share of the area, and random flips, at every step; 1: no augmentation.",
             DefaultValueFactory = _ => 1,
         };
+        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing ε of the cross-entropy, as finetune's.", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "TorchSharp threads.", DefaultValueFactory = _ => 2 };
         var command = new Command("scratch-accuracy", "Test accuracy of the encoder's architecture trained from scratch (TorchSharp, batch norm training) on the labels; one JSON object.")
         {
-            model, labels, epochs, seed, minCropScale, threads,
+            model, labels, epochs, seed, minCropScale, smoothing, threads,
         };
         command.SetAction(parse =>
         {
@@ -90,11 +91,12 @@ public static class FineTuneBenchmark
                 ? SimClrAugmentationOptions.None with { CropScale = (crop, 1.0), CropAspectRatio = (3.0 / 4, 4.0 / 3), HorizontalFlipProbability = 0.5 }
                 : null;
             EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(parse.GetValue(model)!);
-            (double accuracy, double seconds) = FromScratch(metadata, labelled, test, parse.GetValue(epochs), seedValue, augmentation);
+            double labelSmoothing = parse.GetValue(smoothing);
+            (double accuracy, double seconds) = FromScratch(metadata, labelled, test, parse.GetValue(epochs), seedValue, augmentation, labelSmoothing);
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["method"] = $"{metadata.Encoder} (D = {metadata.EmbeddingDim}) + linear head trained from scratch (TorchSharp)"
-                    + (augmentation is null ? "" : $", crops ≥ {crop} and flips"),
+                    + (augmentation is null ? "" : $", crops ≥ {crop} and flips") + (labelSmoothing > 0 ? $", label smoothing {labelSmoothing}" : ""),
                 ["labels"] = parse.GetValue(labels)!,
                 ["label_count"] = labelled.Count,
                 ["seed"] = seedValue,
@@ -220,7 +222,7 @@ public static class FineTuneBenchmark
             });
         }
         EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(model);
-        (double scratch, double scratchSeconds) = FromScratch(metadata, labelled, test, scratchEpochs, seed: 0, augmentation: null);
+        (double scratch, double scratchSeconds) = FromScratch(metadata, labelled, test, scratchEpochs, seed: 0, augmentation: null, labelSmoothing: 0);
         rows.Add(new Dictionary<string, object>
         {
             ["method"] = $"{metadata.Encoder} (D = {metadata.EmbeddingDim}) + linear head trained from scratch (TorchSharp)",
@@ -234,7 +236,7 @@ public static class FineTuneBenchmark
     // The same architecture trained supervised from random weights on the labelled images only: AdamW 1e-3 with cosine
     // decay, batch 64, batch norm in training mode, each batch augmented per image when asked; scored in eval mode.
     private static (double Accuracy, double Seconds) FromScratch(EmbeddingModelMetadata metadata, ImageSet labelled, ImageSet test, int epochs,
-        int seed, SimClrAugmentationOptions? augmentation)
+        int seed, SimClrAugmentationOptions? augmentation, double labelSmoothing)
     {
         random.manual_seed(seed);
         ChannelStatistics statistics = ChannelStatistics.Measure(labelled);
@@ -271,7 +273,7 @@ public static class FineTuneBenchmark
                     batch = views.Apply(batch, generator);
                 }
                 Tensor logits = head.forward(encoder.forward(batch));
-                nn.functional.cross_entropy(logits, targets.index_select(0, indices)).backward();
+                nn.functional.cross_entropy(logits, targets.index_select(0, indices), label_smoothing: labelSmoothing).backward();
                 optimizer.step();
             }
         }

@@ -17,6 +17,8 @@ namespace Pipeline.Inference.Cli;
 /// </summary>
 public static class FineTuneCommand
 {
+    private const string AutoRecipe = "auto";
+
     private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static Command Create()
@@ -35,18 +37,19 @@ public static class FineTuneCommand
             DefaultValueFactory = _ => "100%",
         }, LabelledSubset.Parse);
         var head = OptionRules.ParsedBy(new Option<string>("--head") { Description = $"The head: {HeadSpec.AcceptedForms}.", DefaultValueFactory = _ => "linear" }, HeadSpec.Parse);
-        var unfreeze = OptionRules.ParsedBy(new Option<string>("--unfreeze")
+        var recipe = new Option<string>("--recipe")
         {
-            Description = $"What of the encoder trains with the head: {UnfreezeSpec.AcceptedForms}.",
-            DefaultValueFactory = _ => "none",
+            Description = $"The settings taken where none is given: full (every layer, crops and flips: {FineTuneRecipe.Full.Describe()}), "
+                + $"frozen ({FineTuneRecipe.Frozen.Describe()}), or auto: full for at most {FineTuneRecipe.FullUpToImages} labelled images, frozen for more.",
+            DefaultValueFactory = _ => "auto",
+        }.AcceptOnlyFromAmong([AutoRecipe, .. FineTuneRecipe.All.Select(known => known.Name)]);
+        var unfreeze = OptionRules.ParsedBy(new Option<string?>("--unfreeze")
+        {
+            Description = $"What of the encoder trains with the head: {UnfreezeSpec.AcceptedForms}. Default: the recipe's.",
         }, UnfreezeSpec.Parse);
-        var epochs = OptionRules.Positive(new Option<int>("--epochs") { Description = "Epochs, at most.", DefaultValueFactory = _ => defaults.Epochs });
+        var epochs = OptionRules.Positive(new Option<int?>("--epochs") { Description = "Epochs, at most. Default: the recipe's." });
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Examples per step.", DefaultValueFactory = _ => defaults.BatchSize });
-        var learningRate = OptionRules.Positive(new Option<double>("--lr")
-        {
-            Description = "Peak learning rate (cosine decay to 0 after the warm-up).",
-            DefaultValueFactory = _ => defaults.LearningRate,
-        });
+        var learningRate = OptionRules.Positive(new Option<double?>("--lr") { Description = "Peak learning rate (cosine decay to 0 after the warm-up). Default: the recipe's." });
         var warmup = OptionRules.NonNegative(new Option<double>("--warmup-epochs") { Description = "Epochs of linear warm-up (at most a tenth of the run).", DefaultValueFactory = _ => 0 });
         var optimizer = new Option<string>("--optimizer") { Description = "adamw or sgd (momentum).", DefaultValueFactory = _ => AdamWStep.KindName }
             .AcceptOnlyFromAmong(AdamWStep.KindName, SgdMomentumStep.KindName);
@@ -56,11 +59,10 @@ public static class FineTuneCommand
             DefaultValueFactory = _ => 1e-4,
         });
         var momentum = OptionRules.BelowOne(new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 });
-        var smoothing = OptionRules.BelowOne(new Option<double>("--label-smoothing") { Description = "Label smoothing ε in [0, 1).", DefaultValueFactory = _ => 0 });
-        var validation = new Option<string>("--validation")
+        var smoothing = OptionRules.BelowOne(new Option<double?>("--label-smoothing") { Description = "Label smoothing ε in [0, 1). Default: the recipe's." });
+        var validation = new Option<string?>("--validation")
         {
-            Description = "Share of the labels held out for early stopping and choosing the best epoch, such as 10%; 0% trains on all.",
-            DefaultValueFactory = _ => "10%",
+            Description = "Share of the labels held out for early stopping and choosing the best epoch, such as 10%; 0% trains on all. Default: the recipe's.",
         };
         var patience = OptionRules.NonNegative(new Option<int>("--patience")
         {
@@ -72,11 +74,10 @@ public static class FineTuneCommand
             Description = "Class-balanced batches: auto (when classes are imbalanced), on, off.",
             DefaultValueFactory = _ => ClassBalance.Auto,
         };
-        var augment = new Option<string[]>("--augment")
+        var augment = new Option<string[]?>("--augment")
         {
             Description = "none, or crop and/or flip: a random resized crop (--min-crop-scale) and random left-right flips of every training image "
-                + "at every step (the frozen prefix then runs at every step instead of once).",
-            DefaultValueFactory = _ => ["none"],
+                + "at every step (the frozen prefix then runs at every step instead of once). Default: the recipe's.",
             AllowMultipleArgumentsPerToken = true,
         }.AcceptOnlyFromAmong("none", "crop", "flip");
         var minCropScale = OptionRules.AboveZeroUpToOne(new Option<double>("--min-crop-scale")
@@ -92,7 +93,7 @@ public static class FineTuneCommand
 
         var command = new Command("finetune", "Fine-tune a classification head (and the last layers) of an encoder.onnx on labelled images.")
         {
-            data, labels, head, unfreeze, epochs, batchSize, learningRate, warmup, optimizer, weightDecay, momentum, smoothing,
+            data, labels, recipe, head, unfreeze, epochs, batchSize, learningRate, warmup, optimizer, weightDecay, momentum, smoothing,
             validation, patience, balance, augment, minCropScale, seed, output, resume, provider, threads,
         };
         foreach (Option option in source.Options)
@@ -113,30 +114,39 @@ public static class FineTuneCommand
             {
                 throw new InvalidDataException($"{encoder} has SHA-256 {sha256}, not the registry manifest's {expected}: delete it from the cache (--cache) and run again.");
             }
+            string dataUri = DatasetUri.Parse(parse.GetValue(data)!).ToString();
+            string labelSubset = LabelledSubset.Parse(parse.GetValue(labels)!).ToString();
+            int seedValue = parse.GetValue(seed);
+            ImageSet labelled = LabelledImages(dataUri, labelSubset, seedValue, encoder, cancellationToken);
+            string recipeName = parse.GetValue(recipe)!;
+            FineTuneRecipe chosen = recipeName == AutoRecipe ? FineTuneRecipe.For(labelled.Count) : FineTuneRecipe.Parse(recipeName);
+            Console.Error.WriteLine($"{labelled.Count} labelled images: the {chosen.Name} recipe ({chosen.Describe()}); options given here replace its settings.");
+            // Left out, the option reads as no values at all.
+            string[]? augmentations = parse.GetValue(augment) is { Length: > 0 } given ? given : null;
             var run = new FineTuneRun
             {
                 Model = encoder,
                 ModelSha256 = sha256,
-                Data = DatasetUri.Parse(parse.GetValue(data)!).ToString(),
-                Labels = LabelledSubset.Parse(parse.GetValue(labels)!).ToString(),
+                Data = dataUri,
+                Labels = labelSubset,
                 Head = HeadSpec.Parse(parse.GetValue(head)!).ToString(),
-                Unfreeze = UnfreezeSpec.Parse(parse.GetValue(unfreeze)!).ToString(),
+                Unfreeze = UnfreezeSpec.Parse(parse.GetValue(unfreeze) ?? chosen.Unfreeze).ToString(),
                 Optimizer = parse.GetValue(optimizer)!,
                 WeightDecay = parse.GetValue(weightDecay),
                 Momentum = parse.GetValue(momentum),
-                LabelSmoothing = parse.GetValue(smoothing),
+                LabelSmoothing = parse.GetValue(smoothing) ?? chosen.LabelSmoothing,
                 Training = new FineTuneOptions
                 {
-                    Epochs = parse.GetValue(epochs),
+                    Epochs = parse.GetValue(epochs) ?? chosen.Epochs,
                     BatchSize = parse.GetValue(batchSize),
-                    LearningRate = parse.GetValue(learningRate),
+                    LearningRate = parse.GetValue(learningRate) ?? chosen.LearningRate,
                     WarmupEpochs = parse.GetValue(warmup),
-                    ValidationFraction = ParseShare(parse.GetValue(validation)!),
+                    ValidationFraction = parse.GetValue(validation) is { } share ? ParseShare(share) : chosen.ValidationFraction,
                     Patience = parse.GetValue(patience),
                     ClassBalance = parse.GetValue(balance),
-                    HorizontalFlip = parse.GetValue(augment)!.Contains("flip"),
-                    MinCropScale = parse.GetValue(augment)!.Contains("crop") ? parse.GetValue(minCropScale) : 1,
-                    Seed = parse.GetValue(seed),
+                    HorizontalFlip = augmentations?.Contains("flip") ?? chosen.HorizontalFlip,
+                    MinCropScale = augmentations?.Contains("crop") ?? chosen.Crop ? parse.GetValue(minCropScale) : 1,
+                    Seed = seedValue,
                 },
             };
             run.Training.Validate();
@@ -152,7 +162,6 @@ public static class FineTuneCommand
             }
 
             using ILoggerFactory logging = LoggerFactory.Create(CliLogging.Configure);
-            ImageSet labelled = LabelledImages(run, encoder, cancellationToken);
             string artifacts = Path.Combine(folder, FineTuneRun.ArtifactsFolder);
             var sessions = ModelOptions.Read(parse, provider, threads);
             ILogger logger = logging.CreateLogger("pipeline-infer");
@@ -183,16 +192,16 @@ public static class FineTuneCommand
     }
 
     // The dataset at the encoder's input size, then the subset whose labels may be used (drawn, or listed in a file).
-    private static ImageSet LabelledImages(FineTuneRun run, string encoder, CancellationToken cancellationToken)
+    private static ImageSet LabelledImages(string data, string labels, int seed, string encoder, CancellationToken cancellationToken)
     {
         EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(encoder);
-        ImageSet images = DatasetLoader.Load(run.Data, new ImageShape(metadata.Channels, metadata.Height, metadata.Width), cancellationToken);
+        ImageSet images = DatasetLoader.Load(data, new ImageShape(metadata.Channels, metadata.Height, metadata.Width), cancellationToken);
         images.RequireLabels();
         if (images.ClassNames.Count < 2)
         {
-            throw new ArgumentException($"{run.Data} has {images.ClassNames.Count} class: a classifier needs at least two (one subfolder per class).");
+            throw new ArgumentException($"{data} has {images.ClassNames.Count} class: a classifier needs at least two (one subfolder per class).");
         }
-        return images.Select(LabelledSubset.Parse(run.Labels).Select(images, run.Training.Seed));
+        return images.Select(LabelledSubset.Parse(labels).Select(images, seed));
     }
 
     // The labelled images' embedding statistics, which the head standardises its input with.

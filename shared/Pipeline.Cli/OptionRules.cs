@@ -41,6 +41,10 @@ public static class OptionRules
     public static Option<double> BelowOne(Option<double> option) =>
         Accept(option, value => value is >= 0 and < 1, "a number from 0 up to, but not including, 1");
 
+    /// <inheritdoc cref="BelowOne(Option{double})"/>
+    public static Option<double?> BelowOne(Option<double?> option) =>
+        Accept(option, value => value is >= 0 and < 1, "a number from 0 up to, but not including, 1");
+
     /// <summary>Accepts a number in (0, 1]: a share of which something must remain, such as a crop's area.</summary>
     public static Option<double> AboveZeroUpToOne(Option<double> option) =>
         Accept(option, value => value is > 0 and <= 1, "a number above 0 and at most 1");

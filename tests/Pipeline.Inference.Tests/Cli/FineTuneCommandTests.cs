@@ -29,7 +29,7 @@ public sealed class FineTuneCommandTests : IDisposable
     {
         string run = Path.Combine(_temp.Path, "run");
 
-        (int exit, string stdout, string stderr) = await FineTune(run, "--epochs", "25");
+        (int exit, string stdout, string stderr) = await FineTune(run, "--epochs", "25", "--recipe", "frozen");
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("fine-tuned a linear head (unfreeze none) on 30 labels of folder:", stdout);
@@ -47,6 +47,52 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.Equal(30, report.GetProperty("count").GetInt32());
         Assert.Equal(30, report.GetProperty("confusion_matrix").EnumerateArray().Sum(row => row.EnumerateArray().Sum(cell => cell.GetInt32())));
         Assert.Equal(["flat", "horizontal", "vertical"], report.GetProperty("per_class_accuracy").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task FineTune_OnFewLabels_TakesTheFullRecipe_AndOptionsGivenReplaceItsSettings()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(),
+            "finetune", "--model", _encoder, "--data", "folder:" + _data, "--out", run, "--epochs", "2", "--lr", "0.02");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("30 labelled images: the full recipe (unfreeze all, crops and flips", stderr);
+        Assert.Contains("(unfreeze all) on 30 labels", stdout);
+        FineTuneRun settings = FineTuneRun.Read(run)!;
+        Assert.Equal(("all", 0.1), (settings.Unfreeze, settings.LabelSmoothing));
+        Assert.Equal((true, 0.5, 0.0), (settings.Training.HorizontalFlip, settings.Training.MinCropScale, settings.Training.ValidationFraction));
+        Assert.Equal((2, 0.02), (settings.Training.Epochs, settings.Training.LearningRate));
+    }
+
+    [Fact]
+    public async Task FineTune_FrozenRecipe_TrainsTheHeadOnCachedFeatures_UnlessAugmentationIsAskedFor()
+    {
+        string frozen = Path.Combine(_temp.Path, "frozen");
+        string flipped = Path.Combine(_temp.Path, "flipped");
+
+        (int exit, string stdout, string stderr) = await FineTune(frozen, "--epochs", "2", "--recipe", "frozen");
+        Assert.True(exit == 0, stderr);
+        (exit, _, stderr) = await FineTune(flipped, "--epochs", "2", "--recipe", "frozen", "--augment", "flip");
+        Assert.True(exit == 0, stderr);
+
+        Assert.Contains("after caching features", stdout);
+        FineTuneRun settings = FineTuneRun.Read(frozen)!;
+        Assert.Equal(("none", 0.0, false, 1.0), (settings.Unfreeze, settings.LabelSmoothing, settings.Training.HorizontalFlip, settings.Training.MinCropScale));
+        FineTuneRun flips = FineTuneRun.Read(flipped)!;
+        Assert.Equal(("none", true, 1.0), (flips.Unfreeze, flips.Training.HorizontalFlip, flips.Training.MinCropScale));
+    }
+
+    [Fact]
+    public async Task FineTune_UnknownRecipe_IsAUsageErrorNamingTheRecipes()
+    {
+        (int exit, _, string stderr) = await FineTune(Path.Combine(_temp.Path, "run"), "--recipe", "fast");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("auto", stderr);
+        Assert.Contains("full", stderr);
+        Assert.Contains("frozen", stderr);
     }
 
     [Fact]
