@@ -106,7 +106,8 @@ public sealed class EmbeddingIndex
         {
             throw new ArgumentException($"{vectors.Length} floats are not {ids.Count} vectors of {Dim}.", nameof(vectors));
         }
-        if (!TensorPrimitives.IsFiniteAll(vectors))
+        // IsFiniteAll is false for no values at all.
+        if (!vectors.IsEmpty && !TensorPrimitives.IsFiniteAll(vectors))
         {
             throw new ArgumentException("The vectors hold a NaN or infinite value: the encoder is broken for these images.", nameof(vectors));
         }
