@@ -1,0 +1,18 @@
+namespace Pipeline.Inference.Server;
+
+/// <summary>
+/// The body of <c>POST /v1/search</c>: one query, either <c>input</c> (an image, base64 or a data URL, as
+/// <c>/v1/embeddings</c> takes it) or <c>embedding</c> (D floats), and <c>top_k</c>, the number of entries wanted (default
+/// 10). <c>model</c>, when given, must be the served model's name; <c>model_sha256</c>, when given, must be the SHA-256 of
+/// the model the index was built with (a client's guard for embeddings it made itself).
+/// </summary>
+public sealed record SearchRequest(string? Input, IReadOnlyList<float>? Embedding, int? TopK, string? Model, string? ModelSha256);
+
+/// <summary>The body of a successful <c>POST /v1/search</c>: the entries found, most similar first.</summary>
+public sealed record SearchResponse(string Object, IReadOnlyList<SearchResult> Data, string Model, SearchUsage Usage);
+
+/// <summary>One entry found: its id (the image's path relative to the catalogue folder) and its cosine similarity to the query.</summary>
+public sealed record SearchResult(string Object, int Index, string Id, float Score);
+
+/// <summary>What a search used: images embedded (0 for an <c>embedding</c> query) and the index's entries compared.</summary>
+public sealed record SearchUsage(int Images, int EntriesCompared);
