@@ -7,6 +7,7 @@ import argparse
 import datetime
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -74,7 +75,7 @@ def main():
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": benchrun.machine(),
-        "command": "make bench-search" + (f" (bench/search.py {' '.join(sys.argv[1:])})" if sys.argv[1:] else ""),
+        "command": "make bench-search" + (f' SEARCH_FLAGS="{shlex.join(sys.argv[1:])}"' if sys.argv[1:] else ""),
         "conditions": conditions,
         "dim": args.dim, "top_k": args.top_k, "seconds": args.seconds, "min_queries": args.min_queries,
         "ours": ours, "peer": peer,

@@ -150,7 +150,8 @@ public static class IndexCommand
                     + (catalogueIndex.Count > 0 ? catalogueIndex.Ids[0] : "shoes/001.png") + ".");
             }
             catalogueIndex.Save(indexPath, cancellationToken);
-            Console.WriteLine($"removed {removed.Distinct(StringComparer.Ordinal).Count()} entries → {indexPath} holds {catalogueIndex.Count} ({Size(indexPath)})");
+            int count = removed.Distinct(StringComparer.Ordinal).Count();
+            Console.WriteLine($"removed {count} {(count == 1 ? "entry" : "entries")} → {indexPath} holds {catalogueIndex.Count} ({Size(indexPath)})");
             return Task.FromResult(0);
         }));
         return command;

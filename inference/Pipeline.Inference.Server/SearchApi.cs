@@ -6,7 +6,23 @@ namespace Pipeline.Inference.Server;
 /// 10). <c>model</c>, when given, must be the served model's name; <c>model_sha256</c>, when given, must be the SHA-256 of
 /// the model the index was built with (a client's guard for embeddings it made itself).
 /// </summary>
-public sealed record SearchRequest(string? Input, IReadOnlyList<float>? Embedding, int? TopK, string? Model, string? ModelSha256);
+public sealed record SearchRequest
+{
+    /// <summary>One image: base64 PNG or JPEG, or a data URL.</summary>
+    public string? Input { get; init; }
+
+    /// <summary>One embedding of the index's model: D floats.</summary>
+    public IReadOnlyList<float>? Embedding { get; init; }
+
+    /// <summary>How many entries to return, from 1 to the server's limit (default 10).</summary>
+    public int? TopK { get; init; }
+
+    /// <summary>The served model's name, optional.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The SHA-256 of the model that made <see cref="Embedding"/>, optional.</summary>
+    public string? ModelSha256 { get; init; }
+}
 
 /// <summary>The body of a successful <c>POST /v1/search</c>: the entries found, most similar first.</summary>
 public sealed record SearchResponse(string Object, IReadOnlyList<SearchResult> Data, string Model, SearchUsage Usage);
