@@ -199,10 +199,16 @@ public sealed class EmbeddingIndex
     /// The query is not <see cref="Dim"/> floats (<c>wrong_width</c>), holds a NaN or infinity (<c>non_finite_value</c>) or is all
     /// zeros (<c>zero_vector</c>).
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="k"/> is below 1, or <paramref name="maxDegreeOfParallelism"/> is neither −1 nor positive.
+    /// </exception>
     public IReadOnlyList<SearchHit> Search(ReadOnlySpan<float> query, int k, int maxDegreeOfParallelism = -1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        if (maxDegreeOfParallelism is 0 or < -1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "Give −1 (as many threads as the pool gives) or a positive count.");
+        }
         float[] unit = UnitQuery(query);
         var top = new TopHits(Math.Min(k, Math.Max(Count, 1)), _ids);
         if (maxDegreeOfParallelism == 1 || Count < ParallelMinRows)

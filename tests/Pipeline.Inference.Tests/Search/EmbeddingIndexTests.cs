@@ -110,6 +110,8 @@ public sealed class EmbeddingIndexTests
         index.Add(["x"], [1, 0]);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => index.Search([1, 0], k));
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.Search([1, 0], 1, maxDegreeOfParallelism: k - 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.Search([1, 0], 1, maxDegreeOfParallelism: 0));
     }
 
     [Theory]

@@ -21,7 +21,7 @@ public sealed class SearchServer : IAsyncLifetime
     public async Task InitializeAsync() => Running = await RunningServer.StartAsync(configure: options =>
     {
         Index = SearchEndpointTests.IndexOf(options.ModelPath, Images);
-        return options with { Index = Index, MaxTopK = 50 };
+        return options with { Index = Index, MaxTopK = 50, MaxRequestBytes = 64 * 1024 };
     });
 
     public async Task DisposeAsync() => await Running.DisposeAsync();
@@ -119,6 +119,17 @@ public sealed class SearchEndpointTests : IClassFixture<SearchServer>
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
         Assert.Equal("catalogue/00.png", (await SearchAsync(new { input = Convert.ToBase64String(_server.Images[0]), top_k = 1 }))
             .GetProperty("data")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task ABodyOverTheLimit_Gets413()
+    {
+        string json = $"{{\"embedding\": [{string.Join(", ", Enumerable.Repeat("1.0", 40_000))}]}}";
+
+        using HttpResponseMessage response = await Client.PostAsync(SearchEndpoints.Route, new StringContent(json, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("request_too_large", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
