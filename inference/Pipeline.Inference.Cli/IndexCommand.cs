@@ -42,17 +42,13 @@ public static class IndexCommand
         {
             string outputPath = parse.GetValue(output)!;
             OutputFile.CreateFolderFor(output.Name, outputPath);
-            IReadOnlyList<string>? listed = parse.GetValue(ids) is { } listPath ? ImageIdOption.Read(ids.Name, listPath) : null;
-
             using EmbeddingModel embedder = await model.LoadAsync(parse, cancellationToken);
-            ImageSet catalogue = DatasetOption.Load(data.Name, parse.GetValue(data)!, embedder.InputShape, cancellationToken);
-            if (listed is not null)
-            {
-                catalogue = catalogue.Select(ImageIdOption.Resolve(ids.Name, catalogue, listed, parse.GetValue(ids)!));
-            }
+            Catalogue catalogue = Catalogue.Open(data.Name, parse.GetValue(data)!, embedder.InputShape, cancellationToken);
+            IReadOnlyList<string> chosen = parse.GetValue(ids) is { } listPath ? catalogue.Listed(ids.Name, listPath) : catalogue.Ids;
+
             var clock = Stopwatch.StartNew();
             var index = new EmbeddingIndex(embedder.Sha256, embedder.EmbeddingDim);
-            index.Add(IdsOf(catalogue), ProgressEmbedding.Embed(embedder, catalogue.Pixels, catalogue.Count, model.BatchSizeOf(parse), cancellationToken));
+            index.Add(chosen, Embed(embedder, catalogue, chosen, model.BatchSizeOf(parse), cancellationToken));
             index.Save(outputPath, cancellationToken);
             Console.WriteLine($"indexed {index.Count} images of {catalogue.Source} with {embedder.Source} ({embedder.EmbeddingDim} floats each, "
                 + $"SHA-256 {embedder.Sha256}) in {clock.Elapsed.TotalSeconds:F1} s → {outputPath} ({Size(outputPath)})");
@@ -80,35 +76,27 @@ public static class IndexCommand
         {
             string indexPath = parse.GetValue(index)!;
             EmbeddingIndex catalogueIndex = LoadIndex(index.Name, indexPath);
-            IReadOnlyList<string>? listed = parse.GetValue(ids) is { } listPath ? ImageIdOption.Read(ids.Name, listPath) : null;
-
             using EmbeddingModel embedder = await model.LoadAsync(parse, cancellationToken);
             RequireIndexModel(catalogueIndex, embedder, model, parse, indexPath);
-            ImageSet catalogue = DatasetOption.Load(data.Name, parse.GetValue(data)!, embedder.InputShape, cancellationToken);
-            if (listed is not null)
-            {
-                catalogue = catalogue.Select(ImageIdOption.Resolve(ids.Name, catalogue, listed, parse.GetValue(ids)!));
-            }
-            string[] all = IdsOf(catalogue);
+            Catalogue catalogue = Catalogue.Open(data.Name, parse.GetValue(data)!, embedder.InputShape, cancellationToken);
+            IReadOnlyList<string> offered = parse.GetValue(ids) is { } listPath ? catalogue.Listed(ids.Name, listPath) : catalogue.Ids;
             bool replacing = parse.GetValue(replace);
-            int[] chosen = Enumerable.Range(0, catalogue.Count).Where(i => replacing || !catalogueIndex.Contains(all[i])).ToArray();
-            int skipped = catalogue.Count - chosen.Length;
+            string[] chosen = offered.Where(id => replacing || !catalogueIndex.Contains(id)).ToArray();
+            int skipped = offered.Count - chosen.Length;
             if (chosen.Length == 0)
             {
-                Console.WriteLine($"nothing to add: the index holds every one of the {catalogue.Count} images of {catalogue.Source} already "
+                Console.WriteLine($"nothing to add: the index holds every one of the {offered.Count} images of {catalogue.Source} already "
                     + $"(--replace embeds them again); {indexPath} is unchanged");
                 return 0;
             }
 
             var clock = Stopwatch.StartNew();
-            ImageSet added = catalogue.Select(chosen);
-            string[] addedIds = IdsOf(added);
-            float[] vectors = ProgressEmbedding.Embed(embedder, added.Pixels, added.Count, model.BatchSizeOf(parse), cancellationToken);
-            string[] replaced = addedIds.Where(catalogueIndex.Contains).ToArray();
+            float[] vectors = Embed(embedder, catalogue, chosen, model.BatchSizeOf(parse), cancellationToken);
+            string[] replaced = chosen.Where(catalogueIndex.Contains).ToArray();
             catalogueIndex.Remove(replaced);
-            catalogueIndex.Add(addedIds, vectors);
+            catalogueIndex.Add(chosen, vectors);
             catalogueIndex.Save(indexPath, cancellationToken);
-            Console.WriteLine($"added {added.Count - replaced.Length} images of {catalogue.Source}"
+            Console.WriteLine($"added {chosen.Length - replaced.Length} images of {catalogue.Source}"
                 + (replaced.Length > 0 ? $", replaced {replaced.Length}" : "")
                 + (skipped > 0 ? $", skipped {skipped} the index holds already" : "")
                 + $" in {clock.Elapsed.TotalSeconds:F1} s → {indexPath} holds {catalogueIndex.Count} ({Size(indexPath)})");
@@ -237,7 +225,8 @@ public static class IndexCommand
 
     private static Option<string> IndexFile(string description) => new("--index") { Description = description, Required = true };
 
-    private static string[] IdsOf(ImageSet set) => Enumerable.Range(0, set.Count).Select(i => ImageIds.Of(set, i)).ToArray();
+    private static float[] Embed(EmbeddingModel embedder, Catalogue catalogue, IReadOnlyList<string> ids, int batchSize, CancellationToken cancellationToken) =>
+        ProgressEmbedding.Embed(embedder, catalogue.Decode(ids, cancellationToken), ids.Count, batchSize, cancellationToken);
 
     /// <summary>The index file <paramref name="path"/>; one that cannot be read is a usage error naming <paramref name="option"/>.</summary>
     internal static EmbeddingIndex LoadIndex(string option, string path)

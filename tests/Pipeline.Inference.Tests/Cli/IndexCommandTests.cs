@@ -63,6 +63,22 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(["horizontal/001.png", "vertical/012.png"], EmbeddingIndex.Load(_index).Ids);
     }
 
+    [Theory]
+    [InlineData("id\nflat/020.png\nno/such.png\n", "names 1 image(s) that folder:")]
+    [InlineData("flat/020.png\nflat/020.png\n", "more than once")]
+    public async Task Build_WithIdsTheCatalogueDoesNotHoldOnce_IsRefusedWithExitTwo(string list, string message)
+    {
+        string path = _temp.File("list.csv");
+        File.WriteAllText(path, list);
+
+        (int exit, _, string stderr) = await Index("build", "--model", _encoder, "--data", "folder:" + _catalogue, "--ids", path, "--out", _index);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--ids " + path, stderr);
+        Assert.Contains(message, stderr);
+        Assert.False(File.Exists(_index));
+    }
+
     [Fact]
     public async Task Add_EmbedsOnlyTheImagesNotIndexedYet_AndReplaceEmbedsThemAgain()
     {
