@@ -53,6 +53,11 @@ public sealed class NightlyJob
             : $"Starting {state.RunId} in {run.Path}.");
 
         int code = await PretrainMirroredAsync(run, mirror, resume, token);
+        if (code == ExitCodes.Diverged)
+        {
+            Console.Error.WriteLine(
+                $"nightly: {state.RunId} is kept to be resumed by the next run; lower \"lr\" in the configuration's \"pretrain\" first (a resumed run may lower its learning rate, nothing else).");
+        }
         if (code != ExitCodes.Success)
         {
             return code;
