@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx.Optimizers;
@@ -334,6 +336,32 @@ public sealed class PretrainerTests
         // Checkpoint 1 held the weights that gave it: resumed, they would give it again at any learning rate.
         Assert.Empty(run.Checkpoints());
         Assert.Equal([1L], MetricsLog.Read(run.MetricsPath).Select(line => line.Step));
+    }
+
+    [Fact]
+    public void Resume_DivergedRun_WithALowerLearningRate_ContinuesFromTheCheckpointItKept()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(128);
+        // 20 steps; with a peak of 1e6 the weights grow for a few steps before the loss overflows.
+        PretrainConfig config = WithLearningRate(TinyRun.Config(images, epochs: 5, batchSize: 32, checkpointEvery: 2), 1e6);
+        var run = new RunDirectory(folder.File("run"));
+        var pretrainer = new Pretrainer(CPU);
+
+        var error = Assert.Throws<TrainingDivergedException>(() => pretrainer.Run(config, images, run, resume: false));
+
+        long divergedAt = long.Parse(Regex.Match(error.Message, @"at step (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        long kept = Assert.Single(run.Checkpoints().TakeLast(1)).Step;
+        Assert.Contains($"continue from its checkpoint of step {kept},", error.Message);
+        // Every checkpoint before the weights that gave the non-finite loss is kept; theirs is not.
+        Assert.InRange(kept, 2, divergedAt - 2);
+        Assert.Equal(Enumerable.Range(1, (int)kept / 2).Select(i => 2L * i), run.Checkpoints().Select(checkpoint => checkpoint.Step));
+
+        PretrainResult resumed = pretrainer.Run(WithLearningRate(config, 0.01), images, run, resume: true);
+
+        Assert.Equal(20, resumed.Steps);
+        Assert.Equal([new LearningRateChange(kept, 0.01)], run.ReadConfig().Optimizer.LearningRateChanges);
+        Assert.Equal(Enumerable.Range(1, 20).Select(step => (long)step), MetricsLog.Read(run.MetricsPath).Select(line => line.Step));
     }
 
     [Fact]
