@@ -94,12 +94,12 @@ public sealed class BadInputTests : IClassFixture<BadInputServer>
     {
         // The codes the endpoints, and the image and pixel checks behind them, refuse a request with: every 4xx but 429,
         // which says "busy", not "bad".
-        IEnumerable<string> refusals = Regex.Matches(Source("Pipeline.Inference.Server", "EmbeddingsEndpoints.cs"), @"new(?: ApiException)?\((4\d\d), ""([a-z_]+)""")
+        IEnumerable<string> refusals = Regex.Matches(Source("Pipeline.Inference.Server", "EmbeddingsEndpoints.cs"), @"new(?: ApiException)?\((4\d\d), ""([a-z0-9_]+)""")
             .Where(match => match.Groups[1].Value != "429")
             .Select(match => match.Groups[2].Value);
         foreach (string file in new[] { "ImageInput.cs", "EmbeddingModel.cs" })
         {
-            refusals = refusals.Concat(Regex.Matches(Source("Pipeline.Inference", file), @"new InvalidInputException\(""([a-z_]+)""").Select(match => match.Groups[1].Value));
+            refusals = refusals.Concat(Regex.Matches(Source("Pipeline.Inference", file), @"new InvalidInputException\(""([a-z0-9_]+)""").Select(match => match.Groups[1].Value));
         }
         string[] codes = refusals.Distinct().Order(StringComparer.Ordinal).ToArray();
 
