@@ -268,7 +268,7 @@ public sealed class Pretrainer
         }
         string resumable = run.Checkpoints() is { Count: > 0 } kept
             ? $"its checkpoint of step {kept[^1].Step}"
-            : "step 0: no checkpoint before the divergence was kept";
+            : "step 0 (no checkpoint before the divergence was kept)";
         return new TrainingDivergedException(
             $"The loss became {loss} at step {step + 1} (learning rate {learningRate:G4}). The run can continue from {resumable}, with a lower learning rate.");
     }
