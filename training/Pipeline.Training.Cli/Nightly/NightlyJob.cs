@@ -56,7 +56,7 @@ public sealed class NightlyJob
         if (code == ExitCodes.Diverged)
         {
             Console.Error.WriteLine(
-                $"nightly: {state.RunId} is kept to be resumed by the next run; lower \"lr\" in the configuration's \"pretrain\" first (a resumed run may lower its learning rate, nothing else).");
+                $"nightly: {state.RunId} is kept, and the next run resumes it: lower \"lr\" in the configuration's \"pretrain\" first, the one setting a resumed run may change.");
         }
         if (code != ExitCodes.Success)
         {
