@@ -39,7 +39,7 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve bench bench-deps bench-methods bench-recipes bench-quality bench-selection reference-model clean
+.PHONY: setup build run test serve bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search reference-model clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -139,6 +139,13 @@ bench-quality: build
 # chosen images, three seeds (an hour or two on 2 cores; resumable). SELECTION_FLAGS="--seeds 0 --budgets 10 100" for less.
 bench-selection: build
 	/usr/bin/python3 bench/selection.py --reference $(REFERENCE_MODEL) $(SELECTION_FLAGS)
+
+# Lookup by similarity (bench/results/search.md): exact top-10 cosine search at 10k, 100k and 1M random unit vectors of
+# width 128, one thread and every core, beside FAISS's IndexFlatIP (a few minutes). SEARCH_FLAGS="--sizes 10000 --seconds 2" for less.
+bench-search:
+	$(DOTNET) build bench/Pipeline.Inference.Bench $(BUILD_FLAGS)
+	@/usr/bin/python3 -c "import faiss" 2>/dev/null || $(call apt_install,python3-faiss)
+	/usr/bin/python3 bench/search.py $(SEARCH_FLAGS)
 
 bench-deps:
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(call apt_install,python3-torch)

@@ -55,7 +55,8 @@ def measure(args, work, store):
         for labels in args.labels:
             epochs = str(args.epochs[labels])
             slug = f"{labels.rstrip('%')}pct-{tag}"
-            finetune = os.path.join(work, "finetune-" + slug)
+            # The folder names the recipe: a result read back by its command must come from this recipe's model.
+            finetune = os.path.join(work, "finetune-full-" + slug)
             store.run([INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", labels, "--recipe", "full",
                        "--epochs", epochs, "--seed", str(seed), "--out", finetune],
                       finetune + ".log", lambda output: None, work_dir=finetune)
@@ -68,11 +69,12 @@ def measure(args, work, store):
             add(f"{labels}: {architecture} from scratch, same labels, crops, flips, label smoothing, steps", seed, scratch["accuracy"])
             save(args, store, rows)
             if labels in args.distill:
-                distilled = os.path.join(work, "distill-" + slug)
+                distilled = os.path.join(work, f"distill-{args.teacher_input}-{slug}")
                 # --resume, and the folder kept: an hour-long distillation stopped with the session continues from its
                 # last finished epoch when the benchmark is run again.
                 store.run([TRAIN, "distill", "--teacher", teacher, "--student", reference, "--data", "fashion-mnist:train",
-                           "--epochs", str(args.distill_epochs), "--seed", str(seed), "--out", distilled, "--resume"],
+                           "--epochs", str(args.distill_epochs), "--teacher-input", args.teacher_input, "--seed", str(seed), "--out", distilled,
+                           "--resume"],
                           distilled + ".log", lambda output: None)
                 add(f"{labels}: distilled student (all training images, teacher above)", seed,
                     store.run([INFER, "evaluate", "--model", os.path.join(distilled, "inference_model.onnx"), "--data", "fashion-mnist:test"],
@@ -121,6 +123,7 @@ def main():
     parser.add_argument("--labels", nargs="+", default=["1%", "10%"])
     parser.add_argument("--distill", nargs="*", default=["1%"], help="label fractions whose fine-tune is distilled")
     parser.add_argument("--distill-epochs", type=int, default=10)
+    parser.add_argument("--teacher-input", choices=["view", "image"], default="view", help="distill --teacher-input")
     parser.add_argument("--epochs-1pct", type=int, default=50, help="fine-tune and scratch epochs at 1%% (10 steps of 64 each)")
     parser.add_argument("--epochs-10pct", type=int, default=10, help="fine-tune and scratch epochs at 10%% (94 steps of 64 each)")
     parser.add_argument("--render", action="store_true", help="only write quality.md again from quality.json")

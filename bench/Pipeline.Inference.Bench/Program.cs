@@ -1,3 +1,7 @@
+using System.CommandLine;
 using Pipeline.Inference.Bench;
 
-return await ServerThroughputBenchmark.Create().Parse(args).InvokeAsync();
+// The server benchmark is the root command (make bench runs it so); `search` measures the embedding index.
+RootCommand root = ServerThroughputBenchmark.Create();
+root.Subcommands.Add(SearchBenchmark.Create());
+return await root.Parse(args).InvokeAsync();

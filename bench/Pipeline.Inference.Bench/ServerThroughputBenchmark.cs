@@ -45,7 +45,7 @@ public static class ServerThroughputBenchmark
             Description = "Markdown file for the results.",
             DefaultValueFactory = _ => "bench/results/inference_server.md",
         };
-        var command = new RootCommand("pipeline-inference-bench: HTTP embedding server against in-process calls.")
+        var command = new RootCommand("pipeline-inference-bench: HTTP embedding server against in-process calls; `search`: the embedding index.")
         {
             model, cli, clients, seconds, batchSize, maxWaitMs, output,
         };

@@ -74,15 +74,15 @@ public static class SelectCommand
             string outputPath = parse.GetValue(output)!;
             OutputFile.RequireWritable(output.Name, outputPath);
             SelectionPictures? drawing = parse.GetValue(pictures) is { } prefix ? PicturesAt(prefix) : null;
-            IReadOnlyList<string>? labelledIds = parse.GetValue(labelled) is { } labelledPath ? FromLabelledFile(() => ImageIdFile.Read(labelledPath)) : null;
+            IReadOnlyList<string>? labelledIds = parse.GetValue(labelled) is { } labelledPath ? ImageIdOption.Read(labelled.Name, labelledPath) : null;
             SelectionStrategy chosen = Enum.GetValues<SelectionStrategy>().Single(s => ImageSelection.NameOf(s) == parse.GetValue(strategy));
 
             ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);
             using ILoggerFactory logging = LoggerFactory.Create(CliLogging.Configure);
             using EmbeddingModel embedder = EmbeddingModel.Load(resolved.Path, resolved.Apply(ModelOptions.Read(parse, provider, threads)),
                 logging.CreateLogger("pipeline-infer"));
-            ImageSet pool = LoadPool(parse.GetValue(data)!, embedder.InputShape, cancellationToken);
-            var already = new HashSet<int>(labelledIds is null ? [] : FromLabelledFile(() => ImageIds.Resolve(pool, labelledIds, parse.GetValue(labelled)!)));
+            ImageSet pool = DatasetOption.Load(data.Name, parse.GetValue(data)!, embedder.InputShape, cancellationToken);
+            var already = new HashSet<int>(labelledIds is null ? [] : ImageIdOption.Resolve(labelled.Name, pool, labelledIds, parse.GetValue(labelled)!));
             int wanted = parse.GetValue(budget);
             if (wanted > pool.Count - already.Count)
             {
@@ -155,31 +155,6 @@ public static class SelectCommand
             PoolEmbeddingCache.Write(cache, embeddings, embedder.EmbeddingDim, embedder.Sha256, pixels!);
         }
         return (embeddings, false);
-    }
-
-    // A --labelled file that cannot be read, or that names images the pool does not hold, is a usage error.
-    private static T FromLabelledFile<T>(Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (DataFormatException error)
-        {
-            throw new UsageException($"--labelled {error.Message}");
-        }
-    }
-
-    private static ImageSet LoadPool(string uri, ImageShape shape, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return DatasetLoader.Load(uri, shape, cancellationToken);
-        }
-        catch (ArgumentException error) when (error.ParamName == "shape")
-        {
-            throw new UsageException($"--data {uri} does not fit the model: {error.Message.Replace($" (Parameter '{error.ParamName}')", "", StringComparison.Ordinal)}");
-        }
     }
 
     private static string Summary(SelectionResult selection, ImageSet pool, int labelled, bool cached, TimeSpan embedding, TimeSpan selecting,

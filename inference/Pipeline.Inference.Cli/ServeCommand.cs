@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Connections;
 using Pipeline.Cli;
 using Pipeline.Inference.Batching;
+using Pipeline.Inference.Search;
 using Pipeline.Inference.Server;
 
 namespace Pipeline.Inference.Cli;
@@ -65,12 +66,17 @@ public static class ServeCommand
             Description = "Widest and tallest image accepted, before resizing.",
             DefaultValueFactory = _ => defaults.ImageLimits.MaxWidth,
         });
+        var index = new Option<string?>("--index")
+        {
+            Description = "An index of a catalogue (pipeline-infer index build) built with the served model: POST /v1/search looks images and embeddings up in it.",
+            HelpName = "FILE",
+        };
         var provider = ModelOptions.ExecutionProvider();
         var threads = ModelOptions.Threads();
 
-        var command = new Command("serve", "Serve a model over HTTP: OpenAI-shaped /v1/embeddings, dynamic batching, metrics, reload.")
+        var command = new Command("serve", "Serve a model over HTTP: OpenAI-shaped /v1/embeddings, /v1/search with --index, dynamic batching, metrics, reload.")
         {
-            name, pollSeconds, urls, apiKeyFile, insecure, watch, batchSize, maxWait, queue, maxImages, maxBytes, maxSide, provider, threads,
+            name, pollSeconds, urls, apiKeyFile, insecure, watch, batchSize, maxWait, queue, maxImages, maxBytes, maxSide, index, provider, threads,
         };
         foreach (Option option in source.Options)
         {
@@ -78,6 +84,7 @@ public static class ServeCommand
         }
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
+            EmbeddingIndex? catalogue = parse.GetValue(index) is { } indexPath ? IndexCommand.LoadIndex(index.Name, indexPath) : null;
             ResolvedModel model = await source.ResolveAsync(parse, cancellationToken);
             if (parse.GetValue(pollSeconds) is not null && model.AliasETag is null && model.FromRegistry?.Reference.Alias is null)
             {
@@ -100,8 +107,18 @@ public static class ServeCommand
                 MaxImagesPerRequest = parse.GetValue(maxImages),
                 MaxRequestBytes = parse.GetValue(maxBytes),
                 ImageLimits = new ImageLimits(parse.GetValue(maxSide), parse.GetValue(maxSide)),
+                Index = catalogue,
             };
-            await using EmbeddingServer server = EmbeddingServer.Create(options, CliLogging.Configure);
+            EmbeddingServer created;
+            try
+            {
+                created = EmbeddingServer.Create(options, CliLogging.Configure);
+            }
+            catch (IndexModelMismatchException error)
+            {
+                throw new UsageException($"--index {parse.GetValue(index)} was not built with --model {parse.GetValue(source.Model)}. {error.Message}");
+            }
+            await using EmbeddingServer server = created;
             try
             {
                 await server.RunAsync(cancellationToken);

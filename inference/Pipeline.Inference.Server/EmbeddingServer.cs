@@ -18,7 +18,8 @@ namespace Pipeline.Inference.Server;
 /// document. Every refused request gets a 4xx and a JSON error; the server keeps serving.
 /// </summary>
 /// <remarks>
-/// Routes: <c>POST /v1/embeddings</c>, <c>POST /v1/embeddings/raw</c>, <c>GET /v1/models</c>,
+/// Routes: <c>POST /v1/embeddings</c>, <c>POST /v1/embeddings/raw</c>, <c>POST /v1/search</c> (with an index),
+/// <c>GET /v1/models</c>,
 /// <c>POST /v1/models/reload</c>, <c>GET /healthz</c>, <c>GET /readyz</c>, <c>GET /metrics</c>,
 /// <c>GET /openapi/v1.json</c>. With an API key, every route but the two probes needs <c>Authorization: Bearer KEY</c>;
 /// reload needs a key in any case.
@@ -61,6 +62,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
     /// <exception cref="ArgumentException">The options are unusable.</exception>
     /// <exception cref="InvalidOperationException">A non-loopback address without an API key or --insecure.</exception>
     /// <exception cref="InvalidDataException">The model is unusable.</exception>
+    /// <exception cref="Search.IndexModelMismatchException">The options' index was built with another model.</exception>
     public static EmbeddingServer Create(EmbeddingServerOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -97,6 +99,20 @@ public sealed class EmbeddingServer : IAsyncDisposable
         {
             ((IDisposable)app).Dispose();
             throw;
+        }
+        if (options.Index is { } index)
+        {
+            try
+            {
+                index.RequireModel(model.Current.Sha256);
+            }
+            catch
+            {
+                model.Dispose();
+                ((IDisposable)app).Dispose();
+                throw;
+            }
+            logger.LogInformation("Searching an index of {Count} embeddings of {Dim} floats on {Route}.", index.Count, index.Dim, SearchEndpoints.Route);
         }
         DynamicBatcher? batcher = null;
         var metrics = new ServerMetrics(() => batcher?.QueuedImages ?? 0);
@@ -163,6 +179,14 @@ public sealed class EmbeddingServer : IAsyncDisposable
             .Produces<byte[]>(contentType: "application/octet-stream")
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .WithSummary("Embeds little-endian float32 [N, C, H, W] pixels in [0, 1]; answers float32 [N, D].");
+        var search = new SearchEndpoints(_options.Index, _model, embeddings, _options);
+        _app.MapPost(SearchEndpoints.Route, (Func<HttpContext, Task>)search.SearchAsync)
+            .Accepts<SearchRequest>("application/json")
+            .Produces<SearchResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+            .Produces<ErrorResponse>(StatusCodes.Status409Conflict)
+            .WithSummary("The index's entries most similar to an image or an embedding (exact cosine), best first.");
         _app.MapGet("/v1/models", () => new ModelList("list", [Card()]))
             .WithSummary("The served model and its input contract.");
         _app.MapPost(ReloadRoute, (Func<HttpContext, Task>)ReloadEndpointAsync)
@@ -243,6 +267,11 @@ public sealed class EmbeddingServer : IAsyncDisposable
         {
             (EmbeddingModel Now, string PreviousSha256) reloaded = await _model.ReloadAsync(path, sha256, cancellationToken).ConfigureAwait(false);
             _metrics.Reload(succeeded: true);
+            if (_options.Index is { } index && index.ModelSha256 != reloaded.Now.Sha256)
+            {
+                _logger.LogWarning("The index was built with SHA-256 {IndexSha256}, not the model now served ({Sha256}): {Route} refuses every search "
+                    + "(409) until the server is restarted with an index of this model.", index.ModelSha256, reloaded.Now.Sha256, SearchEndpoints.Route);
+            }
             return reloaded;
         }
         catch (InvalidDataException error)

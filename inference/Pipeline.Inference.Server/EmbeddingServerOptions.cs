@@ -1,4 +1,5 @@
 using Pipeline.Inference.Batching;
+using Pipeline.Inference.Search;
 
 namespace Pipeline.Inference.Server;
 
@@ -50,6 +51,15 @@ public sealed record EmbeddingServerOptions
     /// <summary>Largest image accepted, before resizing.</summary>
     public ImageLimits ImageLimits { get; init; } = ImageLimits.Default;
 
+    /// <summary>
+    /// The index <c>POST /v1/search</c> looks queries up in, built with the served model; null for none (searches are a
+    /// 404). Only searched, never changed, while the server runs.
+    /// </summary>
+    public EmbeddingIndex? Index { get; init; }
+
+    /// <summary>The most entries one search may ask for (<c>top_k</c>).</summary>
+    public int MaxTopK { get; init; } = 1000;
+
     /// <summary>The name served: <see cref="ModelName"/>, or the model file's name without its extension.</summary>
     public string ServedName => ModelName ?? Path.GetFileNameWithoutExtension(ModelPath);
 
@@ -82,6 +92,10 @@ public sealed record EmbeddingServerOptions
         if (Registry is { PollInterval: var interval } && interval <= TimeSpan.Zero)
         {
             throw new ArgumentException($"The registry poll interval must be positive, not {interval}.");
+        }
+        if (MaxTopK < 1)
+        {
+            throw new ArgumentException($"The most entries a search may ask for ({MaxTopK}) must be at least 1.");
         }
         ApiKeys.Validate(ApiKey);
     }

@@ -101,7 +101,8 @@ public sealed class EmbeddingsEndpoints
         return images;
     }
 
-    private async Task<float[]> EmbedAsync(float[] pixels, CancellationToken cancellationToken)
+    /// <summary>Embeds [N, C, H, W] pixels through the batcher; a full queue is a 429.</summary>
+    internal async Task<float[]> EmbedAsync(float[] pixels, CancellationToken cancellationToken)
     {
         try
         {
@@ -115,6 +116,16 @@ public sealed class EmbeddingsEndpoints
 
     private (string[] Images, bool Base64Output) ParseRequest(byte[] body)
     {
+        using JsonDocument document = ParseObject(body, $"{{\"model\": \"{_model.Name}\", \"input\": [\"<base64 PNG>\"]}}");
+        JsonElement root = document.RootElement;
+        RequireModel(root);
+        bool base64Output = ReadEncodingFormat(root);
+        return (ReadInput(root), base64Output);
+    }
+
+    /// <summary>The body as a JSON document whose root is an object; anything else is a 400 that shows <paramref name="example"/>.</summary>
+    internal static JsonDocument ParseObject(byte[] body, string example)
+    {
         JsonDocument document;
         try
         {
@@ -124,24 +135,24 @@ public sealed class EmbeddingsEndpoints
         {
             throw new ApiException(400, "invalid_json", $"The body is not valid JSON: {error.Message}");
         }
-        using (document)
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new ApiException(400, "invalid_json",
-                    $"The body is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object like {{\"model\": \"{_model.Name}\", \"input\": [\"<base64 PNG>\"]}}.");
-            }
-            RequireModel(root);
-            bool base64Output = ReadEncodingFormat(root);
-            return (ReadInput(root), base64Output);
+            JsonValueKind kind = document.RootElement.ValueKind;
+            document.Dispose();
+            throw new ApiException(400, "invalid_json", $"The body is a JSON {kind.ToString().ToLowerInvariant()}, not an object like {example}.");
         }
+        return document;
     }
 
-    private void RequireModel(JsonElement root)
+    /// <summary>Refuses a request whose <c>model</c> is not the served model's name; one without <c>model</c> only when <paramref name="required"/>.</summary>
+    internal void RequireModel(JsonElement root, bool required = true)
     {
         if (!root.TryGetProperty("model", out JsonElement model) || model.ValueKind == JsonValueKind.Null)
         {
+            if (!required)
+            {
+                return;
+            }
             throw new ApiException(400, "missing_model", $"The request names no model: add \"model\": \"{_model.Name}\".", "model");
         }
         if (model.ValueKind != JsonValueKind.String)
@@ -206,8 +217,8 @@ public sealed class EmbeddingsEndpoints
         }
     }
 
-    // A base64 string or a data URL (data:image/png;base64,…) to [C, H, W] pixels.
-    private void DecodeImage(string text, string param, ImageShape shape, Span<float> destination)
+    /// <summary>A base64 string or a data URL (<c>data:image/png;base64,…</c>) to [C, H, W] pixels; a bad one is a 400 naming <paramref name="param"/>.</summary>
+    internal void DecodeImage(string text, string param, ImageShape shape, Span<float> destination)
     {
         ReadOnlySpan<char> base64 = text.AsSpan().Trim();
         if (base64.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
@@ -255,7 +266,8 @@ public sealed class EmbeddingsEndpoints
     private ApiException UnknownModel(string name, string param) =>
         new(404, "model_not_found", $"No model named '{name}' is served here; this server serves '{_model.Name}'.", param);
 
-    private static void RequireContentType(HttpContext context, string expected)
+    /// <summary>Refuses (415) a body that is not of the <paramref name="expected"/> media type.</summary>
+    internal static void RequireContentType(HttpContext context, string expected)
     {
         string mediaType = context.Request.ContentType?.Split(';', 2)[0].Trim() ?? "";
         if (!mediaType.Equals(expected, StringComparison.OrdinalIgnoreCase))
@@ -272,8 +284,9 @@ public sealed class EmbeddingsEndpoints
             $"The body's Content-Type is '{context.Request.ContentType ?? "(none)"}', but {context.Request.Path} reads {expected}.");
     }
 
+    /// <summary>The request body, refused (413) above the limit.</summary>
     // Reads at most the limit (plus one byte, to notice more); what is past it is left for Kestrel to drain.
-    private async Task<byte[]> ReadBodyAsync(HttpContext context)
+    internal async Task<byte[]> ReadBodyAsync(HttpContext context)
     {
         long limit = _options.MaxRequestBytes;
         if (context.Request.ContentLength > limit)

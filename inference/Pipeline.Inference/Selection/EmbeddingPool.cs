@@ -26,16 +26,7 @@ public sealed class EmbeddingPool
         _rows = embeddings.ToArray();
         Dim = dim;
         Count = embeddings.Length / dim;
-        for (int i = 0; i < Count; i++)
-        {
-            Span<float> row = _rows.AsSpan(i * dim, dim);
-            float norm = TensorPrimitives.Norm(row);
-            // A zero row (an encoder that outputs nothing for an image) stays zero: it is far from every unit row.
-            if (norm > 0)
-            {
-                TensorPrimitives.Divide(row, norm, row);
-            }
-        }
+        UnitRows.Normalise(_rows, dim);
     }
 
     /// <summary>N, the number of images.</summary>

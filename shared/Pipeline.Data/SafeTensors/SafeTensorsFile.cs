@@ -11,18 +11,39 @@ namespace Pipeline.Data.SafeTensors;
 /// </summary>
 /// <remarks>
 /// Chosen for checkpoints and fine-tune artifacts because any tool reads it (Python's safetensors, numpy with a few
-/// lines) and it cannot execute code, unlike pickles. Writes go to a temporary file renamed into place, so a crash
-/// never leaves a half-written checkpoint under the final name.
+/// lines) and it cannot execute code, unlike pickles. Writes go through <see cref="AtomicFile"/>, so a crash never leaves
+/// a half-written checkpoint under the final name.
 /// </remarks>
 public static class SafeTensorsFile
 {
     private const string MetadataKey = "__metadata__";
     private const long MaxHeaderBytes = 100L * 1024 * 1024;
+    private const int WriteSliceBytes = 1 << 20;
 
-    /// <summary>Writes the tensors (in the given order) and the metadata to <paramref name="path"/> atomically.</summary>
-    public static void Write(string path, IReadOnlyList<SafeTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>Writes the tensors (in the given order) and the metadata to <paramref name="path"/> atomically (<see cref="AtomicFile"/>).</summary>
+    /// <param name="path">The file; its folder is created when missing.</param>
+    /// <param name="tensors">The tensors, in file order.</param>
+    /// <param name="metadata">The string map <c>__metadata__</c>, or null for none.</param>
+    /// <param name="cancellationToken">Checked between slices of the tensors' bytes; a cancelled write leaves the old file as it was.</param>
+    public static void Write(string path, IReadOnlyList<SafeTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(tensors);
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory != null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+        AtomicFile.Write(path, stream => Write(stream, tensors, metadata, cancellationToken));
+    }
+
+    /// <summary>Writes the tensors (in the given order) and the metadata to <paramref name="stream"/>.</summary>
+    /// <exception cref="InvalidDataException">A tensor's bytes do not fit its dtype and shape; nothing was written then.</exception>
+    public static void Write(Stream stream, IReadOnlyList<SafeTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(tensors);
 
         var header = new JsonObject();
@@ -55,36 +76,23 @@ public static class SafeTensorsFile
         byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
         // Pad the header with spaces so the data starts 8-byte aligned, as the reference writer does.
         int padded = (json.Length + 7) / 8 * 8;
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory != null)
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+        stream.Write(length);
+        stream.Write(json);
+        for (int i = json.Length; i < padded; i++)
         {
-            Directory.CreateDirectory(directory);
+            stream.WriteByte((byte)' ');
         }
-        string temporary = path + ".tmp-" + Environment.ProcessId;
-        try
+        foreach (SafeTensor tensor in tensors)
         {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            for (int start = 0; start < tensor.Data.Length; start += WriteSliceBytes)
             {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-                stream.Write(length);
-                stream.Write(json);
-                for (int i = json.Length; i < padded; i++)
-                {
-                    stream.WriteByte((byte)' ');
-                }
-                foreach (SafeTensor tensor in tensors)
-                {
-                    stream.Write(tensor.Data);
-                }
-                stream.Flush(flushToDisk: true);
+                cancellationToken.ThrowIfCancellationRequested();
+                stream.Write(tensor.Data, start, Math.Min(WriteSliceBytes, tensor.Data.Length - start));
             }
-            File.Move(temporary, path, overwrite: true);
         }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>Reads every tensor and the metadata, checking the header against the file's size.</summary>
