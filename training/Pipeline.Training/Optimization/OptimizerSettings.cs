@@ -18,6 +18,13 @@ public sealed record OptimizerSettings(OptimizerKind Kind, double LearningRate, 
     /// </summary>
     public IReadOnlyList<LearningRateChange> LearningRateChanges { get; init; } = [];
 
+    /// <summary>Equal settings: every parameter, and the same learning-rate changes in the same order.</summary>
+    public bool Equals(OptimizerSettings? other) =>
+        other is not null && (Kind, LearningRate, Momentum, WeightDecay, WarmupSteps) == (other.Kind, other.LearningRate, other.Momentum, other.WeightDecay, other.WarmupSteps)
+        && LearningRateChanges.SequenceEqual(other.LearningRateChanges);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, LearningRate, Momentum, WeightDecay, WarmupSteps, LearningRateChanges.Count);
+
     /// <summary>The peak learning rate in force at the zero-based <paramref name="step"/>.</summary>
     public double PeakLearningRateAt(long step) => LearningRateChange.PeakAt(LearningRateChanges, LearningRate, step);
 
