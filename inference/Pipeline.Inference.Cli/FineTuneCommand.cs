@@ -87,7 +87,7 @@ public static class FineTuneCommand
         });
         var seed = OptionRules.NonNegative(new Option<int>("--seed") { Description = "Seeds the labels drawn, the head's weights, the split and the batches.", DefaultValueFactory = _ => 0 });
         var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch (same settings)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch (same settings); a diverged run leaves nothing to resume." };
         var provider = ModelOptions.ExecutionProvider();
         var threads = ModelOptions.Threads();
 
@@ -173,12 +173,24 @@ public static class FineTuneCommand
                 run.Write(folder);
             }
 
-            using FineTuner tuner = FineTuner.Open(artifacts, sessions.ExecutionProvider, sessions.IntraOpThreads, logger);
-            FineTuneResult result = Train(tuner, labelled, run, folder, resuming, cancellationToken);
-            string summary = Summary(run, result);
             string inferenceModel = Path.Combine(folder, FineTuneRun.InferenceModelFile);
-            tuner.ExportInferenceModel(inferenceModel, summary);
-            File.WriteAllText(Path.Combine(folder, "result.json"), summary);
+            FineTuneResult result;
+            string summary;
+            try
+            {
+                using FineTuner tuner = FineTuner.Open(artifacts, sessions.ExecutionProvider, sessions.IntraOpThreads, logger);
+                result = Train(tuner, labelled, run, folder, resuming, cancellationToken);
+                summary = Summary(run, result);
+                tuner.ExportInferenceModel(inferenceModel, summary);
+            }
+            catch (TrainingDivergedException)
+            {
+                // These settings cannot finish, resumed or not: leave nothing, so that the same command with a lower
+                // learning rate starts afresh.
+                FineTuneRun.Delete(folder);
+                throw;
+            }
+            File.WriteAllText(Path.Combine(folder, FineTuneRun.ResultFile), summary);
             Console.WriteLine(
                 $"fine-tuned a {run.Head} head (unfreeze {run.Unfreeze}) on {labelled.Count} labels of {run.Data} "
                 + $"({result.TrainingExamples} training, {result.ValidationExamples} validation{(result.ClassBalanced ? ", class-balanced" : "")}) "
@@ -187,7 +199,7 @@ public static class FineTuneCommand
                 + (result.ValidationAccuracy is { } accuracy ? $"; validation accuracy {accuracy:P1} (epoch {result.BestEpoch})" : "")
                 + $" → {inferenceModel}");
             return 0;
-        }));
+        }, divergedAdvice: "Nothing of the run was kept: run the same command again with a lower --lr."));
         return command;
     }
 
@@ -241,7 +253,9 @@ public static class FineTuneCommand
                 $"epoch {epoch.Epoch}/{epoch.Epochs} loss {epoch.TrainingLoss:F4}{validation} lr {epoch.LearningRate:G3} {epoch.Elapsed.TotalSeconds:F1} s",
                 last: epoch.Epoch == epoch.Epochs);
         });
-        return tuner.Fit(labelled, run.Training, Path.Combine(folder, FineTuneRun.CheckpointFile), resuming, progress, cancellationToken);
+        string checkpoint = Path.Combine(folder, FineTuneRun.CheckpointFile);
+        // A run stopped in its first epoch has no checkpoint yet: resumed, it starts from the artifacts' initial weights.
+        return tuner.Fit(labelled, run.Training, checkpoint, resuming && File.Exists(checkpoint), progress, cancellationToken);
     }
 
     private static string Summary(FineTuneRun run, FineTuneResult result) => JsonSerializer.Serialize(new Dictionary<string, object?>

@@ -10,7 +10,8 @@ namespace Pipeline.Inference.Cli;
 /// </summary>
 /// <remarks>
 /// Layout: <c>finetune.json</c> (these settings), <c>artifacts/</c> (the generated artifacts), <c>checkpoint.safetensors</c>
-/// (the state after the last finished epoch), <c>metrics.jsonl</c> (one line per epoch), <c>inference_model.onnx</c>.
+/// (the state after the last finished epoch), <c>metrics.jsonl</c> (one line per epoch), <c>inference_model.onnx</c> and
+/// <c>result.json</c>.
 /// </remarks>
 public sealed record FineTuneRun
 {
@@ -19,6 +20,7 @@ public sealed record FineTuneRun
     public const string CheckpointFile = "checkpoint.safetensors";
     public const string MetricsFile = "metrics.jsonl";
     public const string InferenceModelFile = "inference_model.onnx";
+    public const string ResultFile = "result.json";
 
     public static JsonSerializerOptions Json { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
@@ -76,6 +78,27 @@ public sealed record FineTuneRun
         catch (JsonException error)
         {
             throw new InvalidDataException($"{path} is damaged ({error.Message}): start a new run in another folder.", error);
+        }
+    }
+
+    /// <summary>
+    /// Deletes what a run wrote into <paramref name="folder"/>, its settings first (a folder without them holds no run),
+    /// then the folder itself when nothing else is left in it.
+    /// </summary>
+    public static void Delete(string folder)
+    {
+        foreach (string file in (string[])[SettingsFile, CheckpointFile, MetricsFile, InferenceModelFile, ResultFile])
+        {
+            File.Delete(Path.Combine(folder, file));
+        }
+        string artifacts = Path.Combine(folder, ArtifactsFolder);
+        if (Directory.Exists(artifacts))
+        {
+            Directory.Delete(artifacts, recursive: true);
+        }
+        if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            Directory.Delete(folder);
         }
     }
 

@@ -19,7 +19,10 @@ public static class CliErrors
     /// The exit code of other exceptions a tool's users can cause (a failed parity check), or null for
     /// an exception it does not know.
     /// </param>
-    public static async Task<int> RunAsync(Func<Task<int>> body, Func<Exception, int?>? exitCodeOf = null)
+    /// <param name="divergedAdvice">
+    /// What a verb that trains says after a diverged run's error: how to retry with its options (the libraries name none).
+    /// </param>
+    public static async Task<int> RunAsync(Func<Task<int>> body, Func<Exception, int?>? exitCodeOf = null, string? divergedAdvice = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         try
@@ -33,7 +36,8 @@ public static class CliErrors
         }
         catch (Exception error) when ((exitCodeOf?.Invoke(error) ?? CommonExitCode(error)) is int code)
         {
-            await Console.Error.WriteLineAsync("error: " + error.Message);
+            await Console.Error.WriteLineAsync("error: " + error.Message
+                + (error is TrainingDivergedException && divergedAdvice is not null ? " " + divergedAdvice : ""));
             return code;
         }
     }

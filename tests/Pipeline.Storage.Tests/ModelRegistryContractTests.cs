@@ -108,12 +108,21 @@ public abstract class ModelRegistryContractTests : IDisposable
         IArtifactStore store = NewStore();
         var registry = new ModelRegistry(store);
         PublishedModel published = await registry.PublishAsync(Request("m", seed: 1));
-        string key = RegistryLayout.ManifestKey("m", published.Manifest.Version);
-        byte[] other = (published.Manifest with { PublishId = "someone-else" }).ToJson();
+        // A second publish of the same files that reaches v1 again: v1's claim was lost (a store that crashed) and its
+        // listing is stale, so nothing but the manifest's create-only write stands between it and the published version.
+        await store.DeleteAsync(RegistryLayout.ClaimKey("m", published.Manifest.Version));
+        string v1 = RegistryLayout.VersionPrefix("m", published.Manifest.Version);
+        var late = new ModelRegistry(new InterceptingStore(store) { Listed = blob => !blob.Key.StartsWith(v1, StringComparison.Ordinal) });
 
-        await Assert.ThrowsAsync<ArtifactConflictException>(() => store.PutAsync(key, new MemoryStream(other), ArtifactCondition.IfAbsent));
+        var refused = await Assert.ThrowsAsync<ModelRegistryException>(() =>
+            late.PublishAsync(Request("m", seed: 1) with { Metrics = new Dictionary<string, double> { ["knn-100%"] = 0.5 } }));
 
-        Assert.Equal(published.Manifest.PublishId, (await registry.GetManifestAsync(published.Reference)).PublishId);
+        Assert.Contains("got another publish's manifest", refused.Message);
+        ModelManifest kept = await registry.GetManifestAsync(published.Reference);
+        Assert.Equal((published.Manifest.PublishId, 0.75), (kept.PublishId, kept.Metrics["knn-100%"]));
+        Assert.Equal(published.Manifest.Version, await registry.ResolveAsync(ModelReference.Parse("m@latest")));
+        PulledModel pulled = await registry.PullAsync(published.Reference, _local.File("pulled/x"));
+        Assert.Equal(published.Manifest.PublishId, pulled.Manifest.PublishId);
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public static class DistillCommand
         };
         var seed = SharedOptions.Seed();
         var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (same options and teacher)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (same options and teacher; --lr may be lowered)." };
         var device = SharedOptions.Device();
         var threads = SharedOptions.Threads();
 
@@ -150,7 +150,7 @@ public static class DistillCommand
             Console.WriteLine(ExportCommand.Describe(
                 RunExport.ExportClassifier(run, result.Checkpoint, Path.Combine(run.Path, RunExport.ClassifierFileName), summary, cancellationToken)));
             return Task.FromResult(0);
-        }));
+        }, CliErrors.ResumeWithLowerLearningRate));
         return command;
     }
 }

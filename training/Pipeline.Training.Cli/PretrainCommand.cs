@@ -67,7 +67,7 @@ public static class PretrainCommand
         });
         var resume = new Option<bool>("--resume")
         {
-            Description = "Continue the run in --out from its newest checkpoint, with the same options.",
+            Description = "Continue the run in --out from its newest checkpoint, with the same options; --lr may be lowered (after a divergence, say), from that checkpoint on.",
         };
         var device = SharedOptions.Device();
         var threads = SharedOptions.Threads();
@@ -272,7 +272,7 @@ public static class PretrainCommand
             Console.WriteLine(ReportCommand.Describe(
                 RunReport.Write(run, result.Checkpoint, null, RunReport.DefaultDirectory(run), torchDevice, cancellationToken)));
             return Task.FromResult(0);
-        }));
+        }, CliErrors.ResumeWithLowerLearningRate));
         return command;
     }
 

@@ -10,5 +10,8 @@ namespace Pipeline.Inference.FineTuning;
 /// <param name="LearningRate">The learning rate of the epoch's last step.</param>
 /// <param name="Best">Whether this epoch's weights are the best so far (lowest validation loss; always, without validation).</param>
 /// <param name="Elapsed">Training time so far, feature caching excluded.</param>
+/// <param name="ExamplesPerClass">
+/// The training examples of each class this epoch's batches held, by label: equal shares when classes are balanced.
+/// </param>
 public sealed record FineTuneProgress(int Epoch, int Epochs, long Step, double TrainingLoss, double? ValidationLoss,
-    double? ValidationAccuracy, double LearningRate, bool Best, TimeSpan Elapsed);
+    double? ValidationAccuracy, double LearningRate, bool Best, TimeSpan Elapsed, IReadOnlyList<int> ExamplesPerClass);

@@ -263,6 +263,7 @@ public sealed class FineTuner : IDisposable
         for (; epoch < options.Epochs && !state.Stopped; epoch++)
         {
             int[] order = sampler.EpochOrder(epoch);
+            int[] examplesPerClass = new int[classes];
             double lossSum = 0;
             for (int start = 0; start < order.Length; start += options.BatchSize)
             {
@@ -277,6 +278,7 @@ public sealed class FineTuner : IDisposable
                     int example = trainIndices[order[start + i]];
                     examples.Write(example, batch.Slice(i * InputSize, InputSize), random);
                     batchLabels[i] = labels[example];
+                    examplesPerClass[labels[example]]++;
                 }
                 float loss = RunStep(count, (float)schedule.LearningRate(Step));
                 if (!float.IsFinite(loss))
@@ -296,7 +298,7 @@ public sealed class FineTuner : IDisposable
                 SaveCheckpoint(checkpointPath, epoch + 1, trainingLoss, optionsJson, state);
             }
             progress?.Report(new FineTuneProgress(epoch + 1, options.Epochs, Step, trainingLoss, validation?.Loss, validation?.Accuracy,
-                schedule.LearningRate(Math.Max(0, Step - 1)), best, clock.Elapsed));
+                schedule.LearningRate(Math.Max(0, Step - 1)), best, clock.Elapsed, examplesPerClass));
         }
         if (state.BestParameters is { } kept)
         {

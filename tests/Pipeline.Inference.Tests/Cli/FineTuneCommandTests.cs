@@ -130,6 +130,50 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.Contains("for 2 epochs", stdout);
     }
 
+    [Fact]
+    public async Task FineTune_Diverged_Exits4AndLeavesNothing_SoTheSameCommandWithALowerLrRuns()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+        // An epoch is one step of all 30 images: the first finishes (a checkpoint, a metrics line), the second's loss overflows.
+        string[] arguments = ["finetune", "--model", _encoder, "--data", "folder:" + _data, "--out", run, "--batch-size", "64",
+            "--validation", "0%", "--epochs", "3", "--recipe", "frozen"];
+
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), [.. arguments, "--lr", "1e38"]);
+
+        Assert.True(exit == ExitCodes.Diverged, $"exit {exit}: {stderr}");
+        Assert.Contains("The training loss became", stderr);
+        Assert.Contains("Nothing of the run was kept: run the same command again with a lower --lr.", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.DoesNotContain("fine-tuned", stdout);
+        Assert.False(Path.Exists(run), $"a diverged run left {string.Join(", ", Directory.Exists(run) ? Directory.EnumerateFileSystemEntries(run) : [])}");
+
+        (exit, stdout, stderr) = await CliRunner.RunAsync(InferCommand.Create(), [.. arguments, "--lr", "0.01"]);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("for 3 epochs", stdout);
+    }
+
+    [Fact]
+    public async Task FineTune_ResumedBeforeItsFirstEpochFinished_StartsFromTheArtifactsAndEndsAsAnUninterruptedRun()
+    {
+        string run = Path.Combine(_temp.Path, "run");
+        Assert.Equal(0, (await FineTune(run, "--epochs", "3", "--recipe", "frozen")).Exit);
+        string checkpoint = Path.Combine(run, FineTuneRun.CheckpointFile);
+        byte[] uninterrupted = File.ReadAllBytes(checkpoint);
+        // What a run stopped in its first epoch leaves: its settings and artifacts, nothing trained.
+        foreach (string file in (string[])[FineTuneRun.CheckpointFile, FineTuneRun.MetricsFile, FineTuneRun.InferenceModelFile, FineTuneRun.ResultFile])
+        {
+            File.Delete(Path.Combine(run, file));
+        }
+
+        (int exit, string stdout, string stderr) = await FineTune(run, "--epochs", "3", "--recipe", "frozen", "--resume");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("for 3 epochs", stdout);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, FineTuneRun.MetricsFile)).Length);
+        Assert.Equal(uninterrupted, File.ReadAllBytes(checkpoint));
+    }
+
     [Theory]
     [InlineData("--labels", "150%", "--labels: '150%' is neither a label fraction nor a file that exists", ExitCodes.Usage)]
     [InlineData("--head", "mlp:0", "--head: 'mlp:0' is not a head", ExitCodes.Usage)]

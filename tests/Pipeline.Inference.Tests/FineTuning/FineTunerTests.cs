@@ -135,11 +135,32 @@ public sealed class FineTunerTests
     public void Fit_ImbalancedClasses_AreBalancedAutomatically()
     {
         using var fixture = new FineTuneFixture();
-        using FineTuner tuner = FineTuner.Open(fixture.ArtifactsPath);
+        ImageSet images = FineTuneFixture.Images(0, counts: [40, 10, 4]);
+        (int[] training, _) = ValidationSplit.Stratified(images.Labels!, 3, Quick.ValidationFraction, Quick.Seed);
+        int[] held = Enumerable.Range(0, 3).Select(c => training.Count(i => images.Labels![i] == c)).ToArray();
+        var balanced = new List<FineTuneProgress>();
+        var asTheyCome = new List<FineTuneProgress>();
 
-        FineTuneResult result = tuner.Fit(FineTuneFixture.Images(0, counts: [40, 10, 4]), Quick with { Epochs = 2 });
+        FineTuneResult result;
+        using (FineTuner tuner = FineTuner.Open(fixture.ArtifactsPath))
+        {
+            result = tuner.Fit(images, Quick with { Epochs = 2 }, progress: new SynchronousProgress<FineTuneProgress>(balanced.Add));
+        }
+        using (FineTuner tuner = FineTuner.Open(fixture.ArtifactsPath))
+        {
+            tuner.Fit(images, Quick with { Epochs = 2, ClassBalance = ClassBalance.Off }, progress: new SynchronousProgress<FineTuneProgress>(asTheyCome.Add));
+        }
 
         Assert.True(result.ClassBalanced);
+        Assert.True(held.Max() > 5 * held.Min(), string.Join(", ", held));
+        // Every epoch's batches hold each class about as often, however few of it there are.
+        Assert.All(balanced, epoch =>
+        {
+            Assert.Equal(held.Sum(), epoch.ExamplesPerClass.Sum());
+            Assert.True(epoch.ExamplesPerClass.Max() - epoch.ExamplesPerClass.Min() <= 1, string.Join(", ", epoch.ExamplesPerClass));
+        });
+        // Unbalanced, they hold the classes in the labels' proportions.
+        Assert.All(asTheyCome, epoch => Assert.Equal(held, epoch.ExamplesPerClass));
     }
 
     [Fact]

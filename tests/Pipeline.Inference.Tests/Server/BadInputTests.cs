@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Pipeline.Inference.Server;
 using SkiaSharp;
 
@@ -89,7 +90,22 @@ public sealed class BadInputTests : IClassFixture<BadInputServer>
     public static TheoryData<string> CaseNames => new(Cases.Keys);
 
     [Fact]
-    public void Corpus_HasAtLeastThirtyCases() => Assert.True(Cases.Count >= 30, $"{Cases.Count} cases");
+    public void Corpus_HasACaseForEveryWayTheEmbeddingEndpointsRefuseARequest()
+    {
+        // The codes the endpoints, and the image and pixel checks behind them, refuse a request with: every 4xx but 429,
+        // which says "busy", not "bad".
+        IEnumerable<string> refusals = Regex.Matches(Source("Pipeline.Inference.Server", "EmbeddingsEndpoints.cs"), @"new(?: ApiException)?\((4\d\d), ""([a-z0-9_]+)""")
+            .Where(match => match.Groups[1].Value != "429")
+            .Select(match => match.Groups[2].Value);
+        foreach (string file in new[] { "ImageInput.cs", "EmbeddingModel.cs" })
+        {
+            refusals = refusals.Concat(Regex.Matches(Source("Pipeline.Inference", file), @"new InvalidInputException\(""([a-z0-9_]+)""").Select(match => match.Groups[1].Value));
+        }
+        string[] codes = refusals.Distinct().Order(StringComparer.Ordinal).ToArray();
+
+        Assert.True(codes.Length >= 15, $"the scan found only {string.Join(", ", codes)}");
+        Assert.Empty(codes.Except(Cases.Values.Select(bad => bad.Code)));
+    }
 
     [Theory]
     [MemberData(nameof(CaseNames))]
@@ -126,6 +142,8 @@ public sealed class BadInputTests : IClassFixture<BadInputServer>
 
         Assert.Contains("pipeline_request_failures_total{route=\"/v1/embeddings\",reason=\"empty_input\"}", metrics);
     }
+
+    private static string Source(string project, string file) => File.ReadAllText(RepositoryRoot.Combine("inference", project, file));
 
     private static BadRequest JsonBody(string json, int status, string code) =>
         new("/v1/embeddings", Json, Encoding.UTF8.GetBytes(json), status, code);

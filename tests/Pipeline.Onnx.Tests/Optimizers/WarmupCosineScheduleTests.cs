@@ -23,6 +23,30 @@ public sealed class WarmupCosineScheduleTests
         Assert.True(schedule.LearningRate(99) < 0.001);
     }
 
+    [Fact]
+    public void LearningRate_AfterPeakChanges_KeepsTheShapeScaledByThePeakInForce()
+    {
+        var original = new WarmupCosineSchedule(0.4, warmupSteps: 4, totalSteps: 14);
+        var lowered = new WarmupCosineSchedule(0.4, warmupSteps: 4, totalSteps: 14, [new LearningRateChange(2, 0.1), new LearningRateChange(9, 0.04)]);
+
+        for (int step = 0; step < 14; step++)
+        {
+            double scale = step < 2 ? 1 : step < 9 ? 0.25 : 0.1;
+            Assert.Equal(original.LearningRate(step) * scale, lowered.LearningRate(step), 12);
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 0.1, 2, 0.05)] // out of order
+    [InlineData(3, 0.1, 3, 0.05)] // the same step twice
+    [InlineData(-1, 0.1, 3, 0.05)] // before the first step
+    [InlineData(3, 0.0, 5, 0.05)] // not positive
+    public void Constructor_BadPeakChanges_AreRefused(long firstStep, double firstRate, long secondStep, double secondRate)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new WarmupCosineSchedule(0.4, 0, 10, [new LearningRateChange(firstStep, firstRate), new LearningRateChange(secondStep, secondRate)]));
+    }
+
     [Theory]
     [InlineData(0.0, 0, 10)]
     [InlineData(0.1, 11, 10)]

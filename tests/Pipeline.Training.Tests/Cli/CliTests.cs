@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Cli;
+using Pipeline.Onnx.Optimizers;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.Tests.Pretraining;
 
@@ -199,29 +200,65 @@ public sealed class CliTests
     {
         using var folder = new TempDirectory();
         string straight = folder.File("straight");
-        string killed = folder.File("killed");
-        string[] options = [.. Tiny, "--epochs", "2", "--checkpoint-every", "2"];
+        var killed = new RunDirectory(folder.File("killed"));
+        // 40 steps, a checkpoint every 2: killed at its first checkpoint, the run is far from done.
+        string[] options = [.. Tiny, "--epochs", "10", "--checkpoint-every", "2"];
 
         (int code, _, string error) = CliProcess.Run(["pretrain", "--out", straight, .. options]);
         Assert.True(code == 0, error);
 
-        using (Process process = CliProcess.Start(["pretrain", "--out", killed, .. options]))
+        using (Process process = CliProcess.Start(["pretrain", "--out", killed.Path, .. options]))
         {
-            var run = new RunDirectory(killed);
-            var clock = Stopwatch.StartNew();
-            while (run.Checkpoints().Count == 0 && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2))
-            {
-                Thread.Sleep(20);
-            }
+            Assert.True(CliProcess.WaitWhileRunning(process, () => killed.Checkpoints().Count > 0), "pretrain ended before its first checkpoint");
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
-        Assert.NotEmpty(new RunDirectory(killed).Checkpoints());
-        (code, _, error) = CliProcess.Run(["pretrain", "--out", killed, "--resume", .. options]);
+        // Killed while training: it had trained and checkpointed, and not finished.
+        long checkpointed = killed.Checkpoints()[^1].Step, logged = FinishedLines(killed.MetricsPath);
+        Assert.InRange(checkpointed, 2, 38);
+        Assert.InRange(logged, checkpointed, 39);
+        Assert.False(File.Exists(Path.Combine(killed.Path, "encoder.onnx")));
+        (code, string output, error) = CliProcess.Run(["pretrain", "--out", killed.Path, "--resume", .. options]);
         Assert.True(code == 0, error);
+        Assert.Contains("pretrained: 40 steps", output);
 
-        PretrainerTests.AssertSameTensors(
-            new RunDirectory(straight).LatestCheckpoint(), new RunDirectory(killed).LatestCheckpoint());
+        PretrainerTests.AssertSameTensors(new RunDirectory(straight).LatestCheckpoint(), killed.LatestCheckpoint());
+    }
+
+    [Fact]
+    public void Pretrain_Diverged_Exits4_AndTheSameCommandWithResumeAndALowerLrFinishesTheRun()
+    {
+        using var folder = new TempDirectory();
+        var run = new RunDirectory(folder.File("run"));
+        // 20 steps, a checkpoint after each: with lr 1e30, step 1's update ruins the weights, and step 2's loss overflows.
+        string[] options = ["pretrain", "--out", run.Path, .. Tiny, "--epochs", "5", "--checkpoint-every", "1"];
+
+        (int code, string output, string error) = CliProcess.Run([.. options, "--lr", "1e30"]);
+
+        Assert.True(code == ExitCodes.Diverged, $"exit {code}: {error}");
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("pretrained:", output);
+        Assert.Contains("at step 2 (learning rate", error);
+        Assert.Contains("The run can continue from step 0", error);
+        Assert.Contains("Run the same command again with --resume and a lower --lr.", error);
+        // The checkpoint of step 1 gave the non-finite loss: resumed, it would give it again, so it is gone.
+        Assert.Empty(run.Checkpoints());
+
+        string config = File.ReadAllText(run.ConfigPath);
+        (code, _, error) = CliProcess.Run([.. options, "--lr", "2e30", "--resume"]);
+        Assert.True(code == ExitCodes.Usage, $"exit {code}: {error}");
+        Assert.Contains("never raise", error);
+        Assert.Equal(config, File.ReadAllText(run.ConfigPath));
+
+        (code, output, error) = CliProcess.Run([.. options, "--lr", "0.05", "--resume"]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("pretrained: 20 steps", output);
+        Assert.True(File.Exists(Path.Combine(run.Path, "encoder.onnx")));
+        PretrainConfig resumed = run.ReadConfig();
+        Assert.Equal(1e30, resumed.Optimizer.LearningRate);
+        Assert.Equal([new LearningRateChange(0, 0.05)], resumed.Optimizer.LearningRateChanges);
+        Assert.Equal(Enumerable.Range(1, 20).Select(step => (long)step), MetricsLog.Read(run.MetricsPath).Select(line => line.Step));
     }
 
     // Lines a writer has finished: a line still being written has no newline yet.

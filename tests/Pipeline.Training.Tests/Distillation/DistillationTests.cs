@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Pipeline.Data;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
+using Pipeline.Onnx.Optimizers;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Distillation;
 using Pipeline.Training.Encoders;
@@ -137,6 +138,27 @@ public sealed class DistillationTests
         double other = otherTargets.mul(logits.log_softmax(1)).sum(1).mean().neg().item<float>();
         Assert.Equal(expected, loss.item<float>(), 5);
         Assert.True(Math.Abs(other - expected) > 1e-4, $"the view and the image give the same loss ({expected}): the test cannot tell them apart");
+    }
+
+    [Fact]
+    public void Diverged_IsResumedWithALowerLearningRate_AsAPretrainingRunIs()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(32);
+        (RunDirectory student, string teacher) = Fixture(folder, images);
+        PretrainConfig config = DistillConfig(student, teacher, images, epochs: 4);
+        var run = new RunDirectory(folder.File("distilled"));
+        var pretrainer = new Pretrainer(CPU);
+
+        Assert.Throws<TrainingDivergedException>(() =>
+            pretrainer.Run(config with { Optimizer = config.Optimizer with { LearningRate = 1e30 } }, images, run, resume: false));
+        PretrainResult resumed = pretrainer.Run(config, images, run, resume: true);
+
+        Assert.Equal(4, resumed.Steps);
+        OptimizerSettings optimizer = run.ReadConfig().Optimizer;
+        LearningRateChange lowered = Assert.Single(optimizer.LearningRateChanges);
+        Assert.Equal((1e30, config.Optimizer.LearningRate), (optimizer.LearningRate, lowered.LearningRate));
+        Assert.Equal([1L, 2, 3, 4], MetricsLog.Read(run.MetricsPath).Select(step => step.Step));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx.Optimizers;
@@ -85,17 +87,23 @@ public sealed class PretrainerTests
     }
 
     [Fact]
-    public void Run_Rotation_LogsItsPretextAccuracy_AndSimClrLogsNoTerms()
+    public void Run_Rotation_LogsItsPretextAccuracy_AShareOfTheBatchThatRisesAsItLearns_AndSimClrLogsNoTerms()
     {
         using var folder = new TempDirectory();
-        ImageSet images = TinyRun.Images(64);
+        ImageSet images = TinyRun.Images(128);
         var rotation = new RunDirectory(folder.File("rotation"));
         var simClr = new RunDirectory(folder.File("simclr"));
 
-        new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1, method: "rotation"), images, rotation, resume: false);
-        new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1), images, simClr, resume: false);
+        new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 16, batchSize: 32, checkpointEvery: 1000, method: "rotation"), images, rotation, resume: false);
+        new Pretrainer(CPU).Run(TinyRun.Config(images.Take(64), epochs: 1), images.Take(64), simClr, resume: false);
 
-        Assert.All(MetricsLog.Read(rotation.MetricsPath), step => Assert.InRange(step.Terms!["accuracy"], 0, 1));
+        double[] accuracy = MetricsLog.Read(rotation.MetricsPath).Select(step => step.Terms![RotationObjective.AccuracyTerm]).ToArray();
+        Assert.Equal(64, accuracy.Length);
+        // Each step's figure counts the images of its batch of 32 whose rotation was predicted.
+        Assert.All(accuracy, share => Assert.Equal(Math.Round(share * 32), share * 32, 4));
+        double first = accuracy.Take(8).Average(), last = accuracy.TakeLast(8).Average();
+        // From chance (25%) to well above it.
+        Assert.True(last > first + 0.15 && last > 0.4, $"pretext accuracy went from {first:P1} to {last:P1}");
         Assert.All(MetricsLog.Read(simClr.MetricsPath), step => Assert.Null(step.Terms));
         Assert.DoesNotContain("terms", File.ReadAllText(simClr.MetricsPath));
     }
@@ -257,7 +265,7 @@ public sealed class PretrainerTests
         var run = new RunDirectory(folder.File("run"));
         new Pretrainer(CPU).Run(config, images, run, resume: false);
 
-        var error = Assert.Throws<InvalidOperationException>(() => new Pretrainer(CPU).Run(config, images, run, resume: false));
+        var error = Assert.Throws<RunConflictException>(() => new Pretrainer(CPU).Run(config, images, run, resume: false));
         Assert.Contains("--resume", error.Message);
     }
 
@@ -269,25 +277,110 @@ public sealed class PretrainerTests
         var run = new RunDirectory(folder.File("run"));
         new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1), images, run, resume: false);
 
-        var error = Assert.Throws<InvalidOperationException>(() =>
+        var error = Assert.Throws<RunConflictException>(() =>
             new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 3), images, run, resume: true));
         Assert.Contains("\"epochs\": 1", error.Message);
         Assert.Contains("\"epochs\": 3", error.Message);
     }
 
     [Fact]
-    public void Run_DivergingLearningRate_StopsWithAMessageNamingTheStep()
+    public void Resume_WithALowerLearningRate_RecordsTheChangeAtItsStep_AndTheScheduleGoesOnWithTheNewPeak()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(96);
+        PretrainConfig config = TinyRun.Config(images, epochs: 2, batchSize: 32, checkpointEvery: 2);
+        var run = new RunDirectory(folder.File("run"));
+        var pretrainer = new Pretrainer(CPU);
+        using (var cancellation = new CancellationTokenSource())
+        {
+            Assert.Throws<OperationCanceledException>(() => pretrainer.Run(config, images, run, resume: false,
+                progress => { if (progress.Metrics.Step == 3) { cancellation.Cancel(); } }, cancellation.Token));
+        }
+        double peak = config.Optimizer.LearningRate, lower = peak / 8;
+        string before = File.ReadAllText(run.ConfigPath);
+
+        var raised = Assert.Throws<RunConflictException>(() => pretrainer.Run(WithLearningRate(config, peak * 2), images, run, resume: true));
+        Assert.Contains("never raise", raised.Message);
+        Assert.Equal(before, File.ReadAllText(run.ConfigPath));
+
+        PretrainResult resumed = pretrainer.Run(WithLearningRate(config, lower), images, run, resume: true);
+
+        Assert.Equal(6, resumed.Steps);
+        PretrainConfig saved = run.ReadConfig();
+        Assert.Equal(peak, saved.Optimizer.LearningRate);
+        Assert.Equal([new LearningRateChange(3, lower)], saved.Optimizer.LearningRateChanges);
+        var schedule = new WarmupCosineSchedule(peak, config.Optimizer.WarmupSteps, 6);
+        var lowered = new WarmupCosineSchedule(lower, config.Optimizer.WarmupSteps, 6);
+        Assert.Equal(
+            Enumerable.Range(0, 6).Select(step => step < 3 ? schedule.LearningRate(step) : lowered.LearningRate(step)),
+            MetricsLog.Read(run.MetricsPath).Select(line => line.LearningRate));
+        // Once lowered, the run's learning rate is the lower one: asking for the first again raises it.
+        Assert.Throws<RunConflictException>(() => pretrainer.Run(config, images, run, resume: true));
+        Assert.Equal(6, pretrainer.Run(WithLearningRate(config, lower), images, run, resume: true).Steps);
+    }
+
+    [Fact]
+    public void Run_DivergingLearningRate_StopsWithAMessageNamingTheStep_AndDeletesTheCheckpointThatGaveIt()
     {
         using var folder = new TempDirectory();
         ImageSet images = TinyRun.Images(64);
-        PretrainConfig config = TinyRun.Config(images, epochs: 3) with
-        {
-            Optimizer = new OptimizerSettings(OptimizerKind.Sgd, 1e30, 0.9, 0, 0),
-        };
+        PretrainConfig config = WithLearningRate(TinyRun.Config(images, epochs: 3, checkpointEvery: 1), 1e30);
+        var run = new RunDirectory(folder.File("run"));
 
-        var error = Assert.Throws<TrainingDivergedException>(() =>
-            new Pretrainer(CPU).Run(config, images, new RunDirectory(folder.File("run")), resume: false));
-        Assert.Contains("--lr", error.Message);
+        var error = Assert.Throws<TrainingDivergedException>(() => new Pretrainer(CPU).Run(config, images, run, resume: false));
+
+        // Step 1 starts from the seed's weights (a finite loss); its update with lr 1e30 ruins them, so step 2's loss is not finite.
+        double learningRate = config.Optimizer.Schedule(6).LearningRate(1);
+        Assert.Contains($"at step 2 (learning rate {learningRate:G4})", error.Message);
+        Assert.Contains("continue from step 0", error.Message);
+        // Checkpoint 1 held the weights that gave it: resumed, they would give it again at any learning rate.
+        Assert.Empty(run.Checkpoints());
+        Assert.Equal([1L], MetricsLog.Read(run.MetricsPath).Select(line => line.Step));
+    }
+
+    [Fact]
+    public void Resume_DivergedRun_WithALowerLearningRate_ContinuesFromTheCheckpointItKept()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(128);
+        // 20 steps; with a peak of 1e6 the weights grow for a few steps before the loss overflows.
+        PretrainConfig config = WithLearningRate(TinyRun.Config(images, epochs: 5, batchSize: 32, checkpointEvery: 2), 1e6);
+        var run = new RunDirectory(folder.File("run"));
+        var pretrainer = new Pretrainer(CPU);
+
+        var error = Assert.Throws<TrainingDivergedException>(() => pretrainer.Run(config, images, run, resume: false));
+
+        long divergedAt = long.Parse(Regex.Match(error.Message, @"at step (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        long kept = Assert.Single(run.Checkpoints().TakeLast(1)).Step;
+        Assert.Contains($"continue from its checkpoint of step {kept},", error.Message);
+        // Every checkpoint before the weights that gave the non-finite loss is kept; theirs is not.
+        Assert.InRange(kept, 2, divergedAt - 2);
+        Assert.Equal(Enumerable.Range(1, (int)kept / 2).Select(i => 2L * i), run.Checkpoints().Select(checkpoint => checkpoint.Step));
+
+        PretrainResult resumed = pretrainer.Run(WithLearningRate(config, 0.01), images, run, resume: true);
+
+        Assert.Equal(20, resumed.Steps);
+        Assert.Equal([new LearningRateChange(kept, 0.01)], run.ReadConfig().Optimizer.LearningRateChanges);
+        Assert.Equal(Enumerable.Range(1, 20).Select(step => (long)step), MetricsLog.Read(run.MetricsPath).Select(line => line.Step));
+    }
+
+    [Fact]
+    public void Resume_DivergedRunWithoutACheckpoint_WithALowerLearningRate_TrainsFromStepZeroAsANewRunWouldWithIt()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        PretrainConfig config = TinyRun.Config(images, epochs: 2, checkpointEvery: 1);
+        var diverged = new RunDirectory(folder.File("diverged"));
+        var pretrainer = new Pretrainer(CPU);
+        Assert.Throws<TrainingDivergedException>(() => pretrainer.Run(WithLearningRate(config, 1e30), images, diverged, resume: false));
+
+        PretrainResult resumed = pretrainer.Run(config, images, diverged, resume: true);
+        PretrainResult fresh = pretrainer.Run(config, images, new RunDirectory(folder.File("fresh")), resume: false);
+
+        Assert.Equal([new LearningRateChange(0, config.Optimizer.LearningRate)], diverged.ReadConfig().Optimizer.LearningRateChanges);
+        Assert.Equal(1e30, diverged.ReadConfig().Optimizer.LearningRate);
+        AssertSameTensors(fresh.Checkpoint, resumed.Checkpoint);
+        Assert.Equal([1L, 2, 3, 4], MetricsLog.Read(diverged.MetricsPath).Select(line => line.Step));
     }
 
     [Fact]
@@ -300,6 +393,9 @@ public sealed class PretrainerTests
         Assert.NotEqual(order, Pretrainer.EpochOrder(1000, 3, 6));
         Assert.NotEqual(order, Pretrainer.EpochOrder(1000, 4, 5));
     }
+
+    private static PretrainConfig WithLearningRate(PretrainConfig config, double learningRate) =>
+        config with { Optimizer = config.Optimizer with { LearningRate = learningRate } };
 
     private static string Terms(StepMetrics metrics) =>
         metrics.Terms is null ? "" : string.Join(",", metrics.Terms.Select(term => $"{term.Key}={term.Value:R}"));

@@ -53,6 +53,11 @@ public sealed class NightlyJob
             : $"Starting {state.RunId} in {run.Path}.");
 
         int code = await PretrainMirroredAsync(run, mirror, resume, token);
+        if (code == ExitCodes.Diverged)
+        {
+            Console.Error.WriteLine(
+                $"nightly: {state.RunId} is kept, and the next run resumes it: lower \"lr\" in the configuration's \"pretrain\" first, the one setting a resumed run may change.");
+        }
         if (code != ExitCodes.Success)
         {
             return code;

@@ -37,22 +37,24 @@ public sealed class RunMirror
         return stored.Count;
     }
 
-    /// <summary>Uploads the config, the metrics and the newest checkpoint, if it is not the one mirrored already.</summary>
+    /// <summary>
+    /// Uploads the config, the metrics and the newest checkpoint, if it is not the one mirrored already. A run that has
+    /// lost its checkpoints since (a diverged run deletes the one that gave the non-finite loss) has the mirrored one
+    /// deleted too, so that the next job does not resume from it.
+    /// </summary>
     public async Task SyncAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<(long Step, string Path)> checkpoints = _run.Checkpoints();
-        if (checkpoints.Count == 0)
-        {
-            return;
-        }
-        string newest = checkpoints[^1].Path;
-        string key = KeyOf(newest);
+        string? key = checkpoints.Count == 0 ? null : KeyOf(checkpoints[^1].Path);
         if (key == _mirroredCheckpoint)
         {
             return;
         }
         // The checkpoint first: a store whose metrics run ahead of its checkpoint would resume with a gap.
-        await _store.PutFileAsync(key, newest, ArtifactCondition.None, cancellationToken);
+        if (key is not null)
+        {
+            await _store.PutFileAsync(key, checkpoints[^1].Path, ArtifactCondition.None, cancellationToken);
+        }
         await _store.PutFileAsync(KeyOf(_run.ConfigPath), _run.ConfigPath, ArtifactCondition.None, cancellationToken);
         if (File.Exists(_run.MetricsPath))
         {

@@ -1,3 +1,5 @@
+using Pipeline.Onnx.Optimizers;
+
 namespace Pipeline.Training.Optimization;
 
 /// <summary>
@@ -10,6 +12,25 @@ namespace Pipeline.Training.Optimization;
 /// <param name="WarmupSteps">Steps of linear warm-up before the cosine decay.</param>
 public sealed record OptimizerSettings(OptimizerKind Kind, double LearningRate, double Momentum, double WeightDecay, long WarmupSteps)
 {
+    /// <summary>
+    /// Lower peaks from a step on, ordered by step: how a run resumed with a smaller learning rate (after it diverged,
+    /// say) trained from then on. Empty for a run that kept its learning rate.
+    /// </summary>
+    public IReadOnlyList<LearningRateChange> LearningRateChanges { get; init; } = [];
+
+    /// <summary>Equal settings: every parameter, and the same learning-rate changes in the same order.</summary>
+    public bool Equals(OptimizerSettings? other) =>
+        other is not null && (Kind, LearningRate, Momentum, WeightDecay, WarmupSteps) == (other.Kind, other.LearningRate, other.Momentum, other.WeightDecay, other.WarmupSteps)
+        && LearningRateChanges.SequenceEqual(other.LearningRateChanges);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, LearningRate, Momentum, WeightDecay, WarmupSteps, LearningRateChanges.Count);
+
+    /// <summary>The peak learning rate in force at the zero-based <paramref name="step"/>.</summary>
+    public double PeakLearningRateAt(long step) => LearningRateChange.PeakAt(LearningRateChanges, LearningRate, step);
+
+    /// <summary>The learning rate of every step of a run of <paramref name="totalSteps"/> steps.</summary>
+    public WarmupCosineSchedule Schedule(long totalSteps) => new(LearningRate, WarmupSteps, totalSteps, LearningRateChanges);
+
     /// <summary>
     /// The peak learning rate when none is given: SGD 0.06·B/128 (lightly's SimCLR benchmarks on CIFAR-10), LARS
     /// 0.3·B/256 (SimCLR, Appendix B.1), Adam 1e-3 (Kingma and Ba 2015).

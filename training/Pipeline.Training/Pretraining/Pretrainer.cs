@@ -32,11 +32,21 @@ public sealed class Pretrainer
     }
 
     /// <summary>
-    /// Trains from scratch, or with <paramref name="resume"/> from the run's newest checkpoint, to the end of the
-    /// config's epochs. On cancellation it writes a checkpoint of the last finished step before throwing, so Ctrl+C
-    /// loses nothing. With 0 epochs it trains nothing and writes checkpoint step 0: the weights the seed draws, the
-    /// randomly initialised encoder every method starts from.
+    /// Trains from scratch, or with <paramref name="resume"/> from the run's newest checkpoint (step 0 without one), to
+    /// the end of the config's epochs. On cancellation it writes a checkpoint of the last finished step before throwing,
+    /// so Ctrl+C loses nothing. With 0 epochs it trains nothing and writes checkpoint step 0: the weights the seed draws,
+    /// the randomly initialised encoder every method starts from.
     /// </summary>
+    /// <remarks>
+    /// A resumed run must ask for the run's settings, except that its learning rate may be lower than the peak in force
+    /// at the step it resumes from: the change is recorded in <c>run.json</c> (<see cref="OptimizerSettings.LearningRateChanges"/>)
+    /// and the schedule goes on with the new peak from that step. When the loss stops being finite, the checkpoint of
+    /// the weights that gave it is deleted (resumed, they would give it again at any learning rate), so the run resumes
+    /// from an earlier checkpoint, or from step 0.
+    /// </remarks>
+    /// <exception cref="RunConflictException">The folder holds a run and <paramref name="resume"/> is false, or it holds a
+    /// run with other settings or a lower learning rate than the one asked for; nothing was written.</exception>
+    /// <exception cref="TrainingDivergedException">The loss stopped being finite.</exception>
     public PretrainResult Run(PretrainConfig config, ImageSet images, RunDirectory run, bool resume,
         Action<PretrainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -46,7 +56,7 @@ public sealed class Pretrainer
         config.Validate();
         CheckImagesFit(config, images);
 
-        long startStep = PrepareRunDirectory(config, run, resume);
+        (config, long startStep) = PrepareRunDirectory(config, run, resume);
         long stepsPerEpoch = config.StepsPerEpoch(images.Count);
         long totalSteps = config.Epochs * stepsPerEpoch;
         if (startStep == totalSteps && (totalSteps > 0 || File.Exists(run.CheckpointPath(0))))
@@ -68,7 +78,7 @@ public sealed class Pretrainer
             Checkpoint.Save(run.CheckpointPath(0), 0, objective, optimizer.State);
             return new PretrainResult(run.CheckpointPath(0), 0, double.NaN, 0, 0);
         }
-        var schedule = new WarmupCosineSchedule(config.Optimizer.LearningRate, config.Optimizer.WarmupSteps, totalSteps);
+        WarmupCosineSchedule schedule = config.Optimizer.Schedule(totalSteps);
 
         if (startStep > 0)
         {
@@ -134,8 +144,7 @@ public sealed class Pretrainer
             }
             if (!double.IsFinite(lastLoss))
             {
-                throw new TrainingDivergedException(
-                    $"The loss became {lastLoss} at step {step + 1} (learning rate {learningRate:G4}). Lower --lr, or resume from the last checkpoint with a smaller one; nothing after step {startStep} was saved by this process beyond its checkpoints.");
+                throw Diverged(run, step, lastLoss, learningRate);
             }
 
             step++;
@@ -188,34 +197,80 @@ public sealed class Pretrainer
         }
     }
 
-    /// <summary>Writes or checks run.json; returns the step to start from.</summary>
-    private static long PrepareRunDirectory(PretrainConfig config, RunDirectory run, bool resume)
+    /// <summary>
+    /// Writes run.json, or checks it against the request and records a lowered learning rate; returns the config the run
+    /// trains with and the step to start from.
+    /// </summary>
+    private static (PretrainConfig Config, long StartStep) PrepareRunDirectory(PretrainConfig config, RunDirectory run, bool resume)
     {
         if (!resume)
         {
             if (run.HasConfig || run.Checkpoints().Count > 0)
             {
-                throw new InvalidOperationException(
+                throw new RunConflictException(
                     $"{run.Path} already holds a run. Add --resume to continue it, or choose another --out.");
             }
             Directory.CreateDirectory(run.Path);
             run.WriteConfig(config);
-            return 0;
+            return (config, 0);
         }
         if (!run.HasConfig)
         {
             Directory.CreateDirectory(run.Path);
             run.WriteConfig(config);
-            return 0;
+            return (config, 0);
         }
-        string saved = JsonSerializer.Serialize(run.ReadConfig(), RunDirectory.JsonOptions);
-        string requested = JsonSerializer.Serialize(config, RunDirectory.JsonOptions);
-        if (saved != requested)
+        PretrainConfig saved = run.ReadConfig();
+        // Every setting but the learning rate must be the run's.
+        PretrainConfig comparable = config with
         {
-            throw new InvalidOperationException(
-                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options, or start a new run in another --out.\nsaved:     {saved}\nrequested: {requested}");
+            Optimizer = config.Optimizer with { LearningRate = saved.Optimizer.LearningRate, LearningRateChanges = saved.Optimizer.LearningRateChanges },
+        };
+        string savedJson = JsonSerializer.Serialize(saved, RunDirectory.JsonOptions);
+        if (savedJson != JsonSerializer.Serialize(comparable, RunDirectory.JsonOptions))
+        {
+            throw new RunConflictException(
+                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options (a lower learning rate is the one change allowed), or start a new run in another --out.\nsaved:     {savedJson}\nrequested: {JsonSerializer.Serialize(config, RunDirectory.JsonOptions)}");
         }
-        return run.Checkpoints() is { Count: > 0 } checkpoints ? checkpoints[^1].Step : 0;
+        long startStep = run.Checkpoints() is { Count: > 0 } checkpoints ? checkpoints[^1].Step : 0;
+        double peak = saved.Optimizer.PeakLearningRateAt(startStep);
+        double asked = config.Optimizer.LearningRate;
+        if (asked > peak)
+        {
+            throw new RunConflictException(
+                $"A resumed run may lower its learning rate, never raise it: {run.ConfigPath} trains with a peak learning rate of {peak:R} at step {startStep}, where it resumes, and {asked:R} was asked for. Resume with {peak:R} or less.");
+        }
+        if (asked < peak)
+        {
+            // Changes recorded after the resume step shaped only steps that are trained again now.
+            saved = saved with
+            {
+                Optimizer = saved.Optimizer with
+                {
+                    LearningRateChanges = [.. saved.Optimizer.LearningRateChanges.Where(change => change.Step < startStep), new LearningRateChange(startStep, asked)],
+                },
+            };
+            run.WriteConfig(saved);
+        }
+        return (saved, startStep);
+    }
+
+    /// <summary>
+    /// The error of a loss that stopped being finite at the zero-based <paramref name="step"/>. The checkpoint of the
+    /// weights that gave it (the <paramref name="step"/> steps done) is deleted first: resumed, it would give the same
+    /// loss at any learning rate, since a step's loss comes before its update.
+    /// </summary>
+    private static TrainingDivergedException Diverged(RunDirectory run, long step, double loss, double learningRate)
+    {
+        if (File.Exists(run.CheckpointPath(step)))
+        {
+            File.Delete(run.CheckpointPath(step));
+        }
+        string resumable = run.Checkpoints() is { Count: > 0 } kept
+            ? $"its checkpoint of step {kept[^1].Step}"
+            : "step 0 (no checkpoint before the divergence was kept)";
+        return new TrainingDivergedException(
+            $"The loss became {loss} at step {step + 1} (learning rate {learningRate:G4}). The run can continue from {resumable}, with a lower learning rate.");
     }
 
     private static void SaveCheckpoint(RunDirectory run, long step, PretextObjective objective, PretrainingOptimizer optimizer, long startStep)

@@ -1,0 +1,101 @@
+namespace Pipeline.Storage.Tests;
+
+/// <summary>
+/// A store that passes every call on to another, and lets a test hide blobs from listings (a stale listing) or act at a
+/// chosen point of an upload (kill the store while it runs).
+/// </summary>
+internal sealed class InterceptingStore(IArtifactStore inner) : IArtifactStore
+{
+    private int _reached;
+
+    /// <summary>Which blobs listings show; null shows them all.</summary>
+    public Func<ArtifactProperties, bool>? Listed { get; init; }
+
+    /// <summary>The uploads <see cref="Reached"/> watches, by key; null watches none.</summary>
+    public Func<string, bool>? Watched { get; init; }
+
+    /// <summary>The share of a watched upload's content read when <see cref="Reached"/> runs: 0 before its first byte is sent.</summary>
+    public double Share { get; init; }
+
+    /// <summary>Runs once, on the uploading thread, when the first watched upload has read <see cref="Share"/> of its content.</summary>
+    public Action? Reached { get; init; }
+
+    public string Location => inner.Location;
+
+    public Task<ArtifactProperties> PutAsync(string key, Stream content, ArtifactCondition condition, CancellationToken cancellationToken = default) =>
+        inner.PutAsync(key, Watched?.Invoke(key) == true ? new WatchedStream(content, (long)(Share * content.Length), Reach) : content,
+            condition, cancellationToken);
+
+    public Task<ArtifactProperties> GetAsync(string key, Stream destination, CancellationToken cancellationToken = default) =>
+        inner.GetAsync(key, destination, cancellationToken);
+
+    public Task<ArtifactProperties?> GetPropertiesAsync(string key, CancellationToken cancellationToken = default) =>
+        inner.GetPropertiesAsync(key, cancellationToken);
+
+    public async Task<IReadOnlyList<ArtifactProperties>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<ArtifactProperties> listed = await inner.ListAsync(prefix, cancellationToken);
+        return Listed is null ? listed : listed.Where(Listed).ToArray();
+    }
+
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
+    public Task<IArtifactLease?> TryAcquireLeaseAsync(string key, CancellationToken cancellationToken = default) =>
+        inner.TryAcquireLeaseAsync(key, cancellationToken);
+
+    private void Reach()
+    {
+        if (Interlocked.Exchange(ref _reached, 1) == 0)
+        {
+            Reached?.Invoke();
+        }
+    }
+
+    // Seekable like the content it wraps (a retried upload rewinds it); calls back once its reader has passed a position.
+    private sealed class WatchedStream(Stream content, long position, Action reached) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => content.CanSeek;
+
+        public override bool CanWrite => false;
+
+        public override long Length => content.Length;
+
+        public override long Position
+        {
+            get => content.Position;
+            set => content.Position = value;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Passed(content.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Passed(content.Read(buffer));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Passed(await content.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override long Seek(long offset, SeekOrigin origin) => content.Seek(offset, origin);
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        // Before the bytes just read are returned, and so before they are sent.
+        private int Passed(int read)
+        {
+            if (content.Position >= position)
+            {
+                reached();
+            }
+            return read;
+        }
+    }
+}
