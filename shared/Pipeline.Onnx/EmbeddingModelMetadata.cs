@@ -35,6 +35,7 @@ public sealed record EmbeddingModelMetadata
     public const string CheckpointSha256Key = KeyPrefix + "checkpoint_sha256";
     public const string CreatedUtcKey = KeyPrefix + "created_utc";
     public const string ParityMaxAbsDiffKey = KeyPrefix + "parity_max_abs_diff";
+    public const string ProjectionLayersKey = KeyPrefix + "projection_layers";
 
     /// <summary>What <see cref="InputRangeKey"/> says: the input <c>pixels</c> are in [0, 1], normalised inside the graph.</summary>
     public const string InputRange = "0,1";
@@ -91,6 +92,13 @@ public sealed record EmbeddingModelMetadata
     /// <summary>The largest absolute difference between this model's embeddings and the training framework's.</summary>
     public required double ParityMaxAbsDiff { get; init; }
 
+    /// <summary>
+    /// How many layers of the pretraining's projection head the embedding comes after: 0 for the encoder's own
+    /// representation h; 1 for the output of the head's first layer, which SimCLRv2 fine-tunes from. Written only when
+    /// above 0, so files without the key read as 0.
+    /// </summary>
+    public int ProjectionLayers { get; init; }
+
     /// <summary>Throws when a field cannot be part of a usable model, saying which and why.</summary>
     public void Validate()
     {
@@ -117,6 +125,10 @@ public sealed record EmbeddingModelMetadata
         if (CheckpointSha256 is null || CheckpointSha256.Length != 64 || !CheckpointSha256.All(char.IsAsciiHexDigitLower))
         {
             throw new ArgumentException($"Checkpoint SHA-256 must be 64 lower-case hex digits, not '{CheckpointSha256}'.");
+        }
+        if (ProjectionLayers < 0)
+        {
+            throw new ArgumentException($"Projection layers must be 0 or more, not {ProjectionLayers}.");
         }
         if (!(ParityMaxAbsDiff >= 0) || !double.IsFinite(ParityMaxAbsDiff))
         {
@@ -175,6 +187,7 @@ public sealed record EmbeddingModelMetadata
         new(CheckpointSha256Key, CheckpointSha256),
         new(CreatedUtcKey, CreatedUtc.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
         new(ParityMaxAbsDiffKey, ParityMaxAbsDiff.ToString("R", CultureInfo.InvariantCulture)),
+        .. ProjectionLayers > 0 ? [new KeyValuePair<string, string>(ProjectionLayersKey, ProjectionLayers.ToString(CultureInfo.InvariantCulture))] : Array.Empty<KeyValuePair<string, string>>(),
     ];
 
     /// <summary>Reads the metadata from <c>metadata_props</c> entries; keys without the prefix are ignored.</summary>
@@ -216,6 +229,7 @@ public sealed record EmbeddingModelMetadata
             CreatedUtc = Parse(properties, CreatedUtcKey,
                 text => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)),
             ParityMaxAbsDiff = Parse(properties, ParityMaxAbsDiffKey, text => double.Parse(text, CultureInfo.InvariantCulture)),
+            ProjectionLayers = properties.ContainsKey(ProjectionLayersKey) ? Parse(properties, ProjectionLayersKey, ParseInt) : 0,
         };
         try
         {

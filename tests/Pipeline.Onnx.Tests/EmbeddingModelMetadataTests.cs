@@ -51,6 +51,22 @@ public sealed class EmbeddingModelMetadataTests
     }
 
     [Fact]
+    public void ProjectionLayers_AreWrittenOnlyAboveZero_AndReadAsZeroWhenAbsent()
+    {
+        var plain = new ModelProto();
+        var projected = new ModelProto();
+
+        Sample.WriteTo(plain);
+        (Sample with { ProjectionLayers = 1 }).WriteTo(projected);
+
+        Assert.DoesNotContain(plain.MetadataProps, entry => entry.Key == EmbeddingModelMetadata.ProjectionLayersKey);
+        Assert.Equal(0, EmbeddingModelMetadata.ReadFrom(plain).ProjectionLayers);
+        Assert.Equal("1", projected.MetadataProps.Single(entry => entry.Key == EmbeddingModelMetadata.ProjectionLayersKey).Value);
+        Assert.Equal(1, EmbeddingModelMetadata.ReadFrom(projected).ProjectionLayers);
+        Assert.Throws<ArgumentException>(() => (Sample with { ProjectionLayers = -1 }).WriteTo(new ModelProto()));
+    }
+
+    [Fact]
     public void WriteTo_WritesOnlyPrefixedKeys_WithPlainValuesAnyRuntimeCanRead()
     {
         var model = new ModelProto();

@@ -92,6 +92,7 @@ public static class EncoderOnnxExporter
             CheckpointSha256 = provenance.CheckpointSha256,
             CreatedUtc = DateTimeOffset.UtcNow,
             ParityMaxAbsDiff = difference,
+            ProjectionLayers = encoder is ProjectedEncoder projected ? projected.ProjectionLayers : 0,
         };
         metadata.WriteTo(model);
         classifier?.WriteTo(model);

@@ -51,7 +51,7 @@ public static class EncoderOnnxGraph
         builder.AddOutput(EmbeddingOutput, spec.EmbeddingDim);
         if (head is not null)
         {
-            builder.AddNode("Identity", "output/logits", [WriteLinear(builder, head, "classifier", EmbeddingOutput)], output: ArtifactsManifest.LogitsOutput);
+            builder.AddNode("Identity", "output/logits", [WriteLinear(builder, head, null, "classifier", EmbeddingOutput)], output: ArtifactsManifest.LogitsOutput);
             builder.AddNode("Softmax", "output/softmax", [ArtifactsManifest.LogitsOutput], [OnnxAttributes.Int("axis", 1)], output: InferenceModelComposer.ProbabilitiesOutput);
             builder.AddOutput(ArtifactsManifest.LogitsOutput, head.weight!.shape[0]);
             builder.AddOutput(InferenceModelComposer.ProbabilitiesOutput, head.weight!.shape[0]);
@@ -67,12 +67,16 @@ public static class EncoderOnnxGraph
             [OnnxAttributes.Int("axis", 1)]),
         // The autoencoders' encoder: its backbone, then the Linear to the latent code (a VAE's μ), which becomes a Gemm.
         LatentEncoder => WriteChildren(builder, module, path, input),
+        // f, then the projection head's first layers: Linear with its BatchNorm1d folded in, ReLU.
+        ProjectedEncoder => WriteChildren(builder, module, path, input),
         InputNormalization normalization => WriteNormalization(builder, normalization, path, input),
         Sequential => WriteChildren(builder, module, path, input),
         ResNetBasicBlock block => WriteBasicBlock(builder, block, path, input),
         Conv2d conv => WriteConvolution(builder, conv, null, path, input),
         BatchNorm2d => throw Unsupported(path, module,
             "batch norm is exported folded into the Conv2d just before it in the same Sequential, and there is none."),
+        BatchNorm1d => throw Unsupported(path, module,
+            "batch norm is exported folded into the Linear just before it in the same Sequential, and there is none."),
         ReLU => builder.AddNode("Relu", path, [input]),
         MaxPool2d pool => WriteMaxPool(builder, pool, path, input),
         AdaptiveAvgPool2d pool => pool.output_size.All(size => size == 1)
@@ -81,11 +85,14 @@ public static class EncoderOnnxGraph
         Flatten flatten => flatten.start_dim == 1 && flatten.end_dim == -1
             ? builder.AddNode("Flatten", path, [input], [OnnxAttributes.Int("axis", 1)])
             : throw Unsupported(path, module, $"only flatten(1, -1) is exported, not flatten({flatten.start_dim}, {flatten.end_dim})."),
-        Linear linear => WriteLinear(builder, linear, path, input),
+        Linear linear => WriteLinear(builder, linear, null, path, input),
         _ => throw Unsupported(path, module, "the exporter has no mapping for this module type. Add one to EncoderOnnxGraph, or keep the module out of the encoder."),
     };
 
-    /// <summary>The children in order, each Conv2d followed by a BatchNorm2d written as one convolution.</summary>
+    /// <summary>
+    /// The children in order, each Conv2d followed by a BatchNorm2d written as one convolution and each Linear followed
+    /// by a BatchNorm1d as one Gemm.
+    /// </summary>
     private static string WriteChildren(OnnxGraphBuilder builder, nn.Module module, string path, string input)
     {
         var children = module.named_children().ToArray();
@@ -96,6 +103,11 @@ public static class EncoderOnnxGraph
             if (child is Conv2d conv && i + 1 < children.Length && children[i + 1].module is BatchNorm2d batchNorm)
             {
                 value = WriteConvolution(builder, conv, batchNorm, Join(path, name), value);
+                i++;
+            }
+            else if (child is Linear linear && i + 1 < children.Length && children[i + 1].module is BatchNorm1d linearNorm)
+            {
+                value = WriteLinear(builder, linear, linearNorm, Join(path, name), value);
                 i++;
             }
             else
@@ -165,7 +177,7 @@ public static class EncoderOnnxGraph
         }
         else
         {
-            (weights, bias) = FoldBatchNorm(conv, batchNorm, path);
+            (weights, bias) = FoldBatchNorm(conv.weight, conv.bias, batchNorm, conv, path);
         }
 
         var inputs = new List<string> { input, builder.AddInitializer(Join(path, "weight"), weights, weightShape) };
@@ -185,22 +197,23 @@ public static class EncoderOnnxGraph
     }
 
     /// <summary>
-    /// Eval-mode batch norm after a convolution, as new weights and bias: with s = γ / √(σ² + ε),
+    /// Eval-mode batch norm after a convolution or a linear layer, as new weights and bias: with s = γ / √(σ² + ε),
     /// W' = W·s per output channel and b' = (b − μ)·s + β. Computed in double, rounded to float once.
     /// </summary>
-    private static (float[] Weights, float[] Bias) FoldBatchNorm(Conv2d conv, BatchNorm2d batchNorm, string convPath)
+    private static (float[] Weights, float[] Bias) FoldBatchNorm(Tensor layerWeight, Tensor? layerBias, BatchNorm batchNorm, nn.Module layer,
+        string layerPath)
     {
         if (!batchNorm.track_running_stats || batchNorm.running_mean is null || batchNorm.running_var is null)
         {
-            throw Unsupported(convPath, batchNorm, "batch norm without running statistics normalises with each batch's own, which a fixed graph cannot do.");
+            throw Unsupported(layerPath, batchNorm, "batch norm without running statistics normalises with each batch's own, which a fixed graph cannot do.");
         }
-        double[] weight = Doubles(conv.weight);
-        long outChannels = conv.weight.shape[0];
+        double[] weight = Doubles(layerWeight);
+        long outChannels = layerWeight.shape[0];
         if (batchNorm.num_features != outChannels)
         {
-            throw Unsupported(convPath, batchNorm, $"batch norm over {batchNorm.num_features} channels follows a convolution with {outChannels}.");
+            throw Unsupported(layerPath, batchNorm, $"batch norm over {batchNorm.num_features} channels follows a {layer.GetType().Name} with {outChannels}.");
         }
-        double[] bias = conv.bias is null ? new double[outChannels] : Doubles(conv.bias);
+        double[] bias = layerBias is null ? new double[outChannels] : Doubles(layerBias);
         double[] mean = Doubles(batchNorm.running_mean);
         double[] variance = Doubles(batchNorm.running_var);
         double[]? gamma = batchNorm.weight is null ? null : Doubles(batchNorm.weight);
@@ -236,17 +249,26 @@ public static class EncoderOnnxGraph
         ]);
     }
 
-    /// <summary>y = x·Wᵀ + b as Gemm with transB, W being [out, in] as torch stores it.</summary>
-    private static string WriteLinear(OnnxGraphBuilder builder, Linear linear, string path, string input)
+    /// <summary>
+    /// y = x·Wᵀ + b as Gemm with transB, W being [out, in] as torch stores it; an eval-mode batch norm after it folded in.
+    /// </summary>
+    private static string WriteLinear(OnnxGraphBuilder builder, Linear linear, BatchNorm1d? batchNorm, string path, string input)
     {
-        var inputs = new List<string>
+        float[] weights;
+        float[]? bias;
+        if (batchNorm is null)
         {
-            input,
-            builder.AddInitializer(Join(path, "weight"), Floats(linear.weight), linear.weight.shape),
-        };
-        if (linear.bias is not null)
+            weights = Floats(linear.weight);
+            bias = linear.bias is null ? null : Floats(linear.bias);
+        }
+        else
         {
-            inputs.Add(builder.AddInitializer(Join(path, "bias"), Floats(linear.bias), linear.bias.shape));
+            (weights, bias) = FoldBatchNorm(linear.weight, linear.bias, batchNorm, linear, path);
+        }
+        var inputs = new List<string> { input, builder.AddInitializer(Join(path, "weight"), weights, linear.weight.shape) };
+        if (bias is not null)
+        {
+            inputs.Add(builder.AddInitializer(Join(path, "bias"), bias, bias.Length));
         }
         return builder.AddNode("Gemm", path, inputs, [OnnxAttributes.Int("transB", 1)]);
     }

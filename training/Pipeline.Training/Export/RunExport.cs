@@ -1,6 +1,7 @@
 using Pipeline.Data;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Training.Encoders;
+using Pipeline.Training.Heads;
 using Pipeline.Training.Evaluation;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
@@ -39,6 +40,39 @@ public static class RunExport
             ImageSet images = ParityImages(config, cancellationToken);
             using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);
             return EncoderOnnxExporter.Export(encoder, pixels, Provenance(run, config, checkpointPath, step), path);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Export"/>, with the first <paramref name="projectionLayers"/> hidden layers of a simclr run's
+    /// projection head after the encoder (<see cref="ProjectedEncoder"/>): the representation SimCLRv2 fine-tunes from.
+    /// The run's evaluation figures describe h, not this output, so the metadata carries none.
+    /// </summary>
+    /// <exception cref="ArgumentException">The run has no projection head, or fewer hidden layers than asked for.</exception>
+    public static ExportResult ExportProjected(RunDirectory run, string? checkpoint, int projectionLayers, string path,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        PretrainConfig config = run.ReadConfig();
+        if (config.SimClr is null)
+        {
+            throw new ArgumentException($"{run.Path} is a {config.Method} run: only a simclr run has a projection head to keep layers of.");
+        }
+        (PretextObjective objective, long step, string checkpointPath) = TrainedObjective.Load(run, checkpoint);
+        using (objective)
+        {
+            ProjectionHead head = ((SimClrObjective)objective).ProjectionHead;
+            if (projectionLayers < 1 || projectionLayers > head.HiddenLayerCount)
+            {
+                throw new ArgumentException(
+                    $"The projection head of {run.Path} has {head.HiddenLayerCount} hidden layer(s): keep 1 to {head.HiddenLayerCount} of them, not {projectionLayers}.");
+            }
+            using var encoder = new ProjectedEncoder(objective.Encoder, head.HiddenLayers(projectionLayers), objective.Encoder.EmbeddingDim, projectionLayers);
+            encoder.eval();
+            ImageSet images = ParityImages(config, cancellationToken);
+            using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);
+            ExportProvenance provenance = Provenance(run, config, checkpointPath, step) with { Metrics = new Dictionary<string, double>() };
+            return EncoderOnnxExporter.Export(encoder, pixels, provenance, path);
         }
     }
 

@@ -37,5 +37,24 @@ public sealed class ProjectionHead : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Layers before the output layer, each Linear → BatchNorm1d → ReLU: one for this head.</summary>
+    public int HiddenLayerCount => 1;
+
+    /// <summary>
+    /// The first <paramref name="count"/> hidden layers, sharing this head's modules: the part SimCLRv2 keeps when it
+    /// fine-tunes "from a middle layer of the projection head".
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not 1 to <see cref="HiddenLayerCount"/>.</exception>
+    public Sequential HiddenLayers(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, HiddenLayerCount);
+        var children = layers.named_children().ToDictionary(child => child.name, child => child.module);
+        return nn.Sequential(
+            ("linear1", (nn.Module<Tensor, Tensor>)children["linear1"]),
+            ("bn1", (nn.Module<Tensor, Tensor>)children["bn1"]),
+            ("relu1", (nn.Module<Tensor, Tensor>)children["relu1"]));
+    }
+
     public override Tensor forward(Tensor embedding) => layers.forward(embedding);
 }

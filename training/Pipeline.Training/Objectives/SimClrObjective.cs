@@ -39,6 +39,9 @@ public sealed class SimClrObjective : PretextObjective
 
     public override Encoder Encoder => encoder;
 
+    /// <summary>g, the projection head the loss is computed after.</summary>
+    public ProjectionHead ProjectionHead => projection_head;
+
     public override PretextLoss ComputeLoss(Tensor pixels, Generator generator, long step)
     {
         using var scope = NewDisposeScope();
