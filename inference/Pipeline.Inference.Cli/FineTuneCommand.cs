@@ -39,7 +39,7 @@ public static class FineTuneCommand
         var head = OptionRules.ParsedBy(new Option<string>("--head") { Description = $"The head: {HeadSpec.AcceptedForms}.", DefaultValueFactory = _ => "linear" }, HeadSpec.Parse);
         var recipe = new Option<string>("--recipe")
         {
-            Description = $"The settings taken where none is given: full (every layer, crops and flips: {FineTuneRecipe.Full.Describe()}), "
+            Description = $"The settings taken where none is given: full ({FineTuneRecipe.Full.Describe()}), "
                 + $"frozen ({FineTuneRecipe.Frozen.Describe()}), or auto: full for at most {FineTuneRecipe.FullUpToImages} labelled images, frozen for more.",
             DefaultValueFactory = _ => "auto",
         }.AcceptOnlyFromAmong([AutoRecipe, .. FineTuneRecipe.All.Select(known => known.Name)]);
