@@ -75,13 +75,16 @@ class Measurements:
 
     def __init__(self, path):
         self.path = path
+        # The commands this run measured or read back, in order: what its rows come from.
+        self.used = []
         self.entries = {}
         if os.path.exists(path):
             with open(path) as f:
                 self.entries = {entry["command"]: entry for entry in json.load(f).get("measurements", [])}
 
     def save(self, benchmark, script, reference, seeds, rows, render, show=False):
-        """Writes the results so far (the rows and every measurement with its command) as JSON, and render(result) as Markdown."""
+        """Writes the results so far as JSON — the rows, the commands they come from, and every measurement kept, earlier
+        settings' included — and render(result) as Markdown."""
         result = {
             "benchmark": benchmark,
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -91,6 +94,7 @@ class Measurements:
             "reference": os.path.relpath(os.path.abspath(reference), ROOT),
             "seeds": seeds,
             "rows": rows,
+            "commands": list(self.used),
             "measurements": list(self.entries.values()),
         }
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -104,6 +108,8 @@ class Measurements:
 
     def run(self, command, log, parse, work_dir=None):
         key = shown(command)
+        if key not in self.used:
+            self.used.append(key)
         if key in self.entries:
             return self.entries[key]["result"]
         if work_dir:
@@ -132,4 +138,4 @@ def add_reference_arguments(parser, name):
 def commands_section(result, name):
     """The Markdown that ends a results table: every command the benchmark ran, in order."""
     return ["", f"Commands (runs and logs in bench/work/{name}/):", "", "```sh",
-            *[entry["command"] for entry in result["measurements"]], "```", ""]
+            *result.get("commands", [entry["command"] for entry in result["measurements"]]), "```", ""]
