@@ -44,6 +44,7 @@ public sealed class ExportCommandTests
     [Theory]
     [InlineData("export --run /no/such/run", "not a run folder")]
     [InlineData("export --out x.onnx", "--run")]
+    [InlineData("export --run /no/such/run --projection-layers -1", "--projection-layers must be 0 or a positive whole number")]
     public void Export_WrongArguments_ExitWithAMessage(string commandLine, string expected)
     {
         (int exitCode, string output, string error) = CliProcess.Run(commandLine.Split(' '));
