@@ -32,11 +32,14 @@ public sealed record FineTuneRecipe(string Name, string Unfreeze, bool Crop, boo
     /// The encoder stays frozen and the head trains on cached features, with early stopping on a tenth of the labels:
     /// seconds even with every label, and where every layer adds least.
     /// </summary>
-    public static FineTuneRecipe Frozen { get; } = new("frozen", "none", Crop: false, HorizontalFlip: false, LearningRate: new FineTuneOptions().LearningRate,
-        LabelSmoothing: 0, ValidationFraction: new FineTuneOptions().ValidationFraction, Epochs: new FineTuneOptions().Epochs);
+    public static FineTuneRecipe Frozen { get; } = FromLibraryDefaults(new FineTuneOptions());
 
     /// <summary>The recipes by name.</summary>
     public static IReadOnlyList<FineTuneRecipe> All { get; } = [Full, Frozen];
+
+    // The frozen recipe is FineTuneOptions' own defaults, so the library and the CLI cannot drift apart.
+    private static FineTuneRecipe FromLibraryDefaults(FineTuneOptions defaults) => new("frozen", "none", Crop: false, HorizontalFlip: false,
+        defaults.LearningRate, LabelSmoothing: 0, defaults.ValidationFraction, defaults.Epochs);
 
     /// <summary><see cref="Full"/> for at most <see cref="FullUpToImages"/> labelled images, <see cref="Frozen"/> for more.</summary>
     public static FineTuneRecipe For(int labelledImages)

@@ -166,25 +166,7 @@ public static class EncoderOnnxGraph
         long[] padding = conv.padding
             ?? throw Unsupported(path, conv, $"padding given as '{conv.padding_type}' is not exported; give the padding in pixels.");
         long[] weightShape = conv.weight.shape;
-        long outChannels = weightShape[0];
-
-        float[] weights;
-        float[]? bias;
-        if (batchNorm is null)
-        {
-            weights = Floats(conv.weight);
-            bias = conv.bias is null ? null : Floats(conv.bias);
-        }
-        else
-        {
-            (weights, bias) = FoldBatchNorm(conv.weight, conv.bias, batchNorm, conv, path);
-        }
-
-        var inputs = new List<string> { input, builder.AddInitializer(Join(path, "weight"), weights, weightShape) };
-        if (bias is not null)
-        {
-            inputs.Add(builder.AddInitializer(Join(path, "bias"), bias, outChannels));
-        }
+        List<string> inputs = WeightInputs(builder, conv, conv.weight, conv.bias, batchNorm, path, input);
         // ONNX pads are [top, left, bottom, right]: torch pads both sides of each spatial axis alike.
         return builder.AddNode("Conv", path, inputs,
         [
@@ -194,6 +176,24 @@ public static class EncoderOnnxGraph
             OnnxAttributes.Ints("dilations", conv.dilation),
             OnnxAttributes.Int("group", conv.groups),
         ]);
+    }
+
+    /// <summary>
+    /// A convolution's or linear layer's node inputs: <paramref name="input"/>, its weight and its bias (if any) as
+    /// initializers, with an eval-mode <paramref name="batchNorm"/> after it folded into both.
+    /// </summary>
+    private static List<string> WeightInputs(OnnxGraphBuilder builder, nn.Module layer, Tensor weight, Tensor? bias, BatchNorm? batchNorm,
+        string path, string input)
+    {
+        (float[] weights, float[]? biases) = batchNorm is null
+            ? (Floats(weight), bias is null ? null : Floats(bias))
+            : FoldBatchNorm(weight, bias, batchNorm, layer, path);
+        var inputs = new List<string> { input, builder.AddInitializer(Join(path, "weight"), weights, weight.shape) };
+        if (biases is not null)
+        {
+            inputs.Add(builder.AddInitializer(Join(path, "bias"), biases, biases.Length));
+        }
+        return inputs;
     }
 
     /// <summary>
@@ -254,22 +254,7 @@ public static class EncoderOnnxGraph
     /// </summary>
     private static string WriteLinear(OnnxGraphBuilder builder, Linear linear, BatchNorm1d? batchNorm, string path, string input)
     {
-        float[] weights;
-        float[]? bias;
-        if (batchNorm is null)
-        {
-            weights = Floats(linear.weight);
-            bias = linear.bias is null ? null : Floats(linear.bias);
-        }
-        else
-        {
-            (weights, bias) = FoldBatchNorm(linear.weight, linear.bias, batchNorm, linear, path);
-        }
-        var inputs = new List<string> { input, builder.AddInitializer(Join(path, "weight"), weights, linear.weight.shape) };
-        if (bias is not null)
-        {
-            inputs.Add(builder.AddInitializer(Join(path, "bias"), bias, bias.Length));
-        }
+        List<string> inputs = WeightInputs(builder, linear, linear.weight, linear.bias, batchNorm, path, input);
         return builder.AddNode("Gemm", path, inputs, [OnnxAttributes.Int("transB", 1)]);
     }
 

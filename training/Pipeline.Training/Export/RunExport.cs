@@ -67,7 +67,7 @@ public static class RunExport
                 throw new ArgumentException(
                     $"The projection head of {run.Path} has {head.HiddenLayerCount} hidden layer(s): keep 1 to {head.HiddenLayerCount} of them, not {projectionLayers}.");
             }
-            using var encoder = new ProjectedEncoder(objective.Encoder, head.HiddenLayers(projectionLayers), objective.Encoder.EmbeddingDim, projectionLayers);
+            using var encoder = new ProjectedEncoder(objective.Encoder, head, projectionLayers);
             encoder.eval();
             ImageSet images = ParityImages(config, cancellationToken);
             using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);

@@ -29,6 +29,7 @@ public sealed class ProjectionHead : nn.Module<Tensor, Tensor>
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputDim);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenDim);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputDim);
+        HiddenDim = hiddenDim;
         layers = nn.Sequential(
             ("linear1", nn.Linear(inputDim, hiddenDim, hasBias: false)),
             ("bn1", nn.BatchNorm1d(hiddenDim)),
@@ -36,6 +37,9 @@ public sealed class ProjectionHead : nn.Module<Tensor, Tensor>
             ("linear2", nn.Linear(hiddenDim, outputDim)));
         RegisterComponents();
     }
+
+    /// <summary>Width of the hidden layers' outputs.</summary>
+    public int HiddenDim { get; }
 
     /// <summary>Layers before the output layer, each Linear → BatchNorm1d → ReLU: one for this head.</summary>
     public int HiddenLayerCount => 1;
