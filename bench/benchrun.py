@@ -106,11 +106,16 @@ class Measurements:
         if show:
             print(text)
 
-    def run(self, command, log, parse, work_dir=None):
+    def has(self, command):
+        return shown(command) in self.entries
+
+    def run(self, command, log, parse, work_dir=None, needs_files=False):
+        """Runs command unless its result is kept. needs_files: a later step reads what it writes to work_dir, so a kept
+        result whose folder is gone (a fresh clone keeps bench/results but not bench/work) is measured again."""
         key = shown(command)
         if key not in self.used:
             self.used.append(key)
-        if key in self.entries:
+        if key in self.entries and not (needs_files and work_dir and not os.path.isdir(work_dir)):
             return self.entries[key]["result"]
         if work_dir:
             shutil.rmtree(work_dir, ignore_errors=True)

@@ -44,7 +44,7 @@ def measure(args, work, store):
         architecture = json.load(f)["encoder"]["architecture"]
     untrained = os.path.join(work, "untrained")
     store.run([TRAIN, "pretrain", "--method", "simclr", "--encoder", architecture, "--epochs", "0", "--seed", "0", "--out", untrained],
-              os.path.join(work, "untrained.log"), lambda output: None, work_dir=untrained)
+              os.path.join(work, "untrained.log"), lambda output: None, work_dir=untrained, needs_files=True)
     rows = {}
 
     def add(row, seed, value):
@@ -57,10 +57,15 @@ def measure(args, work, store):
             slug = f"{labels.rstrip('%')}pct-{tag}"
             # The folder names the recipe: a result read back by its command must come from this recipe's model.
             finetune = os.path.join(work, "finetune-full-" + slug)
+            teacher = os.path.join(finetune, "inference_model.onnx")
+            distilled = os.path.join(work, f"distill-{args.teacher_input}-{slug}")
+            distill = [TRAIN, "distill", "--teacher", teacher, "--student", reference, "--data", "fashion-mnist:train",
+                       "--epochs", str(args.distill_epochs), "--teacher-input", args.teacher_input, "--seed", str(seed), "--out", distilled,
+                       "--resume"]
             store.run([INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", labels, "--recipe", "full",
                        "--epochs", epochs, "--seed", str(seed), "--out", finetune],
-                      finetune + ".log", lambda output: None, work_dir=finetune)
-            teacher = os.path.join(finetune, "inference_model.onnx")
+                      finetune + ".log", lambda output: None, work_dir=finetune,
+                      needs_files=labels in args.distill and not store.has(distill))
             add(f"{labels}: fine-tuned reference encoder, full recipe (every layer, crops, flips, label smoothing)", seed,
                 store.run([INFER, "evaluate", "--model", teacher, "--data", "fashion-mnist:test"], finetune + ".evaluate.log", accuracy_line))
             scratch = store.run(["dotnet", BENCH, "scratch-accuracy", "--model", encoder, "--labels", labels, "--epochs", epochs,
@@ -69,13 +74,9 @@ def measure(args, work, store):
             add(f"{labels}: {architecture} from scratch, same labels, crops, flips, label smoothing, steps", seed, scratch["accuracy"])
             save(args, store, rows)
             if labels in args.distill:
-                distilled = os.path.join(work, f"distill-{args.teacher_input}-{slug}")
                 # --resume, and the folder kept: an hour-long distillation stopped with the session continues from its
                 # last finished epoch when the benchmark is run again.
-                store.run([TRAIN, "distill", "--teacher", teacher, "--student", reference, "--data", "fashion-mnist:train",
-                           "--epochs", str(args.distill_epochs), "--teacher-input", args.teacher_input, "--seed", str(seed), "--out", distilled,
-                           "--resume"],
-                          distilled + ".log", lambda output: None)
+                store.run(distill, distilled + ".log", lambda output: None)
                 add(f"{labels}: distilled student (all training images, teacher above)", seed,
                     store.run([INFER, "evaluate", "--model", os.path.join(distilled, "inference_model.onnx"), "--data", "fashion-mnist:test"],
                               distilled + ".evaluate.log", accuracy_line))
