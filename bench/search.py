@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import benchrun
+from peers.search_options import add_search_arguments
 
 BENCH = ["dotnet", os.path.join(benchrun.ROOT, "bench/Pipeline.Inference.Bench/bin/Release/net10.0/linux-x64/pipeline-inference-bench.dll"), "search"]
 PEER = ["/usr/bin/python3", os.path.join(benchrun.HERE, "peers/search_faiss.py")]
@@ -53,11 +54,7 @@ def render(result):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--dim", type=int, default=128)
-    parser.add_argument("--top-k", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--min-queries", type=int, default=50)
+    add_search_arguments(parser)
     parser.add_argument("--note", default="", help="Conditions to record, such as other jobs on the machine.")
     args = parser.parse_args()
     options = ["--sizes", *map(str, args.sizes), "--dim", str(args.dim), "--top-k", str(args.top_k),

@@ -10,6 +10,7 @@ import time
 
 import faiss
 import numpy as np
+from search_options import add_search_arguments
 
 
 def measure(size, dim, k, seconds, min_queries):
@@ -49,11 +50,7 @@ def measure(size, dim, k, seconds, min_queries):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--dim", type=int, default=128)
-    parser.add_argument("--top-k", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--min-queries", type=int, default=50)
+    add_search_arguments(parser)
     args = parser.parse_args()
     rows = []
     for size in args.sizes:

@@ -117,7 +117,7 @@ public static class FineTuneCommand
             string dataUri = DatasetUri.Parse(parse.GetValue(data)!).ToString();
             string labelSubset = LabelledSubset.Parse(parse.GetValue(labels)!).ToString();
             int seedValue = parse.GetValue(seed);
-            ImageSet labelled = LabelledImages(dataUri, labelSubset, seedValue, encoder, cancellationToken);
+            (ImageSet labelled, string[] labelledIds) = LabelledImages(dataUri, labelSubset, seedValue, encoder, cancellationToken);
             string recipeName = parse.GetValue(recipe)!;
             FineTuneRecipe chosen = recipeName == AutoRecipe ? FineTuneRecipe.For(labelled.Count) : FineTuneRecipe.Parse(recipeName);
             Console.Error.WriteLine($"{labelled.Count} labelled images: the {chosen.Name} recipe ({chosen.Describe()}); options given here replace its settings.");
@@ -169,6 +169,7 @@ public static class FineTuneCommand
             {
                 EmbeddingStandardization standardization = Standardization(encoder, labelled, sessions, logger, cancellationToken);
                 new FineTuneArtifactGenerator().Generate(encoder, ArtifactOptions(run, labelled.ClassNames, standardization), artifacts);
+                ImageIdFile.Write(Path.Combine(folder, FineTuneRun.LabelledFile), labelledIds);
                 // Last: a folder with settings has its artifacts, so --resume finds them.
                 run.Write(folder);
             }
@@ -203,8 +204,9 @@ public static class FineTuneCommand
         return command;
     }
 
-    // The dataset at the encoder's input size, then the subset whose labels may be used (drawn, or listed in a file).
-    private static ImageSet LabelledImages(string data, string labels, int seed, string encoder, CancellationToken cancellationToken)
+    // The dataset at the encoder's input size, then the subset whose labels may be used (drawn, or listed in a file), and
+    // those images' ids.
+    private static (ImageSet Labelled, string[] Ids) LabelledImages(string data, string labels, int seed, string encoder, CancellationToken cancellationToken)
     {
         EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(encoder);
         ImageSet images = DatasetLoader.Load(data, new ImageShape(metadata.Channels, metadata.Height, metadata.Width), cancellationToken);
@@ -213,7 +215,8 @@ public static class FineTuneCommand
         {
             throw new ArgumentException($"{data} has {images.ClassNames.Count} class: a classifier needs at least two (one subfolder per class).");
         }
-        return images.Select(LabelledSubset.Parse(labels).Select(images, seed));
+        int[] indices = LabelledSubset.Parse(labels).Select(images, seed);
+        return (images.Select(indices), [.. indices.Select(index => ImageIds.Of(images, index))]);
     }
 
     // The labelled images' embedding statistics, which the head standardises its input with.

@@ -10,8 +10,9 @@ namespace Pipeline.Inference.Cli;
 /// </summary>
 /// <remarks>
 /// Layout: <c>finetune.json</c> (these settings), <c>artifacts/</c> (the generated artifacts), <c>checkpoint.safetensors</c>
-/// (the state after the last finished epoch), <c>metrics.jsonl</c> (one line per epoch), <c>inference_model.onnx</c> and
-/// <c>result.json</c>.
+/// (the state after the last finished epoch), <c>metrics.jsonl</c> (one line per epoch), <c>labelled.csv</c> (the ids of
+/// the images it trained on: <c>--labels</c> takes it back, so another run can use the very same labels),
+/// <c>inference_model.onnx</c> and <c>result.json</c>.
 /// </remarks>
 public sealed record FineTuneRun
 {
@@ -21,6 +22,7 @@ public sealed record FineTuneRun
     public const string MetricsFile = "metrics.jsonl";
     public const string InferenceModelFile = "inference_model.onnx";
     public const string ResultFile = "result.json";
+    public const string LabelledFile = "labelled.csv";
 
     public static JsonSerializerOptions Json { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
@@ -87,7 +89,7 @@ public sealed record FineTuneRun
     /// </summary>
     public static void Delete(string folder)
     {
-        foreach (string file in (string[])[SettingsFile, CheckpointFile, MetricsFile, InferenceModelFile, ResultFile])
+        foreach (string file in (string[])[SettingsFile, CheckpointFile, MetricsFile, LabelledFile, InferenceModelFile, ResultFile])
         {
             File.Delete(Path.Combine(folder, file));
         }

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Pipeline.Data;
 
 /// <summary>
@@ -47,5 +49,18 @@ public static class ImageIdFile
             throw new DataFormatException(path, "lists no images: give one id per line, or the CSV pipeline-infer select wrote.");
         }
         return ids;
+    }
+
+    /// <summary>Writes <paramref name="ids"/> under an <c>id</c> header, one per line, whole or not at all: what <see cref="Read"/> reads back.</summary>
+    public static void Write(string path, IEnumerable<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(ids);
+        var text = new StringBuilder().Append(IdColumn).Append('\n');
+        foreach (string id in ids)
+        {
+            text.Append(CsvFields.Quote(id)).Append('\n');
+        }
+        AtomicFile.WriteAllText(path, text.ToString());
     }
 }

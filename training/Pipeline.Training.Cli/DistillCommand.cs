@@ -21,10 +21,12 @@ public static class DistillCommand
 {
     public static Command Create()
     {
-        var teacher = new Option<string>("--teacher")
+        var teacher = new Option<string[]>("--teacher")
         {
-            Description = "The teacher: the inference_model.onnx that pipeline-infer finetune wrote.",
+            Description = "The teacher: the inference_model.onnx that pipeline-infer finetune wrote; several (fine-tunes on the same labels with other seeds) "
+                + "label together, their probabilities averaged.",
             Required = true,
+            AllowMultipleArgumentsPerToken = true,
         };
         var student = new Option<string>("--student")
         {
@@ -82,7 +84,7 @@ public static class DistillCommand
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
             SharedOptions.ApplyThreads(parse.GetValue(threads));
-            string teacherPath = Path.GetFullPath(parse.GetValue(teacher)!);
+            string[] teacherPaths = [.. parse.GetValue(teacher)!.Select(Path.GetFullPath)];
             var studentRun = new RunDirectory(parse.GetValue(student)!);
             if (!studentRun.HasConfig)
             {
@@ -94,9 +96,15 @@ public static class DistillCommand
                 throw new UsageException($"--student {studentRun.Path} is a {pretrained.Method} run: the student starts from a simclr or rotation encoder (its h).");
             }
             string[] classNames;
-            using (TeacherModel model = TeacherModel.Load(teacherPath))
+            using (TeacherEnsemble models = TeacherEnsemble.Load(teacherPaths))
             {
-                classNames = [.. model.ClassNames];
+                classNames = [.. models.ClassNames];
+            }
+            TeacherFile[] teachers = [.. teacherPaths.Select(path => new TeacherFile(path, ArtifactsManifest.Sha256(path)))];
+            if (teachers.GroupBy(file => file.Sha256).FirstOrDefault(same => same.Count() > 1) is { } repeated)
+            {
+                throw new UsageException($"--teacher {string.Join(" and ", repeated.Select(file => file.Path))} are the same model: "
+                    + "give each teacher once (an ensemble gains from fine-tunes that differ, such as the same labels with another --seed).");
             }
 
             var torchDevice = TrainingDevice.Resolve(parse.GetValue(device)!);
@@ -118,7 +126,7 @@ public static class DistillCommand
                 Optimizer = new OptimizerSettings(OptimizerKind.Adam, parse.GetValue(learningRate), 0.9, parse.GetValue(weightDecay),
                     OptimizerSettings.DefaultWarmupSteps(epochCount * stepsPerEpoch, stepsPerEpoch)),
                 CheckpointEvery = (int)stepsPerEpoch,
-                Distillation = new DistillationSettings(teacherPath, ArtifactsManifest.Sha256(teacherPath), studentRun.LatestCheckpoint(),
+                Distillation = new DistillationSettings(teachers, studentRun.LatestCheckpoint(),
                     parse.GetValue(temperature), classNames,
                     DistillationSettings.DefaultAugmentation with
                     {
@@ -129,9 +137,9 @@ public static class DistillCommand
 
             var run = new RunDirectory(parse.GetValue(output)!);
             Console.Error.WriteLine(
-                $"Distilling {teacherPath} ({classNames.Length} classes) into {spec.Architecture} D={spec.EmbeddingDim} from {config.Distillation.StudentInit} "
+                $"Distilling {string.Join(" + ", teachers.Select(file => file.Path))} ({classNames.Length} classes) into {spec.Architecture} D={spec.EmbeddingDim} from {config.Distillation.StudentInit} "
                 + $"on {images.Count} images of {images.Source}, {epochCount} epochs of {stepsPerEpoch} steps, batch {batch}, adam lr {config.Optimizer.LearningRate:G4}, "
-                + $"τ {config.Distillation.Temperature}, the teacher labels the {(config.Distillation.TeacherInput == TeacherInput.Image ? "un-augmented image" : "student's view")} → {run.Path}");
+                + $"τ {config.Distillation.Temperature}, the {(teachers.Length > 1 ? $"{teachers.Length} teachers label" : "teacher labels")} the {(config.Distillation.TeacherInput == TeacherInput.Image ? "un-augmented image" : "student's view")} → {run.Path}");
             var progress = new ConsoleProgress();
             PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, parse.GetValue(resume), progress.Report, cancellationToken);
             Console.WriteLine(
@@ -139,8 +147,7 @@ public static class DistillCommand
             string summary = JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["method"] = PretextMethods.Distill,
-                ["teacher"] = teacherPath,
-                ["teacher_sha256"] = config.Distillation.TeacherSha256,
+                ["teachers"] = teachers.Select(file => new Dictionary<string, string> { ["path"] = file.Path, ["sha256"] = file.Sha256 }).ToArray(),
                 ["student_init"] = config.Distillation.StudentInit,
                 ["data"] = dataUri,
                 ["epochs"] = epochCount,

@@ -85,6 +85,25 @@ public sealed class FineTuneCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task FineTune_WritesTheIdsOfItsLabelledImages_WhichAnotherRunTrainsOnAgainWithOtherSeeds()
+    {
+        string first = Path.Combine(_temp.Path, "first"), second = Path.Combine(_temp.Path, "second");
+
+        (int exit, _, string stderr) = await FineTune(first, "--epochs", "1", "--labels", "40%", "--seed", "3");
+        Assert.True(exit == 0, stderr);
+        string labelled = Path.Combine(first, FineTuneRun.LabelledFile);
+        IReadOnlyList<string> ids = ImageIdFile.Read(labelled);
+        (exit, _, stderr) = await FineTune(second, "--epochs", "1", "--labels", labelled, "--seed", "4");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(12, ids.Count);
+        Assert.All(ids, id => Assert.True(File.Exists(Path.Combine(_data, id)), $"{id} is not an image of the folder"));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ImageIdFile.Read(Path.Combine(second, FineTuneRun.LabelledFile)).Order(StringComparer.Ordinal));
+        (_, _, stderr) = await FineTune(Path.Combine(_temp.Path, "third"), "--epochs", "1", "--labels", "40%", "--seed", "4");
+        Assert.NotEqual(ids.Order(StringComparer.Ordinal), ImageIdFile.Read(Path.Combine(_temp.Path, "third", FineTuneRun.LabelledFile)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task FineTune_UnknownRecipe_IsAUsageErrorNamingTheRecipes()
     {
         (int exit, _, string stderr) = await FineTune(Path.Combine(_temp.Path, "run"), "--recipe", "fast");

@@ -1,5 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
+using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Tests;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
@@ -28,19 +30,24 @@ public sealed class DistillationTests
     {
         var student = new RunDirectory(folder.File("pretrained"));
         new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1, checkpointEvery: 100), images, student, resume: false);
+        return (student, Teacher(student, folder.File("teacher.onnx"), headSeed: 3, headScale, Classes));
+    }
+
+    // The pretrained encoder with a linear head drawn from headSeed, exported as a classifier into classes.
+    private static string Teacher(RunDirectory student, string path, int headSeed, float headScale, string[] classes)
+    {
         (Encoder encoder, _, _) = TrainedEncoder.Load(student);
         using (encoder)
         {
-            random.manual_seed(3);
-            using var head = nn.Linear(encoder.EmbeddingDim, Classes.Length);
+            random.manual_seed(headSeed);
+            using var head = nn.Linear(encoder.EmbeddingDim, classes.Length);
             using (no_grad())
             {
                 head.weight!.mul_(headScale);
             }
             using Tensor pixels = ExportFixtures.Pixels(16);
-            string teacher = folder.File("teacher.onnx");
-            EncoderOnnxExporter.ExportClassifier(encoder, head, Classes, "{}", pixels, ExportFixtures.Provenance, teacher);
-            return (student, teacher);
+            EncoderOnnxExporter.ExportClassifier(encoder, head, classes, "{}", pixels, ExportFixtures.Provenance, path);
+            return path;
         }
     }
 
@@ -52,7 +59,7 @@ public sealed class DistillationTests
             Epochs = epochs,
             Optimizer = new OptimizerSettings(OptimizerKind.Adam, 1e-2, 0.9, 0, 0),
             CheckpointEvery = 2,
-            Distillation = new DistillationSettings(teacher, ArtifactsManifest.Sha256(teacher), student.LatestCheckpoint(), 1.0, Classes,
+            Distillation = new DistillationSettings([new TeacherFile(teacher, ArtifactsManifest.Sha256(teacher))], student.LatestCheckpoint(), 1.0, Classes,
                 SimClrAugmentationOptions.None),
         };
 
@@ -138,6 +145,75 @@ public sealed class DistillationTests
         double other = otherTargets.mul(logits.log_softmax(1)).sum(1).mean().neg().item<float>();
         Assert.Equal(expected, loss.item<float>(), 5);
         Assert.True(Math.Abs(other - expected) > 1e-4, $"the view and the image give the same loss ({expected}): the test cannot tell them apart");
+    }
+
+    [Fact]
+    public void Ensemble_TargetsAreTheMeanOfItsTeachersSoftenedProbabilities_AndTheLossUsesThem()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(32);
+        (RunDirectory student, string first) = Fixture(folder, images, headScale: 20);
+        string second = Teacher(student, folder.File("second.onnx"), headSeed: 4, headScale: 20, Classes);
+        PretrainConfig distill = DistillConfig(student, first, images, epochs: 1);
+        PretrainConfig config = distill with
+        {
+            Distillation = distill.Distillation! with
+            {
+                Teachers = [new TeacherFile(first, ArtifactsManifest.Sha256(first)), new TeacherFile(second, ArtifactsManifest.Sha256(second))],
+                Temperature = 2,
+            },
+        };
+        using var scope = NewDisposeScope();
+        using var ensemble = TeacherEnsemble.Load([first, second]);
+        using var one = TeacherModel.Load(first);
+        using var other = TeacherModel.Load(second);
+        Tensor pixels = ExportFixtures.Pixels(8);
+
+        Tensor targets = ensemble.Probabilities(pixels, 2);
+
+        Tensor expected = one.Logits(pixels).div(2).softmax(1).add(other.Logits(pixels).div(2).softmax(1)).div(2);
+        Assert.Equal(2, ensemble.Count);
+        Assert.True(targets.allclose(expected, rtol: 1e-5, atol: 1e-6), "the targets are not the mean of the teachers' probabilities");
+        Assert.False(targets.allclose(one.Logits(pixels).div(2).softmax(1), rtol: 1e-3, atol: 1e-3), "the two teachers agree: the test cannot tell one from the mean");
+
+        random.manual_seed(config.Seed);
+        using var objective = (DistillationObjective)PretextMethods.Create(config);
+        objective.eval();
+        Tensor loss = objective.ComputeLoss(pixels, new Generator(0), 0).Value;
+        Tensor logits = objective.Classifier.forward(objective.Encoder.forward(pixels));
+        Assert.Equal(expected.mul(logits.div(2).log_softmax(1)).sum(1).mean().neg().mul(4).item<float>(), loss.item<float>(), 4);
+    }
+
+    [Fact]
+    public void Ensemble_OfTeachersWithOtherClasses_IsRefusedNamingBoth()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(32);
+        (RunDirectory student, string first) = Fixture(folder, images);
+        string[] reordered = [Classes[1], Classes[0], .. Classes[2..]];
+        string second = Teacher(student, folder.File("second.onnx"), headSeed: 4, headScale: 1, reordered);
+
+        var error = Assert.Throws<InvalidDataException>(() => TeacherEnsemble.Load([first, second]));
+
+        Assert.Contains(second, error.Message);
+        Assert.Contains(first, error.Message);
+        Assert.Contains("the same classes in the same order", error.Message);
+    }
+
+    [Fact]
+    public void Cli_TheSameTeacherTwice_IsAUsageError_AndWritesNothing()
+    {
+        using var folder = new TempDirectory();
+        (RunDirectory student, string teacher) = Fixture(folder, TinyRun.Images(32));
+        string copy = folder.File("copy.onnx");
+        File.Copy(teacher, copy);
+        string output = folder.File("distilled");
+
+        (int exitCode, _, string error) = CliProcess.Run("distill", "--teacher", teacher, copy, "--student", student.Path, "--out", output, "--device", "cpu");
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("are the same model", error);
+        Assert.False(Path.Exists(output), "a refused command line wrote its --out");
     }
 
     [Fact]

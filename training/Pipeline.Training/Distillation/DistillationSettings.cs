@@ -5,17 +5,18 @@ namespace Pipeline.Training.Distillation;
 /// <summary>
 /// What a self-distillation run learns from (SimCLRv2, Chen et al. 2020, "Big Self-Supervised Models are Strong
 /// Semi-Supervised Learners", §2.3): a fine-tuned teacher classifier labels every training image with its softened
-/// probabilities, and a student — the pretrained encoder plus a linear head — learns to match them.
+/// probabilities, and a student — the pretrained encoder plus a linear head — learns to match them. Several teachers
+/// (fine-tunes on the same labels with different seeds) label together: their probabilities are averaged.
 /// </summary>
-/// <param name="Teacher">The teacher's <c>inference_model.onnx</c> (input <c>pixels</c>, output <c>logits</c>, class names in its metadata).</param>
-/// <param name="TeacherSha256">SHA-256 of the teacher file, checked whenever the run starts or resumes.</param>
+/// <param name="Teachers">The teachers' <c>inference_model.onnx</c> files (input <c>pixels</c>, output <c>logits</c>, class
+/// names in their metadata) with their SHA-256, which a resumed run must find again.</param>
 /// <param name="StudentInit">The pretraining checkpoint whose encoder the student starts from.</param>
 /// <param name="Temperature">τ: both sides' logits are divided by it before the softmax; 1 in SimCLRv2.</param>
 /// <param name="ClassNames">The teacher's classes, in the order of its logits: the student head's outputs.</param>
 /// <param name="Augmentation">How the student's view of each training image is drawn at every step.</param>
 /// <param name="TeacherInput">Whether the teacher labels the student's view or the un-augmented image; runs written before
 /// the choice existed read as <see cref="Distillation.TeacherInput.View"/>.</param>
-public sealed record DistillationSettings(string Teacher, string TeacherSha256, string StudentInit, double Temperature, string[] ClassNames,
+public sealed record DistillationSettings(IReadOnlyList<TeacherFile> Teachers, string StudentInit, double Temperature, string[] ClassNames,
     SimClrAugmentationOptions Augmentation, TeacherInput TeacherInput = TeacherInput.View)
 {
     /// <summary>The student's view distribution unless told otherwise: random resized crops of at least half the area and flips.</summary>
@@ -29,6 +30,10 @@ public sealed record DistillationSettings(string Teacher, string TeacherSha256, 
     /// <summary>Throws when a setting cannot work, naming it and what is accepted.</summary>
     public void Validate()
     {
+        if (Teachers.Count == 0)
+        {
+            throw new ArgumentException("A distillation needs at least one teacher.");
+        }
         if (!(Temperature > 0) || double.IsInfinity(Temperature))
         {
             throw new ArgumentException($"The distillation temperature must be positive and finite, not {Temperature}.");

@@ -37,8 +37,7 @@ public static class RunExport
         (Encoder encoder, long step, string checkpointPath) = TrainedEncoder.Load(run, checkpoint);
         using (encoder)
         {
-            ImageSet images = ParityImages(config, cancellationToken);
-            using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);
+            using Tensor pixels = ParityPixels(config, cancellationToken);
             return EncoderOnnxExporter.Export(encoder, pixels, Provenance(run, config, checkpointPath, step), path);
         }
     }
@@ -69,8 +68,7 @@ public static class RunExport
             }
             using var encoder = new ProjectedEncoder(objective.Encoder, head, projectionLayers);
             encoder.eval();
-            ImageSet images = ParityImages(config, cancellationToken);
-            using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);
+            using Tensor pixels = ParityPixels(config, cancellationToken);
             ExportProvenance provenance = Provenance(run, config, checkpointPath, step) with { Metrics = new Dictionary<string, double>() };
             return EncoderOnnxExporter.Export(encoder, pixels, provenance, path);
         }
@@ -98,8 +96,7 @@ public static class RunExport
         using (objective)
         {
             var student = (DistillationObjective)objective;
-            ImageSet images = ParityImages(config, cancellationToken);
-            using Tensor pixels = PixelTensors.FromImages(images, 0, images.Count, CPU);
+            using Tensor pixels = ParityPixels(config, cancellationToken);
             return EncoderOnnxExporter.ExportClassifier(student.Encoder, student.Classifier, distillation.ClassNames, summary, pixels,
                 Provenance(run, config, checkpointPath, step), path);
         }
@@ -109,11 +106,13 @@ public static class RunExport
         config.Method, config.Data, StoredEvaluations.Read(run).Of(checkpointPath, step).Figures(), run.Path, Path.GetFileName(checkpointPath),
         ArtifactsManifest.Sha256(checkpointPath));
 
-    private static ImageSet ParityImages(PretrainConfig config, CancellationToken cancellationToken)
+    // The first ParityImageCount test images (Fashion-MNIST runs) or training images (other data), as the encoder takes them.
+    private static Tensor ParityPixels(PretrainConfig config, CancellationToken cancellationToken)
     {
         EncoderSpec spec = config.Encoder;
         string source = DatasetUri.Parse(config.Data) is DatasetUri.FashionMnist ? RunEvaluation.DefaultTestData(config.Data) : config.Data;
-        ImageSet images = DatasetLoader.Load(source, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
-        return images.Take(Math.Min(ParityImageCount, images.Count));
+        ImageSet images = DatasetLoader.Load(source, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken)
+            .Take(ParityImageCount);
+        return PixelTensors.FromImages(images, 0, images.Count, CPU);
     }
 }

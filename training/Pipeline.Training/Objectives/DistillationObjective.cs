@@ -12,10 +12,11 @@ namespace Pipeline.Training.Objectives;
 /// <summary>
 /// Self-distillation (SimCLRv2, Chen et al. 2020, §2.3): the student — the pretrained encoder f plus a linear head —
 /// minimises the cross-entropy −Σ_y p_T(y | x; τ) log p_S(y | x; τ) between the teacher's softened probabilities and
-/// its own, on an augmented view x of every training image, labelled or not.
+/// its own, on an augmented view x of every training image, labelled or not. With several teachers p_T is the mean of
+/// theirs (<see cref="TeacherEnsemble"/>).
 /// </summary>
 /// <remarks>
-/// The teacher (<see cref="TeacherModel"/>, ONNX Runtime) labels the very view the student sees, or the un-augmented
+/// The teachers (<see cref="TeacherModel"/>, ONNX Runtime) label the very view the student sees, or the un-augmented
 /// image (<see cref="DistillationSettings.TeacherInput"/>). The loss is scaled by
 /// τ² so that its gradients keep their size as τ changes (Hinton et al. 2015). The student's encoder starts from the
 /// pretraining checkpoint of <see cref="DistillationSettings.StudentInit"/> and its head from zero-mean random weights;
@@ -27,7 +28,7 @@ public sealed class DistillationObjective : PretextObjective
     private readonly Encoder encoder;
     private readonly Linear classifier;
     private readonly SimClrAugmentation _augmentation;
-    private readonly TeacherModel _teacher;
+    private readonly TeacherEnsemble _teachers;
     private readonly double _temperature;
     private readonly TeacherInput _teacherInput;
 
@@ -43,20 +44,20 @@ public sealed class DistillationObjective : PretextObjective
         _teacherInput = settings.TeacherInput;
         RegisterComponents();
         Checkpoint.LoadModel(SafeTensorsFile.Read(settings.StudentInit), encoder, EncoderModuleName);
-        _teacher = TeacherModel.Load(settings.Teacher);
+        _teachers = TeacherEnsemble.Load([.. settings.Teachers.Select(teacher => teacher.Path)]);
         try
         {
             long[] studentInput = [encoder.Spec.InputChannels, encoder.Spec.InputHeight, encoder.Spec.InputWidth];
-            if (!_teacher.InputShape.SequenceEqual(studentInput) || !_teacher.ClassNames.SequenceEqual(settings.ClassNames))
+            if (!_teachers.InputShape.SequenceEqual(studentInput) || !_teachers.ClassNames.SequenceEqual(settings.ClassNames))
             {
                 throw new ArgumentException(
-                    $"The teacher takes {string.Join("x", _teacher.InputShape)} images into classes [{string.Join(", ", _teacher.ClassNames)}]; "
+                    $"The teachers take {string.Join("x", _teachers.InputShape)} images into classes [{string.Join(", ", _teachers.ClassNames)}]; "
                     + $"the student takes {string.Join("x", studentInput)} images into [{string.Join(", ", settings.ClassNames)}].");
             }
         }
         catch
         {
-            _teacher.Dispose();
+            _teachers.Dispose();
             throw;
         }
     }
@@ -73,7 +74,7 @@ public sealed class DistillationObjective : PretextObjective
         using var scope = NewDisposeScope();
         Tensor views = _augmentation.Apply(pixels, generator);
         // targets [n, classes] from the teacher, logits [n, classes] from the student
-        Tensor targets = _teacher.Logits(_teacherInput == TeacherInput.Image ? pixels : views).div(_temperature).softmax(1);
+        Tensor targets = _teachers.Probabilities(_teacherInput == TeacherInput.Image ? pixels : views, _temperature);
         Tensor logits = classifier.forward(encoder.forward(views));
         Tensor loss = targets.mul(logits.div(_temperature).log_softmax(1)).sum(1).mean().neg().mul(_temperature * _temperature);
         // How often the student already picks the teacher's class: the loss alone cannot say, soft targets never reach 0.
@@ -85,7 +86,7 @@ public sealed class DistillationObjective : PretextObjective
     {
         if (disposing)
         {
-            _teacher.Dispose();
+            _teachers.Dispose();
         }
         base.Dispose(disposing);
     }
