@@ -18,11 +18,11 @@ public static class QuantizeCommand
     {
         var source = new ModelSource();
         source.Model.Description = $"The float32 model to make a variant of: an encoder.onnx, a fine-tuned inference_model.onnx, or {ModelSource.RegistryScheme}NAME@ALIAS / {ModelSource.RegistryScheme}NAME@VERSION from --registry.";
-        var precision = new Option<ModelPrecision>("--precision")
+        var precision = new Option<string>("--precision")
         {
             Description = "int8: static QDQ (int8 weights per channel, uint8 activations calibrated on images); fp16: float16 weights and compute.",
             Required = true,
-        };
+        }.AcceptOnlyFromAmong([.. Enum.GetValues<ModelPrecision>().Select(PrecisionMetadata.NameOf)]);
         var calibration = OptionRules.ParsedBy(new Option<string>("--calibration")
         {
             Description = $"Images at the model's input: int8 calibrates on a seeded draw of them, and a disjoint draw proves the variant: {DatasetUri.AcceptedForms}.",
@@ -33,11 +33,11 @@ public static class QuantizeCommand
             Description = "How many images int8 calibrates its activation ranges on.",
             DefaultValueFactory = _ => new QuantizationOptions { Precision = ModelPrecision.Int8 }.CalibrationImages,
         });
-        var method = new Option<CalibrationMethod>("--calibration-method")
+        var method = new Option<string>("--calibration-method")
         {
             Description = "How an activation's range is taken from its values: minmax (nothing clips) or percentile (the rarest outliers clip).",
-            DefaultValueFactory = _ => new QuantizationOptions { Precision = ModelPrecision.Int8 }.CalibrationMethod,
-        };
+            DefaultValueFactory = _ => PrecisionMetadata.NameOf(new QuantizationOptions { Precision = ModelPrecision.Int8 }.CalibrationMethod),
+        }.AcceptOnlyFromAmong([.. Enum.GetValues<CalibrationMethod>().Select(PrecisionMetadata.NameOf)]);
         var percentile = new Option<double>("--calibration-percentile")
         {
             Description = "With --calibration-method percentile: the upper percentile kept, above 50 and at most 100 (the lower is 100 minus it).",
@@ -72,9 +72,9 @@ public static class QuantizeCommand
         {
             var options = new QuantizationOptions
             {
-                Precision = parse.GetValue(precision),
+                Precision = Enum.Parse<ModelPrecision>(parse.GetValue(precision)!, ignoreCase: true),
                 CalibrationImages = parse.GetValue(calibrationSize),
-                CalibrationMethod = parse.GetValue(method),
+                CalibrationMethod = Enum.Parse<CalibrationMethod>(parse.GetValue(method)!, ignoreCase: true),
                 Percentile = parse.GetValue(percentile),
                 ProofImages = parse.GetValue(proofSize),
             };
@@ -118,7 +118,7 @@ public static class QuantizeCommand
         PrecisionProof proof = result.Metadata.Proof;
         PrecisionLimits limits = result.Limits;
         string calibrated = result.Metadata.Calibration is { } calibration
-            ? $"; calibrated on {calibration.Images} images ({calibration.Method.ToString().ToLowerInvariant()}{(calibration.Percentile is { } p ? $" {p}" : "")})"
+            ? $"; calibrated on {calibration.Images} images ({PrecisionMetadata.NameOf(calibration.Method)}{(calibration.Percentile is { } p ? $" {p}" : "")})"
             : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"{PrecisionMetadata.NameOf(result.Metadata.Precision)} variant of {model} → {result.Path}: {ByteSize.Format(result.Bytes)}, "

@@ -37,6 +37,9 @@ public sealed record PrecisionMetadata
     /// <summary>The name a precision goes by in metadata, file names and on the command line: <c>int8</c>, <c>fp16</c>.</summary>
     public static string NameOf(ModelPrecision precision) => precision.ToString().ToLowerInvariant();
 
+    /// <summary>The name a calibration method goes by in metadata and on the command line: <c>minmax</c>, <c>percentile</c>.</summary>
+    public static string NameOf(CalibrationMethod method) => method.ToString().ToLowerInvariant();
+
     /// <summary>Adds (or replaces) this record's keys in the model's metadata.</summary>
     public void WriteTo(ModelProto model)
     {
