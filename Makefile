@@ -39,7 +39,7 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search reference-model clean
+.PHONY: setup build run test serve bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -146,6 +146,12 @@ bench-search:
 	$(DOTNET) build bench/Pipeline.Inference.Bench $(BUILD_FLAGS)
 	@/usr/bin/python3 -c "import faiss" 2>/dev/null || $(call apt_install,python3-faiss)
 	/usr/bin/python3 bench/search.py $(SEARCH_FLAGS)
+
+# Precision variants (bench/results/precision.md): the reference encoder beside its int8 and fp16 variants from
+# pipeline-infer quantize: size, embeddings/s at batch 1 and 64 on one thread, kNN and linear-probe accuracy, and a
+# fine-tuned classifier's (about 15 minutes on 2 busy cores). PRECISION_FLAGS="--threads 2 --rounds 5" for others.
+bench-precision: build
+	/usr/bin/python3 bench/precision.py $(PRECISION_FLAGS)
 
 bench-deps:
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(call apt_install,python3-torch)

@@ -5,6 +5,7 @@ var root = new RootCommand("pipeline-bench: benchmark drivers; make bench runs t
 {
     SimClrStepBenchmark.Create(),
     EncoderInferenceBenchmark.Create(),
+    PrecisionBenchmark.Create(),
     FineTuneBenchmark.SpeedCommand(),
     FineTuneBenchmark.AccuracyCommand(),
     FineTuneBenchmark.ScratchCommand(),

@@ -80,25 +80,34 @@ public sealed class EmbeddingModel : IDisposable
     public static EmbeddingModel Load(string path, EmbeddingModelOptions? options = null, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        options ??= new EmbeddingModelOptions();
-        logger ??= NullLogger.Instance;
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path} does not exist: give the encoder.onnx that pipeline-train export wrote.", path);
         }
-        byte[] bytes = File.ReadAllBytes(path);
+        return Load(File.ReadAllBytes(path), path, options, logger);
+    }
+
+    /// <summary>
+    /// Loads and checks a model held in memory, such as one made and not yet written; <paramref name="source"/> names it
+    /// in errors and as <see cref="Source"/>.
+    /// </summary>
+    /// <inheritdoc cref="Load(string, EmbeddingModelOptions?, ILogger?)"/>
+    internal static EmbeddingModel Load(byte[] bytes, string source, EmbeddingModelOptions? options = null, ILogger? logger = null)
+    {
+        options ??= new EmbeddingModelOptions();
+        logger ??= NullLogger.Instance;
         string sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (options.ExpectedSha256 is { } expected && !string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidDataException($"{path} has SHA-256 {sha256}, not the expected {expected}: it is another or a damaged file.");
+            throw new InvalidDataException($"{source} has SHA-256 {sha256}, not the expected {expected}: it is another or a damaged file.");
         }
 
         (InferenceSession session, SessionOptions sessionOptions, ExecutionProvider provider) =
-            OrtSessionFactory.Create(bytes, path, options, logger);
+            OrtSessionFactory.Create(bytes, source, options, logger);
         try
         {
-            EmbeddingModelMetadata metadata = ReadContract(session, path);
-            return new EmbeddingModel(Path.GetFullPath(path), sha256, session, sessionOptions, provider, metadata);
+            EmbeddingModelMetadata metadata = ReadContract(session, source);
+            return new EmbeddingModel(Path.GetFullPath(source), sha256, session, sessionOptions, provider, metadata);
         }
         catch
         {

@@ -2,7 +2,7 @@ namespace Pipeline.Cli;
 
 /// <summary>
 /// The exit codes both CLIs share, so that a scheduler (a Kubernetes pod failure policy, a shell script) can tell a
-/// failure worth retrying from one that is not. Tool-specific codes (pipeline-train's 3 and 5) sit between them.
+/// failure worth retrying from one that is not. Tool-specific codes (pipeline-train's 3) sit between them.
 /// </summary>
 public static class ExitCodes
 {
@@ -19,6 +19,12 @@ public static class ExitCodes
 
     /// <summary>The loss became NaN or infinite (pretraining or fine-tuning); a retry with the same settings diverges again.</summary>
     public const int Diverged = 4;
+
+    /// <summary>
+    /// A model did not match the one it was made from within the limits (an export against TorchSharp, a precision
+    /// variant against its float32 source): nothing was written.
+    /// </summary>
+    public const int ParityFailed = 5;
 
     /// <summary>The store (registry) could not be reached after every retry: try again later (sysexits' EX_TEMPFAIL).</summary>
     public const int StoreUnavailable = 75;

@@ -56,6 +56,16 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Declares a graph input exactly as <paramref name="valueInfo"/> describes it (another graph's, say); returns its name.</summary>
+    public string AddInput(ValueInfoProto valueInfo)
+    {
+        ArgumentNullException.ThrowIfNull(valueInfo);
+        Reserve(valueInfo.Name);
+        _graph.Input.Add(valueInfo.Clone());
+        _values.Add(valueInfo.Name);
+        return valueInfo.Name;
+    }
+
     /// <summary>Declares the value <paramref name="name"/>, produced by a node, as a float32 output [N, <paramref name="dimensions"/>…].</summary>
     public void AddOutput(string name, params long[] dimensions)
     {
@@ -71,6 +81,14 @@ public sealed class OnnxGraphBuilder
     {
         RequireValue(name);
         _graph.Output.Add(ValueInfo(name, elementType, shape));
+    }
+
+    /// <summary>Declares the value <paramref name="valueInfo"/> names, produced by a node, as a graph output exactly as it describes it.</summary>
+    public void AddOutput(ValueInfoProto valueInfo)
+    {
+        ArgumentNullException.ThrowIfNull(valueInfo);
+        RequireValue(valueInfo.Name);
+        _graph.Output.Add(valueInfo.Clone());
     }
 
     /// <summary>The nodes added so far, in order (the live list: later additions show).</summary>

@@ -5,8 +5,8 @@ using Pipeline.Training.Pretraining;
 namespace Pipeline.Training.Cli;
 
 /// <summary>
-/// pipeline-train's way of reporting user errors: the shared one (<see cref="Pipeline.Cli.CliErrors"/>), plus its own
-/// exit code (<see cref="TrainExitCodes"/>) for a failed parity check, and a run folder that conflicts with the options
+/// pipeline-train's way of reporting user errors: the shared one (<see cref="Pipeline.Cli.CliErrors"/>), plus a failed
+/// parity check as <see cref="ExitCodes.ParityFailed"/>, and a run folder that conflicts with the options
 /// (<see cref="RunConflictException"/>) as a usage error.
 /// </summary>
 public static class CliErrors
@@ -20,7 +20,7 @@ public static class CliErrors
     public static Task<int> RunAsync(Func<Task<int>> body, string? divergedAdvice = null) =>
         Pipeline.Cli.CliErrors.RunAsync(body, error => error switch
         {
-            OnnxParityException => TrainExitCodes.ParityFailed,
+            OnnxParityException => ExitCodes.ParityFailed,
             RunConflictException => ExitCodes.Usage,
             _ => null,
         }, divergedAdvice);

@@ -14,7 +14,7 @@ internal static class TensorValues
         }
         if (tensor.HasDataLocation && tensor.DataLocation == TensorProto.Types.DataLocation.External)
         {
-            throw new InvalidDataException($"Initializer '{tensor.Name}' is stored in an external file, which the fine-tune generator does not read.");
+            throw new InvalidDataException($"Initializer '{tensor.Name}' is stored in an external file, which this library does not read.");
         }
         float[] values = tensor.FloatData.Count > 0 ? tensor.FloatData.ToArray() : MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
         long expected = tensor.Dims.Aggregate(1L, (product, size) => product * size);

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using Pipeline.Data;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Training.Encoders;
@@ -103,18 +104,6 @@ public static class EncoderOnnxExporter
     private static void WriteAtomically(string path, ModelProto model)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temporary = path + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            using (FileStream stream = File.Create(temporary))
-            {
-                model.WriteTo(stream);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        AtomicFile.Write(path, model.WriteTo);
     }
 }
