@@ -38,18 +38,10 @@ public static class QuantizeCommand
             Description = "How an activation's range is taken from its values: minmax (nothing clips) or percentile (the rarest outliers clip).",
             DefaultValueFactory = _ => PrecisionMetadata.NameOf(new QuantizationOptions { Precision = ModelPrecision.Int8 }.CalibrationMethod),
         }.AcceptOnlyFromAmong([.. Enum.GetValues<CalibrationMethod>().Select(PrecisionMetadata.NameOf)]);
-        var percentile = new Option<double>("--calibration-percentile")
+        var percentile = OptionRules.UpperPercentile(new Option<double>("--calibration-percentile")
         {
             Description = "With --calibration-method percentile: the upper percentile kept, above 50 and at most 100 (the lower is 100 minus it).",
             DefaultValueFactory = _ => new QuantizationOptions { Precision = ModelPrecision.Int8 }.Percentile,
-        };
-        percentile.Validators.Add(result =>
-        {
-            double value = result.GetValueOrDefault<double>();
-            if (!(value > 50 && value <= 100))
-            {
-                result.AddError($"{percentile.Name} must be above 50 and at most 100, not '{value.ToString(CultureInfo.InvariantCulture)}'.");
-            }
         });
         var proofSize = OptionRules.Positive(new Option<int>("--proof-size")
         {

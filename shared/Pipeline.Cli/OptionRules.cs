@@ -49,6 +49,10 @@ public static class OptionRules
     public static Option<double> AboveZeroUpToOne(Option<double> option) =>
         Accept(option, value => value is > 0 and <= 1, "a number above 0 and at most 1");
 
+    /// <summary>Accepts an upper percentile in (50, 100], such as a calibration's clipping point (the lower one is 100 minus it).</summary>
+    public static Option<double> UpperPercentile(Option<double> option) =>
+        Accept(option, value => value is > 50 and <= 100, "a number above 50 and at most 100");
+
     /// <summary>
     /// Accepts the text <paramref name="parse"/> (a library's parser, such as a label fraction's) reads without a
     /// <see cref="FormatException"/>; its message, after the option's name, is the error.

@@ -37,7 +37,7 @@ public sealed class QuantizeCommandTests : IDisposable
     [Theory]
     [InlineData("--precision int4", "int4")]
     [InlineData("--precision int8 --calibration-size 0", "--calibration-size must be a positive whole number, not '0'")]
-    [InlineData("--precision int8 --calibration-percentile 40", "--calibration-percentile must be above 50 and at most 100, not '40'")]
+    [InlineData("--precision int8 --calibration-percentile 40", "--calibration-percentile must be a number above 50 and at most 100, not '40'")]
     [InlineData("--precision int8 --calibration-method entropy", "entropy")]
     [InlineData("--precision int8 --proof-size 10", "--proof-size must be above 10, not 10")]
     [InlineData("--precision int8 --calibration-size 9500 --proof-size 1000",
