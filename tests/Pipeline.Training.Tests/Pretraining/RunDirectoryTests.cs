@@ -1,5 +1,6 @@
 using Pipeline.Data;
 using Pipeline.Training.Augmentations;
+using Pipeline.Training.Distillation;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
 
@@ -30,6 +31,32 @@ public sealed class RunDirectoryTests
         Assert.Equal(config.Encoder.Mean, read.Encoder.Mean);
         Assert.Equal(config.Optimizer, read.Optimizer);
         Assert.Contains("\"cropScale\": [\n", File.ReadAllText(run.ConfigPath).Replace("\r", ""));
+    }
+
+    [Fact]
+    public void ReadConfig_DistillationWrittenWithOneTeacher_ReadsAsAnEnsembleOfThatTeacher()
+    {
+        using var folder = new TempDirectory();
+        var run = new RunDirectory(folder.File("run"));
+        var images = new ImageSet("synthetic", new byte[4 * 28 * 28], 4, 1, 28, 28, null, []);
+        PretrainConfig config = TinyRun.Config(images) with
+        {
+            Method = PretextMethods.Distill,
+            SimClr = null,
+            Distillation = new DistillationSettings([new TeacherFile("/models/teacher.onnx", "ab12")], "/runs/simclr/step.safetensors", 1.0,
+                ["a", "b"], DistillationSettings.DefaultAugmentation),
+        };
+        run.WriteConfig(config);
+        string written = File.ReadAllText(run.ConfigPath);
+        string legacy = written.Replace("\"teachers\": [\n      {\n        \"path\": \"/models/teacher.onnx\",\n        \"sha256\": \"ab12\"\n      }\n    ],",
+            "\"teacher\": \"/models/teacher.onnx\",\n    \"teacherSha256\": \"ab12\",");
+        Assert.NotEqual(written, legacy);
+        File.WriteAllText(run.ConfigPath, legacy);
+
+        PretrainConfig read = run.ReadConfig();
+
+        Assert.Equal([new TeacherFile("/models/teacher.onnx", "ab12")], read.Distillation!.Teachers);
+        Assert.Equal(config.Distillation.StudentInit, read.Distillation.StudentInit);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Pipeline.Training.Pretraining;
@@ -79,8 +80,24 @@ public sealed class RunDirectory
         {
             throw new InvalidOperationException($"{Path} is not a run folder: it has no run.json. Point --run at the --out of a pretrain run.");
         }
-        return JsonSerializer.Deserialize<PretrainConfig>(File.ReadAllText(ConfigPath), JsonOptions)
-            ?? throw new InvalidDataException($"{ConfigPath} is empty.");
+        JsonNode config = JsonNode.Parse(File.ReadAllText(ConfigPath)) ?? throw new InvalidDataException($"{ConfigPath} is empty.");
+        UpgradeSingleTeacher(config);
+        return config.Deserialize<PretrainConfig>(JsonOptions) ?? throw new InvalidDataException($"{ConfigPath} is empty.");
+    }
+
+    /// <summary>
+    /// Distillation runs written before several teachers were possible hold <c>"teacher"</c> and <c>"teacherSha256"</c>;
+    /// they read as an ensemble of that one teacher, so those runs still resume and export.
+    /// </summary>
+    private static void UpgradeSingleTeacher(JsonNode config)
+    {
+        if (config["distillation"] is JsonObject distillation && distillation["teachers"] is null
+            && distillation["teacher"] is JsonValue teacher && distillation["teacherSha256"] is JsonValue sha256)
+        {
+            distillation.Remove("teacher");
+            distillation.Remove("teacherSha256");
+            distillation["teachers"] = new JsonArray(new JsonObject { ["path"] = teacher.DeepClone(), ["sha256"] = sha256.DeepClone() });
+        }
     }
 
     public void WriteConfig(PretrainConfig config) => WriteJsonAtomically(ConfigPath, config);
