@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Pipeline.Storage.Registry;
 
@@ -229,6 +230,111 @@ public abstract class ModelRegistryContractTests : IDisposable
         await Assert.ThrowsAsync<FileNotFoundException>(() => registry.PublishAsync(request));
 
         Assert.Empty(await store.ListAsync(""));
+    }
+
+    [Fact]
+    public async Task Publish_WithPrecisionVariants_ThenPullEachPrecision_GetsThatVariantVerified_AndNoOther()
+    {
+        IArtifactStore store = NewStore();
+        var registry = new ModelRegistry(store);
+        PublishRequest request = WithVariants(Request("m", seed: 1), "int8", "fp16");
+
+        PublishedModel published = await registry.PublishAsync(request);
+
+        Assert.Equal(["fp32", "int8", "fp16"], published.Manifest.Precisions);
+        Assert.Equal(["fp32", "int8", "fp16"], (await registry.GetManifestAsync(published.Reference)).Precisions);
+        Assert.Equal("encoder.int8.onnx", published.Manifest.PathIn("encoder.onnx", "int8"));
+        foreach ((string precision, string encoder) in new[] { ("fp32", "encoder.onnx"), ("int8", "encoder.int8.onnx"), ("fp16", "encoder.fp16.onnx") })
+        {
+            string folder = Path.GetDirectoryName(_local.File($"pulled-{precision}/x"))!;
+            PulledModel pulled = await registry.PullAsync(ModelReference.Parse("m"), folder, precision);
+
+            Assert.Equal(precision, pulled.Precision);
+            Assert.Equal([encoder, "eval/knn-100.json", "manifest.json", "run.json"], Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                .Select(file => Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/')).Order(StringComparer.Ordinal));
+            Assert.Equal(File.ReadAllBytes(request.Files.Single(file => file.Path == encoder).SourcePath), File.ReadAllBytes(pulled.PathOf(encoder)));
+            // The folder's manifest lists what is in it: the variant chosen, still saying what it was made from.
+            ModelManifest local = ModelManifest.FromJson(File.ReadAllBytes(Path.Combine(folder, "manifest.json")), "m", new ModelVersion(1));
+            Assert.Equal(pulled.Manifest.Files, local.Files);
+            Assert.Equal(encoder, local.PathIn("encoder.onnx", precision));
+            Assert.Equal(request.Variants.Where(v => v.Precision == precision), local.Variants ?? []);
+            Assert.Equal(published.Manifest.PublishId, local.PublishId);
+        }
+
+        // The variant is checked as every file is: a tampered int8 blob is refused, and the fp32 pull does not read it.
+        string key = RegistryLayout.FileKey("m", published.Manifest.Version, "encoder.int8.onnx");
+        await store.PutAsync(key, new MemoryStream(TestBytes.Random((int)published.Manifest.Files.Single(f => f.Path == "encoder.int8.onnx").Size, seed: 98)),
+            ArtifactCondition.None);
+        var refused = await Assert.ThrowsAsync<ArtifactIntegrityException>(() => registry.PullAsync(published.Reference, _local.File("tampered/x"), "int8"));
+        Assert.Contains("encoder.int8.onnx", refused.Message);
+        await registry.PullAsync(published.Reference, _local.File("untouched/x"));
+    }
+
+    [Fact]
+    public async Task Publish_OfAVariantMadeFromAnotherFile_IsRefusedNamingBothHashes_AndWritesNothing()
+    {
+        IArtifactStore store = NewStore();
+        var registry = new ModelRegistry(store);
+        PublishRequest request = WithVariants(Request("m", seed: 1), "int8");
+        FileVariant stale = request.Variants[0] with { SourceSha256 = new string('a', 64) };
+
+        var refused = await Assert.ThrowsAsync<VariantSourceMismatchException>(() => registry.PublishAsync(request with { Variants = [stale] }));
+
+        Assert.Equal(stale, refused.Variant);
+        Assert.Contains($"encoder.int8.onnx (int8) was made from a file with SHA-256 {stale.SourceSha256}, but the encoder.onnx published with it has SHA-256 {refused.ActualSha256}", refused.Message);
+        Assert.Contains("Nothing was published.", refused.Message);
+        Assert.Empty(await store.ListAsync(""));
+    }
+
+    [Theory]
+    [InlineData("absent.onnx", "encoder.onnx", "int8", "absent.onnx is not one of the version's files")]
+    [InlineData("encoder.int8.onnx", "absent.onnx", "int8", "which is not one of the version's files")]
+    [InlineData("encoder.int8.onnx", "encoder.onnx", "fp32", "not fp32")]
+    [InlineData("encoder.int8.onnx", "encoder.onnx", "INT8", "has the precision 'INT8'")]
+    [InlineData("run.json", "encoder.int8.onnx", "int8", "itself a variant")]
+    public async Task Publish_OfAVariantThatIsNotOneOfItsFilesInAPrecisionOfItsOwn_IsRefused_AndWritesNothing(string path, string of, string precision,
+        string message)
+    {
+        IArtifactStore store = NewStore();
+        var registry = new ModelRegistry(store);
+        PublishRequest request = WithVariants(Request("m", seed: 1), "int8");
+        FileVariant wrong = new(path, of, precision, request.Variants[0].SourceSha256);
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => registry.PublishAsync(request with { Variants = [.. request.Variants, wrong] }));
+
+        Assert.Contains(message, refused.Message);
+        Assert.Empty(await store.ListAsync(""));
+    }
+
+    [Fact]
+    public async Task Pull_OfAPrecisionTheVersionLacks_IsRefusedNamingThoseItHas_AndWritesNothing()
+    {
+        var registry = new ModelRegistry(NewStore());
+        await registry.PublishAsync(WithVariants(Request("m", seed: 1), "fp16"));
+        await registry.PublishAsync(Request("m", seed: 2));
+        string folder = Path.Combine(Path.GetDirectoryName(_local.File("pulled/x"))!, "m");
+
+        var withVariant = await Assert.ThrowsAsync<PrecisionNotFoundException>(() => registry.PullAsync(ModelReference.Parse("m@v1"), folder, "int8"));
+        var without = await Assert.ThrowsAsync<PrecisionNotFoundException>(() => registry.PullAsync(ModelReference.Parse("m@latest"), folder, "fp16"));
+
+        Assert.Equal("m@v1 has no int8 variant; its precisions: fp32, fp16.", withVariant.Message);
+        Assert.Equal(["fp32", "fp16"], withVariant.Available);
+        Assert.Equal("m@v2 has no fp16 variant; its precisions: fp32.", without.Message);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    // The request with an encoder.PRECISION.onnx variant of its encoder.onnx in each precision.
+    private PublishRequest WithVariants(PublishRequest request, params string[] precisions)
+    {
+        PublishFile encoder = request.Files.Single(file => file.Path == "encoder.onnx");
+        string sha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(encoder.SourcePath)));
+        PublishFile[] files = precisions.Select((precision, i) => new PublishFile($"encoder.{precision}.onnx",
+            TestBytes.File(Path.Combine(Path.GetDirectoryName(encoder.SourcePath)!, $"encoder.{precision}.onnx"), 1000 + i, 50 + i))).ToArray();
+        return request with
+        {
+            Files = [.. request.Files, .. files],
+            Variants = precisions.Select(precision => new FileVariant($"encoder.{precision}.onnx", "encoder.onnx", precision, sha256)).ToArray(),
+        };
     }
 
     /// <summary>A version of three files: a 1.5 MiB "encoder", a config and an evaluation result in a subfolder.</summary>

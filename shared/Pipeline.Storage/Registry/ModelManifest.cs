@@ -42,9 +42,54 @@ public sealed record ModelManifest
 
     public required ModelLineage Lineage { get; init; }
 
+    /// <summary>
+    /// The files that are precision variants of others (<c>encoder.int8.onnx</c> of <c>encoder.onnx</c>), or null when there
+    /// are none. In a folder a pull wrote, only the chosen precision's variants, without the files they were made from.
+    /// </summary>
+    public IReadOnlyList<FileVariant>? Variants { get; init; }
+
     /// <summary>The bytes of all files together.</summary>
     [JsonIgnore]
     public long TotalSize => Files.Sum(file => file.Size);
+
+    /// <summary>The precisions a pull may ask for: <see cref="FileVariant.ReferencePrecision"/>, then its variants' in the order they are listed.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Precisions =>
+        [FileVariant.ReferencePrecision, .. (Variants ?? []).Select(variant => variant.Precision).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The manifest of what a pull of <paramref name="precision"/> gets: every file, except that a file with a variant in
+    /// that precision is replaced by it, and the variants in other precisions are left out.
+    /// </summary>
+    /// <exception cref="PrecisionNotFoundException">The version has no variant in <paramref name="precision"/>.</exception>
+    public ModelManifest ForPrecision(string precision)
+    {
+        FileVariant.ValidatePrecision(precision);
+        if (!Precisions.Contains(precision, StringComparer.Ordinal))
+        {
+            throw new PrecisionNotFoundException($"{Name}@{Version}", precision, Precisions);
+        }
+        FileVariant[] chosen = (Variants ?? []).Where(variant => variant.Precision == precision).ToArray();
+        var left = new HashSet<string>((Variants ?? []).Select(variant => variant.Path).Concat(chosen.Select(variant => variant.Of)), StringComparer.Ordinal);
+        left.ExceptWith(chosen.Select(variant => variant.Path));
+        return this with
+        {
+            Files = Files.Where(file => !left.Contains(file.Path)).ToArray(),
+            Variants = chosen.Length > 0 ? chosen : null,
+        };
+    }
+
+    /// <summary>
+    /// The path of <paramref name="path"/>'s file in <paramref name="precision"/>: itself in the reference precision, else
+    /// its variant's; null when this manifest lists no such file.
+    /// </summary>
+    public string? PathIn(string path, string precision)
+    {
+        string? found = precision == FileVariant.ReferencePrecision
+            ? path
+            : Variants?.FirstOrDefault(variant => variant.Of == path && variant.Precision == precision)?.Path;
+        return found is not null && Files.Any(file => file.Path == found) ? found : null;
+    }
 
     /// <summary>Throws <see cref="InvalidDataException"/> saying what is wrong, when this cannot be the manifest of <paramref name="name"/>@<paramref name="version"/>.</summary>
     public void Validate(string name, ModelVersion version)
@@ -81,6 +126,58 @@ public sealed record ModelManifest
         {
             throw new InvalidDataException($"{where} lists a file twice.");
         }
+        ValidateVariants(where);
+    }
+
+    private void ValidateVariants(string where)
+    {
+        if (Variants is null)
+        {
+            return;
+        }
+        if (VariantProblem(Files.Select(file => file.Path).ToArray(), Variants, sourcesListed: false) is { } problem)
+        {
+            throw new InvalidDataException($"{where} lists a variant it may not: {problem}");
+        }
+        foreach (FileVariant variant in Variants)
+        {
+            if (Files.FirstOrDefault(file => file.Path == variant.Of) is { } source && source.Sha256 != variant.SourceSha256)
+            {
+                throw new InvalidDataException($"{where} lists {variant.Path} as a variant of {variant.Of}, which has another SHA-256 than it was made from.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// What is wrong with <paramref name="variants"/> of a version of <paramref name="paths"/>, or null: each is one of the
+    /// files, in a precision of its own, of a file that is no variant (and, with <paramref name="sourcesListed"/>, one of
+    /// the files too), and there is one per file and precision.
+    /// </summary>
+    internal static string? VariantProblem(IReadOnlyCollection<string> paths, IReadOnlyList<FileVariant> variants, bool sourcesListed)
+    {
+        var variantPaths = variants.Select(variant => variant?.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (FileVariant variant in variants)
+        {
+            string? problem = variant switch
+            {
+                null => "a variant is null.",
+                { Path: null } or { Of: null } => $"{variant} names no file.",
+                _ when !paths.Contains(variant.Path) => $"{variant.Path} is not one of the version's files.",
+                _ when sourcesListed && !paths.Contains(variant.Of) => $"{variant.Path} is a variant of {variant.Of}, which is not one of the version's files.",
+                _ when variantPaths.Contains(variant.Of) => $"{variant.Path} is a variant of {variant.Of}, itself a variant.",
+                _ when !FileVariant.IsPrecision(variant.Precision) || variant.Precision == FileVariant.ReferencePrecision =>
+                    $"{variant.Path} has the precision '{variant.Precision}': a variant's is lower-case letters and digits, not {FileVariant.ReferencePrecision}.",
+                _ when !ArtifactDigest.IsSha256(variant.SourceSha256) => $"{variant.Path} gives '{variant.SourceSha256}' as its source's SHA-256.",
+                _ => null,
+            };
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+        return variantPaths.Count != variants.Count || variants.Select(variant => (variant.Of, variant.Precision)).Distinct().Count() != variants.Count
+            ? "a file, or a file's precision, has two variants."
+            : null;
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);

@@ -52,6 +52,7 @@ public sealed class ModelRegistry
     /// (an alias that already names a newer version stays).
     /// </summary>
     /// <exception cref="FileNotFoundException">A file to publish does not exist; nothing was written.</exception>
+    /// <exception cref="VariantSourceMismatchException">A variant was made from another file than the one it is published beside; nothing was written.</exception>
     /// <exception cref="ArtifactStoreException">The store failed; the version was not published (orphan files may remain).</exception>
     public async Task<PublishedModel> PublishAsync(PublishRequest request, CancellationToken cancellationToken = default)
     {
@@ -69,6 +70,14 @@ public sealed class ModelRegistry
             }
             ArtifactDigest digest = await ArtifactDigest.ComputeFileAsync(file.SourcePath, cancellationToken);
             files.Add(new ManifestFile(file.Path, digest.Length, digest.Sha256));
+        }
+        foreach (FileVariant variant in request.Variants)
+        {
+            string sourceSha256 = files.Single(file => file.Path == variant.Of).Sha256;
+            if (sourceSha256 != variant.SourceSha256)
+            {
+                throw new VariantSourceMismatchException(variant, sourceSha256);
+            }
         }
 
         var claim = new PublishClaim(Guid.NewGuid().ToString("N"), _time.GetUtcNow(), Environment.MachineName);
@@ -99,6 +108,7 @@ public sealed class ModelRegistry
             Files = files,
             Metrics = new Dictionary<string, double>(request.Metrics, StringComparer.Ordinal),
             Lineage = request.Lineage,
+            Variants = request.Variants.Count > 0 ? request.Variants : null,
         };
         await WriteManifestAsync(manifest, cancellationToken);
 
@@ -116,21 +126,24 @@ public sealed class ModelRegistry
     }
 
     /// <summary>
-    /// Downloads the version <paramref name="reference"/> names into <paramref name="directory"/>, every file verified
-    /// (size and SHA-256) before it is renamed into place, then writes its <c>manifest.json</c> there last: a folder
-    /// with a manifest holds every file it lists.
+    /// Downloads the version <paramref name="reference"/> names, in <paramref name="precision"/>
+    /// (<see cref="ModelManifest.ForPrecision"/>), into <paramref name="directory"/>, every file verified (size and
+    /// SHA-256) before it is renamed into place, then writes the manifest of what it pulled there last: a folder with a
+    /// manifest holds every file it lists.
     /// </summary>
     /// <exception cref="ModelNotFoundException">The model, version or alias does not exist.</exception>
+    /// <exception cref="PrecisionNotFoundException">The version has no variant in <paramref name="precision"/>; nothing was written.</exception>
     /// <exception cref="ArtifactIntegrityException">A stored file is not the one the manifest lists; it was not written.</exception>
-    public async Task<PulledModel> PullAsync(ModelReference reference, string directory, CancellationToken cancellationToken = default)
+    public async Task<PulledModel> PullAsync(ModelReference reference, string directory, string precision = FileVariant.ReferencePrecision,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        ModelManifest manifest = await GetManifestAsync(reference, cancellationToken);
+        ModelManifest manifest = (await GetManifestAsync(reference, cancellationToken)).ForPrecision(precision);
         string folder = Path.GetFullPath(directory);
         Directory.CreateDirectory(folder);
         string manifestPath = Path.Combine(folder, ModelManifest.FileName);
         File.Delete(manifestPath); // until every file is in, the folder describes no version
-        var pulled = new PulledModel(manifest, folder, reference);
+        var pulled = new PulledModel(manifest, folder, reference, precision);
         foreach (ManifestFile file in manifest.Files)
         {
             await Store.GetFileAsync(RegistryLayout.FileKey(manifest.Name, manifest.Version, file.Path), pulled.PathOf(file.Path),
@@ -311,6 +324,11 @@ public sealed class ModelRegistry
         foreach (string alias in request.Aliases)
         {
             ModelNames.ValidateAlias(alias);
+        }
+        ArgumentNullException.ThrowIfNull(request.Variants, nameof(request));
+        if (ModelManifest.VariantProblem(request.Files.Select(file => file.Path).ToArray(), request.Variants, sourcesListed: true) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(request));
         }
     }
 

@@ -13,6 +13,12 @@ public sealed record PublishRequest
 
     public required ModelLineage Lineage { get; init; }
 
+    /// <summary>
+    /// Which of <see cref="Files"/> are precision variants of others; each must have been made from the very file it is
+    /// a variant of (its <see cref="FileVariant.SourceSha256"/>), or nothing is published.
+    /// </summary>
+    public IReadOnlyList<FileVariant> Variants { get; init; } = [];
+
     /// <summary>Aliases moved to the new version once it exists, unless they already name a newer one (default: latest).</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [ModelNames.Latest];
 }
