@@ -11,7 +11,7 @@ public static class EmbedCommand
 {
     public static Command Create()
     {
-        var source = new ModelSource();
+        var source = new ModelSource(choosesPrecision: true);
         var input = new Option<string[]>("--input")
         {
             Description = "PNG or JPEG files, or folders of them (searched like a dataset folder), in the order to embed.",

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Cli;
+using Pipeline.Onnx.Quantization;
 
 namespace Pipeline.Inference.Cli;
 
@@ -30,6 +31,13 @@ public static class ModelOptions
         ArgumentNullException.ThrowIfNull(parse);
         return new EmbeddingModelOptions { ExecutionProvider = parse.GetValue(provider), IntraOpThreads = parse.GetValue(threads) };
     }
+
+    /// <summary>--precision: which precision variant of a model to use (see <see cref="PrecisionMetadata.Names"/>).</summary>
+    public static Option<string?> Precision(string description) => new Option<string?>("--precision")
+    {
+        Description = description,
+        HelpName = string.Join("|", PrecisionMetadata.Names),
+    }.AcceptOnlyFromAmong([.. PrecisionMetadata.Names]);
 
     /// <summary>--batch-size: images per model run.</summary>
     public static Option<int> BatchSize(int defaultValue) => OptionRules.Positive(new Option<int>("--batch-size")

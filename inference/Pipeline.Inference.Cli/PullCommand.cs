@@ -16,20 +16,30 @@ public static class PullCommand
             Description = "The folder to write the version's files and manifest.json into.",
             Required = true,
         };
+        var precision = ModelOptions.Precision("The precision to pull: the reference files, or each one's variant in that precision where the version has it.");
+        precision.DefaultValueFactory = _ => FileVariant.ReferencePrecision;
 
         var command = new Command("pull", "Download a model version from the registry; every file's size and SHA-256 is checked before it is put in place.")
         {
-            registry, model, output,
+            registry, model, output, precision,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             ModelRegistry models = RegistryOptions.Open(parse, registry);
             var reference = ModelReference.Parse(parse.GetValue(model)!);
-            PulledModel pulled = await models.PullAsync(reference, parse.GetValue(output)!, cancellationToken);
+            PulledModel pulled;
+            try
+            {
+                pulled = await models.PullAsync(reference, parse.GetValue(output)!, parse.GetValue(precision)!, cancellationToken);
+            }
+            catch (PrecisionNotFoundException error)
+            {
+                throw new UsageException($"{precision.Name} {error.Precision}: {error.Message} Nothing was pulled.");
+            }
             ModelManifest manifest = pulled.Manifest;
             string via = reference.Alias is null ? "" : $" (via {reference})";
             Console.WriteLine(
-                $"pulled {manifest.Name}@{manifest.Version}{via} → {pulled.Directory}: {manifest.Files.Count} files, {ByteSize.Format(manifest.TotalSize)}, SHA-256 verified");
+                $"pulled {manifest.Name}@{manifest.Version}{via}, {pulled.Precision} → {pulled.Directory}: {manifest.Files.Count} files, {ByteSize.Format(manifest.TotalSize)}, SHA-256 verified");
             return 0;
         }));
         return command;

@@ -25,7 +25,7 @@ public static class RegistryCommand
             Description = "A model: list its versions with their metrics and aliases (default: list the models).",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var command = new Command("list", "List the models, or one model's versions.") { registry, name };
+        var command = new Command("list", "List the models, or one model's versions: created, size, run, precisions, metrics, aliases.") { registry, name };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             ModelRegistry models = RegistryOptions.Open(parse, registry);
@@ -42,7 +42,7 @@ public static class RegistryCommand
     {
         var registry = RegistryOptions.Registry();
         var model = ModelReferenceOption.Argument("MODEL", "NAME@ALIAS, NAME@VERSION or NAME (for NAME@latest).");
-        var command = new Command("show", "Print a version's manifest: files with sizes and SHA-256, metrics, lineage.") { registry, model };
+        var command = new Command("show", "Print a version's manifest: files with sizes and SHA-256, precision variants, metrics, lineage.") { registry, model };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             ModelRegistry models = RegistryOptions.Open(parse, registry);
@@ -145,7 +145,7 @@ public static class RegistryCommand
             IEnumerable<string> aliases = version.Aliases.Count > 0 ? [$"[{string.Join(", ", version.Aliases)}]"] : [];
             text.AppendJoin("  ", [
                 string.Create(CultureInfo.InvariantCulture, $"{version.Version,-6} {manifest.CreatedUtc.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z"),
-                $"{ByteSize.Format(manifest.TotalSize),10}", $"run {manifest.Lineage.Run}", .. metrics, .. aliases]).Append('\n');
+                $"{ByteSize.Format(manifest.TotalSize),10}", $"run {manifest.Lineage.Run}", string.Join("+", manifest.Precisions), .. metrics, .. aliases]).Append('\n');
         }
         return text.ToString();
     }

@@ -13,7 +13,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var defaults = new EmbeddingServerOptions { ModelPath = "encoder.onnx" };
-        var source = new ModelSource();
+        var source = new ModelSource(choosesPrecision: true);
         var name = new Option<string?>("--name")
         {
             Description = "The model's name in requests (default: the registry model's name, or the file name without its extension).",
@@ -96,7 +96,7 @@ public static class ServeCommand
                 ModelName = parse.GetValue(name) ?? model.FromRegistry?.Reference.Name,
                 Registry = model.FromRegistry is { Reference.Alias: not null } cached
                     ? new RegistryFollowOptions(model.Cache!, cached.Reference, cached.Version, model.AliasETag,
-                        TimeSpan.FromSeconds(parse.GetValue(pollSeconds) ?? 30))
+                        TimeSpan.FromSeconds(parse.GetValue(pollSeconds) ?? 30)) { Precision = cached.Precision }
                     : null,
                 Urls = parse.GetValue(urls)!,
                 ApiKey = ApiKeys.Read(parse.GetValue(apiKeyFile)),

@@ -133,10 +133,10 @@ public sealed class EmbeddingServer : IAsyncDisposable
         }
         if (_options.Registry is { } registry)
         {
-            _follower = new RegistryModelFollower(registry.Cache, registry.Alias, _model, registry.Version, registry.ETag,
+            _follower = new RegistryModelFollower(registry.Cache, registry.Alias, registry.Precision, _model, registry.Version, registry.ETag,
                 (path, sha256, token) => ReloadAsync(path, sha256, token), registry.PollInterval, _logger);
-            _logger.LogInformation("Following {Alias} (now {Version}) every {Interval} s.", registry.Alias, registry.Version,
-                registry.PollInterval.TotalSeconds);
+            _logger.LogInformation("Following {Alias} (now {Version}, {Precision}) every {Interval} s.", registry.Alias, registry.Version,
+                registry.Precision, registry.PollInterval.TotalSeconds);
         }
         _logger.LogInformation("Listening on {Urls}.", string.Join(", ", Urls));
     }
@@ -211,7 +211,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
         EmbeddingModel model = _model.Current;
         return new ModelCard(_model.Name, "model", _model.LoadedAt.ToUnixTimeSeconds(), "pipeline", model.Sha256,
             [model.InputShape.Channels, model.InputShape.Height, model.InputShape.Width], model.Metadata.ChannelOrder,
-            model.EmbeddingDim, model.Metadata.Method, model.Metadata.Encoder, model.ExecutionProvider.ToString().ToLowerInvariant());
+            model.EmbeddingDim, model.Metadata.Method, model.Metadata.Encoder, model.Precision, model.ExecutionProvider.ToString().ToLowerInvariant());
     }
 
     private IResult Ready()

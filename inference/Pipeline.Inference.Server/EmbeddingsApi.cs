@@ -30,6 +30,7 @@ public sealed record ModelCard(
     int EmbeddingDim,
     string Method,
     string Encoder,
+    string Precision,
     string ExecutionProvider);
 
 /// <summary>

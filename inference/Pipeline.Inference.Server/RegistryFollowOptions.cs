@@ -10,4 +10,8 @@ namespace Pipeline.Inference.Server;
 /// <param name="ETag">The alias's ETag read before that version was resolved.</param>
 /// <param name="PollInterval">Time between reads of the alias.</param>
 public sealed record RegistryFollowOptions(RegistryModelCache Cache, ModelReference Alias, ModelVersion Version, string? ETag,
-    TimeSpan PollInterval);
+    TimeSpan PollInterval)
+{
+    /// <summary>The precision served, pulled again for every new version (<see cref="FileVariant.ReferencePrecision"/> by default).</summary>
+    public string Precision { get; init; } = FileVariant.ReferencePrecision;
+}

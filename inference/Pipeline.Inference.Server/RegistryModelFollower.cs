@@ -7,13 +7,14 @@ namespace Pipeline.Inference.Server;
 /// <summary>
 /// Keeps a served model on the version a registry alias names: polls the alias (one small read of its ETag), and when
 /// it moves pulls the new version into the cache (every file verified), checks and warms it up and swaps it in through
-/// <see cref="ServedModel.ReloadAsync"/>. A version that fails is refused and logged; the old one keeps serving, and
+/// <see cref="ServedModel.ReloadAsync"/>, in the precision served at start. A version that fails (or lacks that precision) is refused and logged; the old one keeps serving, and
 /// the follower tries it again only once the alias moves again.
 /// </summary>
 public sealed class RegistryModelFollower : IAsyncDisposable
 {
     private readonly RegistryModelCache _cache;
     private readonly ModelReference _alias;
+    private readonly string _precision;
     private readonly ServedModel _served;
     private readonly Func<string, string, CancellationToken, Task> _reload;
     private readonly ILogger _logger;
@@ -24,13 +25,14 @@ public sealed class RegistryModelFollower : IAsyncDisposable
 
     /// <param name="cache">Where versions are pulled to.</param>
     /// <param name="alias">The alias followed, such as <c>encoders@champion</c>.</param>
+    /// <param name="precision">The precision pulled of each version (<see cref="FileVariant.ReferencePrecision"/>, <c>int8</c>…).</param>
     /// <param name="served">The model being served, loaded from <paramref name="current"/>.</param>
     /// <param name="current">The version served at start.</param>
     /// <param name="currentETag">The alias's ETag when <paramref name="current"/> was resolved.</param>
     /// <param name="reload">Swaps a model file in (path, expected SHA-256); throws when it is refused.</param>
     /// <param name="interval">Time between polls.</param>
     /// <param name="logger">Where moves and refusals go.</param>
-    public RegistryModelFollower(RegistryModelCache cache, ModelReference alias, ServedModel served, ModelVersion current,
+    public RegistryModelFollower(RegistryModelCache cache, ModelReference alias, string precision, ServedModel served, ModelVersion current,
         string? currentETag, Func<string, string, CancellationToken, Task> reload, TimeSpan interval, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(alias);
@@ -39,12 +41,14 @@ public sealed class RegistryModelFollower : IAsyncDisposable
             throw new ArgumentException($"{alias} names a fixed version; only an alias (NAME@champion) can be followed.", nameof(alias));
         }
         ArgumentNullException.ThrowIfNull(cache);
+        FileVariant.ValidatePrecision(precision);
         ArgumentNullException.ThrowIfNull(served);
         ArgumentNullException.ThrowIfNull(reload);
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         _cache = cache;
         _alias = alias;
+        _precision = precision;
         _served = served;
         _reload = reload;
         _logger = logger;
@@ -73,7 +77,7 @@ public sealed class RegistryModelFollower : IAsyncDisposable
             }
             // Whatever happens next, this state of the alias has been looked at: a refused version is not retried every poll.
             _seenETag = etag;
-            CachedModel next = await _cache.GetAsync(_alias, cancellationToken).ConfigureAwait(false);
+            CachedModel next = await _cache.GetAsync(_alias, _precision, cancellationToken).ConfigureAwait(false);
             if (next.Version == Version)
             {
                 return false;

@@ -41,8 +41,8 @@ public sealed class ServedModel : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
         EmbeddingModel model = LoadVerified(path, options, logger, previous: null);
-        logger.LogInformation("Serving {Path} as '{Name}' on {Provider}: {Shape} → {Dim}, SHA-256 {Sha256}.",
-            model.Source, name, model.ExecutionProvider.ToString().ToLowerInvariant(), model.InputShape, model.EmbeddingDim, model.Sha256);
+        logger.LogInformation("Serving {Path} as '{Name}' on {Provider}: {Shape} → {Dim}, {Precision}, SHA-256 {Sha256}.",
+            model.Source, name, model.ExecutionProvider.ToString().ToLowerInvariant(), model.InputShape, model.EmbeddingDim, model.Precision, model.Sha256);
         return new ServedModel(name, model, options, logger);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Data;
 using Pipeline.Onnx;
+using Pipeline.Onnx.Quantization;
 
 namespace Pipeline.Inference;
 
@@ -38,9 +39,10 @@ public sealed class EmbeddingModel : IDisposable
     private bool _disposed;
 
     private EmbeddingModel(string source, string sha256, InferenceSession session, SessionOptions sessionOptions,
-        ExecutionProvider executionProvider, EmbeddingModelMetadata metadata)
+        ExecutionProvider executionProvider, EmbeddingModelMetadata metadata, string precision)
     {
         Source = source;
+        Precision = precision;
         Sha256 = sha256;
         _session = session;
         _sessionOptions = sessionOptions;
@@ -54,6 +56,12 @@ public sealed class EmbeddingModel : IDisposable
 
     /// <summary>SHA-256 of the model file, 64 lower-case hex digits.</summary>
     public string Sha256 { get; }
+
+    /// <summary>
+    /// The number format it computes in: <see cref="PrecisionMetadata.ReferenceName"/> (fp32), or a precision variant's
+    /// (<c>int8</c>, <c>fp16</c>) as its <see cref="PrecisionMetadata"/> says.
+    /// </summary>
+    public string Precision { get; }
 
     /// <summary>The provider ONNX Runtime actually runs on: <see cref="ExecutionProvider.Cpu"/> or <see cref="ExecutionProvider.Cuda"/>.</summary>
     public ExecutionProvider ExecutionProvider { get; }
@@ -107,7 +115,7 @@ public sealed class EmbeddingModel : IDisposable
         try
         {
             EmbeddingModelMetadata metadata = ReadContract(session, source);
-            return new EmbeddingModel(Path.GetFullPath(source), sha256, session, sessionOptions, provider, metadata);
+            return new EmbeddingModel(Path.GetFullPath(source), sha256, session, sessionOptions, provider, metadata, ReadPrecision(session, source));
         }
         catch
         {
@@ -297,6 +305,20 @@ public sealed class EmbeddingModel : IDisposable
         RequireTensor(session.InputMetadata, InputName, input, "input", path);
         RequireTensor(session.OutputMetadata, OutputName, output, "output", path);
         return metadata;
+    }
+
+    private static string ReadPrecision(InferenceSession session, string path)
+    {
+        try
+        {
+            return PrecisionMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap) is { } variant
+                ? PrecisionMetadata.NameOf(variant.Precision)
+                : PrecisionMetadata.ReferenceName;
+        }
+        catch (InvalidDataException error)
+        {
+            throw new InvalidDataException($"{path}: {error.Message}", error);
+        }
     }
 
     /// <summary>Throws unless the session has a float32 <paramref name="role"/> <paramref name="name"/> of shape [N, <paramref name="expected"/>[1..]].</summary>

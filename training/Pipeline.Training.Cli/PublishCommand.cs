@@ -28,18 +28,54 @@ public static class PublishCommand
             AllowMultipleArgumentsPerToken = true,
         };
 
-        var command = new Command("publish", "Publish a run's encoder.onnx, run.json, eval/ and report/ as a new, immutable version of a model in the registry.")
+        var variants = new Option<string[]>("--variant")
         {
-            run, registry, name, aliases,
+            Description = "A precision variant of the run's encoder.onnx (pipeline-infer quantize's output), published beside it as encoder.int8.onnx or "
+                + "encoder.fp16.onnx; refused unless made from that very encoder.onnx.",
+            HelpName = "FILE",
+            AllowMultipleArgumentsPerToken = true,
+        };
+
+        var command = new Command("publish", "Publish a run's encoder.onnx (with its precision variants), run.json, eval/ and report/ as a new, immutable version of a model in the registry.")
+        {
+            run, registry, name, aliases, variants,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
+            var described = new Dictionary<string, (PublishFile File, FileVariant Variant)>(StringComparer.Ordinal);
+            foreach (string file in parse.GetValue(variants) ?? [])
+            {
+                (PublishFile File, FileVariant Variant) variant;
+                try
+                {
+                    variant = RunPublication.Variant(file);
+                }
+                catch (Exception error) when (error is InvalidDataException or FileNotFoundException)
+                {
+                    throw new UsageException($"{variants.Name} {file}: {error.Message}");
+                }
+                if (described.Values.FirstOrDefault(other => other.Variant.Precision == variant.Variant.Precision) is { File: { } same })
+                {
+                    throw new UsageException($"{variants.Name} {same.SourcePath} and {file} are both {variant.Variant.Precision}: a version holds one variant per precision.");
+                }
+                described[variant.File.Path] = variant;
+            }
             ModelRegistry models = RegistryOptions.OpenOrCreate(parse, registry);
-            PublishRequest request = RunPublication.Request(new RunDirectory(parse.GetValue(run)!), parse.GetValue(name)!, parse.GetValue(aliases)!);
-            PublishedModel published = await models.PublishAsync(request, cancellationToken);
+            PublishRequest request = RunPublication.Request(new RunDirectory(parse.GetValue(run)!), parse.GetValue(name)!, parse.GetValue(aliases)!,
+                [.. described.Values]);
+            PublishedModel published;
+            try
+            {
+                published = await models.PublishAsync(request, cancellationToken);
+            }
+            catch (VariantSourceMismatchException error)
+            {
+                throw new UsageException($"{variants.Name} {described[error.Variant.Path].File.SourcePath}: {error.Message}");
+            }
             ModelManifest manifest = published.Manifest;
             Console.WriteLine(
-                $"published {published.Reference} to {models.Store.Location}: {manifest.Files.Count} files, {ByteSize.Format(manifest.TotalSize)}"
+                $"published {published.Reference} to {models.Store.Location}: {manifest.Files.Count} files, {ByteSize.Format(manifest.TotalSize)}, "
+                + string.Join("+", manifest.Precisions)
                 + (published.Aliases.Count > 0 ? $"; {string.Join(", ", published.Aliases)} → {manifest.Version}" : ""));
             return 0;
         }));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Pipeline.Onnx;
+using Pipeline.Onnx.Quantization;
 using Pipeline.Storage.Registry;
 using Pipeline.Training.Export;
 using Pipeline.Training.Pretraining;
@@ -10,15 +11,21 @@ namespace Pipeline.Training.Cli;
 
 /// <summary>
 /// What a run folder publishes as a registry version: its exported <c>encoder.onnx</c>, <c>run.json</c>,
-/// <c>eval/*.json</c> and <c>report/</c>; the evaluation figures of the exported checkpoint as metrics; the run, its
-/// config, the source commit and the export's provenance as lineage.
+/// <c>eval/*.json</c> and <c>report/</c>, and the precision variants of that encoder it is given; the evaluation figures
+/// of the exported checkpoint as metrics; the run, its config, the source commit and the export's provenance as lineage.
 /// </summary>
 public static class RunPublication
 {
     /// <summary>The publish request for <paramref name="run"/> as model <paramref name="name"/>.</summary>
+    /// <param name="run">The run folder.</param>
+    /// <param name="name">The model's name in the registry.</param>
+    /// <param name="aliases">The aliases to move to the new version.</param>
+    /// <param name="variants">Precision variants of the run's encoder (<see cref="Variant"/>), published beside it.</param>
     /// <exception cref="InvalidOperationException">The run is not a run folder, or has no export.</exception>
-    public static PublishRequest Request(RunDirectory run, string name, IReadOnlyList<string> aliases)
+    public static PublishRequest Request(RunDirectory run, string name, IReadOnlyList<string> aliases,
+        IReadOnlyList<(PublishFile File, FileVariant Variant)>? variants = null)
     {
+        variants ??= [];
         ArgumentNullException.ThrowIfNull(run);
         run.ReadConfig(); // refuses a folder that is not a run
         string encoder = RunExport.DefaultPath(run);
@@ -32,6 +39,7 @@ public static class RunPublication
         var files = new List<PublishFile> { new(RunExport.DefaultFileName, encoder), new(Path.GetFileName(run.ConfigPath), run.ConfigPath) };
         files.AddRange(FilesUnder(run.Path, run.EvaluationDirectory, "*.json"));
         files.AddRange(FilesUnder(run.Path, Path.Combine(run.Path, "report"), "*"));
+        files.AddRange(variants.Select(variant => variant.File));
 
         using JsonDocument config = JsonDocument.Parse(File.ReadAllBytes(run.ConfigPath));
         var lineage = new ModelLineage(
@@ -58,7 +66,24 @@ public static class RunPublication
             Metrics = new Dictionary<string, double>(metadata.Metrics),
             Lineage = lineage,
             Aliases = aliases,
+            Variants = variants.Select(variant => variant.Variant).ToArray(),
         };
+    }
+
+    /// <summary>
+    /// A precision variant of the encoder (<c>pipeline-infer quantize</c>'s output) as a file of the version, named
+    /// <c>encoder.PRECISION.onnx</c> there, with the precision and the SHA-256 of the encoder it was made from as its
+    /// metadata records them (the registry refuses it beside any other encoder).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model with precision metadata.</exception>
+    public static (PublishFile File, FileVariant Variant) Variant(string path)
+    {
+        PrecisionMetadata metadata = PrecisionMetadata.Read(path)
+            ?? throw new InvalidDataException($"{path} is a float32 model, not a precision variant: make one with pipeline-infer quantize.");
+        string inVersion = PrecisionMetadata.FileNameOf(RunExport.DefaultFileName, metadata.Precision);
+        return (new PublishFile(inVersion, path),
+            new FileVariant(inVersion, RunExport.DefaultFileName, PrecisionMetadata.NameOf(metadata.Precision), metadata.SourceSha256));
     }
 
     // Every file matching the pattern under a folder of the run, by its path inside the run, in a stable order.

@@ -3,8 +3,8 @@ using Pipeline.Storage.Registry;
 namespace Pipeline.Inference.Registry;
 
 /// <summary>
-/// Registry versions kept on local disk for ONNX Runtime to load: <c>CACHE/NAME/VERSION/</c>, pulled once (every file
-/// verified by <see cref="ModelRegistry.PullAsync"/>) and reused while its manifest is there.
+/// Registry versions kept on local disk for ONNX Runtime to load: <c>CACHE/NAME/VERSION/PRECISION/</c>, each precision
+/// pulled once (every file verified by <see cref="ModelRegistry.PullAsync"/>) and reused while its manifest is there.
 /// </summary>
 public sealed class RegistryModelCache
 {
@@ -41,24 +41,29 @@ public sealed class RegistryModelCache
     }
 
     /// <summary>
-    /// The local encoder.onnx of the version <paramref name="reference"/> names now, pulling it when the cache lacks it.
+    /// The local encoder.onnx, or its variant in <paramref name="precision"/>, of the version <paramref name="reference"/>
+    /// names now, pulling that precision of the version when the cache lacks it.
     /// </summary>
     /// <exception cref="ModelNotFoundException">The model, version or alias does not exist.</exception>
-    /// <exception cref="InvalidDataException">The version holds no encoder.onnx.</exception>
-    public async Task<CachedModel> GetAsync(ModelReference reference, CancellationToken cancellationToken = default)
+    /// <exception cref="PrecisionNotFoundException">The version has no variant in <paramref name="precision"/>.</exception>
+    /// <exception cref="InvalidDataException">The version holds no encoder.onnx in that precision.</exception>
+    public async Task<CachedModel> GetAsync(ModelReference reference, string precision = FileVariant.ReferencePrecision,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
+        FileVariant.ValidatePrecision(precision);
         ModelVersion version = await Registry.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
-        string folder = VersionFolder(reference.Name, version);
+        string folder = Path.Combine(VersionFolder(reference.Name, version), precision);
         string manifestPath = Path.Combine(folder, ModelManifest.FileName);
         // A pull writes the manifest last, after every file is verified: a folder with one is complete.
         ModelManifest manifest = File.Exists(manifestPath)
             ? ModelManifest.FromJson(await File.ReadAllBytesAsync(manifestPath, cancellationToken).ConfigureAwait(false), reference.Name, version)
-            : (await Registry.PullAsync(ModelReference.ForVersion(reference.Name, version), folder, cancellationToken).ConfigureAwait(false)).Manifest;
-        ManifestFile encoder = manifest.Files.SingleOrDefault(file => file.Path == EncoderFileName)
+            : (await Registry.PullAsync(ModelReference.ForVersion(reference.Name, version), folder, precision, cancellationToken).ConfigureAwait(false)).Manifest;
+        string path = manifest.PathIn(EncoderFileName, precision)
             ?? throw new InvalidDataException(
-                $"{reference.Name}@{version} holds no {EncoderFileName} (it holds {string.Join(", ", manifest.Files.Select(f => f.Path))}): publish a run that was exported.");
-        return new CachedModel(reference, version, Path.Combine(folder, EncoderFileName), encoder.Sha256);
+                $"{reference.Name}@{version} holds no {EncoderFileName} in {precision} (it holds {string.Join(", ", manifest.Files.Select(f => f.Path))}): publish a run that was exported.");
+        ManifestFile encoder = manifest.Files.Single(file => file.Path == path);
+        return new CachedModel(reference, version, precision, Path.Combine(folder, path), encoder.Sha256);
     }
 
     /// <summary>Deletes the cached versions of <paramref name="name"/> but the newest <see cref="VersionsKept"/> and <paramref name="inUse"/>.</summary>

@@ -15,6 +15,9 @@ public sealed record PrecisionMetadata
     public const string CalibrationKey = EmbeddingModelMetadata.KeyPrefix + "calibration";
     public const string ProofKey = EmbeddingModelMetadata.KeyPrefix + "precision_proof";
 
+    /// <summary>The name of the reference precision, float32, which a model without precision metadata computes in.</summary>
+    public const string ReferenceName = "fp32";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -36,6 +39,19 @@ public sealed record PrecisionMetadata
 
     /// <summary>The name a precision goes by in metadata, file names and on the command line: <c>int8</c>, <c>fp16</c>.</summary>
     public static string NameOf(ModelPrecision precision) => precision.ToString().ToLowerInvariant();
+
+    /// <summary>The names <c>--precision</c> accepts where a model is chosen: <see cref="ReferenceName"/>, then every variant's.</summary>
+    public static IReadOnlyList<string> Names { get; } = [ReferenceName, .. Enum.GetValues<ModelPrecision>().Select(NameOf)];
+
+    /// <summary>
+    /// The file name of the <paramref name="precision"/> variant of the model file <paramref name="fileName"/>:
+    /// <c>encoder.onnx</c> → <c>encoder.int8.onnx</c>, as a registry version and a folder beside the model hold it.
+    /// </summary>
+    public static string FileNameOf(string fileName, ModelPrecision precision)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        return $"{Path.GetFileNameWithoutExtension(fileName)}.{NameOf(precision)}{Path.GetExtension(fileName)}";
+    }
 
     /// <summary>The name a calibration method goes by in metadata and on the command line: <c>minmax</c>, <c>percentile</c>.</summary>
     public static string NameOf(CalibrationMethod method) => method.ToString().ToLowerInvariant();
@@ -60,6 +76,11 @@ public sealed record PrecisionMetadata
         }
         model.MetadataProps.Add(new StringStringEntryProto { Key = ProofKey, Value = JsonSerializer.Serialize(Proof, Json) });
     }
+
+    /// <summary>The precision metadata of the ONNX model file at <paramref name="path"/>, or null for a float32 model, which has none.</summary>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model, or its precision metadata is malformed.</exception>
+    public static PrecisionMetadata? Read(string path) =>
+        FromProperties(OnnxModelFile.Read(path).MetadataProps.ToDictionary(entry => entry.Key, entry => entry.Value, StringComparer.Ordinal));
 
     /// <summary>The precision metadata of a model's <c>metadata_props</c>, or null for a float32 model, which has none.</summary>
     /// <exception cref="InvalidDataException">A key is missing or malformed.</exception>
