@@ -184,12 +184,12 @@ public sealed class InferCommandTests : IDisposable
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("encoders@champion is v1", stderr);
-        Assert.Equal(File.ReadAllBytes(_model), File.ReadAllBytes(Path.Combine(cache, "encoders", "v1", "encoder.onnx")));
+        Assert.Equal(File.ReadAllBytes(_model), File.ReadAllBytes(Path.Combine(cache, "encoders", "v1", "fp32", "encoder.onnx")));
         JsonElement row = JsonDocument.Parse(File.ReadAllLines(output).Single()).RootElement;
         Assert.Equal(Expected(["single.png"]), row.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()));
 
         // A cached file that is not the manifest's is refused, not embedded with.
-        new TestModel(channels: 3, height: 6, width: 6, seed: 9).Write(Path.Combine(cache, "encoders", "v1", "encoder.onnx"));
+        new TestModel(channels: 3, height: 6, width: 6, seed: 9).Write(Path.Combine(cache, "encoders", "v1", "fp32", "encoder.onnx"));
         (int tamperedExit, _, string tamperedError) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", "registry:encoders@v1", "--registry", registry,
             "--cache", cache, "--input", _images[2], "--out", output);
         Assert.Equal(1, tamperedExit);

@@ -134,7 +134,8 @@ public sealed class ModelQuantizerTests : IDisposable
     private static Dictionary<string, string> Properties(string path) =>
         OnnxModelFile.Read(path).MetadataProps.ToDictionary(entry => entry.Key, entry => entry.Value);
 
-    private static ImageSet RandomImages(int count, int seed)
+    /// <summary>Random 1x8x8 images, the input of a <see cref="TestModel"/>'s default shape.</summary>
+    internal static ImageSet RandomImages(int count, int seed)
     {
         byte[] pixels = new byte[count * 64];
         new Random(seed).NextBytes(pixels);

@@ -43,7 +43,7 @@ public sealed class RegistryFollowTests : IDisposable
 
         string second = await PublishChampionAsync(new TestModel(seed: 2).Write(_temp.File("m2/encoder.onnx")));
         await WaitUntilServedAsync(running, second);
-        Assert.Equal(Path.Combine(cache.Directory, "encoders", "v2", "encoder.onnx"), running.Server.Model.Current.Source);
+        Assert.Equal(Path.Combine(cache.Directory, "encoders", "v2", "fp32", "encoder.onnx"), running.Server.Model.Current.Source);
 
         // v3 is not an ONNX model: pulled and verified, it fails the load; v2 keeps serving and the refusal is counted.
         File.WriteAllText(_temp.File("m3/encoder.onnx"), "not a model");
@@ -71,7 +71,7 @@ public sealed class RegistryFollowTests : IDisposable
     public void FollowingAFixedVersion_IsRefusedWithTheReason()
     {
         var cache = new RegistryModelCache(_registry, _temp.Path);
-        ArgumentException error = Assert.Throws<ArgumentException>(() => new RegistryModelFollower(cache, ModelReference.Parse("encoders@v1"),
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new RegistryModelFollower(cache, ModelReference.Parse("encoders@v1"), "fp32",
             null!, default, null, (_, _, _) => Task.CompletedTask, Poll, new RecordingLogger()));
         Assert.Contains("only an alias", error.Message);
     }
@@ -97,7 +97,7 @@ public sealed class RegistryFollowTests : IDisposable
     private static Task WaitUntilServedAsync(RunningServer running, string sha256) =>
         WaitForAsync(async () => await ServedSha256Async(running) == sha256, $"{sha256} was never served");
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string failure)
+    internal static async Task WaitForAsync(Func<Task<bool>> condition, string failure)
     {
         for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(20); await Task.Delay(50))
         {
