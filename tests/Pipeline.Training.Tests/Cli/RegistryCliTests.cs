@@ -82,6 +82,42 @@ public sealed class RegistryCliTests
         Assert.Contains("has no encoder.onnx: export it first", error);
     }
 
+    [Fact]
+    public void Publish_WithAVariant_PublishesItBesideTheEncoder_OnlyWhenMadeFromThatEncoder()
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("tiny-run");
+        string registry = "file:" + folder.File("registry");
+        (int trained, _, string trainError) = CliProcess.Run(["pretrain", "--out", run, .. ExportCommandTests.Tiny]);
+        Assert.True(trained == 0, trainError);
+        // The shipped reference encoder's fp16 variant: another encoder than the tiny run's.
+        string reference = RepositoryRoot.Combine("models", "fashion-mnist-simclr-convnet6", "encoder.onnx");
+        string variant = folder.File("variants/encoder.fp16.onnx");
+        (int code, string output, string error) = CliProcess.RunInfer("quantize", "--model", reference, "--precision", "fp16",
+            "--calibration", "fashion-mnist:test", "--proof-size", "100", "--out", variant);
+        Assert.True(code == 0, error);
+
+        (code, _, error) = CliProcess.Run("publish", "--run", run, "--registry", registry, "--name", "m", "--variant", variant);
+        Assert.Equal(2, code);
+        Assert.Contains($"--variant {variant}: encoder.fp16.onnx (fp16) was made from a file with SHA-256", error);
+        Assert.Contains("Nothing was published.", error);
+        Assert.False(Directory.Exists(folder.File("registry")) && Directory.EnumerateFiles(folder.File("registry"), "*.json", SearchOption.AllDirectories).Any());
+        (code, _, error) = CliProcess.Run("publish", "--run", run, "--registry", registry, "--name", "m", "--variant", Path.Combine(run, "encoder.onnx"));
+        Assert.Equal(2, code);
+        Assert.Contains("is a float32 model, not a precision variant", error);
+
+        // With the encoder it was made from, it is published beside it and pulled by precision.
+        File.Copy(reference, Path.Combine(run, "encoder.onnx"), overwrite: true);
+        (code, output, error) = CliProcess.Run("publish", "--run", run, "--registry", registry, "--name", "m", "--variant", variant);
+        Assert.True(code == 0, error);
+        Assert.Contains(", fp32+fp16; latest → v1", output);
+        string pulled = folder.File("pulled");
+        (code, _, error) = CliProcess.RunInfer("pull", "--registry", registry, "--model", "m", "--precision", "fp16", "--out", pulled);
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllBytes(variant), File.ReadAllBytes(Path.Combine(pulled, "encoder.fp16.onnx")));
+        Assert.False(File.Exists(Path.Combine(pulled, "encoder.onnx")));
+    }
+
     [Theory]
     [InlineData("pipeline-infer", "pull --model Bad@@ --out x", "is not a model reference")]
     [InlineData("pipeline-infer", "pull --model m --out x --registry s3://bucket", "accepted forms: file:PATH")]
