@@ -56,7 +56,10 @@ public sealed class FixMatchTests
         Assert.Equal(30, metrics.Count);
         Assert.True(metrics.TakeLast(4).Average(step => step.Terms!["labelled"]) < metrics.Take(4).Average(step => step.Terms!["labelled"]) / 2,
             $"the labelled cross-entropy went from {metrics[0].Terms!["labelled"]} to {metrics[^1].Terms!["labelled"]}");
-        Assert.True(metrics[^1].Terms!["confident"] > 0.5, $"only {metrics[^1].Terms!["confident"]:P0} of the images passed the threshold");
+        double confidentFirst = metrics.Take(2).Average(step => step.Terms!["confident"]);
+        double confidentLast = metrics.TakeLast(2).Average(step => step.Terms!["confident"]);
+        Assert.True(confidentLast >= 0.25 && confidentLast > confidentFirst + 0.1,
+            $"the share of images whose prediction passed the threshold went from {confidentFirst:P0} to {confidentLast:P0}");
         Assert.True(metrics.Any(step => step.Terms!["unlabelled"] > 0), "no pseudo-labelled term was ever trained");
 
         string path = folder.File("inference_model.onnx");
