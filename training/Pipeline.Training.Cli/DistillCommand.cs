@@ -1,11 +1,8 @@
 using System.CommandLine;
-using System.Text.Json;
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Onnx.FineTuning;
-using Pipeline.Training.Devices;
 using Pipeline.Training.Distillation;
-using Pipeline.Training.Export;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
@@ -85,16 +82,7 @@ public static class DistillCommand
         {
             SharedOptions.ApplyThreads(parse.GetValue(threads));
             string[] teacherPaths = [.. parse.GetValue(teacher)!.Select(Path.GetFullPath)];
-            var studentRun = new RunDirectory(parse.GetValue(student)!);
-            if (!studentRun.HasConfig)
-            {
-                throw new UsageException($"--student {studentRun.Path} holds no pretraining run (run.json): give the folder pipeline-train pretrain wrote.");
-            }
-            PretrainConfig pretrained = studentRun.ReadConfig();
-            if (pretrained.Method == PretextMethods.Distill || pretrained.Autoencoder is not null)
-            {
-                throw new UsageException($"--student {studentRun.Path} is a {pretrained.Method} run: the student starts from a simclr or rotation encoder (its h).");
-            }
+            (PretrainConfig pretrained, string studentInit) = StudentTraining.Start(parse.GetValue(student)!, classifierRuns: false);
             string[] classNames;
             using (TeacherEnsemble models = TeacherEnsemble.Load(teacherPaths))
             {
@@ -107,27 +95,15 @@ public static class DistillCommand
                     + "give each teacher once (an ensemble gains from fine-tunes that differ, such as the same labels with another --seed).");
             }
 
-            var torchDevice = TrainingDevice.Resolve(parse.GetValue(device)!);
             string dataUri = parse.GetValue(data)!;
             var spec = pretrained.Encoder;
             Console.Error.WriteLine($"Loading {dataUri}…");
             ImageSet images = DatasetLoader.Load(dataUri, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
-            int batch = parse.GetValue(batchSize);
             int epochCount = parse.GetValue(epochs);
-            long stepsPerEpoch = (images.Count + batch - 1) / batch;
-            var config = new PretrainConfig
+            PretrainConfig config = StudentTraining.Config(PretextMethods.Distill, dataUri, pretrained, images.Count, epochCount, parse.GetValue(batchSize),
+                parse.GetValue(seed), parse.GetValue(learningRate), parse.GetValue(weightDecay)) with
             {
-                Method = PretextMethods.Distill,
-                Data = dataUri,
-                Encoder = spec,
-                Epochs = epochCount,
-                BatchSize = batch,
-                Seed = parse.GetValue(seed),
-                Optimizer = new OptimizerSettings(OptimizerKind.Adam, parse.GetValue(learningRate), 0.9, parse.GetValue(weightDecay),
-                    OptimizerSettings.DefaultWarmupSteps(epochCount * stepsPerEpoch, stepsPerEpoch)),
-                CheckpointEvery = (int)stepsPerEpoch,
-                Distillation = new DistillationSettings(teachers, studentRun.LatestCheckpoint(),
-                    parse.GetValue(temperature), classNames,
+                Distillation = new DistillationSettings(teachers, studentInit, parse.GetValue(temperature), classNames,
                     DistillationSettings.DefaultAugmentation with
                     {
                         CropScale = (parse.GetValue(minCropScale), 1.0),
@@ -137,25 +113,19 @@ public static class DistillCommand
 
             var run = new RunDirectory(parse.GetValue(output)!);
             Console.Error.WriteLine(
-                $"Distilling {string.Join(" + ", teachers.Select(file => file.Path))} ({classNames.Length} classes) into {spec.Architecture} D={spec.EmbeddingDim} from {config.Distillation.StudentInit} "
-                + $"on {images.Count} images of {images.Source}, {epochCount} epochs of {stepsPerEpoch} steps, batch {batch}, adam lr {config.Optimizer.LearningRate:G4}, "
+                $"Distilling {string.Join(" + ", teachers.Select(file => file.Path))} ({classNames.Length} classes) into {spec.Architecture} D={spec.EmbeddingDim} from {studentInit} "
+                + $"on {images.Count} images of {images.Source}, {epochCount} epochs of {config.StepsPerEpoch(images.Count)} steps, batch {config.BatchSize}, adam lr {config.Optimizer.LearningRate:G4}, "
                 + $"τ {config.Distillation.Temperature}, the {(teachers.Length > 1 ? $"{teachers.Length} teachers label" : "teacher labels")} the {(config.Distillation.TeacherInput == TeacherInput.Image ? "un-augmented image" : "student's view")} → {run.Path}");
-            var progress = new ConsoleProgress();
-            PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, parse.GetValue(resume), progress.Report, cancellationToken);
-            Console.WriteLine(
-                $"distilled: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
-            string summary = JsonSerializer.Serialize(new Dictionary<string, object>
+            StudentTraining.TrainAndExport(config, images, run, parse.GetValue(resume), parse.GetValue(device)!, "distilled", new Dictionary<string, object>
             {
                 ["method"] = PretextMethods.Distill,
                 ["teachers"] = teachers.Select(file => new Dictionary<string, string> { ["path"] = file.Path, ["sha256"] = file.Sha256 }).ToArray(),
-                ["student_init"] = config.Distillation.StudentInit,
+                ["student_init"] = studentInit,
                 ["data"] = dataUri,
                 ["epochs"] = epochCount,
                 ["temperature"] = config.Distillation.Temperature,
                 ["teacher_input"] = config.Distillation.TeacherInput.ToString().ToLowerInvariant(),
-            });
-            Console.WriteLine(ExportCommand.Describe(
-                RunExport.ExportClassifier(run, result.Checkpoint, Path.Combine(run.Path, RunExport.ClassifierFileName), summary, cancellationToken)));
+            }, cancellationToken);
             return Task.FromResult(0);
         }, CliErrors.ResumeWithLowerLearningRate));
         return command;

@@ -10,6 +10,7 @@ public static class TrainCommand
     {
         PretrainCommand.Create(),
         DistillCommand.Create(),
+        FixMatchCommand.Create(),
         EvaluateCommand.Create(),
         ExportCommand.Create(),
         ReportCommand.Create(),

@@ -22,6 +22,9 @@ public sealed class SimClrAugmentationOptionsTests
         { "BlurSigma", new SimClrAugmentationOptions { BlurSigma = (0, 2) }, "(0, 2)" },
         { "BlurSigma", new SimClrAugmentationOptions { BlurSigma = (2, 1) }, "(2, 1)" },
         { "BlurKernelFraction", new SimClrAugmentationOptions { BlurKernelFraction = 0 }, "0" },
+        { "ErasingProbability", new SimClrAugmentationOptions { ErasingProbability = -0.1 }, "-0.1" },
+        { "ErasingScale", new SimClrAugmentationOptions { ErasingScale = (0, 0.3) }, "(0, 0.3)" },
+        { "ErasingScale", new SimClrAugmentationOptions { ErasingScale = (0.5, 1.5) }, "(0.5, 1.5)" },
     };
 
     [Theory]

@@ -352,6 +352,45 @@ public sealed class SimClrAugmentationTests
         Assert.True((centres.max() - centres.min()).item<float>() > 0.02, "sigma must vary per sample");
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Apply_ErasingAlone_FillsOneRectangleOfTheDrawnAreaWithTheImagesMean(int channels, int side)
+    {
+        using var scope = NewDisposeScope();
+        var options = None with { ErasingProbability = 1, ErasingScale = (0.25, 0.25) };
+        var augmentation = new SimClrAugmentation(options, channels, side, side);
+        var images = RandomImages(32, channels, side, side, seed: 83);
+
+        var output = augmentation.Apply(images, new Generator(89, CPU));
+
+        var changed = output.ne(images).any(1);                                              // [N, H, W]
+        var mean = images.mean([1, 2, 3], keepdim: true).expand_as(images);
+        for (var i = 0; i < 32; i++)
+        {
+            var rows = changed[i].any(1).nonzero().flatten();
+            var cols = changed[i].any(0).nonzero().flatten();
+            long height = rows[-1].item<long>() - rows[0].item<long>() + 1;
+            long width = cols[-1].item<long>() - cols[0].item<long>() + 1;
+            Assert.Equal(height * width, changed[i].sum().item<long>());                   // one filled rectangle
+            Assert.InRange(height * width, 0.15 * side * side, 0.35 * side * side);
+            var inside = changed[i].unsqueeze(0).expand(channels, side, side);
+            Assert.True(output[i].masked_select(inside).allclose(mean[i].masked_select(inside)), "the rectangle is not the image's mean");
+        }
+    }
+
+    [Fact]
+    public void Apply_ErasingProbabilityHalf_ErasesAboutHalfOfTheSamples()
+    {
+        using var scope = NewDisposeScope();
+        var augmentation = new SimClrAugmentation(None with { ErasingProbability = 0.5 }, 1, 28, 28);
+        var images = RandomImages(400, 1, 28, 28, seed: 97);
+
+        var output = augmentation.Apply(images, new Generator(101, CPU));
+
+        long erased = output.ne(images).flatten(1).any(1).sum().item<long>();
+        Assert.InRange(erased, 160, 240);
+    }
+
     [Fact]
     public void Apply_EmptyBatch_GivesEmptyBatch()
     {

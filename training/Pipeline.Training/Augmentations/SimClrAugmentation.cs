@@ -31,6 +31,10 @@ namespace Pipeline.Training.Augmentations;
 /// <item>Gaussian blur with probability <see cref="SimClrAugmentationOptions.BlurProbability"/>: a separable,
 /// depthwise convolution with a per-sample kernel (the batch folded into channels) and reflect padding, as
 /// torchvision's <c>gaussian_blur</c>.</item>
+/// <item>Random erasing with probability <see cref="SimClrAugmentationOptions.ErasingProbability"/> (not in SimCLR;
+/// Zhong et al. 2020, and Cutout, DeVries and Taylor 2017, which FixMatch's strong augmentation ends with): a rectangle
+/// whose area fraction is uniform in <see cref="SimClrAugmentationOptions.ErasingScale"/> and whose aspect ratio is
+/// log-uniform in [0.3, 3.3], at a uniform position inside the image, is filled with the image's mean value.</item>
 /// </list>
 /// <para>
 /// Saturation, hue and grayscale act only on 3-channel images; on 1-channel images they are no-ops. Every random
@@ -44,11 +48,15 @@ public sealed class SimClrAugmentation
     // torchvision's RandomResizedCrop tries this many draws before falling back to the whole image.
     private const int CropAttempts = 10;
 
+    // The erased rectangle's height/width ratio range of Zhong et al. (and torchvision's RandomErasing).
+    private static readonly (double Min, double Max) ErasingRatio = (0.3, 3.3);
+
     private readonly bool _cropActive;
     private readonly bool _flipActive;
     private readonly JitterKind[] _jitterKinds;
     private readonly bool _grayscaleActive;
     private readonly bool _blurActive;
+    private readonly bool _erasingActive;
 
     /// <summary>Creates the augmentation for images of shape [channels, height, width].</summary>
     /// <exception cref="ArgumentException">
@@ -108,6 +116,7 @@ public sealed class SimClrAugmentation
         _jitterKinds = [.. kinds];
         _grayscaleActive = options.GrayscaleProbability > 0 && channels == 3;
         _blurActive = options.BlurProbability > 0;
+        _erasingActive = options.ErasingProbability > 0;
         if (_blurActive && BlurKernelSize / 2 >= Math.Min(height, width))
         {
             throw new ArgumentException(
@@ -180,6 +189,7 @@ public sealed class SimClrAugmentation
             x = ColorJitter(x, generator);
             x = Grayscale(x, generator);
             x = Blur(x, generator);
+            x = Erase(x, generator);
         }
 
         // Every step returns a new tensor when it acts; when none did, the caller still gets a tensor of its own.
@@ -388,5 +398,46 @@ public sealed class SimClrAugmentation
         var vertical = F.conv2d(padded, kernels.view(n * c, 1, size, 1), groups: n * c);    // [1, N*C, H, W+2h]
         var blurred = F.conv2d(vertical, kernels.view(n * c, 1, 1, size), groups: n * c);   // [1, N*C, H, W]
         return blurred.clamp_(0, 1).view(n, c, Height, Width);                              // [N, C, H, W]
+    }
+
+    // Random erasing: per sample, a whole-pixel rectangle [top, bottom) x [left, right) filled with the image's mean
+    // (an empty rectangle when the sample is not erased), as one masked where over the batch.
+    private Tensor Erase(Tensor images, Generator generator)
+    {
+        if (!_erasingActive)
+        {
+            return images;
+        }
+
+        var n = images.shape[0];
+        double[] draws = Uniform(generator, n, 5).data<double>().ToArray();                 // fired, area, ratio, top, left
+        var bounds = new float[n * 4];
+        var (scaleMin, scaleMax) = Options.ErasingScale;
+        for (var i = 0; i < n; i++)
+        {
+            ReadOnlySpan<double> d = draws.AsSpan(i * 5, 5);
+            if (d[0] >= Options.ErasingProbability)
+            {
+                continue;
+            }
+
+            var area = Height * Width * (scaleMin + ((scaleMax - scaleMin) * d[1]));
+            var ratio = Math.Exp(Math.Log(ErasingRatio.Min) + ((Math.Log(ErasingRatio.Max) - Math.Log(ErasingRatio.Min)) * d[2]));
+            var h = Math.Min(Height, Math.Sqrt(area / ratio));
+            var w = Math.Min(Width, Math.Sqrt(area * ratio));
+            var top = Math.Round((Height - h) * d[3]);
+            var left = Math.Round((Width - w) * d[4]);
+            bounds[i * 4] = (float)top;
+            bounds[(i * 4) + 1] = (float)(top + Math.Max(1, Math.Round(h)));
+            bounds[(i * 4) + 2] = (float)left;
+            bounds[(i * 4) + 3] = (float)(left + Math.Max(1, Math.Round(w)));
+        }
+
+        var box = tensor(bounds).view(n, 4, 1, 1).to(images.device);                         // [N, 4, 1, 1]
+        var rows = arange(Height, dtype: ScalarType.Float32, device: images.device).view(1, Height, 1);
+        var cols = arange(Width, dtype: ScalarType.Float32, device: images.device).view(1, 1, Width);
+        var inside = (rows >= box.select(1, 0)) & (rows < box.select(1, 1)) & (cols >= box.select(1, 2)) & (cols < box.select(1, 3)); // [N, H, W]
+        var mean = images.mean([1, 2, 3], keepdim: true);                                   // [N, 1, 1, 1]
+        return where(inside.unsqueeze(1), mean, images);                                    // [N, C, H, W]
     }
 }

@@ -27,6 +27,7 @@ public sealed record SimClrAugmentationOptions
         Hue = 0.0,
         GrayscaleProbability = 0.0,
         BlurProbability = 0.0,
+        ErasingProbability = 0.0,
     };
 
     /// <summary>
@@ -100,6 +101,18 @@ public sealed record SimClrAugmentationOptions
     public double BlurKernelFraction { get; init; } = 0.1;
 
     /// <summary>
+    /// Probability of random erasing (Zhong et al. 2020; Cutout): not part of SimCLR, so default 0; FixMatch's strong
+    /// views erase every image. Accepted: [0, 1].
+    /// </summary>
+    public double ErasingProbability { get; init; }
+
+    /// <summary>
+    /// Range of the erased rectangle's area as a fraction of the image, drawn uniformly; default (0.02, 0.33) from
+    /// Zhong et al. Accepted: 0 &lt; Min &lt;= Max &lt;= 1.
+    /// </summary>
+    public (double Min, double Max) ErasingScale { get; init; } = (0.02, 0.33);
+
+    /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first invalid setting, its value and the accepted range.
     /// </summary>
     public void Validate()
@@ -135,6 +148,12 @@ public sealed record SimClrAugmentationOptions
         if (!(BlurKernelFraction > 0 && BlurKernelFraction <= 1))
         {
             throw Invalid(nameof(BlurKernelFraction), BlurKernelFraction, "(0, 1]");
+        }
+
+        RequireProbability(nameof(ErasingProbability), ErasingProbability);
+        if (!(ErasingScale.Min > 0 && ErasingScale.Min <= ErasingScale.Max && ErasingScale.Max <= 1))
+        {
+            throw Invalid(nameof(ErasingScale), ErasingScale, "0 < Min <= Max <= 1");
         }
     }
 

@@ -42,6 +42,14 @@ public static class Checkpoint
     public static long ReadStep(SafeTensorsContent content) =>
         long.Parse(content.RequireMetadata(StepKey), CultureInfo.InvariantCulture);
 
+    /// <summary>Whether the checkpoint holds weights of the submodule <paramref name="prefix"/> (under "model.&lt;prefix&gt;.").</summary>
+    public static bool HoldsModule(SafeTensorsContent content, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        return content.Tensors.Keys.Any(name => name.StartsWith(ModelPrefix + prefix + ".", StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// Loads the state dict stored under "model." into <paramref name="model"/>, or — with a prefix — only the part
     /// under "model.&lt;prefix&gt;." (for example the encoder alone). Every key must match: nothing is silently skipped.

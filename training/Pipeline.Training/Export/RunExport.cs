@@ -78,26 +78,25 @@ public static class RunExport
     public const string ClassifierFileName = "inference_model.onnx";
 
     /// <summary>
-    /// Exports the student of a distill run — encoder and linear head of <paramref name="checkpoint"/> (the newest when
-    /// null) — as a classifier with the contract of a fine-tuned <c>inference_model.onnx</c>, its logits checked
-    /// against TorchSharp like an encoder's embeddings; <paramref name="summary"/> (a JSON object) goes into its metadata.
+    /// Exports the classifier of a distill or fixmatch run — encoder and linear head of <paramref name="checkpoint"/> (the
+    /// newest when null) — with the contract of a fine-tuned <c>inference_model.onnx</c>, its logits checked against
+    /// TorchSharp like an encoder's embeddings; <paramref name="summary"/> (a JSON object) goes into its metadata.
     /// </summary>
-    /// <exception cref="ArgumentException">The run is not a distill run.</exception>
+    /// <exception cref="ArgumentException">The run trains no classifier.</exception>
     public static ExportResult ExportClassifier(RunDirectory run, string? checkpoint, string path, string summary,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         PretrainConfig config = run.ReadConfig();
-        if (config.Distillation is not { } distillation)
-        {
-            throw new ArgumentException($"{run.Path} is a {config.Method} run: only a distill run has a classifier to export.");
-        }
         (PretextObjective objective, long step, string checkpointPath) = TrainedObjective.Load(run, checkpoint);
         using (objective)
         {
-            var student = (DistillationObjective)objective;
+            if (objective is not IClassifierObjective trained)
+            {
+                throw new ArgumentException($"{run.Path} is a {config.Method} run: only distill and fixmatch runs have a classifier to export.");
+            }
             using Tensor pixels = ParityPixels(config, cancellationToken);
-            return EncoderOnnxExporter.ExportClassifier(student.Encoder, student.Classifier, distillation.ClassNames, summary, pixels,
+            return EncoderOnnxExporter.ExportClassifier(trained.Encoder, trained.Classifier, trained.ClassNames, summary, pixels,
                 Provenance(run, config, checkpointPath, step), path);
         }
     }

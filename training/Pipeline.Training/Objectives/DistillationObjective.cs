@@ -22,7 +22,7 @@ namespace Pipeline.Training.Objectives;
 /// pretraining checkpoint of <see cref="DistillationSettings.StudentInit"/> and its head from zero-mean random weights;
 /// a resumed run then loads its own checkpoint over both.
 /// </remarks>
-public sealed class DistillationObjective : PretextObjective
+public sealed class DistillationObjective : PretextObjective, IClassifierObjective
 {
     // Field names are the state-dict keys.
     private readonly Encoder encoder;
@@ -31,6 +31,7 @@ public sealed class DistillationObjective : PretextObjective
     private readonly TeacherEnsemble _teachers;
     private readonly double _temperature;
     private readonly TeacherInput _teacherInput;
+    private readonly string[] _classNames;
 
     public DistillationObjective(Encoder encoder, DistillationSettings settings) : base(nameof(DistillationObjective))
     {
@@ -42,6 +43,7 @@ public sealed class DistillationObjective : PretextObjective
         _augmentation = new SimClrAugmentation(settings.Augmentation, encoder.Spec.InputChannels, encoder.Spec.InputHeight, encoder.Spec.InputWidth);
         _temperature = settings.Temperature;
         _teacherInput = settings.TeacherInput;
+        _classNames = settings.ClassNames;
         RegisterComponents();
         Checkpoint.LoadModel(SafeTensorsFile.Read(settings.StudentInit), encoder, EncoderModuleName);
         _teachers = TeacherEnsemble.Load([.. settings.Teachers.Select(teacher => teacher.Path)]);
@@ -68,6 +70,9 @@ public sealed class DistillationObjective : PretextObjective
 
     /// <summary>The student's linear head on the embedding: logits over the teacher's classes.</summary>
     public Linear Classifier => classifier;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ClassNames => _classNames;
 
     public override PretextLoss ComputeLoss(Tensor pixels, Generator generator, long step)
     {

@@ -1,7 +1,9 @@
+using Pipeline.Data;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
+using Pipeline.Training.SemiSupervised;
 
 namespace Pipeline.Training.Objectives;
 
@@ -14,31 +16,52 @@ public static class PretextMethods
 {
     private static readonly Dictionary<string, PretextMethod> Methods = new(StringComparer.Ordinal)
     {
-        ["simclr"] = Method(Backbone, OptimizerKind.Sgd, (config, encoder) =>
+        ["simclr"] = Method(Backbone, OptimizerKind.Sgd, (config, encoder, _) =>
         {
             SimClrSettings simClr = config.SimClr ?? SimClrSettings.Default;
             return new SimClrObjective(encoder, simClr.ProjectionDim, simClr.Temperature, simClr.Augmentation);
         }),
-        ["vae"] = Method(Latent, OptimizerKind.Adam, (config, encoder) =>
+        ["vae"] = Method(Latent, OptimizerKind.Adam, (config, encoder, _) =>
             new VaeObjective(encoder, Autoencoder(config).Likelihood, config.Vae ?? VaeSettings.Default)),
-        ["ae"] = Method(Latent, OptimizerKind.Adam, (config, encoder) =>
+        ["ae"] = Method(Latent, OptimizerKind.Adam, (config, encoder, _) =>
             new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, corruption: null)),
-        ["dae"] = Method(Latent, OptimizerKind.Adam, (config, encoder) =>
+        ["dae"] = Method(Latent, OptimizerKind.Adam, (config, encoder, _) =>
             new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, new DenoisingCorruption(config.Denoising ?? DenoisingSettings.Default))),
-        ["rotation"] = Method(Backbone, OptimizerKind.Sgd, (config, encoder) => new RotationObjective(encoder)),
+        ["rotation"] = Method(Backbone, OptimizerKind.Sgd, (config, encoder, _) => new RotationObjective(encoder)),
         // Not self-supervised: the student of a teacher fine-tuned on labels (pipeline-train distill), trained by the same loop.
-        [Distill] = Method(Backbone, OptimizerKind.Adam, (config, encoder) => new DistillationObjective(encoder,
+        [Distill] = Method(Backbone, OptimizerKind.Adam, (config, encoder, _) => new DistillationObjective(encoder,
             config.Distillation ?? throw new ArgumentException("A distill run needs its distillation settings."))),
+        // Semi-supervised: the labelled images come from the training images (pipeline-train fixmatch).
+        [FixMatch] = Method(Backbone, OptimizerKind.Adam, (config, encoder, images) =>
+        {
+            FixMatchSettings settings = config.FixMatch ?? throw new ArgumentException("A fixmatch run needs its FixMatch settings.");
+            LabelledImages? labelled = images is null ? null : LabelledImages.Select(images, settings.LabelledIds);
+            try
+            {
+                return new FixMatchObjective(encoder, settings, labelled);
+            }
+            catch
+            {
+                labelled?.Dispose();
+                throw;
+            }
+        }),
     };
 
     /// <summary>The name of self-distillation, which <c>pipeline-train distill</c> runs and <c>pretrain</c> does not offer.</summary>
     public const string Distill = "distill";
 
+    /// <summary>The name of FixMatch, which <c>pipeline-train fixmatch</c> runs and <c>pretrain</c> does not offer.</summary>
+    public const string FixMatch = "fixmatch";
+
     /// <summary>Every method a run may have.</summary>
     public static IReadOnlyList<string> Names { get; } = Methods.Keys.ToArray();
 
     /// <summary>The self-supervised methods, as <c>pretrain --method</c> accepts them.</summary>
-    public static IReadOnlyList<string> SelfSupervisedNames { get; } = Methods.Keys.Where(name => name != Distill).ToArray();
+    public static IReadOnlyList<string> SelfSupervisedNames { get; } = Methods.Keys.Where(name => name is not (Distill or FixMatch)).ToArray();
+
+    /// <summary>Whether a run of the method trains a classifier over labels (distill, fixmatch) rather than an encoder without them.</summary>
+    public static bool TrainsClassifier(string method) => method is Distill or FixMatch;
 
     /// <summary>
     /// The encoder the config's method trains, freshly initialised (weights from torch's global generator): the
@@ -51,15 +74,19 @@ public static class PretextMethods
         return Lookup(config.Method).CreateEncoder(config);
     }
 
-    /// <summary>The objective of the config's method around a fresh <see cref="CreateEncoder"/>.</summary>
-    public static PretextObjective Create(PretrainConfig config)
+    /// <summary>
+    /// The objective of the config's method around a fresh <see cref="CreateEncoder"/>. <paramref name="images"/> are the
+    /// run's training images, which a semi-supervised method takes its labelled ones from; without them (rebuilding a run
+    /// to read its checkpoint) such an objective can be exported but not trained.
+    /// </summary>
+    public static PretextObjective Create(PretrainConfig config, ImageSet? images = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         PretextMethod method = Lookup(config.Method);
         Encoder encoder = method.CreateEncoder(config);
         try
         {
-            return method.CreateObjective(config, encoder);
+            return method.CreateObjective(config, encoder, images);
         }
         catch
         {
@@ -85,11 +112,11 @@ public static class PretextMethods
 
     /// <summary>A registration whose objective receives the very encoder type its encoder factory builds.</summary>
     private static PretextMethod Method<TEncoder>(Func<PretrainConfig, TEncoder> createEncoder, OptimizerKind defaultOptimizer,
-        Func<PretrainConfig, TEncoder, PretextObjective> createObjective) where TEncoder : Encoder =>
-        new(createEncoder, defaultOptimizer, (config, encoder) => createObjective(config, (TEncoder)encoder));
+        Func<PretrainConfig, TEncoder, ImageSet?, PretextObjective> createObjective) where TEncoder : Encoder =>
+        new(createEncoder, defaultOptimizer, (config, encoder, images) => createObjective(config, (TEncoder)encoder, images));
 
     private sealed record PretextMethod(
         Func<PretrainConfig, Encoder> CreateEncoder,
         OptimizerKind DefaultOptimizer,
-        Func<PretrainConfig, Encoder, PretextObjective> CreateObjective);
+        Func<PretrainConfig, Encoder, ImageSet?, PretextObjective> CreateObjective);
 }

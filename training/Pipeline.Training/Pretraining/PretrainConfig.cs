@@ -3,6 +3,7 @@ using Pipeline.Training.Distillation;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
+using Pipeline.Training.SemiSupervised;
 
 namespace Pipeline.Training.Pretraining;
 
@@ -12,7 +13,7 @@ namespace Pipeline.Training.Pretraining;
 /// </summary>
 public sealed record PretrainConfig
 {
-    /// <summary>The method, a name from <see cref="PretextMethods.Names"/>: a self-supervised one, or distill.</summary>
+    /// <summary>The method, a name from <see cref="PretextMethods.Names"/>: a self-supervised one, distill or fixmatch.</summary>
     public required string Method { get; init; }
 
     /// <summary>The training images, as a dataset URI (<c>fashion-mnist:train</c>, <c>folder:/path</c>).</summary>
@@ -48,6 +49,9 @@ public sealed record PretrainConfig
 
     /// <summary>The teacher, the student's starting point and its views when <see cref="Method"/> is distill.</summary>
     public DistillationSettings? Distillation { get; init; }
+
+    /// <summary>The labelled images, the starting checkpoint and the views when <see cref="Method"/> is fixmatch.</summary>
+    public FixMatchSettings? FixMatch { get; init; }
 
     /// <summary>The input corruption when <see cref="Method"/> is dae.</summary>
     public DenoisingSettings? Denoising { get; init; }
@@ -88,7 +92,13 @@ public sealed record PretrainConfig
         {
             throw new ArgumentException("A distill run needs its distillation settings: the teacher and the student's starting checkpoint.");
         }
+        RequireOnlyFor(FixMatch, "fixMatch", PretextMethods.FixMatch);
+        if (Method == PretextMethods.FixMatch && FixMatch is null)
+        {
+            throw new ArgumentException("A fixmatch run needs its FixMatch settings: the labelled images and the starting checkpoint.");
+        }
         Distillation?.Validate();
+        FixMatch?.Validate();
         Autoencoder?.Validate();
         Vae?.Validate();
         Denoising?.Validate();

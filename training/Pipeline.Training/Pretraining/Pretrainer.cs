@@ -69,7 +69,7 @@ public sealed class Pretrainer
         }
 
         random.manual_seed(config.Seed);
-        using PretextObjective objective = PretextMethods.Create(config);
+        using PretextObjective objective = PretextMethods.Create(config, images);
         objective.to(_device);
         IReadOnlyList<OptimizedParameter> parameters = OptimizedParameter.Collect(objective);
         using PretrainingOptimizer optimizer = config.Optimizer.Create(parameters);

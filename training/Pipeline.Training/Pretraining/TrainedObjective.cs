@@ -10,5 +10,5 @@ public static class TrainedObjective
     /// checkpoint when null), in eval mode on the CPU, and the step it was saved at.
     /// </summary>
     public static (PretextObjective Objective, long Step, string Checkpoint) Load(RunDirectory run, string? checkpointPath = null) =>
-        TrainedModule.Load(run, checkpointPath, PretextMethods.Create, prefix: null);
+        TrainedModule.Load(run, checkpointPath, config => PretextMethods.Create(config), prefix: null);
 }

@@ -1,13 +1,12 @@
-using Pipeline.Cli;
 using Pipeline.Data;
 
-namespace Pipeline.Inference.Cli;
+namespace Pipeline.Cli;
 
 /// <summary>
 /// A verb's option that names a file of image ids (<see cref="ImageIdFile"/>): a file that cannot be read, or that names
 /// images the set does not hold, is a usage error naming the option.
 /// </summary>
-internal static class ImageIdOption
+public static class ImageIdOption
 {
     /// <summary>The ids the file at <paramref name="path"/> lists.</summary>
     public static IReadOnlyList<string> Read(string option, string path) => AsUsage(option, () => ImageIdFile.Read(path));
