@@ -4,7 +4,6 @@ using Pipeline.Data;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Training.Distillation;
 using Pipeline.Training.Objectives;
-using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Cli;
@@ -35,18 +34,10 @@ public static class DistillCommand
             Description = "The images the teacher labels and the student learns from, labelled or not: fashion-mnist:train or folder:/path.",
             DefaultValueFactory = _ => "fashion-mnist:train",
         }, DatasetUri.Parse);
-        var epochs = OptionRules.Positive(new Option<int>("--epochs") { Description = "Passes over the images.", DefaultValueFactory = _ => 10 });
+        var epochs = StudentTraining.Epochs();
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 256 });
-        var learningRate = OptionRules.Positive(new Option<double>("--lr")
-        {
-            Description = "Peak learning rate of Adam (decoupled weight decay) after the warm-up; cosine decay to 0.",
-            DefaultValueFactory = _ => OptimizerSettings.DefaultLearningRate(OptimizerKind.Adam, 256),
-        });
-        var weightDecay = OptionRules.NonNegative(new Option<double>("--weight-decay")
-        {
-            Description = "Weight decay on weights (never biases or batch norm).",
-            DefaultValueFactory = _ => OptimizerSettings.DefaultWeightDecay(OptimizerKind.Adam),
-        });
+        var learningRate = StudentTraining.LearningRate();
+        var weightDecay = StudentTraining.WeightDecay();
         var temperature = OptionRules.Positive(new Option<double>("--temperature")
         {
             Description = "τ: teacher and student logits are divided by it before the softmax (SimCLRv2: 1).",

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Training.Objectives;
-using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.SemiSupervised;
 
@@ -33,23 +32,15 @@ public static class FixMatchCommand
             Description = "The training images, labelled ones among them: fashion-mnist:train or folder:/path (classes from subfolders).",
             DefaultValueFactory = _ => "fashion-mnist:train",
         }, DatasetUri.Parse);
-        var epochs = OptionRules.Positive(new Option<int>("--epochs") { Description = "Passes over the images.", DefaultValueFactory = _ => 10 });
+        var epochs = StudentTraining.Epochs();
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Training images per step (each seen as a weak and a strong view).", DefaultValueFactory = _ => 256 });
         var labelledBatchSize = OptionRules.Positive(new Option<int>("--labelled-batch-size")
         {
             Description = "Labelled images per step, drawn with replacement.",
             DefaultValueFactory = _ => FixMatchSettings.DefaultLabelledBatchSize,
         });
-        var learningRate = OptionRules.Positive(new Option<double>("--lr")
-        {
-            Description = "Peak learning rate of Adam (decoupled weight decay) after the warm-up; cosine decay to 0.",
-            DefaultValueFactory = _ => OptimizerSettings.DefaultLearningRate(OptimizerKind.Adam, 256),
-        });
-        var weightDecay = OptionRules.NonNegative(new Option<double>("--weight-decay")
-        {
-            Description = "Weight decay on weights (never biases or batch norm).",
-            DefaultValueFactory = _ => OptimizerSettings.DefaultWeightDecay(OptimizerKind.Adam),
-        });
+        var learningRate = StudentTraining.LearningRate();
+        var weightDecay = StudentTraining.WeightDecay();
         var confidence = OptionRules.AboveZeroUpToOne(new Option<double>("--confidence")
         {
             Description = "τ: a prediction on a weak view becomes the label of the strong view when its probability is at least this.",

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Pipeline.Cli;
 using Pipeline.Data;
@@ -34,6 +35,24 @@ internal static class StudentTraining
         }
         return (config, run.LatestCheckpoint());
     }
+
+    /// <summary>--epochs: passes over the images, 10 unless told.</summary>
+    public static Option<int> Epochs() =>
+        OptionRules.Positive(new Option<int>("--epochs") { Description = "Passes over the images.", DefaultValueFactory = _ => 10 });
+
+    /// <summary>--lr: Adam's peak learning rate.</summary>
+    public static Option<double> LearningRate() => OptionRules.Positive(new Option<double>("--lr")
+    {
+        Description = "Peak learning rate of Adam (decoupled weight decay) after the warm-up; cosine decay to 0.",
+        DefaultValueFactory = _ => OptimizerSettings.DefaultLearningRate(OptimizerKind.Adam, 256),
+    });
+
+    /// <summary>--weight-decay: Adam's decoupled weight decay.</summary>
+    public static Option<double> WeightDecay() => OptionRules.NonNegative(new Option<double>("--weight-decay")
+    {
+        Description = "Weight decay on weights (never biases or batch norm).",
+        DefaultValueFactory = _ => OptimizerSettings.DefaultWeightDecay(OptimizerKind.Adam),
+    });
 
     /// <summary>The settings every classifier run shares: Adam with warm-up and cosine decay, a checkpoint every epoch.</summary>
     public static PretrainConfig Config(string method, string data, PretrainConfig pretrained, int imageCount, int epochs, int batchSize, int seed,
