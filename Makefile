@@ -131,7 +131,8 @@ reference-model: build
 	cp "$$(ls $(REFERENCE_RUN)/checkpoints/step-*.safetensors | sort | tail -n 1)" $(REFERENCE_MODEL)/checkpoints/
 
 # What pretraining buys (bench/results/quality.md): the reference model against the untrained encoder, raw pixels and
-# the same network trained from scratch, fine-tuned and distilled, over three label draws (hours on 2 cores; resumable).
+# the same network trained from scratch, fine-tuned, distilled and trained with FixMatch, over three label draws (hours
+# on 2 cores; resumable).
 bench-quality: build
 	/usr/bin/python3 bench/quality.py --reference $(REFERENCE_MODEL) $(QUALITY_FLAGS)
 

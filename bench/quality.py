@@ -8,7 +8,8 @@ For each label seed and label fraction it measures, on the 10,000 Fashion-MNIST 
     every layer, crops and flips, AdamW lr 1e-3, label smoothing 0.1, batch 64, no validation split);
   - the same architecture trained from scratch on the same labels with the same augmentation, optimizer, label
     smoothing and steps (`pipeline-bench scratch-accuracy`, TorchSharp, batch norm training);
-  - at 1%: the student distilled from that fine-tune on all training images (`pipeline-train distill`).
+  - at 1%: the student distilled from that fine-tune on all training images (`pipeline-train distill`);
+  - at 1%: FixMatch from the reference encoder on the same labels and all training images (`pipeline-train fixmatch`).
 Writes bench/results/quality.{json,md} (mean, and min–max over the seeds); runs go to bench/work/quality/. A measurement
 already in the JSON with the same command is read back instead of run again, so an interrupted run continues.
 """
@@ -62,10 +63,14 @@ def measure(args, work, store):
             distill = [TRAIN, "distill", "--teacher", teacher, "--student", reference, "--data", "fashion-mnist:train",
                        "--epochs", str(args.distill_epochs), "--teacher-input", args.teacher_input, "--seed", str(seed), "--out", distilled,
                        "--resume"]
+            fixmatched = os.path.join(work, f"fixmatch-{slug}")
+            fixmatch = [TRAIN, "fixmatch", "--student", reference, "--labels", os.path.join(finetune, "labelled.csv"), "--data", "fashion-mnist:train",
+                        "--epochs", str(args.fixmatch_epochs), "--seed", str(seed), "--out", fixmatched, "--resume"]
+            pending = (labels in args.distill and not store.has(distill)) or (labels in args.fixmatch and not store.has(fixmatch))
             store.run([INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", labels, "--recipe", "full",
                        "--epochs", epochs, "--seed", str(seed), "--out", finetune],
                       finetune + ".log", lambda output: None, work_dir=finetune,
-                      needs_files=labels in args.distill and not store.has(distill))
+                      needs_files=os.path.join(finetune, "labelled.csv") if pending else False)
             add(f"{labels}: fine-tuned reference encoder, full recipe (every layer, crops, flips, label smoothing)", seed,
                 store.run([INFER, "evaluate", "--model", teacher, "--data", "fashion-mnist:test"], finetune + ".evaluate.log", accuracy_line))
             scratch = store.run(["dotnet", BENCH, "scratch-accuracy", "--model", encoder, "--labels", labels, "--epochs", epochs,
@@ -80,6 +85,13 @@ def measure(args, work, store):
                 add(f"{labels}: distilled student (all training images, teacher above)", seed,
                     store.run([INFER, "evaluate", "--model", os.path.join(distilled, "inference_model.onnx"), "--data", "fashion-mnist:test"],
                               distilled + ".evaluate.log", accuracy_line))
+                save(args, store, rows)
+            if labels in args.fixmatch:
+                # The same labels as the fine-tune (its labelled.csv); --resume as for the distillation.
+                store.run(fixmatch, fixmatched + ".log", lambda output: None)
+                add(f"{labels}: FixMatch from the reference encoder (same labels, all training images, no teacher)", seed,
+                    store.run([INFER, "evaluate", "--model", os.path.join(fixmatched, "inference_model.onnx"), "--data", "fashion-mnist:test"],
+                              fixmatched + ".evaluate.log", accuracy_line))
                 save(args, store, rows)
     for seed in args.seeds:
         tag = f"seed{seed}"
@@ -124,6 +136,8 @@ def main():
     parser.add_argument("--labels", nargs="+", default=["1%", "10%"])
     parser.add_argument("--distill", nargs="*", default=["1%"], help="label fractions whose fine-tune is distilled")
     parser.add_argument("--distill-epochs", type=int, default=10)
+    parser.add_argument("--fixmatch", nargs="*", default=["1%"], help="label fractions trained with pipeline-train fixmatch")
+    parser.add_argument("--fixmatch-epochs", type=int, default=10)
     parser.add_argument("--teacher-input", choices=["view", "image"], default="view", help="distill --teacher-input")
     parser.add_argument("--epochs-1pct", type=int, default=50, help="fine-tune and scratch epochs at 1%% (10 steps of 64 each)")
     parser.add_argument("--epochs-10pct", type=int, default=10, help="fine-tune and scratch epochs at 10%% (94 steps of 64 each)")
