@@ -78,21 +78,17 @@ def measure(args, work, store):
                                 os.path.join(work, f"scratch-{slug}.log"), last_json)
             add(f"{labels}: {architecture} from scratch, same labels, crops, flips, label smoothing, steps", seed, scratch["accuracy"])
             save(args, store, rows)
-            if labels in args.distill:
-                # --resume, and the folder kept: an hour-long distillation stopped with the session continues from its
-                # last finished epoch when the benchmark is run again.
-                store.run(distill, distilled + ".log", lambda output: None)
-                add(f"{labels}: distilled student (all training images, teacher above)", seed,
-                    store.run([INFER, "evaluate", "--model", os.path.join(distilled, "inference_model.onnx"), "--data", "fashion-mnist:test"],
-                              distilled + ".evaluate.log", accuracy_line))
-                save(args, store, rows)
-            if labels in args.fixmatch:
-                # The same labels as the fine-tune (its labelled.csv); --resume as for the distillation.
-                store.run(fixmatch, fixmatched + ".log", lambda output: None)
-                add(f"{labels}: FixMatch from the reference encoder (same labels, all training images, no teacher)", seed,
-                    store.run([INFER, "evaluate", "--model", os.path.join(fixmatched, "inference_model.onnx"), "--data", "fashion-mnist:test"],
-                              fixmatched + ".evaluate.log", accuracy_line))
-                save(args, store, rows)
+            # --resume, and the folder kept: an hour-long distillation or FixMatch run stopped with the session continues
+            # from its last finished epoch when the benchmark is run again. FixMatch takes the fine-tune's labelled.csv.
+            for wanted, command, folder, row in [
+                    (args.distill, distill, distilled, "distilled student (all training images, teacher above)"),
+                    (args.fixmatch, fixmatch, fixmatched, "FixMatch from the reference encoder (same labels, all training images, no teacher)")]:
+                if labels in wanted:
+                    store.run(command, folder + ".log", lambda output: None)
+                    add(f"{labels}: {row}", seed,
+                        store.run([INFER, "evaluate", "--model", os.path.join(folder, "inference_model.onnx"), "--data", "fashion-mnist:test"],
+                                  folder + ".evaluate.log", accuracy_line))
+                    save(args, store, rows)
     for seed in args.seeds:
         tag = f"seed{seed}"
         for subject, extra in [("reference encoder", ["--run", reference]), ("untrained " + architecture, ["--run", untrained]),
