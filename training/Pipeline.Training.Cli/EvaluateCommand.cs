@@ -52,6 +52,11 @@ public static class EvaluateCommand
         {
             Description = "Checkpoint file to evaluate (default: the run's newest).",
         };
+        var everyCheckpoint = new Option<bool>("--every-checkpoint")
+        {
+            Description = "Score every kept checkpoint, oldest first, into eval/curve/: the learning curve the report draws (accuracy against epochs and training time). "
+                + "A checkpoint already scored the same way is skipped, so an interrupted call continues.",
+        };
         var trainData = OptionRules.ParsedBy(new Option<string?>("--train-data")
         {
             Description = $"Labelled images for the classifier: {DatasetUri.AcceptedForms} (default: the run's training data, all of it; with --representation pixels, fashion-mnist:train).",
@@ -94,7 +99,7 @@ public static class EvaluateCommand
 
         var command = new Command("evaluate", "Score a run's frozen embeddings with kNN and/or a linear probe at some label fractions, or a vae's test ELBO.")
         {
-            run, representation, protocols, labels, checkpoint, trainData, testData, k, knnTemperature, probeSteps, tune, samples, seed, device, threads, json,
+            run, representation, protocols, labels, checkpoint, everyCheckpoint, trainData, testData, k, knnTemperature, probeSteps, tune, samples, seed, device, threads, json,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
@@ -116,7 +121,7 @@ public static class EvaluateCommand
 
             if (parse.GetValue(representation) == "pixels")
             {
-                foreach (Option runOption in new Option[] { run, checkpoint })
+                foreach (Option runOption in new Option[] { run, checkpoint, everyCheckpoint })
                 {
                     if (parse.GetResult(runOption) is { Implicit: false })
                     {
@@ -132,6 +137,16 @@ public static class EvaluateCommand
                 Print(PixelBaseline.Evaluate(pixelTrain, parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(pixelTrain),
                     evaluations, parse.GetValue(seed), classifiers, cancellationToken), asJson);
                 return Task.FromResult(0);
+            }
+
+            bool alongRun = parse.GetValue(everyCheckpoint);
+            if (alongRun && parse.GetResult(checkpoint) is { Implicit: false })
+            {
+                throw new UsageException("--checkpoint scores one checkpoint and --every-checkpoint all of them: give one of them.");
+            }
+            if (alongRun && chosen.Contains(EvaluationProtocol.Elbo))
+            {
+                throw new UsageException("--every-checkpoint draws accuracies along the run, and --protocol elbo is not one: use knn and/or linear with it.");
             }
 
             var runDirectory = new RunDirectory(parse.GetValue(run)
@@ -151,6 +166,16 @@ public static class EvaluateCommand
             }
             if (evaluations.Length == 0)
             {
+                return Task.FromResult(0);
+            }
+            if (alongRun)
+            {
+                LearningCurve curve = RunEvaluation.EvaluateAlongRun(runDirectory, train, test, evaluations, parse.GetValue(seed), torchDevice,
+                    classifiers, new SynchronousProgress<IReadOnlyList<EvaluationResult>>(results => Print(results, asJson)), cancellationToken);
+                if (!asJson)
+                {
+                    Console.WriteLine($"{curve.Points.Count} checkpoints on the learning curve in {LearningCurve.DirectoryOf(runDirectory)}; pipeline-train report --run {runDirectory.Path} draws it.");
+                }
                 return Task.FromResult(0);
             }
             Print(RunEvaluation.Evaluate(

@@ -44,6 +44,9 @@ public sealed class CliTests
     [InlineData("evaluate --representation pixels --run x", "leave --run out")]
     [InlineData("evaluate --representation pixels --checkpoint x.safetensors", "leave --checkpoint out")]
     [InlineData("evaluate --representation pixels --protocol elbo", "pixels have no ELBO")]
+    [InlineData("evaluate --representation pixels --every-checkpoint", "leave --every-checkpoint out")]
+    [InlineData("evaluate --run x --every-checkpoint --checkpoint x.safetensors", "give one of them")]
+    [InlineData("evaluate --run x --every-checkpoint --protocol elbo", "--protocol elbo is not one")]
     public void WrongValue_ExitsWithAMessageSayingWhatIsAccepted(string commandLine, string expected)
     {
         (int exitCode, string output, string error) = CliProcess.Run(commandLine.Split(' '));

@@ -63,6 +63,37 @@ public sealed partial class RunReportTests
         Assert.Contains("None yet: `pipeline-train evaluate", readme);
     }
 
+    [Fact]
+    public void Write_RunEvaluatedAlongTheWay_DrawsAccuracyAgainstEpochsAndTrainingTime()
+    {
+        using var folder = new TempDirectory();
+        var run = new RunDirectory(folder.File("run"));
+        ImageSet images = TinyRun.Images(64);
+        new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 2, checkpointEvery: 2, method: "rotation"), images, run, resume: false);
+        // As evaluate --every-checkpoint writes them: steps 2 and 4 end epochs 1 and 2.
+        foreach ((long step, double accuracy) in new[] { (2L, 0.5), (4L, 0.625) })
+        {
+            foreach (string protocol in new[] { "knn", "linear" })
+            {
+                RunDirectory.WriteJsonAtomically(Path.Combine(LearningCurve.StepDirectory(run, step), $"{protocol}-1pct.json"), new EvaluationResult(
+                    protocol, "1%", 600, 10000, accuracy, "fashion-mnist:train", "fashion-mnist:test", run.CheckpointPath(step), step, "rotation",
+                    "convnet", new Dictionary<string, double>(), 1));
+            }
+        }
+
+        IReadOnlyList<string> files = RunReport.Write(run, null, null, RunReport.DefaultDirectory(run), CPU);
+
+        Assert.Equal(["loss.png", "accuracy.png", "learning-curve-epochs.png", "learning-curve-time.png", "embeddings-pca.png", "README.md"],
+            files.Select(Path.GetFileName));
+        AssertDrawn(files[2], Charts.Width, Charts.Height);
+        AssertDrawn(files[3], Charts.Width, Charts.Height);
+        string readme = File.ReadAllText(files[^1]);
+        AssertEveryFigureLinked(readme, files);
+        Assert.Contains("| epoch | step | training time | knn 1% | linear 1% |", readme);
+        Assert.Matches(@"\| 1 \| 2 \| \d+\.\d min \| 50\.00% \| 50\.00% \|", readme);
+        Assert.Matches(@"\| 2 \| 4 \| \d+\.\d min \| 62\.50% \| 62\.50% \|", readme);
+    }
+
     private static void AssertEveryFigureLinked(string readme, IReadOnlyList<string> files)
     {
         string[] linked = ImageLink().Matches(readme).Select(match => match.Groups[1].Value).ToArray();

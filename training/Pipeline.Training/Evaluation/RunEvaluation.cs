@@ -38,24 +38,63 @@ public static class RunEvaluation
         (Encoder encoder, long step, string checkpointPath) = TrainedEncoder.Load(run, checkpoint);
         using (encoder)
         {
-            encoder.to(device);
-            var shape = new ImageShape(config.Encoder.InputChannels, config.Encoder.InputHeight, config.Encoder.InputWidth);
+            ImageShape shape = InputShape(config);
             ImageSet train = DatasetLoader.Load(trainData, shape, cancellationToken);
             ImageSet test = DatasetLoader.Load(testData, shape, cancellationToken);
-            using Tensor trainEmbeddings = EmbeddingExtractor.Embed(encoder, train, device, cancellationToken: cancellationToken);
-            using Tensor testEmbeddings = EmbeddingExtractor.Embed(encoder, test, device, cancellationToken: cancellationToken);
-            double embedSeconds = clock.Elapsed.TotalSeconds;
-
-            IReadOnlyList<EvaluationResult> results = EmbeddingEvaluation.ScoreEach(
-                trainEmbeddings, train, trainData, testEmbeddings, test, testData, evaluations, seed, classifiers,
-                new EvaluatedSubject(checkpointPath, step, config.Method, config.Encoder.Architecture), embedSeconds, cancellationToken);
-            foreach (EvaluationResult result in results)
-            {
-                RunDirectory.WriteJsonAtomically(
-                    Path.Combine(run.EvaluationDirectory, $"{result.Protocol}-{FileSafe(result.Labels)}.json"), result);
-            }
-            return results;
+            return Score(encoder, new EvaluatedSubject(checkpointPath, step, config.Method, config.Encoder.Architecture),
+                new LabelledAndTest(train, trainData, test, testData), evaluations, seed, device, classifiers, run.EvaluationDirectory, clock,
+                cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Scores every kept checkpoint of the run, oldest first, into <c>eval/curve/step-NNNNNNNN/</c>
+    /// (<see cref="LearningCurve.StepDirectory"/>), loading the images once. A checkpoint that already holds a result for
+    /// a (protocol, fraction) pair made the same way — the same labelled and test data, protocol settings and tuning —
+    /// keeps it, so a call that was interrupted continues where it stopped. <paramref name="progress"/> is told each
+    /// checkpoint's new results as soon as they are written.
+    /// </summary>
+    /// <returns>The run's curve afterwards.</returns>
+    /// <exception cref="InvalidOperationException">The run has no checkpoint.</exception>
+    public static LearningCurve EvaluateAlongRun(RunDirectory run, string trainData, string testData,
+        IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, Device device,
+        EvaluationClassifiers classifiers, IProgress<IReadOnlyList<EvaluationResult>>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(evaluations);
+        ArgumentNullException.ThrowIfNull(classifiers);
+        PretrainConfig config = run.ReadConfig();
+        IReadOnlyList<(long Step, string Path)> checkpoints = run.Checkpoints();
+        if (checkpoints.Count == 0)
+        {
+            throw new InvalidOperationException($"{run.Path} has no checkpoint to evaluate: pretrain writes one every epoch.");
+        }
+        LabelledAndTest? images = null;
+        foreach ((long step, string path) in checkpoints)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string directory = LearningCurve.StepDirectory(run, step);
+            IReadOnlyList<EvaluationResult> kept = StoredEvaluations.Read(directory).Accuracies;
+            var missing = evaluations
+                .Where(evaluation => !kept.Any(result => MadeTheSameWay(result, evaluation, trainData, testData, classifiers)))
+                .ToArray();
+            if (missing.Length == 0)
+            {
+                continue;
+            }
+            var clock = Stopwatch.StartNew();
+            images ??= new LabelledAndTest(
+                DatasetLoader.Load(trainData, InputShape(config), cancellationToken), trainData,
+                DatasetLoader.Load(testData, InputShape(config), cancellationToken), testData);
+            (Encoder encoder, _, string checkpointPath) = TrainedEncoder.Load(run, path);
+            using (encoder)
+            {
+                progress?.Report(Score(encoder, new EvaluatedSubject(checkpointPath, step, config.Method, config.Encoder.Architecture),
+                    images, missing, seed, device, classifiers, directory, clock, cancellationToken));
+            }
+        }
+        return LearningCurve.Read(run);
     }
 
     /// <summary>
@@ -81,7 +120,7 @@ public static class RunEvaluation
                     $"The ELBO is a VAE's bound: {run.Path} was trained with {config.Method}, which has no ELBO. Score its embeddings with --protocol knn or linear.");
             }
             vae.to(device);
-            ImageSet test = DatasetLoader.Load(testData, new ImageShape(config.Encoder.InputChannels, config.Encoder.InputHeight, config.Encoder.InputWidth), cancellationToken);
+            ImageSet test = DatasetLoader.Load(testData, InputShape(config), cancellationToken);
             if (test.Count == 0)
             {
                 throw new InvalidOperationException($"{testData} holds no images to score.");
@@ -114,6 +153,58 @@ public static class RunEvaluation
             return result;
         }
     }
+
+    // Embeds both sets with the encoder, scores each pair and writes each result into the folder.
+    private static IReadOnlyList<EvaluationResult> Score(Encoder encoder, EvaluatedSubject subject, LabelledAndTest images,
+        IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, Device device,
+        EvaluationClassifiers classifiers, string directory, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        encoder.to(device);
+        using Tensor trainEmbeddings = EmbeddingExtractor.Embed(encoder, images.Train, device, cancellationToken: cancellationToken);
+        using Tensor testEmbeddings = EmbeddingExtractor.Embed(encoder, images.Test, device, cancellationToken: cancellationToken);
+        IReadOnlyList<EvaluationResult> results = EmbeddingEvaluation.ScoreEach(
+            trainEmbeddings, images.Train, images.TrainData, testEmbeddings, images.Test, images.TestData, evaluations, seed, classifiers,
+            subject, clock.Elapsed.TotalSeconds, cancellationToken);
+        foreach (EvaluationResult result in results)
+        {
+            RunDirectory.WriteJsonAtomically(Path.Combine(directory, $"{result.Protocol}-{FileSafe(result.Labels)}.json"), result);
+        }
+        return results;
+    }
+
+    // Whether a stored result answers (protocol, fraction) as the classifiers would now: same data, same fixed settings.
+    private static bool MadeTheSameWay(EvaluationResult result, (EvaluationProtocol Protocol, LabelFraction Fraction) evaluation,
+        string trainData, string testData, EvaluationClassifiers classifiers)
+    {
+        var expected = new Dictionary<string, double> { ["tuned"] = classifiers.Tune ? 1 : 0 };
+        if (evaluation.Protocol == EvaluationProtocol.Knn)
+        {
+            expected["temperature"] = classifiers.Knn.Temperature;
+            if (!classifiers.Tune)
+            {
+                expected["k"] = classifiers.Knn.K;
+            }
+        }
+        else
+        {
+            expected["steps"] = classifiers.Probe.Steps;
+            expected["learningRate"] = classifiers.Probe.LearningRate;
+            if (!classifiers.Tune)
+            {
+                expected["C"] = classifiers.Probe.InverseRegularization;
+            }
+        }
+        return result.Protocol == evaluation.Protocol.ToString().ToLowerInvariant()
+            && result.Labels == evaluation.Fraction.ToString()
+            && result.TrainData == trainData && result.TestData == testData
+            && expected.All(setting => result.Settings.TryGetValue(setting.Key, out double value) && value == setting.Value);
+    }
+
+    private static ImageShape InputShape(PretrainConfig config) =>
+        new(config.Encoder.InputChannels, config.Encoder.InputHeight, config.Encoder.InputWidth);
+
+    // The labelled images a classifier is fitted on and the images it is scored on, with the URIs they came from.
+    private sealed record LabelledAndTest(ImageSet Train, string TrainData, ImageSet Test, string TestData);
 
     private static string FileSafe(string labels) => labels.Replace("%", "pct", StringComparison.Ordinal);
 }

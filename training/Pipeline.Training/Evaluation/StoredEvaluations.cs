@@ -13,14 +13,24 @@ public sealed record StoredEvaluations(IReadOnlyList<EvaluationResult> Accuracie
     public static StoredEvaluations Read(RunDirectory run)
     {
         ArgumentNullException.ThrowIfNull(run);
+        return Read(run.EvaluationDirectory);
+    }
+
+    /// <summary>
+    /// Every evaluation in <paramref name="directory"/> (not its subfolders), in file-name order; none when it does not exist.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A file there is not an evaluation result.</exception>
+    public static StoredEvaluations Read(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
         var accuracies = new List<EvaluationResult>();
         var elbos = new List<ElboResult>();
-        if (!Directory.Exists(run.EvaluationDirectory))
+        if (!Directory.Exists(directory))
         {
             return new StoredEvaluations(accuracies, elbos);
         }
         string elboProtocol = EvaluationProtocol.Elbo.ToString().ToLowerInvariant();
-        foreach (string file in Directory.EnumerateFiles(run.EvaluationDirectory, "*.json").Order(StringComparer.Ordinal))
+        foreach (string file in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
         {
             try
             {

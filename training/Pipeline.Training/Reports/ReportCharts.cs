@@ -80,6 +80,39 @@ public static class ReportCharts
         Charts.Save(plot, path);
     }
 
+    /// <summary>
+    /// Accuracies along a run, one line with markers per figure (<c>linear 1%</c>, <c>knn 100%</c>, …), against
+    /// <paramref name="xLabel"/> — epochs or training time.
+    /// </summary>
+    /// <param name="path">The PNG to write.</param>
+    /// <param name="series">Each figure's name and its points (x, accuracy in [0, 1]).</param>
+    /// <param name="title">The chart's title.</param>
+    /// <param name="xLabel">What x is.</param>
+    public static void AccuracyCurves(string path, IReadOnlyList<(string Name, IReadOnlyList<(double X, double Accuracy)> Points)> series,
+        string title, string xLabel)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Count == 0 || series.Any(figure => figure.Points.Count == 0))
+        {
+            throw new ArgumentException("Accuracy curves need at least one figure, each with at least one point.", nameof(series));
+        }
+        var plot = new Plot();
+        for (int index = 0; index < series.Count; index++)
+        {
+            (string name, IReadOnlyList<(double X, double Accuracy)> points) = series[index];
+            var line = plot.Add.Scatter(points.Select(point => point.X).ToArray(), points.Select(point => 100 * point.Accuracy).ToArray(),
+                Charts.Palette.GetColor(index));
+            line.LineWidth = 2;
+            line.MarkerSize = 6;
+            line.LegendText = name;
+        }
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel("accuracy (%)");
+        plot.ShowLegend(Alignment.LowerRight);
+        Charts.Save(plot, path);
+    }
+
     private static double[] MovingAverage(double[] values, int window)
     {
         var averages = new double[values.Length];

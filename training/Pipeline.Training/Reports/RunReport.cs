@@ -56,6 +56,7 @@ public static class RunReport
             WriteSummary(report, run, config, objective, step, checkpointPath);
             WriteTraining(report, run);
             WriteEvaluations(report, run, checkpointPath, step);
+            WriteLearningCurve(report, run);
             WriteEmbeddings(report, objective.Encoder, set, device, cancellationToken);
             using (no_grad())
             {
@@ -148,6 +149,42 @@ public static class RunReport
             report.Line();
         }
     }
+
+    private static void WriteLearningCurve(Writer report, RunDirectory run)
+    {
+        LearningCurve curve = LearningCurve.Read(run);
+        if (curve.Points.Count == 0)
+        {
+            return;
+        }
+        IReadOnlyList<string> figures = curve.Figures();
+        report.Line("## Accuracy along the run");
+        report.Line();
+        report.Line($"Every kept checkpoint scored by `pipeline-train evaluate --every-checkpoint` (eval/{LearningCurve.DirectoryName}/): what more epochs, and more training time, bought.");
+        report.Line();
+        report.Line("| epoch | step | training time | " + string.Join(" | ", figures) + " |");
+        report.Line("|---:|---:|---:|" + string.Concat(figures.Select(_ => "---:|")));
+        foreach (LearningCurvePoint point in curve.Points)
+        {
+            Dictionary<string, double> accuracies = point.Results.ToDictionary(LearningCurve.FigureName, result => result.Accuracy);
+            report.Line($"| {point.Epoch} | {point.Step} | {point.TrainingSeconds / 60:F1} min | "
+                + string.Join(" | ", figures.Select(figure => accuracies.TryGetValue(figure, out double accuracy) ? $"{100 * accuracy:F2}%" : "–")) + " |");
+        }
+        report.Line();
+        if (curve.Points.Count < 2)
+        {
+            return;
+        }
+        report.Figure("learning-curve-epochs.png", "accuracy against epochs",
+            path => ReportCharts.AccuracyCurves(path, Series(curve, figures, point => point.Epoch), "Accuracy along the run", "epoch"));
+        report.Figure("learning-curve-time.png", "accuracy against training time",
+            path => ReportCharts.AccuracyCurves(path, Series(curve, figures, point => point.TrainingSeconds / 60), "Accuracy along the run", "training time (minutes)"));
+    }
+
+    private static (string Name, IReadOnlyList<(double X, double Accuracy)> Points)[] Series(LearningCurve curve, IReadOnlyList<string> figures,
+        Func<LearningCurvePoint, double> x) =>
+        [.. figures.Select(figure => (figure, (IReadOnlyList<(double X, double Accuracy)>)[.. curve.Points
+            .SelectMany(point => point.Results.Where(result => LearningCurve.FigureName(result) == figure).Select(result => (x(point), result.Accuracy)))]))];
 
     private static void WriteEmbeddings(Writer report, Encoder encoder, ImageSet images, Device device, CancellationToken cancellationToken)
     {
