@@ -62,7 +62,7 @@ public static class EmbedCommand
             IReadOnlyList<(string Name, string Path)> images = shard.Slice(EmbedInputs.List(parse.GetValue(input)!));
             if (images.Count == 0)
             {
-                throw new ArgumentException($"{shard} of the inputs holds no images: use fewer shards than images.");
+                throw new UsageException($"{shard} of the inputs holds no images: use fewer shards than images.");
             }
 
             ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);

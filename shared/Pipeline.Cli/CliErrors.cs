@@ -5,8 +5,9 @@ using Pipeline.Storage;
 namespace Pipeline.Cli;
 
 /// <summary>
-/// Turns the errors a user can cause — every <see cref="UserErrorException"/> the libraries raise, and the BCL's
-/// <see cref="InvalidDataException"/> for a malformed file — into one line on stderr and an exit code from
+/// Turns the errors a user can cause — every <see cref="UserErrorException"/> the libraries raise, the BCL's
+/// <see cref="InvalidDataException"/> for a malformed file, and a file or folder the user named that does not exist — into
+/// one line on stderr and an exit code from
 /// <see cref="ExitCodes"/>: 2 for an <see cref="InvalidSettingException"/> (a <see cref="UsageException"/> among them),
 /// 4 for a diverged training, 5 for a failed parity check, 75 when the store could not be reached, 1 otherwise. Anything
 /// else is a bug: its stack trace goes to stderr and the exit code is 1. Cancellation (SIGINT, SIGTERM:
@@ -52,7 +53,7 @@ public static class CliErrors
         ParityException => ExitCodes.ParityFailed,
         // The type itself: the store was not reached after every retry. Its subclasses are answers a retry will not change.
         ArtifactStoreException when error.GetType() == typeof(ArtifactStoreException) => ExitCodes.StoreUnavailable,
-        UserErrorException or InvalidDataException => ExitCodes.Failure,
+        UserErrorException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException => ExitCodes.Failure,
         _ => null,
     };
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Pipeline.Data;
 using Pipeline.Onnx;
 using Pipeline.Onnx.Quantization;
 using Pipeline.Storage.Registry;
@@ -31,8 +32,8 @@ public static class RunPublication
         string encoder = RunExport.DefaultPath(run);
         if (!File.Exists(encoder))
         {
-            throw new InvalidOperationException(
-                $"{run.Path} has no {RunExport.DefaultFileName}: export it first (pipeline-train export --run {run.Path}).");
+            throw new DataFormatException(run.Path,
+                $"has no {RunExport.DefaultFileName}: export it first (pipeline-train export --run {run.Path}).");
         }
         EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(encoder);
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics.Tensors;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.Search;
 
@@ -109,12 +110,12 @@ public sealed class EmbeddingIndex
         // IsFiniteAll is false for no values at all.
         if (!vectors.IsEmpty && !TensorPrimitives.IsFiniteAll(vectors))
         {
-            throw new ArgumentException("The vectors hold a NaN or infinite value: the encoder is broken for these images.", nameof(vectors));
+            throw new UserErrorException("The vectors hold a NaN or infinite value: the encoder is broken for these images.");
         }
         CheckNewIds(ids);
         if ((long)Count + ids.Count > Capacity)
         {
-            throw new InvalidOperationException(
+            throw new UserErrorException(
                 $"{Count} + {ids.Count} entries are more than the {Capacity} vectors of {Dim} floats one index holds: split the catalogue, "
                 + "or give it to a vector engine built for more (FAISS, Qdrant).");
         }
@@ -298,7 +299,7 @@ public sealed class EmbeddingIndex
         {
             if (string.IsNullOrEmpty(id) || id.Contains('\n') || id.Contains('\r'))
             {
-                throw new ArgumentException($"The id '{id}' is empty or holds a line break: an id is a non-empty line of text.", nameof(ids));
+                throw new UserErrorException($"The id '{id}' is empty or holds a line break: an id is a non-empty line of text.");
             }
             if (_rowOf.ContainsKey(id))
             {
@@ -311,11 +312,11 @@ public sealed class EmbeddingIndex
         }
         if (present.Count > 0)
         {
-            throw new ArgumentException($"The index holds {Few(present)} already: remove an entry before adding it again.", nameof(ids));
+            throw new UserErrorException($"The index holds {Few(present)} already: remove an entry before adding it again.");
         }
         if (repeated.Count > 0)
         {
-            throw new ArgumentException($"The ids name {Few(repeated)} more than once: add each entry once.", nameof(ids));
+            throw new UserErrorException($"The ids name {Few(repeated)} more than once: add each entry once.");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.Selection;
 
@@ -21,7 +22,7 @@ public sealed class EmbeddingPool
         }
         if (!TensorPrimitives.IsFiniteAll(embeddings))
         {
-            throw new ArgumentException("The embeddings hold a NaN or infinite value: the encoder is broken for these images.", nameof(embeddings));
+            throw new UserErrorException("The embeddings hold a NaN or infinite value: the encoder is broken for these images.");
         }
         _rows = embeddings.ToArray();
         Dim = dim;

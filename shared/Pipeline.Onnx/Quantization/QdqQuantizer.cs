@@ -1,4 +1,5 @@
 using Onnx;
+using Pipeline.Errors;
 using Pipeline.Onnx.FineTuning;
 
 namespace Pipeline.Onnx.Quantization;
@@ -41,8 +42,8 @@ public static class QdqQuantizer
         QdqPlan plan = QdqPlan.For(graph);
         if (plan.Nodes.Count == 0)
         {
-            throw new ArgumentException(
-                $"Graph '{graph.Name}' has no Conv, Gemm or MatMul with a float32 weight initializer: there is nothing to quantize.", nameof(model));
+            throw new UserErrorException(
+                $"Graph '{graph.Name}' has no Conv, Gemm or MatMul with a float32 weight initializer: there is nothing to quantize.");
         }
 
         var builder = new OnnxGraphBuilder(graph.Name);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
@@ -21,7 +22,7 @@ public static class RunEvaluation
     public static string DefaultTestData(string trainData) =>
         DatasetUri.Parse(trainData) is DatasetUri.FashionMnist
             ? new DatasetUri.FashionMnist(FashionMnistSplit.Test).ToString()
-            : throw new ArgumentException($"No default test set for {trainData}: give --test-data (for example folder:/path/to/test).");
+            : throw new InvalidSettingException($"No default test set for {trainData}: give one (for example folder:/path/to/test).");
 
     /// <summary>
     /// Scores every (protocol, fraction) pair on one embedding pass, writes each result to the run's
@@ -77,14 +78,14 @@ public static class RunEvaluation
         {
             if (objective is not VaeObjective vae)
             {
-                throw new InvalidOperationException(
-                    $"The ELBO is a VAE's bound: {run.Path} was trained with {config.Method}, which has no ELBO. Score its embeddings with --protocol knn or linear.");
+                throw new InvalidSettingException(
+                    $"The ELBO is a VAE's bound: {run.Path} was trained with {config.Method}, which has no ELBO. Score its embeddings with the knn or linear protocol.");
             }
             vae.to(device);
             ImageSet test = DatasetLoader.Load(testData, new ImageShape(config.Encoder.InputChannels, config.Encoder.InputHeight, config.Encoder.InputWidth), cancellationToken);
             if (test.Count == 0)
             {
-                throw new InvalidOperationException($"{testData} holds no images to score.");
+                throw new DataFormatException(testData, "holds no images to score.");
             }
             using var noGrad = no_grad();
             using var generator = new Generator((ulong)(uint)seed);
