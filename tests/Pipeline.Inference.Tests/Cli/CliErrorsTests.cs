@@ -19,7 +19,7 @@ public sealed class CliErrorsTests
         { new TrainingDivergedException("the loss became NaN at step 3"), ExitCodes.Diverged },
         { new FailedParity("the export differs by 0.5"), ExitCodes.ParityFailed },
         { new ArtifactStoreException("the store could not be reached"), ExitCodes.StoreUnavailable },
-        { new ArtifactConflictException("someone else wrote the key"), ExitCodes.Failure },
+        { new ArtifactNotFoundException("file:registry", "m/v1/encoder.onnx"), ExitCodes.Failure },
         { new ModelNotFoundException("no model m"), ExitCodes.Failure },
         { new DataFormatException("/data/x.csv", "is truncated"), ExitCodes.Failure },
         { new InvalidInputException("wrong_size", "the image is too large"), ExitCodes.Failure },
