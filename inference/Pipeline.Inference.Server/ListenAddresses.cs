@@ -7,7 +7,7 @@ namespace Pipeline.Inference.Server;
 public static class ListenAddresses
 {
     /// <summary>Whether <paramref name="url"/> listens on loopback only (<c>localhost</c>, 127.0.0.0/8, <c>[::1]</c>).</summary>
-    /// <exception cref="ArgumentException">The text is not an http:// or https:// URL.</exception>
+    /// <exception cref="InvalidSettingException">The text is not an http:// or https:// URL.</exception>
     public static bool IsLoopback(string url)
     {
         ArgumentNullException.ThrowIfNull(url);

@@ -22,7 +22,7 @@ public static class RunPublication
     /// <param name="name">The model's name in the registry.</param>
     /// <param name="aliases">The aliases to move to the new version.</param>
     /// <param name="variants">Precision variants of the run's encoder (<see cref="Variant"/>), published beside it.</param>
-    /// <exception cref="InvalidOperationException">The run is not a run folder, or has no export.</exception>
+    /// <exception cref="DataFormatException">The run is not a run folder, or has no export.</exception>
     public static PublishRequest Request(RunDirectory run, string name, IReadOnlyList<string> aliases,
         IReadOnlyList<(PublishFile File, FileVariant Variant)>? variants = null)
     {

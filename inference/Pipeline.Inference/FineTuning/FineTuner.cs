@@ -209,7 +209,7 @@ public sealed class FineTuner : IDisposable
     /// <param name="resume">Continue from <paramref name="checkpointPath"/> instead of the artifacts' initial weights.</param>
     /// <param name="progress">Receives every epoch's figures.</param>
     /// <param name="cancellationToken">Stops after the current step; the last finished epoch's checkpoint stays.</param>
-    /// <exception cref="ArgumentException">The images do not fit the artifacts or the options are out of range.</exception>
+    /// <exception cref="InvalidSettingException">The images do not fit the artifacts or the options are out of range.</exception>
     /// <exception cref="InvalidDataException">The checkpoint to resume belongs to other artifacts or other options.</exception>
     /// <exception cref="TrainingDivergedException">The training loss stopped being finite.</exception>
     public FineTuneResult Fit(ImageSet images, FineTuneOptions options, string? checkpointPath = null, bool resume = false,

@@ -34,9 +34,10 @@ public static class ModelQuantizer
     /// <param name="options">The variant and how to make and prove it.</param>
     /// <param name="outputPath">Where to write it; its folder must exist.</param>
     /// <param name="cancellationToken">Stops between batches; nothing is written.</param>
-    /// <exception cref="ArgumentException">
-    /// Fewer images than needed, images of another shape, an output path that is the source's, or an option out of range.
+    /// <exception cref="InvalidSettingException">
+    /// Fewer images than needed, images of another shape, or an output path that is the source's.
     /// </exception>
+    /// <exception cref="ArgumentException">An option out of range.</exception>
     /// <exception cref="InvalidDataException">The source is not a float32 embedding model (not ONNX, no contract, already a variant).</exception>
     /// <exception cref="PrecisionProofException">The variant falls short of the limits; nothing was written.</exception>
     public static QuantizationResult Quantize(string sourcePath, ImageSet images, QuantizationOptions options, string outputPath,

@@ -95,11 +95,12 @@ public sealed class EmbeddingIndex
     /// Adds entries: <paramref name="ids"/>[i] with the vector in row i of <paramref name="vectors"/> ([N, D] row-major),
     /// scaled to unit length (a zero vector stays zero, and scores 0 against every query). All or nothing.
     /// </summary>
-    /// <exception cref="ArgumentException">
-    /// The vectors are not <paramref name="ids"/>.Count rows of <see cref="Dim"/> finite floats, or an id is empty, holds a
-    /// line break, is repeated, or is in the index already (<see cref="Remove"/> it first to replace it).
+    /// <exception cref="ArgumentException">The vectors are not <paramref name="ids"/>.Count rows of <see cref="Dim"/> floats.</exception>
+    /// <exception cref="UserErrorException">
+    /// A vector is not finite (the encoder is broken for its image); an id is empty, holds a line break, is repeated, or is
+    /// in the index already (<see cref="Remove"/> it first to replace it); or the index would hold more than
+    /// <see cref="Capacity"/> entries.
     /// </exception>
-    /// <exception cref="InvalidOperationException">The index would hold more than <see cref="Capacity"/> entries.</exception>
     public void Add(IReadOnlyList<string> ids, ReadOnlySpan<float> vectors)
     {
         ArgumentNullException.ThrowIfNull(ids);

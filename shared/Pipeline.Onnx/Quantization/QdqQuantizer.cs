@@ -31,9 +31,8 @@ public static class QdqQuantizer
     /// <summary>The QDQ model of <paramref name="model"/>, its activations quantized over <paramref name="ranges"/>.</summary>
     /// <param name="model">A float32 model.</param>
     /// <param name="ranges">The calibrated range of every tensor <see cref="TensorsToCalibrate"/> names.</param>
-    /// <exception cref="ArgumentException">
-    /// The model has no Conv, Gemm or MatMul with a float weight initializer, or a range is missing or not finite.
-    /// </exception>
+    /// <exception cref="UserErrorException">The model has no Conv, Gemm or MatMul with a float weight initializer.</exception>
+    /// <exception cref="ArgumentException">A range is missing or not finite.</exception>
     public static ModelProto Quantize(ModelProto model, IReadOnlyDictionary<string, TensorRange> ranges)
     {
         ArgumentNullException.ThrowIfNull(model);

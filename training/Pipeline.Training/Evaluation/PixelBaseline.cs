@@ -24,7 +24,8 @@ public static class PixelBaseline
     /// The standardised pixels of the training and test images, float32 [N, C·H·W] and [Q, C·H·W], with the
     /// statistics of the training images.
     /// </summary>
-    /// <exception cref="ArgumentException">The sets' images differ in shape, or there are no training images.</exception>
+    /// <exception cref="InvalidSettingException">The sets' images differ in shape.</exception>
+    /// <exception cref="DataFormatException">There are no training images.</exception>
     public static (Tensor Train, Tensor Test) Features(ImageSet train, ImageSet test)
     {
         ArgumentNullException.ThrowIfNull(train);

@@ -64,7 +64,7 @@ public static class RunEvaluation
     /// estimated from <paramref name="samples"/> reparameterised samples per image (ε seeded by
     /// <paramref name="seed"/>) and the KL term exact; written to <c>eval/elbo-Nsample(s).json</c> and returned.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The run's method is not vae.</exception>
+    /// <exception cref="InvalidSettingException">The run's method is not vae.</exception>
     public static ElboResult EvaluateElbo(RunDirectory run, string? checkpoint, string testData, int samples, int seed, Device device,
         int batchSize = 512, CancellationToken cancellationToken = default)
     {

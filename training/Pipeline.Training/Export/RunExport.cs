@@ -48,7 +48,7 @@ public static class RunExport
     /// projection head after the encoder (<see cref="ProjectedEncoder"/>): the representation SimCLRv2 fine-tunes from.
     /// The run's evaluation figures describe h, not this output, so the metadata carries none.
     /// </summary>
-    /// <exception cref="ArgumentException">The run has no projection head, or fewer hidden layers than asked for.</exception>
+    /// <exception cref="InvalidSettingException">The run has no projection head, or fewer hidden layers than asked for.</exception>
     public static ExportResult ExportProjected(RunDirectory run, string? checkpoint, int projectionLayers, string path,
         CancellationToken cancellationToken = default)
     {
@@ -83,7 +83,7 @@ public static class RunExport
     /// newest when null) — with the contract of a fine-tuned <c>inference_model.onnx</c>, its logits checked against
     /// TorchSharp like an encoder's embeddings; <paramref name="summary"/> (a JSON object) goes into its metadata.
     /// </summary>
-    /// <exception cref="ArgumentException">The run trains no classifier.</exception>
+    /// <exception cref="InvalidSettingException">The run trains no classifier.</exception>
     public static ExportResult ExportClassifier(RunDirectory run, string? checkpoint, string path, string summary,
         CancellationToken cancellationToken = default)
     {
