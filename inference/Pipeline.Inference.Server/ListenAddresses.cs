@@ -35,7 +35,7 @@ public static class ListenAddresses
         string[] exposed = urls.Where(url => !IsLoopback(url)).ToArray();
         if (exposed.Length > 0 && !hasApiKey && !insecure)
         {
-            throw new InvalidSettingException(
+            throw new UserErrorException(
                 $"{string.Join(", ", exposed)} can be reached from other machines, so the server needs an API key: set "
                 + $"{EmbeddingServerOptions.ApiKeyVariable} or pass --api-key-file (or --insecure to serve anyone, at your risk).");
         }

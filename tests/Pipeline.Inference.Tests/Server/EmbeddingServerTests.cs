@@ -235,7 +235,7 @@ public sealed class EmbeddingServerTests
     {
         var options = new EmbeddingServerOptions { ModelPath = "unused.onnx", Urls = [url] };
 
-        var error = Assert.Throws<InvalidSettingException>(() => EmbeddingServer.Create(options));
+        var error = Assert.Throws<UserErrorException>(() => EmbeddingServer.Create(options));
 
         Assert.Contains(EmbeddingServerOptions.ApiKeyVariable, error.Message);
         Assert.Contains("--insecure", error.Message);
