@@ -79,7 +79,7 @@ public static class RunEvaluation
             if (objective is not VaeObjective vae)
             {
                 throw new InvalidSettingException(
-                    $"The ELBO is a VAE's bound: {run.Path} was trained with {config.Method}, which has no ELBO. Score its embeddings with the knn or linear protocol.");
+                    $"The ELBO is a VAE's bound: {run.Path} was trained with {config.Method}, which has no ELBO. Score its embeddings with --protocol knn or linear.");
             }
             vae.to(device);
             ImageSet test = DatasetLoader.Load(testData, new ImageShape(config.Encoder.InputChannels, config.Encoder.InputHeight, config.Encoder.InputWidth), cancellationToken);
