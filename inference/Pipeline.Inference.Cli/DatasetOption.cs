@@ -1,5 +1,6 @@
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.Cli;
 
@@ -10,13 +11,22 @@ internal static class DatasetOption
     /// <exception cref="UsageException">The images cannot be converted to the model's input; the message names <paramref name="option"/>.</exception>
     public static ImageSet Load(string option, string uri, ImageShape shape, CancellationToken cancellationToken)
     {
+        DatasetUri dataset;
         try
         {
-            return DatasetLoader.Load(uri, shape, cancellationToken);
+            dataset = DatasetUri.Parse(uri);
         }
-        catch (ArgumentException error) when (error.ParamName == "shape")
+        catch (InvalidSettingException error)
         {
-            throw new UsageException($"{option} {uri} does not fit the model: {error.Message.Replace($" (Parameter '{error.ParamName}')", "", StringComparison.Ordinal)}");
+            throw new UsageException($"{option}: {error.Message}");
+        }
+        try
+        {
+            return DatasetLoader.Load(dataset, shape, cancellationToken);
+        }
+        catch (InvalidSettingException error)
+        {
+            throw new UsageException($"{option} {uri} does not fit the model: {error.Message}");
         }
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
+using Pipeline.Errors;
 using Pipeline.Storage;
 
 namespace Pipeline.Inference.Cli;
@@ -62,7 +63,7 @@ public static class EmbedCommand
             IReadOnlyList<(string Name, string Path)> images = shard.Slice(EmbedInputs.List(parse.GetValue(input)!));
             if (images.Count == 0)
             {
-                throw new ArgumentException($"{shard} of the inputs holds no images: use fewer shards than images.");
+                throw new UserErrorException($"{shard} of the inputs holds no images: use fewer shards than images.");
             }
 
             ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Inference.Classification;
 
 namespace Pipeline.Inference.Cli;
@@ -66,7 +67,7 @@ public static class EvaluateCommand
         string[] unknown = images.ClassNames.Where((_, c) => map[c] < 0).ToArray();
         if (unknown.Length > 0)
         {
-            throw new ArgumentException(
+            throw new UserErrorException(
                 $"{images.Source} has classes the model does not know ({string.Join(", ", unknown)}); the model's {modelClasses.Count} classes are "
                 + $"{string.Join(", ", modelClasses)}. Score it on data with the same class names.");
         }

@@ -213,7 +213,7 @@ public static class FineTuneCommand
         images.RequireLabels();
         if (images.ClassNames.Count < 2)
         {
-            throw new ArgumentException($"{data} has {images.ClassNames.Count} class: a classifier needs at least two (one subfolder per class).");
+            throw new DataFormatException(data, $"has {images.ClassNames.Count} class: a classifier needs at least two (one subfolder per class).");
         }
         int[] indices = LabelledSubset.Parse(labels).Select(images, seed);
         return (images.Select(indices), [.. indices.Select(index => ImageIds.Of(images, index))]);

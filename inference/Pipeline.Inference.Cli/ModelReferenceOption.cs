@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Errors;
 using Pipeline.Storage.Registry;
 
 namespace Pipeline.Inference.Cli;
@@ -28,7 +29,7 @@ public static class ModelReferenceOption
         {
             ModelReference.Parse(text ?? "");
         }
-        catch (FormatException error)
+        catch (InvalidSettingException error)
         {
             addError(error.Message);
         }

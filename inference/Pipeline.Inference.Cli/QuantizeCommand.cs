@@ -101,7 +101,7 @@ public static class QuantizeCommand
                 options with { Runtime = resolved.Apply(ModelOptions.Read(parse, provider, threads)) }, outputPath, cancellationToken);
             Console.WriteLine(Summary(result, parse.GetValue(source.Model)!));
             return 0;
-        }, error => error is PrecisionProofException ? ExitCodes.ParityFailed : null));
+        }));
         return command;
     }
 

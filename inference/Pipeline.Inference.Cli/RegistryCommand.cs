@@ -104,7 +104,7 @@ public static class RegistryCommand
             var reference = ModelReference.Parse(parse.GetValue(model)!);
             if (reference.Version is not { } version)
             {
-                throw new ArgumentException($"delete takes NAME@VERSION, not the alias {reference}: aliases move, so name the version itself.");
+                throw new UsageException($"delete takes NAME@VERSION, not the alias {reference}: aliases move, so name the version itself.");
             }
             ModelRegistry models = RegistryOptions.Open(parse, registry);
             IReadOnlyList<string> aliases = await models.DeleteVersionAsync(reference.Name, version, parse.GetValue(force), cancellationToken);

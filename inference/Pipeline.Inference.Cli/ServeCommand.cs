@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Connections;
 using Pipeline.Cli;
+using Pipeline.Errors;
 using Pipeline.Inference.Batching;
 using Pipeline.Inference.Search;
 using Pipeline.Inference.Server;
@@ -125,7 +126,7 @@ public static class ServeCommand
             }
             catch (IOException error) when (error.InnerException is AddressInUseException)
             {
-                throw new InvalidOperationException(
+                throw new UserErrorException(
                     $"--urls {string.Join(" ", options.Urls)}: the address is already in use (another server on that port?): stop it, or give another --urls.", error);
             }
             return 0;

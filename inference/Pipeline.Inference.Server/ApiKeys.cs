@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.Server;
 
@@ -36,7 +37,7 @@ public static class ApiKeys
         }
         if (key.Length < MinimumLength || key.Any(char.IsWhiteSpace))
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"The API key must be at least {MinimumLength} characters without spaces (it has {key.Length}): make one with `openssl rand -hex 32`.");
         }
     }

@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Inference.Batching;
 using Pipeline.Inference.Search;
 
@@ -70,32 +71,32 @@ public sealed record EmbeddingServerOptions
         Batching.Validate();
         if (MaxImagesPerRequest < 1 || MaxImagesPerRequest > Batching.MaxBatchSize)
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"Images per request ({MaxImagesPerRequest}) must be between 1 and the batch size ({Batching.MaxBatchSize}).");
         }
         if (MaxRequestBytes < 1024)
         {
-            throw new ArgumentException($"The request size limit ({MaxRequestBytes} bytes) must be at least 1024 bytes.");
+            throw new InvalidSettingException($"The request size limit ({MaxRequestBytes} bytes) must be at least 1024 bytes.");
         }
         if (Urls.Count == 0)
         {
-            throw new ArgumentException($"Give at least one address to listen on, such as {DefaultUrl}.");
+            throw new InvalidSettingException($"Give at least one address to listen on, such as {DefaultUrl}.");
         }
         if (string.IsNullOrWhiteSpace(ServedName))
         {
-            throw new ArgumentException("The model's name is empty: give one with --name.");
+            throw new InvalidSettingException("The model's name is empty: give it a name to be served under.");
         }
         if (Registry is not null && WatchModelFile)
         {
-            throw new ArgumentException("--watch follows a model file; a registry model follows its alias already: drop --watch.");
+            throw new InvalidSettingException("Watching follows a model file; a registry model follows its alias already: do not watch it.");
         }
         if (Registry is { PollInterval: var interval } && interval <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"The registry poll interval must be positive, not {interval}.");
+            throw new InvalidSettingException($"The registry poll interval must be positive, not {interval}.");
         }
         if (MaxTopK < 1)
         {
-            throw new ArgumentException($"The most entries a search may ask for ({MaxTopK}) must be at least 1.");
+            throw new InvalidSettingException($"The most entries a search may ask for ({MaxTopK}) must be at least 1.");
         }
         ApiKeys.Validate(ApiKey);
     }

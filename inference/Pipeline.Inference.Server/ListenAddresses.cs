@@ -1,4 +1,5 @@
 using System.Net;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.Server;
 
@@ -6,7 +7,7 @@ namespace Pipeline.Inference.Server;
 public static class ListenAddresses
 {
     /// <summary>Whether <paramref name="url"/> listens on loopback only (<c>localhost</c>, 127.0.0.0/8, <c>[::1]</c>).</summary>
-    /// <exception cref="ArgumentException">The text is not an http:// or https:// URL.</exception>
+    /// <exception cref="InvalidSettingException">The text is not an http:// or https:// URL.</exception>
     public static bool IsLoopback(string url)
     {
         ArgumentNullException.ThrowIfNull(url);
@@ -15,7 +16,7 @@ public static class ListenAddresses
             .Replace("://+", "://wildcard.invalid", StringComparison.Ordinal);
         if (!Uri.TryCreate(normalised, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
         {
-            throw new ArgumentException($"'{url}' is not an address to listen on: write it like {EmbeddingServerOptions.DefaultUrl}.");
+            throw new InvalidSettingException($"'{url}' is not an address to listen on: write it like {EmbeddingServerOptions.DefaultUrl}.");
         }
         if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
         {
@@ -34,7 +35,7 @@ public static class ListenAddresses
         string[] exposed = urls.Where(url => !IsLoopback(url)).ToArray();
         if (exposed.Length > 0 && !hasApiKey && !insecure)
         {
-            throw new InvalidOperationException(
+            throw new UserErrorException(
                 $"{string.Join(", ", exposed)} can be reached from other machines, so the server needs an API key: set "
                 + $"{EmbeddingServerOptions.ApiKeyVariable} or pass --api-key-file (or --insecure to serve anyone, at your risk).");
         }

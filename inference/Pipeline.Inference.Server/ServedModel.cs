@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.Server;
 
@@ -67,7 +68,7 @@ public sealed class ServedModel : IDisposable
                     cancellationToken).ConfigureAwait(false);
             }
             catch (Exception error) when (error is InvalidDataException or FileNotFoundException or IOException
-                or UnauthorizedAccessException or InvalidOperationException)
+                or UnauthorizedAccessException or UserErrorException)
             {
                 _logger.LogWarning("Refused to reload '{Name}' from {Path}; still serving SHA-256 {Sha256}: {Reason}",
                     Name, source, previous.Sha256, error.Message);

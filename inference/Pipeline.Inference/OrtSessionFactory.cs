@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference;
 
@@ -24,8 +25,8 @@ internal static class OrtSessionFactory
                 string reason = CudaUnavailableReason(error);
                 if (options.ExecutionProvider == ExecutionProvider.Cuda)
                 {
-                    throw new InvalidOperationException(
-                        $"CUDA was asked for but cannot run here: {reason}. Use --execution-provider auto or cpu.", error);
+                    throw new InvalidSettingException(
+                        $"CUDA was asked for but cannot run here: {reason}. Use the auto or cpu execution provider.", error);
                 }
                 logger.LogInformation("Running {Model} on CPU, not CUDA: {Reason}.", path, reason);
             }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Numerics;
+using Pipeline.Errors;
 
 namespace Pipeline.Cli;
 
@@ -54,8 +55,8 @@ public static class OptionRules
         Accept(option, value => value is > 50 and <= 100, "a number above 50 and at most 100");
 
     /// <summary>
-    /// Accepts the text <paramref name="parse"/> (a library's parser, such as a label fraction's) reads without a
-    /// <see cref="FormatException"/>; its message, after the option's name, is the error.
+    /// Accepts the text <paramref name="parse"/> (a library's parser, such as a label fraction's) reads without an
+    /// <see cref="InvalidSettingException"/>; its message, after the option's name, is the error.
     /// </summary>
     /// <typeparam name="TText"><see cref="string"/>, or <c>string?</c> for an option that may be left out.</typeparam>
     /// <typeparam name="T">What the parser reads.</typeparam>
@@ -69,7 +70,7 @@ public static class OptionRules
             {
                 parse(result.GetValueOrDefault<TText>() as string ?? "");
             }
-            catch (FormatException error)
+            catch (InvalidSettingException error)
             {
                 result.AddError($"{option.Name}: {error.Message}");
             }

@@ -1,10 +1,12 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Data;
 
 /// <summary>Loads the image set a dataset URI names (see <see cref="DatasetUri"/>).</summary>
 public static class DatasetLoader
 {
     /// <summary>Parses <paramref name="uri"/> and loads it; see <see cref="Load(DatasetUri, ImageShape?, CancellationToken)"/>.</summary>
-    /// <exception cref="FormatException">The text is not a dataset URI; the message lists the accepted forms.</exception>
+    /// <exception cref="InvalidSettingException">The text is not a dataset URI; the message lists the accepted forms.</exception>
     public static ImageSet Load(string uri, ImageShape? shape = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -30,8 +32,8 @@ public static class DatasetLoader
                 ImageSet set = FashionMnist.Load(fashionMnist.Split);
                 if (shape is { } wanted && wanted != set.Shape)
                 {
-                    throw new ArgumentException(
-                        $"{uri} holds {set.Shape} images, not {wanted}: use a model made for {set.Shape} input.", nameof(shape));
+                    throw new InvalidSettingException(
+                        $"{uri} holds {set.Shape} images, not {wanted}: use a model made for {set.Shape} input.");
                 }
                 return set;
             case DatasetUri.Folder folder:

@@ -1,3 +1,5 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Data;
 
 /// <summary>
@@ -19,7 +21,7 @@ public abstract record DatasetUri
     }
 
     /// <summary>Parses a dataset URI; schemes and split names ignore case, the folder path is kept as written.</summary>
-    /// <exception cref="FormatException">The text is none of <see cref="AcceptedForms"/>.</exception>
+    /// <exception cref="InvalidSettingException">The text is none of <see cref="AcceptedForms"/>.</exception>
     public static DatasetUri Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -43,7 +45,7 @@ public abstract record DatasetUri
                 return new Folder(value);
             }
         }
-        throw new FormatException($"'{text}' is not a dataset URI; accepted forms: {AcceptedForms}.");
+        throw new InvalidSettingException($"'{text}' is not a dataset URI; accepted forms: {AcceptedForms}.");
     }
 
     private static string SplitName(FashionMnistSplit split) => split.ToString().ToLowerInvariant();

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Pipeline.Errors;
 
 namespace Pipeline.Data;
 
@@ -77,7 +78,7 @@ public static class ImageFolderReader
         long total = (long)paths.Count * shape.Size;
         if (total > Array.MaxLength)
         {
-            throw new ArgumentException($"{paths.Count} images of {shape} ({total} bytes) are too many for one array: decode fewer or smaller.");
+            throw new UserErrorException($"{paths.Count} images of {shape} ({total} bytes) are too many for one array: decode fewer or smaller.");
         }
         byte[] pixels = new byte[total];
         ForEachFile(paths.Count, cancellationToken,

@@ -87,8 +87,9 @@ public sealed class ImageSet
     public ImageShape Shape => new(Channels, Height, Width);
 
     /// <summary>The labels, or an error that says the set has none and what to use instead.</summary>
-    public int[] RequireLabels() => Labels ?? throw new InvalidOperationException(
-        $"{Source} has no labels: use a labelled dataset (fashion-mnist:*, or a folder:/path with one subfolder per class).");
+    /// <exception cref="DataFormatException">The set has no labels.</exception>
+    public int[] RequireLabels() => Labels ?? throw new DataFormatException(Source,
+        "has no labels: use a labelled dataset (fashion-mnist:*, or a folder:/path with one subfolder per class).");
 
     /// <summary>The images at the given indices, in that order, as a new set.</summary>
     public ImageSet Select(IReadOnlyList<int> indices)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Errors;
 
 namespace Pipeline.Data;
 
@@ -40,7 +41,7 @@ public sealed record LabelFraction
     }
 
     /// <summary>Parses "1%", "0.5%", "100%" or "600" (invariant culture, no signs, no exponents).</summary>
-    /// <exception cref="FormatException">The text is none of <see cref="AcceptedForms"/>.</exception>
+    /// <exception cref="InvalidSettingException">The text is none of <see cref="AcceptedForms"/>.</exception>
     public static LabelFraction Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -55,7 +56,7 @@ public sealed record LabelFraction
         {
             return FromCount(count);
         }
-        throw new FormatException($"'{text}' is not a label fraction: use {AcceptedForms}.");
+        throw new InvalidSettingException($"'{text}' is not a label fraction: use {AcceptedForms}.");
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Data;
 
 /// <summary>
@@ -27,7 +29,7 @@ public abstract record LabelledSubset
     }
 
     /// <summary>A label fraction when the text is one, else an existing file.</summary>
-    /// <exception cref="FormatException">The text is neither; the message lists the accepted forms.</exception>
+    /// <exception cref="InvalidSettingException">The text is neither; the message lists the accepted forms.</exception>
     public static LabelledSubset Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -35,13 +37,13 @@ public abstract record LabelledSubset
         {
             return new Drawn(LabelFraction.Parse(text));
         }
-        catch (FormatException) when (File.Exists(text))
+        catch (InvalidSettingException) when (File.Exists(text))
         {
             return new Listed(text);
         }
-        catch (FormatException)
+        catch (InvalidSettingException)
         {
-            throw new FormatException($"'{text}' is neither a label fraction nor a file that exists: use {AcceptedForms}.");
+            throw new InvalidSettingException($"'{text}' is neither a label fraction nor a file that exists: use {AcceptedForms}.");
         }
     }
 

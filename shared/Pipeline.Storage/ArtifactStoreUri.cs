@@ -1,4 +1,5 @@
 using Azure.Identity;
+using Pipeline.Errors;
 
 namespace Pipeline.Storage;
 
@@ -28,7 +29,7 @@ public abstract record ArtifactStoreUri
     }
 
     /// <summary>Parses a store URI; schemes ignore case, paths and container names are kept as written.</summary>
-    /// <exception cref="FormatException">The text is none of <see cref="AcceptedForms"/>, names an invalid container, or a file where a folder belongs.</exception>
+    /// <exception cref="InvalidSettingException">The text is none of <see cref="AcceptedForms"/>, names an invalid container, or a file where a folder belongs.</exception>
     public static ArtifactStoreUri Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -42,7 +43,7 @@ public abstract record ArtifactStoreUri
             }
             if (File.Exists(path))
             {
-                throw new FormatException($"'{text}' names the file {Path.GetFullPath(path)}: a file: store is a folder (created when missing).");
+                throw new InvalidSettingException($"'{text}' names the file {Path.GetFullPath(path)}: a file: store is a folder (created when missing).");
             }
             if (path.Length > 0)
             {
@@ -58,7 +59,7 @@ public abstract record ArtifactStoreUri
         {
             if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
             {
-                throw new FormatException(
+                throw new InvalidSettingException(
                     $"'{RedactQuery(text)}' carries a query (a SAS token?): give the container URL alone; access comes from DefaultAzureCredential.");
             }
             string[] segments = uri.AbsolutePath.Trim('/').Split('/');
@@ -68,13 +69,13 @@ public abstract record ArtifactStoreUri
                 return new AzureBlobAccount(uri);
             }
         }
-        throw new FormatException($"'{RedactQuery(text)}' is not a store URI; accepted forms: {AcceptedForms}.");
+        throw new InvalidSettingException($"'{RedactQuery(text)}' is not a store URI; accepted forms: {AcceptedForms}.");
     }
 
     /// <summary>Opens the store this URI names.</summary>
     /// <param name="options">Transfer sizes and retries.</param>
     /// <param name="environment">Reads an environment variable (default: the process's).</param>
-    /// <exception cref="InvalidOperationException">An <c>azblob://</c> URI without its connection string in the environment.</exception>
+    /// <exception cref="InvalidSettingException">An <c>azblob://</c> URI without its connection string in the environment.</exception>
     public abstract IArtifactStore Open(ArtifactStoreOptions? options = null, Func<string, string?>? environment = null);
 
     /// <summary>Parses <paramref name="text"/> and opens its store.</summary>
@@ -89,7 +90,7 @@ public abstract record ArtifactStoreUri
             && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal);
         return valid
             ? name
-            : throw new FormatException(
+            : throw new InvalidSettingException(
                 $"'{RedactQuery(text)}': '{name}' is not a container name; use 3-63 lower-case letters, digits and single hyphens, such as azblob://models.");
     }
 
@@ -112,7 +113,7 @@ public abstract record ArtifactStoreUri
             string? connectionString = (environment ?? Environment.GetEnvironmentVariable)(ConnectionStringVariable);
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                throw new InvalidOperationException(
+                throw new InvalidSettingException(
                     $"{this} needs a storage connection string in ${ConnectionStringVariable}, which is not set. Export it (Azure portal → "
                     + "storage account → Access keys), or use https://ACCOUNT.blob.core.windows.net/{Container} to sign in with Entra ID instead.");
             }

@@ -5,6 +5,7 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Pipeline.Errors;
 using Polly;
 
 namespace Pipeline.Storage;
@@ -214,7 +215,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         }, cancellationToken);
 
     /// <summary>A store for <c>azblob://CONTAINER</c>, from a storage connection string (kept out of every message).</summary>
-    /// <exception cref="ArgumentException">The connection string is malformed; the message does not repeat it.</exception>
+    /// <exception cref="InvalidSettingException">The connection string is malformed; the message does not repeat it.</exception>
     public static AzureBlobArtifactStore FromConnectionString(string connectionString, string container, ArtifactStoreOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
@@ -226,7 +227,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         catch (Exception error) when (error is FormatException or ArgumentException or InvalidOperationException)
         {
             // The SDK's message may quote part of the string: say what is wrong without it.
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"${ArtifactStoreUri.ConnectionStringVariable} is not a storage connection string (its value is not shown). It should read "
                 + "DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;EndpointSuffix=core.windows.net, or, for Azurite, "
                 + "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=…;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;");

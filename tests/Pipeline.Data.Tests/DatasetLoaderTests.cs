@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using SkiaSharp;
 
 namespace Pipeline.Data.Tests;
@@ -22,7 +23,7 @@ public sealed class DatasetLoaderTests : IDisposable
     [Fact]
     public void Load_FashionMnistInOtherShape_IsRefused()
     {
-        var error = Assert.Throws<ArgumentException>(() => DatasetLoader.Load("fashion-mnist:test", new ImageShape(3, 32, 32)));
+        var error = Assert.Throws<InvalidSettingException>(() => DatasetLoader.Load("fashion-mnist:test", new ImageShape(3, 32, 32)));
 
         Assert.StartsWith("fashion-mnist:test holds 1x28x28 images, not 3x32x32", error.Message);
     }
@@ -45,7 +46,7 @@ public sealed class DatasetLoaderTests : IDisposable
     [Fact]
     public void Load_NotAUri_ListsAcceptedForms()
     {
-        var error = Assert.Throws<FormatException>(() => DatasetLoader.Load("cifar10:train"));
+        var error = Assert.Throws<InvalidSettingException>(() => DatasetLoader.Load("cifar10:train"));
 
         Assert.Contains(DatasetUri.AcceptedForms, error.Message);
     }

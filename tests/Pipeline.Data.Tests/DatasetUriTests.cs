@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 namespace Pipeline.Data.Tests;
 
 public sealed class DatasetUriTests
@@ -40,7 +41,7 @@ public sealed class DatasetUriTests
     [InlineData("/data/shoes")]
     public void Parse_Unknown_ListsAcceptedForms(string text)
     {
-        var error = Assert.Throws<FormatException>(() => DatasetUri.Parse(text));
+        var error = Assert.Throws<InvalidSettingException>(() => DatasetUri.Parse(text));
 
         Assert.Equal(
             $"'{text}' is not a dataset URI; accepted forms: fashion-mnist:train, fashion-mnist:test, "

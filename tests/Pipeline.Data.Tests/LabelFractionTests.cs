@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 namespace Pipeline.Data.Tests;
 
 public sealed class LabelFractionTests
@@ -50,7 +51,7 @@ public sealed class LabelFractionTests
     [InlineData("99999999999")]
     public void Parse_Bad_ListsAcceptedForms(string text)
     {
-        var error = Assert.Throws<FormatException>(() => LabelFraction.Parse(text));
+        var error = Assert.Throws<InvalidSettingException>(() => LabelFraction.Parse(text));
 
         Assert.Equal($"'{text}' is not a label fraction: use {LabelFraction.AcceptedForms}.", error.Message);
     }

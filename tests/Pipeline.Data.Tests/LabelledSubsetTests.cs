@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 namespace Pipeline.Data.Tests;
 
 public sealed class LabelledSubsetTests : IDisposable
@@ -32,7 +33,7 @@ public sealed class LabelledSubsetTests : IDisposable
     [Fact]
     public void Parse_RefusesNeitherAFractionNorAFile()
     {
-        FormatException error = Assert.Throws<FormatException>(() => LabelledSubset.Parse(Path.Combine(_temp.Path, "none.csv")));
+        InvalidSettingException error = Assert.Throws<InvalidSettingException>(() => LabelledSubset.Parse(Path.Combine(_temp.Path, "none.csv")));
 
         Assert.Contains("is neither a label fraction nor a file that exists", error.Message);
         Assert.Contains("the CSV pipeline-infer select writes", error.Message);

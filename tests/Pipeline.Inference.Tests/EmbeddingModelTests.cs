@@ -1,5 +1,6 @@
 using Pipeline.Data;
 using Pipeline.Data.Tests;
+using Pipeline.Errors;
 using SkiaSharp;
 
 namespace Pipeline.Inference.Tests;
@@ -193,7 +194,7 @@ public sealed class EmbeddingModelTests : IDisposable
     {
         string path = _spec.Write(_temp.File("encoder.onnx"));
 
-        var error = Assert.Throws<InvalidOperationException>(
+        var error = Assert.Throws<InvalidSettingException>(
             () => EmbeddingModel.Load(path, new EmbeddingModelOptions { ExecutionProvider = ExecutionProvider.Cuda }));
 
         Assert.Contains("CPU package", error.Message);

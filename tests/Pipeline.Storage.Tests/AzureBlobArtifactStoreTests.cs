@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 namespace Pipeline.Storage.Tests;
 
 public sealed class AzureBlobArtifactStoreTests(AzuriteServer azurite) : ArtifactStoreContractTests, IClassFixture<AzuriteServer>
@@ -23,7 +24,7 @@ public sealed class AzureBlobArtifactStoreTests(AzuriteServer azurite) : Artifac
     {
         const string Secret = "AccountName=x;AccountKey=c2VjcmV0LXRoYXQtbXVzdC1ub3QtbGVhaw==;NotAKeyword";
 
-        var refused = Assert.Throws<ArgumentException>(() => AzureBlobArtifactStore.FromConnectionString(Secret, "models"));
+        var refused = Assert.Throws<InvalidSettingException>(() => AzureBlobArtifactStore.FromConnectionString(Secret, "models"));
 
         Assert.DoesNotContain("c2VjcmV0", refused.Message);
         Assert.Contains("AZURE_STORAGE_CONNECTION_STRING", refused.Message);

@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Storage.Registry;
 
 namespace Pipeline.Storage.Tests;
@@ -33,7 +34,7 @@ public sealed class ReferenceAndUriTests
     [InlineData("m@Champion", "not an alias name")]
     public void BadReferences_AreRefusedSayingWhatIsWrong(string text, string expected)
     {
-        var refused = Assert.Throws<FormatException>(() => ModelReference.Parse(text));
+        var refused = Assert.Throws<InvalidSettingException>(() => ModelReference.Parse(text));
 
         Assert.Contains($"'{text}' is not a model reference (NAME, NAME@v3 or NAME@ALIAS)", refused.Message);
         Assert.Contains(expected, refused.Message);
@@ -63,7 +64,7 @@ public sealed class ReferenceAndUriTests
     [InlineData("https://acct.blob.core.windows.net/models/deeper", "accepted forms")]
     public void BadStoreUris_AreRefusedWithTheAcceptedForms(string text, string expected)
     {
-        var refused = Assert.Throws<FormatException>(() => ArtifactStoreUri.Parse(text));
+        var refused = Assert.Throws<InvalidSettingException>(() => ArtifactStoreUri.Parse(text));
 
         Assert.Contains(expected, refused.Message);
     }
@@ -71,7 +72,7 @@ public sealed class ReferenceAndUriTests
     [Fact]
     public void ASasToken_IsRefused_AndNotRepeated()
     {
-        var refused = Assert.Throws<FormatException>(() => ArtifactStoreUri.Parse("https://acct.blob.core.windows.net/models?sv=2024&sig=SECRET"));
+        var refused = Assert.Throws<InvalidSettingException>(() => ArtifactStoreUri.Parse("https://acct.blob.core.windows.net/models?sv=2024&sig=SECRET"));
 
         Assert.DoesNotContain("SECRET", refused.Message);
         Assert.Contains("SAS", refused.Message);
@@ -80,7 +81,7 @@ public sealed class ReferenceAndUriTests
     [Fact]
     public void Azblob_WithoutItsConnectionString_SaysWhichVariableToSet()
     {
-        var refused = Assert.Throws<InvalidOperationException>(() => ArtifactStoreUri.Open("azblob://models", environment: _ => null));
+        var refused = Assert.Throws<InvalidSettingException>(() => ArtifactStoreUri.Open("azblob://models", environment: _ => null));
 
         Assert.Contains("$AZURE_STORAGE_CONNECTION_STRING", refused.Message);
     }

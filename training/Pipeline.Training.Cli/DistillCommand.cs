@@ -118,7 +118,7 @@ public static class DistillCommand
                 ["teacher_input"] = config.Distillation.TeacherInput.ToString().ToLowerInvariant(),
             }, cancellationToken);
             return Task.FromResult(0);
-        }, CliErrors.ResumeWithLowerLearningRate));
+        }, DivergedAdvice.ResumeWithLowerLearningRate));
         return command;
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Pipeline.Cli;
 using System.Text.Json;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Training.Devices;
 using Pipeline.Training.Evaluation;
 using Pipeline.Training.Pretraining;
@@ -42,7 +43,7 @@ public static class EvaluateCommand
                 {
                     LabelFraction.Parse(value);
                 }
-                catch (FormatException error)
+                catch (InvalidSettingException error)
                 {
                     result.AddError($"{labels.Name}: {error.Message}");
                 }

@@ -119,7 +119,7 @@ public static class FixMatchCommand
                 ["confidence"] = config.FixMatch.Confidence,
             }, cancellationToken);
             return Task.FromResult(0);
-        }, CliErrors.ResumeWithLowerLearningRate));
+        }, DivergedAdvice.ResumeWithLowerLearningRate));
         return command;
     }
 }

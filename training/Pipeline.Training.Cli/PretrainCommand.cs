@@ -272,7 +272,7 @@ public static class PretrainCommand
             Console.WriteLine(ReportCommand.Describe(
                 RunReport.Write(run, result.Checkpoint, null, RunReport.DefaultDirectory(run), torchDevice, cancellationToken)));
             return Task.FromResult(0);
-        }, CliErrors.ResumeWithLowerLearningRate));
+        }, DivergedAdvice.ResumeWithLowerLearningRate));
         return command;
     }
 

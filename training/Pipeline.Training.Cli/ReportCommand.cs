@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Cli;
 using Pipeline.Training.Devices;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.Reports;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Pipeline.Data;
 using Pipeline.Onnx;
 using Pipeline.Onnx.Quantization;
 using Pipeline.Storage.Registry;
@@ -21,7 +22,7 @@ public static class RunPublication
     /// <param name="name">The model's name in the registry.</param>
     /// <param name="aliases">The aliases to move to the new version.</param>
     /// <param name="variants">Precision variants of the run's encoder (<see cref="Variant"/>), published beside it.</param>
-    /// <exception cref="InvalidOperationException">The run is not a run folder, or has no export.</exception>
+    /// <exception cref="DataFormatException">The run is not a run folder, or has no export.</exception>
     public static PublishRequest Request(RunDirectory run, string name, IReadOnlyList<string> aliases,
         IReadOnlyList<(PublishFile File, FileVariant Variant)>? variants = null)
     {
@@ -31,8 +32,8 @@ public static class RunPublication
         string encoder = RunExport.DefaultPath(run);
         if (!File.Exists(encoder))
         {
-            throw new InvalidOperationException(
-                $"{run.Path} has no {RunExport.DefaultFileName}: export it first (pipeline-train export --run {run.Path}).");
+            throw new DataFormatException(run.Path,
+                $"has no {RunExport.DefaultFileName}: export it first (pipeline-train export --run {run.Path}).");
         }
         EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(encoder);
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
 
@@ -118,7 +119,7 @@ public sealed class ImageClassifier : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         if (images.Shape != InputShape)
         {
-            throw new ArgumentException($"{images.Source} holds {images.Shape} images but the classifier takes {InputShape}.", nameof(images));
+            throw new InvalidSettingException($"{images.Source} holds {images.Shape} images but the classifier takes {InputShape}.");
         }
         int size = InputShape.Size, classes = ClassNames.Count;
         int[] predicted = new int[images.Count];

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.FineTuning;
 
@@ -56,27 +57,27 @@ public sealed record FineTuneOptions
     {
         if (Epochs < 1 || BatchSize < 1 || EvaluationBatchSize < 1)
         {
-            throw new ArgumentException($"Epochs, batch size and evaluation batch size must be positive, not {Epochs}, {BatchSize} and {EvaluationBatchSize}.");
+            throw new InvalidSettingException($"Epochs, batch size and evaluation batch size must be positive, not {Epochs}, {BatchSize} and {EvaluationBatchSize}.");
         }
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
         {
-            throw new ArgumentException($"The learning rate must be positive and finite, not {LearningRate}.");
+            throw new InvalidSettingException($"The learning rate must be positive and finite, not {LearningRate}.");
         }
         if (!(WarmupEpochs >= 0) || double.IsInfinity(WarmupEpochs))
         {
-            throw new ArgumentException($"Warm-up epochs must be zero or positive, not {WarmupEpochs}.");
+            throw new InvalidSettingException($"Warm-up epochs must be zero or positive, not {WarmupEpochs}.");
         }
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
         {
-            throw new ArgumentException($"The validation share must be in [0, 1), not {ValidationFraction}.");
+            throw new InvalidSettingException($"The validation share must be in [0, 1), not {ValidationFraction}.");
         }
         if (!(MinCropScale > 0 && MinCropScale <= 1))
         {
-            throw new ArgumentException($"The smallest crop share must be in (0, 1], not {MinCropScale}.");
+            throw new InvalidSettingException($"The smallest crop share must be in (0, 1], not {MinCropScale}.");
         }
         if (Patience < 0)
         {
-            throw new ArgumentException($"Patience must be zero (never stop early) or positive, not {Patience}.");
+            throw new InvalidSettingException($"Patience must be zero (never stop early) or positive, not {Patience}.");
         }
     }
 }

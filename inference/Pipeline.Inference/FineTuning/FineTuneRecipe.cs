@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.FineTuning;
 
@@ -49,10 +50,10 @@ public sealed record FineTuneRecipe(string Name, string Unfreeze, bool Crop, boo
     }
 
     /// <summary>The recipe named <paramref name="name"/>.</summary>
-    /// <exception cref="FormatException">No recipe has that name.</exception>
+    /// <exception cref="InvalidSettingException">No recipe has that name.</exception>
     public static FineTuneRecipe Parse(string name) =>
         All.FirstOrDefault(recipe => recipe.Name == name)
-        ?? throw new FormatException($"'{name}' is not a recipe: use {string.Join(", ", All.Select(recipe => recipe.Name))}, or auto.");
+        ?? throw new InvalidSettingException($"'{name}' is not a recipe: use {string.Join(", ", All.Select(recipe => recipe.Name))}, or auto.");
 
     /// <summary>The settings in words, for the line that says which recipe a run took.</summary>
     public string Describe()

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Inference.Classification;
 using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx;
@@ -208,7 +209,7 @@ public sealed class FineTuner : IDisposable
     /// <param name="resume">Continue from <paramref name="checkpointPath"/> instead of the artifacts' initial weights.</param>
     /// <param name="progress">Receives every epoch's figures.</param>
     /// <param name="cancellationToken">Stops after the current step; the last finished epoch's checkpoint stays.</param>
-    /// <exception cref="ArgumentException">The images do not fit the artifacts or the options are out of range.</exception>
+    /// <exception cref="InvalidSettingException">The images do not fit the artifacts or the options are out of range.</exception>
     /// <exception cref="InvalidDataException">The checkpoint to resume belongs to other artifacts or other options.</exception>
     /// <exception cref="TrainingDivergedException">The training loss stopped being finite.</exception>
     public FineTuneResult Fit(ImageSet images, FineTuneOptions options, string? checkpointPath = null, bool resume = false,
@@ -220,7 +221,7 @@ public sealed class FineTuner : IDisposable
         options.Validate();
         if (options.Augments && Manifest.CachesFeatures)
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 "Cropping or flipping images changes the frozen prefix's output, which these artifacts cache: generate artifacts that take pixels (no feature caching) to augment.");
         }
         if (resume && checkpointPath is null)
@@ -233,7 +234,7 @@ public sealed class FineTuner : IDisposable
         int outside = Array.FindIndex(labels, label => (uint)label >= (uint)classes);
         if (outside >= 0)
         {
-            throw new ArgumentException($"{images.Source}: image {outside} has label {labels[outside]}, outside the artifacts' {classes} classes.");
+            throw new InvalidSettingException($"{images.Source}: image {outside} has label {labels[outside]}, outside the artifacts' {classes} classes.");
         }
 
         (int[] trainIndices, int[] validationIndices) = ValidationSplit.Stratified(labels, classes, options.ValidationFraction, options.Seed);
@@ -474,7 +475,7 @@ public sealed class FineTuner : IDisposable
         long[] shape = [images.Channels, images.Height, images.Width];
         if (!shape.SequenceEqual(Manifest.PixelShape))
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"{images.Source} holds {images.Shape} images but the encoder takes {string.Join("x", Manifest.PixelShape)}: load the data at the encoder's input size.");
         }
     }

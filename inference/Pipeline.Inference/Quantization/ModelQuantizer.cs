@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Onnx;
 using Pipeline.Onnx.Quantization;
 
@@ -33,9 +34,10 @@ public static class ModelQuantizer
     /// <param name="options">The variant and how to make and prove it.</param>
     /// <param name="outputPath">Where to write it; its folder must exist.</param>
     /// <param name="cancellationToken">Stops between batches; nothing is written.</param>
-    /// <exception cref="ArgumentException">
-    /// Fewer images than needed, images of another shape, an output path that is the source's, or an option out of range.
+    /// <exception cref="InvalidSettingException">
+    /// Fewer images than needed, images of another shape, or an output path that is the source's.
     /// </exception>
+    /// <exception cref="ArgumentException">An option out of range.</exception>
     /// <exception cref="InvalidDataException">The source is not a float32 embedding model (not ONNX, no contract, already a variant).</exception>
     /// <exception cref="PrecisionProofException">The variant falls short of the limits; nothing was written.</exception>
     public static QuantizationResult Quantize(string sourcePath, ImageSet images, QuantizationOptions options, string outputPath,
@@ -48,20 +50,19 @@ public static class ModelQuantizer
         options.Validate();
         if (string.Equals(Path.GetFullPath(sourcePath), Path.GetFullPath(outputPath), StringComparison.Ordinal))
         {
-            throw new ArgumentException($"The variant would overwrite its source {sourcePath}: write it to another file.", nameof(outputPath));
+            throw new InvalidSettingException($"The variant would overwrite its source {sourcePath}: write it to another file.");
         }
         if (images.Count < options.ImagesNeeded)
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"{images.Source} has {images.Count} images; the {PrecisionMetadata.NameOf(options.Precision)} variant needs {options.ImagesNeeded} "
-                + $"({(options.Precision == ModelPrecision.Int8 ? $"{options.CalibrationImages} to calibrate on and " : "")}{options.ProofImages} held out for the proof).",
-                nameof(images));
+                + $"({(options.Precision == ModelPrecision.Int8 ? $"{options.CalibrationImages} to calibrate on and " : "")}{options.ProofImages} held out for the proof).");
         }
 
         using EmbeddingModel reference = EmbeddingModel.Load(sourcePath, options.Runtime);
         if (images.Shape != reference.InputShape)
         {
-            throw new ArgumentException($"{images.Source} holds {images.Shape} images; {sourcePath} takes {reference.InputShape}.", nameof(images));
+            throw new InvalidSettingException($"{images.Source} holds {images.Shape} images; {sourcePath} takes {reference.InputShape}.");
         }
         ModelProto source = OnnxModelFile.Read(sourcePath);
         var properties = source.MetadataProps.ToDictionary(entry => entry.Key, entry => entry.Value, StringComparer.Ordinal);

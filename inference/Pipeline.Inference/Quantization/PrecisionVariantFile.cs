@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Pipeline.Errors;
 using Pipeline.Onnx.Quantization;
 
 namespace Pipeline.Inference.Quantization;
@@ -24,7 +25,7 @@ public static class PrecisionVariantFile
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
         if (!PrecisionMetadata.Names.Contains(precision))
         {
-            throw new ArgumentException($"'{precision}' is not a precision: {string.Join(", ", PrecisionMetadata.Names)}.", nameof(precision));
+            throw new InvalidSettingException($"'{precision}' is not a precision: {string.Join(", ", PrecisionMetadata.Names)}.");
         }
         if (!File.Exists(modelPath))
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics.Tensors;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.Search;
 
@@ -94,11 +95,12 @@ public sealed class EmbeddingIndex
     /// Adds entries: <paramref name="ids"/>[i] with the vector in row i of <paramref name="vectors"/> ([N, D] row-major),
     /// scaled to unit length (a zero vector stays zero, and scores 0 against every query). All or nothing.
     /// </summary>
-    /// <exception cref="ArgumentException">
-    /// The vectors are not <paramref name="ids"/>.Count rows of <see cref="Dim"/> finite floats, or an id is empty, holds a
-    /// line break, is repeated, or is in the index already (<see cref="Remove"/> it first to replace it).
+    /// <exception cref="ArgumentException">The vectors are not <paramref name="ids"/>.Count rows of <see cref="Dim"/> floats.</exception>
+    /// <exception cref="UserErrorException">
+    /// A vector is not finite (the encoder is broken for its image); an id is empty, holds a line break, is repeated, or is
+    /// in the index already (<see cref="Remove"/> it first to replace it); or the index would hold more than
+    /// <see cref="Capacity"/> entries.
     /// </exception>
-    /// <exception cref="InvalidOperationException">The index would hold more than <see cref="Capacity"/> entries.</exception>
     public void Add(IReadOnlyList<string> ids, ReadOnlySpan<float> vectors)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -109,12 +111,12 @@ public sealed class EmbeddingIndex
         // IsFiniteAll is false for no values at all.
         if (!vectors.IsEmpty && !TensorPrimitives.IsFiniteAll(vectors))
         {
-            throw new ArgumentException("The vectors hold a NaN or infinite value: the encoder is broken for these images.", nameof(vectors));
+            throw new UserErrorException("The vectors hold a NaN or infinite value: the encoder is broken for these images.");
         }
         CheckNewIds(ids);
         if ((long)Count + ids.Count > Capacity)
         {
-            throw new InvalidOperationException(
+            throw new UserErrorException(
                 $"{Count} + {ids.Count} entries are more than the {Capacity} vectors of {Dim} floats one index holds: split the catalogue, "
                 + "or give it to a vector engine built for more (FAISS, Qdrant).");
         }
@@ -298,7 +300,7 @@ public sealed class EmbeddingIndex
         {
             if (string.IsNullOrEmpty(id) || id.Contains('\n') || id.Contains('\r'))
             {
-                throw new ArgumentException($"The id '{id}' is empty or holds a line break: an id is a non-empty line of text.", nameof(ids));
+                throw new UserErrorException($"The id '{id}' is empty or holds a line break: an id is a non-empty line of text.");
             }
             if (_rowOf.ContainsKey(id))
             {
@@ -311,11 +313,11 @@ public sealed class EmbeddingIndex
         }
         if (present.Count > 0)
         {
-            throw new ArgumentException($"The index holds {Few(present)} already: remove an entry before adding it again.", nameof(ids));
+            throw new UserErrorException($"The index holds {Few(present)} already: remove an entry before adding it again.");
         }
         if (repeated.Count > 0)
         {
-            throw new ArgumentException($"The ids name {Few(repeated)} more than once: add each entry once.", nameof(ids));
+            throw new UserErrorException($"The ids name {Few(repeated)} more than once: add each entry once.");
         }
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.Search;
 
@@ -113,7 +114,7 @@ public static class EmbeddingIndexFile
             index.Add(ids, MemoryMarshal.Cast<byte, float>(vectors.Data));
             return index;
         }
-        catch (Exception error) when (error is InvalidDataException or ArgumentException or DecoderFallbackException)
+        catch (Exception error) when (error is InvalidDataException or ArgumentException or UserErrorException or DecoderFallbackException)
         {
             throw new InvalidDataException($"{path} is not a well-formed embedding index: {error.Message}", error);
         }

@@ -1,10 +1,12 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Inference.Search;
 
 /// <summary>
 /// Thrown when an <see cref="EmbeddingIndex"/> is asked to compare embeddings of a model other than the one that made its
 /// vectors: two models' embedding spaces are unrelated, so the neighbours found would be wrong without any sign of it.
 /// </summary>
-public sealed class IndexModelMismatchException : Exception
+public sealed class IndexModelMismatchException : UserErrorException
 {
     /// <param name="indexModelSha256">The SHA-256 of the model the index was built with.</param>
     /// <param name="modelSha256">The SHA-256 of the model offered.</param>

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Pipeline.Errors;
 
 namespace Pipeline.Inference.Selection;
 
@@ -11,7 +12,8 @@ public sealed class EmbeddingPool
     private readonly float[] _rows;
 
     /// <summary>Copies <paramref name="embeddings"/> ([N, D] row-major) and scales every row to unit length.</summary>
-    /// <exception cref="ArgumentException">The length is not a multiple of <paramref name="dim"/>, or a value is not finite.</exception>
+    /// <exception cref="ArgumentException">The length is not a multiple of <paramref name="dim"/>.</exception>
+    /// <exception cref="UserErrorException">A value is not finite: the encoder is broken for these images.</exception>
     public EmbeddingPool(ReadOnlySpan<float> embeddings, int dim)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
@@ -21,7 +23,7 @@ public sealed class EmbeddingPool
         }
         if (!TensorPrimitives.IsFiniteAll(embeddings))
         {
-            throw new ArgumentException("The embeddings hold a NaN or infinite value: the encoder is broken for these images.", nameof(embeddings));
+            throw new UserErrorException("The embeddings hold a NaN or infinite value: the encoder is broken for these images.");
         }
         _rows = embeddings.ToArray();
         Dim = dim;

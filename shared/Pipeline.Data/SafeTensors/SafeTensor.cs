@@ -19,7 +19,7 @@ public sealed record SafeTensor(string Name, string DType, long[] Shape, byte[] 
     {
         if (DType != SafeTensorDType.F32)
         {
-            throw new InvalidOperationException($"Tensor '{Name}' holds {DType}, not F32.");
+            throw new InvalidDataException($"Tensor '{Name}' holds {DType}, not F32.");
         }
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Data).ToArray();
     }

@@ -1,10 +1,13 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Onnx.Autodiff;
 
 /// <summary>
 /// Thrown when a gradient has to flow through a node that no <see cref="GradientRule"/> covers, or that its rule
-/// cannot differentiate as configured; the message names the operator and the node.
+/// cannot differentiate as configured; the message names the operator and the node. A user error: the model given
+/// holds what fine-tuning cannot train through.
 /// </summary>
-public sealed class UnsupportedOperatorException : InvalidOperationException
+public sealed class UnsupportedOperatorException : UserErrorException
 {
     public UnsupportedOperatorException(string opType, string nodeName, string message) : base(message)
     {

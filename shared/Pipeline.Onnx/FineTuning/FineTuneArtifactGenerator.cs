@@ -1,5 +1,6 @@
 using Onnx;
 using Pipeline.Data.SafeTensors;
+using Pipeline.Errors;
 using Pipeline.Onnx.Autodiff;
 using Pipeline.Onnx.Optimizers;
 
@@ -58,7 +59,7 @@ public sealed class FineTuneArtifactGenerator(GradientRules? rules = null)
         TrainableRegion region = TrainableRegion.Find(encoder, options.Unfreeze, _rules);
         if (options.CacheFeatures && region.Cut == TrainableRegion.PixelsInput)
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"Every layer trains (unfreeze {options.Unfreeze}), so no frozen prefix computes features to cache: generate artifacts that take pixels.");
         }
         var head = new ClassificationHead(options.Head, region.EmbeddingDim, options.ClassNames.Count, options.Standardization);

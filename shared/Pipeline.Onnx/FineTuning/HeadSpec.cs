@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pipeline.Errors;
 
 namespace Pipeline.Onnx.FineTuning;
 
@@ -38,7 +39,7 @@ public sealed record HeadSpec
     }
 
     /// <summary>Parses <c>linear</c> or <c>mlp:256,128</c>.</summary>
-    /// <exception cref="FormatException">The text is none of <see cref="AcceptedForms"/>.</exception>
+    /// <exception cref="InvalidSettingException">The text is none of <see cref="AcceptedForms"/>.</exception>
     public static HeadSpec Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -64,7 +65,7 @@ public sealed record HeadSpec
                 return Mlp([.. widths]);
             }
         }
-        throw new FormatException($"'{text}' is not a head: use {AcceptedForms}.");
+        throw new InvalidSettingException($"'{text}' is not a head: use {AcceptedForms}.");
     }
 
     /// <summary>The widths of every layer's input and the last one's output: [D, H1, …, C].</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pipeline.Errors;
 
 namespace Pipeline.Onnx.FineTuning;
 
@@ -57,7 +58,7 @@ public sealed record UnfreezeSpec
     }
 
     /// <summary>Parses <c>none</c>, <c>last-linear:K</c>, <c>last-conv:K</c>, <c>last-conv-block</c> or <c>all</c>.</summary>
-    /// <exception cref="FormatException">The text is none of <see cref="AcceptedForms"/>.</exception>
+    /// <exception cref="InvalidSettingException">The text is none of <see cref="AcceptedForms"/>.</exception>
     public static UnfreezeSpec Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -78,7 +79,7 @@ public sealed record UnfreezeSpec
         {
             return LastConv(conv);
         }
-        throw new FormatException($"'{text}' says nothing about what to unfreeze: use {AcceptedForms}.");
+        throw new InvalidSettingException($"'{text}' says nothing about what to unfreeze: use {AcceptedForms}.");
     }
 
     /// <summary>Text <see cref="Parse"/> reads back.</summary>

@@ -1,4 +1,5 @@
 using Onnx;
+using Pipeline.Errors;
 using Pipeline.Onnx.FineTuning;
 
 namespace Pipeline.Onnx.Quantization;
@@ -30,9 +31,8 @@ public static class QdqQuantizer
     /// <summary>The QDQ model of <paramref name="model"/>, its activations quantized over <paramref name="ranges"/>.</summary>
     /// <param name="model">A float32 model.</param>
     /// <param name="ranges">The calibrated range of every tensor <see cref="TensorsToCalibrate"/> names.</param>
-    /// <exception cref="ArgumentException">
-    /// The model has no Conv, Gemm or MatMul with a float weight initializer, or a range is missing or not finite.
-    /// </exception>
+    /// <exception cref="UserErrorException">The model has no Conv, Gemm or MatMul with a float weight initializer.</exception>
+    /// <exception cref="ArgumentException">A range is missing or not finite.</exception>
     public static ModelProto Quantize(ModelProto model, IReadOnlyDictionary<string, TensorRange> ranges)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -41,8 +41,8 @@ public static class QdqQuantizer
         QdqPlan plan = QdqPlan.For(graph);
         if (plan.Nodes.Count == 0)
         {
-            throw new ArgumentException(
-                $"Graph '{graph.Name}' has no Conv, Gemm or MatMul with a float32 weight initializer: there is nothing to quantize.", nameof(model));
+            throw new UserErrorException(
+                $"Graph '{graph.Name}' has no Conv, Gemm or MatMul with a float32 weight initializer: there is nothing to quantize.");
         }
 
         var builder = new OnnxGraphBuilder(graph.Name);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Pipeline.Errors;
 
 namespace Pipeline.Storage.Registry;
 
@@ -15,13 +16,13 @@ public sealed partial record FileVariant(string Path, string Of, string Precisio
     /// <summary>The precision of a version's files that are not variants: what a pull gets unless it asks for another.</summary>
     public const string ReferencePrecision = "fp32";
 
-    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="precision"/> is 1-16 lower-case letters and digits, starting with a letter.</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> unless <paramref name="precision"/> is 1-16 lower-case letters and digits, starting with a letter.</summary>
     public static string ValidatePrecision(string precision)
     {
         ArgumentNullException.ThrowIfNull(precision);
         return IsPrecision(precision)
             ? precision
-            : throw new ArgumentException($"'{precision}' is not a precision: use 1-16 lower-case letters and digits, starting with a letter (such as int8).");
+            : throw new InvalidSettingException($"'{precision}' is not a precision: use 1-16 lower-case letters and digits, starting with a letter (such as int8).");
     }
 
     /// <summary>Whether <paramref name="precision"/> may name a precision (see <see cref="ValidatePrecision"/>).</summary>

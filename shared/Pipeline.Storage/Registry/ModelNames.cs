@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Pipeline.Errors;
 
 namespace Pipeline.Storage.Registry;
 
@@ -14,23 +15,23 @@ public static partial class ModelNames
     /// <summary>The alias <c>promote</c> sets by default: the version serving should use.</summary>
     public const string Champion = "champion";
 
-    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="name"/> is 1-64 of a-z 0-9 . _ -, starting with a letter or digit.</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> unless <paramref name="name"/> is 1-64 of a-z 0-9 . _ -, starting with a letter or digit.</summary>
     public static string ValidateModel(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         return ModelPattern().IsMatch(name)
             ? name
-            : throw new ArgumentException(
+            : throw new InvalidSettingException(
                 $"'{name}' is not a model name: use 1-64 lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (such as fashion-simclr).");
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="alias"/> is 1-64 of a-z 0-9 -, starting with a letter, and not a version (v3).</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> unless <paramref name="alias"/> is 1-64 of a-z 0-9 -, starting with a letter, and not a version (v3).</summary>
     public static string ValidateAlias(string alias)
     {
         ArgumentNullException.ThrowIfNull(alias);
         return AliasPattern().IsMatch(alias) && !VersionLike().IsMatch(alias)
             ? alias
-            : throw new ArgumentException(
+            : throw new InvalidSettingException(
                 $"'{alias}' is not an alias name: use 1-64 lower-case letters, digits and '-', starting with a letter, and not of the form v1, v2 (those are versions).");
     }
 

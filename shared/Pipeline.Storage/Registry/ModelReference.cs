@@ -1,3 +1,5 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Storage.Registry;
 
 /// <summary>
@@ -26,7 +28,7 @@ public sealed record ModelReference
     public static ModelReference ForAlias(string name, string alias) => new(ModelNames.ValidateModel(name), null, ModelNames.ValidateAlias(alias));
 
     /// <summary>Parses <c>NAME</c>, <c>NAME@vN</c> or <c>NAME@ALIAS</c>.</summary>
-    /// <exception cref="FormatException">The text is none of these, saying which part is wrong.</exception>
+    /// <exception cref="InvalidSettingException">The text is none of these, saying which part is wrong.</exception>
     public static ModelReference Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -38,12 +40,12 @@ public sealed record ModelReference
                 [string name] => ForAlias(name, ModelNames.Latest),
                 [string name, string version] when ModelVersion.TryParse(version, out ModelVersion number) => ForVersion(name, number),
                 [string name, string alias] => ForAlias(name, alias),
-                _ => throw new ArgumentException("it holds more than one '@'."),
+                _ => throw new InvalidSettingException("it holds more than one '@'."),
             };
         }
-        catch (ArgumentException error)
+        catch (InvalidSettingException error)
         {
-            throw new FormatException($"'{text}' is not a model reference (NAME, NAME@v3 or NAME@ALIAS): {error.Message}", error);
+            throw new InvalidSettingException($"'{text}' is not a model reference (NAME, NAME@v3 or NAME@ALIAS): {error.Message}", error);
         }
     }
 

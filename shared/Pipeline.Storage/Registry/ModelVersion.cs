@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Pipeline.Errors;
 
 namespace Pipeline.Storage.Registry;
 
@@ -35,9 +36,9 @@ public readonly record struct ModelVersion : IComparable<ModelVersion>
         return true;
     }
 
-    /// <exception cref="FormatException">The text is not <c>vN</c>.</exception>
+    /// <exception cref="InvalidSettingException">The text is not <c>vN</c>.</exception>
     public static ModelVersion Parse(string text) =>
-        TryParse(text, out ModelVersion version) ? version : throw new FormatException($"'{text}' is not a model version; versions read v1, v2, …");
+        TryParse(text, out ModelVersion version) ? version : throw new InvalidSettingException($"'{text}' is not a model version; versions read v1, v2, …");
 
     public int CompareTo(ModelVersion other) => Number.CompareTo(other.Number);
 

@@ -197,6 +197,30 @@ public sealed class InferCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Evaluate_WithADataUriOfAnUnknownScheme_IsAUsageErrorOnOneLine()
+    {
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "evaluate", "--model", _model, "--data", "s3://bucket/images");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--data: 's3://bucket/images' is not a dataset URI", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task Embed_OnCudaWhereNoneRuns_IsAUsageErrorOnOneLine_AndWritesNothing()
+    {
+        string output = Path.Combine(_temp.Path, "cuda.npy");
+
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", _images[2], "--out", output,
+            "--execution-provider", "cuda");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("CUDA was asked for but cannot run here", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
     public async Task Serve_OnAPortAlreadyInUse_ExitsSayingSo_WithoutAStackTrace()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

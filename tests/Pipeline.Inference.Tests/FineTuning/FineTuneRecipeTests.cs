@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Inference.FineTuning;
 
 namespace Pipeline.Inference.Tests.FineTuning;
@@ -28,7 +29,7 @@ public sealed class FineTuneRecipeTests
     {
         Assert.All(FineTuneRecipe.All, recipe => Assert.Same(recipe, FineTuneRecipe.Parse(recipe.Name)));
 
-        var error = Assert.Throws<FormatException>(() => FineTuneRecipe.Parse("fast"));
+        var error = Assert.Throws<InvalidSettingException>(() => FineTuneRecipe.Parse("fast"));
         Assert.Contains("full, frozen", error.Message);
     }
 

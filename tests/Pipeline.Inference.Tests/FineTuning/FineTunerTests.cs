@@ -1,5 +1,6 @@
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Inference.Classification;
 using Pipeline.Inference.FineTuning;
 using Pipeline.Onnx.FineTuning;
@@ -122,7 +123,7 @@ public sealed class FineTunerTests
 
         using (FineTuner tuner = FineTuner.Open(cached.ArtifactsPath))
         {
-            var error = Assert.Throws<ArgumentException>(() => tuner.Fit(images, augmented));
+            var error = Assert.Throws<InvalidSettingException>(() => tuner.Fit(images, augmented));
             Assert.Contains("generate artifacts that take pixels", error.Message);
         }
         using (FineTuner tuner = FineTuner.Open(pixels.ArtifactsPath))
@@ -170,7 +171,7 @@ public sealed class FineTunerTests
         using FineTuner tuner = FineTuner.Open(fixture.ArtifactsPath);
         var images = new ImageSet("wrong", new byte[2 * 3 * 8 * 8], 2, 3, 8, 8, [0, 1], FineTuneFixture.ClassNames);
 
-        var error = Assert.Throws<ArgumentException>(() => tuner.Fit(images, Quick));
+        var error = Assert.Throws<InvalidSettingException>(() => tuner.Fit(images, Quick));
 
         Assert.Contains("3x8x8", error.Message);
         Assert.Contains("1x8x8", error.Message);

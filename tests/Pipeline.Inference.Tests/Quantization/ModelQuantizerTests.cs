@@ -1,6 +1,7 @@
 using Onnx;
 using Pipeline.Data;
 using Pipeline.Data.Tests;
+using Pipeline.Errors;
 using Pipeline.Inference.Quantization;
 using Pipeline.Onnx;
 using Pipeline.Onnx.Quantization;
@@ -109,7 +110,7 @@ public sealed class ModelQuantizerTests : IDisposable
     [Fact]
     public void TooFewImages_AreRefusedSayingHowManyAreNeeded()
     {
-        var error = Assert.Throws<ArgumentException>(() => ModelQuantizer.Quantize(ReferenceEncoder, TestImages.Value.Take(500),
+        var error = Assert.Throws<InvalidSettingException>(() => ModelQuantizer.Quantize(ReferenceEncoder, TestImages.Value.Take(500),
             new QuantizationOptions { Precision = ModelPrecision.Int8 }, _temp.File("encoder.int8.onnx")));
 
         Assert.Contains("has 500 images; the int8 variant needs 2024 (1024 to calibrate on and 1000 held out for the proof)", error.Message);

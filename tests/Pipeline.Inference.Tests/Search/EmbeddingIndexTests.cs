@@ -1,4 +1,5 @@
 using Pipeline.Data.Tests;
+using Pipeline.Errors;
 using Pipeline.Inference.Search;
 
 namespace Pipeline.Inference.Tests.Search;
@@ -170,7 +171,7 @@ public sealed class EmbeddingIndexTests
         var index = new EmbeddingIndex(Sha, 1);
         index.Add(["a"], [1]);
 
-        ArgumentException error = Assert.Throws<ArgumentException>(() => index.Add(ids, new float[ids.Length]));
+        UserErrorException error = Assert.Throws<UserErrorException>(() => index.Add(ids, new float[ids.Length]));
 
         Assert.Contains(message, error.Message);
         Assert.Equal(["a"], index.Ids);
@@ -182,7 +183,7 @@ public sealed class EmbeddingIndexTests
         var index = new EmbeddingIndex(Sha, 2);
 
         Assert.Throws<ArgumentException>(() => index.Add(["a", "b"], [1, 2, 3]));
-        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => index.Add(["a"], [1, float.NaN])).Message);
+        Assert.Contains("NaN", Assert.Throws<UserErrorException>(() => index.Add(["a"], [1, float.NaN])).Message);
         Assert.Equal(0, index.Count);
     }
 

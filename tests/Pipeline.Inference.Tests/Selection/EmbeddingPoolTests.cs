@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Inference.Selection;
 
 namespace Pipeline.Inference.Tests.Selection;
@@ -20,7 +21,7 @@ public sealed class EmbeddingPoolTests
     public void Constructor_RefusesRaggedOrNonFiniteEmbeddings()
     {
         Assert.Throws<ArgumentException>(() => new EmbeddingPool([1, 2, 3], 2));
-        ArgumentException nan = Assert.Throws<ArgumentException>(() => new EmbeddingPool([1, float.NaN], 2));
+        UserErrorException nan = Assert.Throws<UserErrorException>(() => new EmbeddingPool([1, float.NaN], 2));
         Assert.Contains("NaN", nan.Message);
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Inference.Server;
 using SkiaSharp;
 
@@ -234,7 +235,7 @@ public sealed class EmbeddingServerTests
     {
         var options = new EmbeddingServerOptions { ModelPath = "unused.onnx", Urls = [url] };
 
-        var error = Assert.Throws<InvalidOperationException>(() => EmbeddingServer.Create(options));
+        var error = Assert.Throws<UserErrorException>(() => EmbeddingServer.Create(options));
 
         Assert.Contains(EmbeddingServerOptions.ApiKeyVariable, error.Message);
         Assert.Contains("--insecure", error.Message);

@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Inference.Server;
 
 namespace Pipeline.Inference.Tests.Server;
@@ -20,7 +21,7 @@ public sealed class ListenAddressesTests
     [Fact]
     public void IsLoopback_NotAUrl_SaysHowToWriteOne()
     {
-        var error = Assert.Throws<ArgumentException>(() => ListenAddresses.IsLoopback("127.0.0.1:8080"));
+        var error = Assert.Throws<InvalidSettingException>(() => ListenAddresses.IsLoopback("127.0.0.1:8080"));
 
         Assert.Contains("http://127.0.0.1:8080", error.Message);
     }
@@ -40,7 +41,7 @@ public sealed class ListenAddressesTests
     [Fact]
     public void ApiKeys_Validate_RefusesShortKeys()
     {
-        var error = Assert.Throws<ArgumentException>(() => ApiKeys.Validate("short"));
+        var error = Assert.Throws<InvalidSettingException>(() => ApiKeys.Validate("short"));
 
         Assert.Contains("at least 16", error.Message);
     }

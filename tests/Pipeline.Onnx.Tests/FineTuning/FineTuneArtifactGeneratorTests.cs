@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using Pipeline.Errors;
 using Pipeline.Onnx.Autodiff;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
@@ -95,7 +96,7 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
     [Fact]
     public void All_WithFeatureCaching_IsRefused_SinceNothingIsFrozen()
     {
-        var error = Assert.Throws<ArgumentException>(() =>
+        var error = Assert.Throws<InvalidSettingException>(() =>
             new FineTuneArtifactGenerator().Generate(TestEncoders.ConvNet(), "e", "", Options(UnfreezeSpec.All)));
 
         Assert.Contains("no frozen prefix", error.Message);

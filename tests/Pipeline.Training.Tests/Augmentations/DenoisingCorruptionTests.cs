@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
 using static TorchSharp.torch;
 
@@ -60,7 +61,7 @@ public sealed class DenoisingCorruptionTests
     [InlineData(0.1, 1.0, "--mask-prob")]
     public void Settings_WithNothingToCorruptOrOutOfRange_AreRefused(double noise, double mask, string expected)
     {
-        var error = Assert.Throws<ArgumentException>(() => new DenoisingCorruption(new DenoisingSettings(noise, mask)));
+        var error = Assert.Throws<InvalidSettingException>(() => new DenoisingCorruption(new DenoisingSettings(noise, mask)));
         Assert.Contains(expected, error.Message);
     }
 }

@@ -57,6 +57,20 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Pretrain_OnCudaWhereNoneRuns_IsAUsageErrorOnOneLine_AndWritesNothing()
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("run");
+
+        (int exitCode, _, string error) = CliProcess.Run("pretrain", "--device", "cuda", "--out", run, "--limit", "128", "--threads", "2");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("no CUDA device is usable", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
     public void Help_ListsTheVerbs()
     {
         (int exitCode, string output, _) = CliProcess.Run("--help");

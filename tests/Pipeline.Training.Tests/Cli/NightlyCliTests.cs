@@ -93,6 +93,31 @@ public sealed class NightlyCliTests : IDisposable
             "a refused configuration wrote to the registry");
     }
 
+    [Theory]
+    [InlineData("s3://bucket/registry", "is not a store URI")]
+    [InlineData("file:{file}", "a file: store is a folder")]
+    public void Nightly_WithARegistryUriThatCannotBeOne_IsAUsageErrorOnOneLine_AndWritesNothing(string registry, string message)
+    {
+        string file = _folder.File("a-file");
+        File.WriteAllText(file, "not a folder");
+        string work = Path.Combine(_folder.Path, "work");
+        string config = _folder.File("nightly.json");
+        File.WriteAllText(config, JsonSerializer.Serialize(new
+        {
+            registry = registry.Replace("{file}", file, StringComparison.Ordinal),
+            model = Model,
+            workDirectory = work,
+            pretrain = new Dictionary<string, object>(),
+        }));
+
+        (int exitCode, _, string error) = CliProcess.Run("nightly", "--config", config);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(Directory.Exists(work), "a refused configuration created the work folder");
+    }
+
     [Fact]
     public async Task Nightly_KilledWhileTraining_IsResumedByTheNextRunFromItsMirroredCheckpoint()
     {

@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Training.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -51,7 +52,7 @@ public sealed class EncoderTests
     [Fact]
     public void Create_UnknownArchitecture_ListsTheKnownOnes()
     {
-        var error = Assert.Throws<ArgumentException>(() => EncoderFactory.Create(Spec("vgg", 1, 28, 128)));
+        var error = Assert.Throws<InvalidSettingException>(() => EncoderFactory.Create(Spec("vgg", 1, 28, 128)));
         Assert.Contains("convnet", error.Message);
         Assert.Contains("resnet18", error.Message);
     }
@@ -63,7 +64,7 @@ public sealed class EncoderTests
     [InlineData("resnet18", 1, 28, 100, "multiple of 8")]
     public void Create_BadSpec_SaysWhatIsWrong(string architecture, int channels, int size, int dim, string expected)
     {
-        var error = Assert.Throws<ArgumentException>(() => EncoderFactory.Create(Spec(architecture, channels, size, dim)));
+        var error = Assert.Throws<InvalidSettingException>(() => EncoderFactory.Create(Spec(architecture, channels, size, dim)));
         Assert.Contains(expected, error.Message);
     }
 

@@ -1,4 +1,5 @@
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Training.Evaluation;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.Tests.Pretraining;
@@ -17,7 +18,7 @@ public sealed class ElboEvaluationTests
         var run = new RunDirectory(folder.File("run"));
         new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1, method: "ae"), images, run, resume: false);
 
-        var error = Assert.Throws<InvalidOperationException>(() =>
+        var error = Assert.Throws<InvalidSettingException>(() =>
             RunEvaluation.EvaluateElbo(run, null, "fashion-mnist:test", samples: 1, seed: 0, CPU));
 
         Assert.Contains("trained with ae", error.Message);

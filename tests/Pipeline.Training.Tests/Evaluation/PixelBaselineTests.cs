@@ -1,4 +1,5 @@
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Training.Evaluation;
 using static TorchSharp.torch;
 
@@ -37,7 +38,7 @@ public sealed class PixelBaselineTests
         var train = new ImageSet("train", new byte[8], 2, 1, 2, 2, null, TwoClasses);
         var test = new ImageSet("test", new byte[18], 2, 1, 3, 3, null, TwoClasses);
 
-        var error = Assert.Throws<ArgumentException>(() => PixelBaseline.Features(train, test));
+        var error = Assert.Throws<InvalidSettingException>(() => PixelBaseline.Features(train, test));
 
         Assert.Contains("train is 1x2x2", error.Message);
         Assert.Contains("test is 1x3x3", error.Message);

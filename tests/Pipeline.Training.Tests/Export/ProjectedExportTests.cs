@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Onnx;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Export;
@@ -62,8 +63,8 @@ public sealed class ProjectedExportTests
         new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 1, method: "rotation"), images, rotation, resume: false);
         string path = folder.File("encoder-g.onnx");
 
-        var tooMany = Assert.Throws<ArgumentException>(() => RunExport.ExportProjected(simclr, null, projectionLayers: 2, path));
-        var noHead = Assert.Throws<ArgumentException>(() => RunExport.ExportProjected(rotation, null, projectionLayers: 1, path));
+        var tooMany = Assert.Throws<InvalidSettingException>(() => RunExport.ExportProjected(simclr, null, projectionLayers: 2, path));
+        var noHead = Assert.Throws<InvalidSettingException>(() => RunExport.ExportProjected(rotation, null, projectionLayers: 1, path));
 
         Assert.Contains("1 hidden layer", tooMany.Message);
         Assert.Contains("only a simclr run", noHead.Message);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
+using Pipeline.Errors;
 using Pipeline.Onnx.Optimizers;
 using Pipeline.Training.Checkpoints;
 using Pipeline.Training.Encoders;
@@ -135,7 +136,7 @@ public sealed class PretrainerTests
     {
         PretrainConfig config = TinyRun.Config(TinyRun.Images(64), method: "ae") with { Vae = VaeSettings.Default };
 
-        var error = Assert.Throws<ArgumentException>(config.Validate);
+        var error = Assert.Throws<InvalidSettingException>(config.Validate);
         Assert.Contains("vae settings", error.Message);
         Assert.Contains("the method is ae", error.Message);
     }
@@ -235,7 +236,7 @@ public sealed class PretrainerTests
     {
         PretrainConfig config = TinyRun.Config(TinyRun.Images(64)) with { Epochs = -1 };
 
-        var error = Assert.Throws<ArgumentException>(config.Validate);
+        var error = Assert.Throws<InvalidSettingException>(config.Validate);
         Assert.Contains("-1", error.Message);
     }
 

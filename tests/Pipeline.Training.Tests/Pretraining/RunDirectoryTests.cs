@@ -64,7 +64,7 @@ public sealed class RunDirectoryTests
     {
         using var folder = new TempDirectory();
 
-        var error = Assert.Throws<InvalidOperationException>(() => new RunDirectory(folder.Path).ReadConfig());
+        var error = Assert.Throws<DataFormatException>(() => new RunDirectory(folder.Path).ReadConfig());
         Assert.Contains("--out of a pretrain run", error.Message);
     }
 

@@ -19,20 +19,11 @@ public static class NightlyCommand
         {
             config,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
-            NightlyConfig nightly;
-            try
-            {
-                nightly = NightlyConfig.Load(parse.GetValue(config)!);
-            }
-            catch (InvalidDataException error)
-            {
-                await Console.Error.WriteLineAsync("error: " + error.Message);
-                return ExitCodes.Usage;
-            }
-            return await CliErrors.RunAsync(() => new NightlyJob(nightly, ArtifactStoreUri.Open(nightly.Registry)).RunAsync(cancellationToken));
-        });
+            NightlyConfig nightly = NightlyConfig.Load(parse.GetValue(config)!);
+            return new NightlyJob(nightly, ArtifactStoreUri.Open(nightly.Registry)).RunAsync(cancellationToken);
+        }));
         return command;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Pipeline.Errors;
 using Pipeline.Storage;
 using Pipeline.Storage.Registry;
 
@@ -38,7 +39,7 @@ public sealed record NightlyConfig
     public string Metric => $"{Evaluation.Protocol}-{Evaluation.Labels}";
 
     /// <summary>Reads and checks a config file.</summary>
-    /// <exception cref="InvalidDataException">The file is missing, not JSON, or invalid; the message says where.</exception>
+    /// <exception cref="InvalidSettingException">The file is missing, not JSON, or invalid; the message says where.</exception>
     public static NightlyConfig Load(string path)
     {
         NightlyConfig? config;
@@ -48,54 +49,54 @@ public sealed record NightlyConfig
         }
         catch (Exception error) when (error is JsonException or IOException or UnauthorizedAccessException)
         {
-            throw new InvalidDataException($"{path}: {error.Message}", error);
+            throw new InvalidSettingException($"{path}: {error.Message}", error);
         }
         if (config is null)
         {
-            throw new InvalidDataException($"{path} holds null, not a nightly configuration.");
+            throw new InvalidSettingException($"{path} holds null, not a nightly configuration.");
         }
         try
         {
             config.Validate();
         }
-        catch (ArgumentException error)
+        catch (InvalidSettingException error)
         {
-            throw new InvalidDataException($"{path}: {error.Message}", error);
+            throw new InvalidSettingException($"{path}: {error.Message}", error);
         }
         return config;
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
         ArtifactStoreUri.Parse(Registry);
         ModelNames.ValidateModel(Model);
         if (string.IsNullOrWhiteSpace(WorkDirectory))
         {
-            throw new ArgumentException("workDirectory is empty: give a folder to train in.");
+            throw new InvalidSettingException("workDirectory is empty: give a folder to train in.");
         }
         if (OwnedOptions.FirstOrDefault(Pretrain.ContainsKey) is { } owned)
         {
-            throw new ArgumentException($"pretrain.{owned} is set by the nightly job itself: remove it.");
+            throw new InvalidSettingException($"pretrain.{owned} is set by the nightly job itself: remove it.");
         }
         foreach ((string name, JsonElement value) in Pretrain)
         {
             if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
             {
-                throw new ArgumentException($"pretrain.{name} is {value.ValueKind}: give a string, a number or true/false.");
+                throw new InvalidSettingException($"pretrain.{name} is {value.ValueKind}: give a string, a number or true/false.");
             }
         }
         if (Evaluation.Protocol is not ("knn" or "linear"))
         {
-            throw new ArgumentException($"evaluation.protocol '{Evaluation.Protocol}' is not knn or linear.");
+            throw new InvalidSettingException($"evaluation.protocol '{Evaluation.Protocol}' is not knn or linear.");
         }
         if (!(MirrorSeconds > 0) || !double.IsFinite(MirrorSeconds))
         {
-            throw new ArgumentException($"mirrorSeconds must be a positive number of seconds, not {MirrorSeconds}.");
+            throw new InvalidSettingException($"mirrorSeconds must be a positive number of seconds, not {MirrorSeconds}.");
         }
         if (!(Promotion.Margin >= 0) || !double.IsFinite(Promotion.Margin))
         {
-            throw new ArgumentException($"promotion.margin must be 0 or more (accuracy as a fraction, 0.002 = 0.2 points), not {Promotion.Margin}.");
+            throw new InvalidSettingException($"promotion.margin must be 0 or more (accuracy as a fraction, 0.002 = 0.2 points), not {Promotion.Margin}.");
         }
         // The verbs' own parsers check every option's name, type and range now, before the job takes the lease or
         // writes anything, rather than after a night of training.
@@ -108,7 +109,7 @@ public sealed record NightlyConfig
         System.CommandLine.ParseResult parse = TrainCommand.Create().Parse(arguments.ToArray());
         if (parse.Errors.Count > 0)
         {
-            throw new ArgumentException($"{section}: {string.Join(" ", parse.Errors.Select(error => error.Message))}");
+            throw new InvalidSettingException($"{section}: {string.Join(" ", parse.Errors.Select(error => error.Message))}");
         }
     }
 

@@ -1,3 +1,5 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Training.Augmentations;
 
 /// <summary>The corruption of a denoising autoencoder: additive Gaussian noise, then masking noise.</summary>
@@ -13,15 +15,15 @@ public sealed record DenoisingSettings(double NoiseStd, double MaskProbability)
     {
         if (!(NoiseStd >= 0) || double.IsInfinity(NoiseStd))
         {
-            throw new ArgumentException($"The noise σ (--noise-std) must be 0 or more and finite, not {NoiseStd}.");
+            throw new InvalidSettingException($"The noise σ (--noise-std) must be 0 or more and finite, not {NoiseStd}.");
         }
         if (!(MaskProbability is >= 0 and < 1))
         {
-            throw new ArgumentException($"The masking probability (--mask-prob) must be in [0, 1), not {MaskProbability}.");
+            throw new InvalidSettingException($"The masking probability (--mask-prob) must be in [0, 1), not {MaskProbability}.");
         }
         if (NoiseStd == 0 && MaskProbability == 0)
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 "A denoising autoencoder needs --noise-std > 0 or --mask-prob > 0; without either it is the plain autoencoder, --method ae.");
         }
     }

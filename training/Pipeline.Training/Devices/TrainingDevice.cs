@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,9 +20,9 @@ public static class TrainingDevice
             "auto" => CudaAvailable() ? CUDA : CPU,
             "cuda" => CudaAvailable()
                 ? CUDA
-                : throw new InvalidOperationException(
-                    "--device cuda: no CUDA device is usable. This needs a build with `make TORCH=cuda` (TorchSharp-cuda-linux) on a machine with an NVIDIA GPU and driver; use --device cpu or auto otherwise."),
-            _ => throw new ArgumentException($"Unknown device '{name}': use one of {string.Join(", ", Names)}."),
+                : throw new InvalidSettingException(
+                    "CUDA was asked for, but no CUDA device is usable here. This needs a build with `make TORCH=cuda` (TorchSharp-cuda-linux) on a machine with an NVIDIA GPU and driver; use the cpu or auto device otherwise."),
+            _ => throw new InvalidSettingException($"Unknown device '{name}': use one of {string.Join(", ", Names)}."),
         };
     }
 

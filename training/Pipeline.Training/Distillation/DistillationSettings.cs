@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
 
 namespace Pipeline.Training.Distillation;
@@ -32,19 +33,19 @@ public sealed record DistillationSettings(IReadOnlyList<TeacherFile> Teachers, s
     {
         if (Teachers.Count == 0)
         {
-            throw new ArgumentException("A distillation needs at least one teacher.");
+            throw new InvalidSettingException("A distillation needs at least one teacher.");
         }
         if (!(Temperature > 0) || double.IsInfinity(Temperature))
         {
-            throw new ArgumentException($"The distillation temperature must be positive and finite, not {Temperature}.");
+            throw new InvalidSettingException($"The distillation temperature must be positive and finite, not {Temperature}.");
         }
         if (ClassNames.Length < 2)
         {
-            throw new ArgumentException($"A teacher classifies into at least two classes, not {ClassNames.Length}.");
+            throw new InvalidSettingException($"A teacher classifies into at least two classes, not {ClassNames.Length}.");
         }
         if (!Enum.IsDefined(TeacherInput))
         {
-            throw new ArgumentException($"The teacher labels the student's view or the image, not {TeacherInput}.");
+            throw new InvalidSettingException($"The teacher labels the student's view or the image, not {TeacherInput}.");
         }
         Augmentation.Validate();
     }

@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ public sealed class ConvNetEncoder : Encoder
         int divisor = layout.WidthDivisor;
         if (spec.EmbeddingDim % divisor != 0 || spec.EmbeddingDim < 2 * divisor)
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"{layout.Name} needs an embedding width that is a multiple of {divisor} and at least {2 * divisor}, not {spec.EmbeddingDim}.");
         }
         normalization = new InputNormalization(spec.Mean, spec.Std);

@@ -1,3 +1,5 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Training.Encoders;
 
 /// <summary>Builds encoders by architecture name, the names the CLI accepts after <c>--encoder</c>.</summary>
@@ -27,6 +29,6 @@ public static class EncoderFactory
     private static (Func<EncoderSpec, Encoder> Create, int DefaultEmbeddingDim) Lookup(string architecture) =>
         Architectures.TryGetValue(architecture, out var entry)
             ? entry
-            : throw new ArgumentException(
+            : throw new InvalidSettingException(
                 $"Unknown encoder '{architecture}': use one of {string.Join(", ", Architectures.Keys)}.");
 }

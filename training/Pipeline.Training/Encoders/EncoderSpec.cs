@@ -1,4 +1,5 @@
 using Pipeline.Data;
+using Pipeline.Errors;
 
 namespace Pipeline.Training.Encoders;
 
@@ -26,26 +27,26 @@ public sealed record EncoderSpec(
     {
         if (InputChannels is not (1 or 3))
         {
-            throw new ArgumentException($"Input channels must be 1 or 3, not {InputChannels}.");
+            throw new InvalidSettingException($"Input channels must be 1 or 3, not {InputChannels}.");
         }
         if (InputHeight < 8 || InputWidth < 8)
         {
-            throw new ArgumentException($"Input images must be at least 8x8, not {InputHeight}x{InputWidth}.");
+            throw new InvalidSettingException($"Input images must be at least 8x8, not {InputHeight}x{InputWidth}.");
         }
         if (EmbeddingDim < 1)
         {
-            throw new ArgumentException($"Embedding width must be positive, not {EmbeddingDim}.");
+            throw new InvalidSettingException($"Embedding width must be positive, not {EmbeddingDim}.");
         }
         if (Mean.Length != InputChannels || Std.Length != InputChannels)
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"Normalisation needs one mean and one std per channel ({InputChannels}), got {Mean.Length} and {Std.Length}.");
         }
         foreach (float std in Std)
         {
             if (!(std > 0f) || !float.IsFinite(std))
             {
-                throw new ArgumentException($"Normalisation std must be positive and finite, not {std}.");
+                throw new InvalidSettingException($"Normalisation std must be positive and finite, not {std}.");
             }
         }
     }
@@ -56,7 +57,7 @@ public sealed record EncoderSpec(
         ArgumentNullException.ThrowIfNull(images);
         if (images.Channels != InputChannels || images.Height != InputHeight || images.Width != InputWidth)
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"{images.Source} holds {images.Channels}x{images.Height}x{images.Width} images but the encoder takes {InputChannels}x{InputHeight}x{InputWidth}.");
         }
     }

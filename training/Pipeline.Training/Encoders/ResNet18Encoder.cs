@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -24,7 +25,7 @@ public sealed class ResNet18Encoder : Encoder
         spec.Validate();
         if (spec.EmbeddingDim % 8 != 0)
         {
-            throw new ArgumentException($"resnet18 needs an embedding width that is a multiple of 8, not {spec.EmbeddingDim}.");
+            throw new InvalidSettingException($"resnet18 needs an embedding width that is a multiple of 8, not {spec.EmbeddingDim}.");
         }
         int width = spec.EmbeddingDim / 8;
         normalization = new InputNormalization(spec.Mean, spec.Std);

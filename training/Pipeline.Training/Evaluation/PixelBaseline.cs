@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pipeline.Data;
+using Pipeline.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,19 +24,20 @@ public static class PixelBaseline
     /// The standardised pixels of the training and test images, float32 [N, C·H·W] and [Q, C·H·W], with the
     /// statistics of the training images.
     /// </summary>
-    /// <exception cref="ArgumentException">The sets' images differ in shape, or there are no training images.</exception>
+    /// <exception cref="InvalidSettingException">The sets' images differ in shape.</exception>
+    /// <exception cref="DataFormatException">There are no training images.</exception>
     public static (Tensor Train, Tensor Test) Features(ImageSet train, ImageSet test)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         if (train.Shape != test.Shape)
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"The pixel baseline compares pixel by pixel, so both sets need one shape: {train.Source} is {train.Channels}x{train.Height}x{train.Width}, {test.Source} is {test.Channels}x{test.Height}x{test.Width}.");
         }
         if (train.Count == 0)
         {
-            throw new ArgumentException($"{train.Source} holds no images to take pixel statistics from.");
+            throw new DataFormatException(train.Source, "holds no images to take pixel statistics from.");
         }
         using var scope = NewDisposeScope();
         // [N, C·H·W] grey levels in [0, 1]

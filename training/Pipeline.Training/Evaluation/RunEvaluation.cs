@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
@@ -21,7 +22,7 @@ public static class RunEvaluation
     public static string DefaultTestData(string trainData) =>
         DatasetUri.Parse(trainData) is DatasetUri.FashionMnist
             ? new DatasetUri.FashionMnist(FashionMnistSplit.Test).ToString()
-            : throw new ArgumentException($"No default test set for {trainData}: give --test-data (for example folder:/path/to/test).");
+            : throw new InvalidSettingException($"No default test set for {trainData}: give one (for example folder:/path/to/test).");
 
     /// <summary>
     /// Scores every (protocol, fraction) pair on one embedding pass, writes each result to the run's
@@ -102,7 +103,7 @@ public static class RunEvaluation
     /// estimated from <paramref name="samples"/> reparameterised samples per image (ε seeded by
     /// <paramref name="seed"/>) and the KL term exact; written to <c>eval/elbo-Nsample(s).json</c> and returned.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The run's method is not vae.</exception>
+    /// <exception cref="InvalidSettingException">The run's method is not vae.</exception>
     public static ElboResult EvaluateElbo(RunDirectory run, string? checkpoint, string testData, int samples, int seed, Device device,
         int batchSize = 512, CancellationToken cancellationToken = default)
     {
@@ -116,14 +117,14 @@ public static class RunEvaluation
         {
             if (objective is not VaeObjective vae)
             {
-                throw new InvalidOperationException(
+                throw new InvalidSettingException(
                     $"The ELBO is a VAE's bound: {run.Path} was trained with {config.Method}, which has no ELBO. Score its embeddings with --protocol knn or linear.");
             }
             vae.to(device);
             ImageSet test = DatasetLoader.Load(testData, InputShape(config), cancellationToken);
             if (test.Count == 0)
             {
-                throw new InvalidOperationException($"{testData} holds no images to score.");
+                throw new DataFormatException(testData, "holds no images to score.");
             }
             using var noGrad = no_grad();
             using var generator = new Generator((ulong)(uint)seed);

@@ -1,7 +1,9 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Training.Export;
 
 /// <summary>Thrown when ONNX Runtime's embeddings of an exported encoder differ from TorchSharp's by more than allowed.</summary>
-public sealed class OnnxParityException : InvalidOperationException
+public sealed class OnnxParityException : ParityException
 {
     public OnnxParityException(string message, double maxAbsDifference) : base(message)
     {

@@ -1,4 +1,5 @@
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Heads;
@@ -47,7 +48,7 @@ public static class RunExport
     /// projection head after the encoder (<see cref="ProjectedEncoder"/>): the representation SimCLRv2 fine-tunes from.
     /// The run's evaluation figures describe h, not this output, so the metadata carries none.
     /// </summary>
-    /// <exception cref="ArgumentException">The run has no projection head, or fewer hidden layers than asked for.</exception>
+    /// <exception cref="InvalidSettingException">The run has no projection head, or fewer hidden layers than asked for.</exception>
     public static ExportResult ExportProjected(RunDirectory run, string? checkpoint, int projectionLayers, string path,
         CancellationToken cancellationToken = default)
     {
@@ -55,7 +56,7 @@ public static class RunExport
         PretrainConfig config = run.ReadConfig();
         if (config.SimClr is null)
         {
-            throw new ArgumentException($"{run.Path} is a {config.Method} run: only a simclr run has a projection head to keep layers of.");
+            throw new InvalidSettingException($"{run.Path} is a {config.Method} run: only a simclr run has a projection head to keep layers of.");
         }
         (PretextObjective objective, long step, string checkpointPath) = TrainedObjective.Load(run, checkpoint);
         using (objective)
@@ -63,7 +64,7 @@ public static class RunExport
             ProjectionHead head = ((SimClrObjective)objective).ProjectionHead;
             if (projectionLayers < 1 || projectionLayers > head.HiddenLayerCount)
             {
-                throw new ArgumentException(
+                throw new InvalidSettingException(
                     $"The projection head of {run.Path} has {head.HiddenLayerCount} hidden layer(s): keep 1 to {head.HiddenLayerCount} of them, not {projectionLayers}.");
             }
             using var encoder = new ProjectedEncoder(objective.Encoder, head, projectionLayers);
@@ -82,7 +83,7 @@ public static class RunExport
     /// newest when null) — with the contract of a fine-tuned <c>inference_model.onnx</c>, its logits checked against
     /// TorchSharp like an encoder's embeddings; <paramref name="summary"/> (a JSON object) goes into its metadata.
     /// </summary>
-    /// <exception cref="ArgumentException">The run trains no classifier.</exception>
+    /// <exception cref="InvalidSettingException">The run trains no classifier.</exception>
     public static ExportResult ExportClassifier(RunDirectory run, string? checkpoint, string path, string summary,
         CancellationToken cancellationToken = default)
     {
@@ -93,7 +94,7 @@ public static class RunExport
         {
             if (objective is not IClassifierObjective trained)
             {
-                throw new ArgumentException($"{run.Path} is a {config.Method} run: only distill and fixmatch runs have a classifier to export.");
+                throw new InvalidSettingException($"{run.Path} is a {config.Method} run: only distill and fixmatch runs have a classifier to export.");
             }
             using Tensor pixels = ParityPixels(config, cancellationToken);
             return EncoderOnnxExporter.ExportClassifier(trained.Encoder, trained.Classifier, trained.ClassNames, summary, pixels,

@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Training.Losses;
 
 namespace Pipeline.Training.Objectives;
@@ -15,11 +16,11 @@ public sealed record AutoencoderSettings(int LatentDim, Likelihood Likelihood)
     {
         if (LatentDim < 1)
         {
-            throw new ArgumentException($"The latent width (--latent-dim) must be at least 1, not {LatentDim}.");
+            throw new InvalidSettingException($"The latent width (--latent-dim) must be at least 1, not {LatentDim}.");
         }
         if (!Enum.IsDefined(Likelihood))
         {
-            throw new ArgumentException($"Unknown likelihood {Likelihood} (--likelihood): use bernoulli or gaussian.");
+            throw new InvalidSettingException($"Unknown likelihood {Likelihood} (--likelihood): use bernoulli or gaussian.");
         }
     }
 }

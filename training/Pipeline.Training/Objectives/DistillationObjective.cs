@@ -1,4 +1,5 @@
 using Pipeline.Data.SafeTensors;
+using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Checkpoints;
 using Pipeline.Training.Distillation;
@@ -52,7 +53,7 @@ public sealed class DistillationObjective : PretextObjective, IClassifierObjecti
             long[] studentInput = [encoder.Spec.InputChannels, encoder.Spec.InputHeight, encoder.Spec.InputWidth];
             if (!_teachers.InputShape.SequenceEqual(studentInput) || !_teachers.ClassNames.SequenceEqual(settings.ClassNames))
             {
-                throw new ArgumentException(
+                throw new InvalidSettingException(
                     $"The teachers take {string.Join("x", _teachers.InputShape)} images into classes [{string.Join(", ", _teachers.ClassNames)}]; "
                     + $"the student takes {string.Join("x", studentInput)} images into [{string.Join(", ", settings.ClassNames)}].");
             }

@@ -1,4 +1,5 @@
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Optimization;
@@ -101,7 +102,7 @@ public static class PretextMethods
     private static PretextMethod Lookup(string method) =>
         Methods.TryGetValue(method, out PretextMethod? found)
             ? found
-            : throw new ArgumentException($"Unknown method '{method}': use one of {string.Join(", ", Methods.Keys)}.");
+            : throw new InvalidSettingException($"Unknown method '{method}': use one of {string.Join(", ", Methods.Keys)}.");
 
     private static Encoder Backbone(PretrainConfig config) => EncoderFactory.Create(config.Encoder);
 

@@ -1,3 +1,5 @@
+using Pipeline.Errors;
+
 namespace Pipeline.Training.Objectives;
 
 /// <summary>The VAE's hyper-parameters beyond those every autoencoder has.</summary>
@@ -13,11 +15,11 @@ public sealed record VaeSettings(double Beta, long KlWarmupSteps)
     {
         if (!(Beta >= 0) || double.IsInfinity(Beta))
         {
-            throw new ArgumentException($"β (--beta) must be 0 or more and finite, not {Beta}.");
+            throw new InvalidSettingException($"β (--beta) must be 0 or more and finite, not {Beta}.");
         }
         if (KlWarmupSteps < 0)
         {
-            throw new ArgumentException($"The KL warm-up (--kl-warmup-steps) must be 0 or more steps, not {KlWarmupSteps}.");
+            throw new InvalidSettingException($"The KL warm-up (--kl-warmup-steps) must be 0 or more steps, not {KlWarmupSteps}.");
         }
     }
 }

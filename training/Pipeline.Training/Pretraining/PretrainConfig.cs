@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Distillation;
 using Pipeline.Training.Encoders;
@@ -64,24 +65,24 @@ public sealed record PretrainConfig
     {
         if (!PretextMethods.Names.Contains(Method))
         {
-            throw new ArgumentException($"Unknown method '{Method}': use one of {string.Join(", ", PretextMethods.Names)}.");
+            throw new InvalidSettingException($"Unknown method '{Method}': use one of {string.Join(", ", PretextMethods.Names)}.");
         }
         Encoder.Validate();
         if (Epochs < 0)
         {
-            throw new ArgumentException($"Epochs must be 0 (untrained) or more, not {Epochs}.");
+            throw new InvalidSettingException($"Epochs must be 0 (untrained) or more, not {Epochs}.");
         }
         if (BatchSize < 2)
         {
-            throw new ArgumentException($"Batch size must be at least 2 (batch norm needs two samples), not {BatchSize}.");
+            throw new InvalidSettingException($"Batch size must be at least 2 (batch norm needs two samples), not {BatchSize}.");
         }
         if (Limit is < 2)
         {
-            throw new ArgumentException($"--limit must be at least 2 images, not {Limit}.");
+            throw new InvalidSettingException($"The image limit must be at least 2 images, not {Limit}.");
         }
         if (CheckpointEvery < 1)
         {
-            throw new ArgumentException($"Checkpoint interval must be at least 1 step, not {CheckpointEvery}.");
+            throw new InvalidSettingException($"Checkpoint interval must be at least 1 step, not {CheckpointEvery}.");
         }
         RequireOnlyFor(SimClr, "simClr", "simclr");
         RequireOnlyFor(Autoencoder, "autoencoder", "vae", "ae", "dae");
@@ -90,12 +91,12 @@ public sealed record PretrainConfig
         RequireOnlyFor(Distillation, "distillation", PretextMethods.Distill);
         if (Method == PretextMethods.Distill && Distillation is null)
         {
-            throw new ArgumentException("A distill run needs its distillation settings: the teacher and the student's starting checkpoint.");
+            throw new InvalidSettingException("A distill run needs its distillation settings: the teacher and the student's starting checkpoint.");
         }
         RequireOnlyFor(FixMatch, "fixMatch", PretextMethods.FixMatch);
         if (Method == PretextMethods.FixMatch && FixMatch is null)
         {
-            throw new ArgumentException("A fixmatch run needs its FixMatch settings: the labelled images and the starting checkpoint.");
+            throw new InvalidSettingException("A fixmatch run needs its FixMatch settings: the labelled images and the starting checkpoint.");
         }
         Distillation?.Validate();
         FixMatch?.Validate();
@@ -109,7 +110,7 @@ public sealed record PretrainConfig
     {
         if (settings is not null && !methods.Contains(Method))
         {
-            throw new ArgumentException(
+            throw new InvalidSettingException(
                 $"The config has {name} settings, which only {string.Join(", ", methods)} read{(methods.Length == 1 ? "s" : "")}, but the method is {Method}. Leave them out.");
         }
     }

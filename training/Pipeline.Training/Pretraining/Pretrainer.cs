@@ -193,7 +193,7 @@ public sealed class Pretrainer
         config.Encoder.RequireFits(images);
         if (images.Count < 2)
         {
-            throw new ArgumentException($"{images.Source} holds {images.Count} image(s); pretraining needs at least 2.");
+            throw new DataFormatException(images.Source, $"holds {images.Count} image(s); pretraining needs at least 2.");
         }
     }
 

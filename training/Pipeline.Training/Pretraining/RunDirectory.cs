@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Pipeline.Data;
 
 namespace Pipeline.Training.Pretraining;
 
@@ -72,13 +73,13 @@ public sealed class RunDirectory
     public string LatestCheckpoint() =>
         Checkpoints() is { Count: > 0 } all
             ? all[^1].Path
-            : throw new InvalidOperationException($"{Path} has no checkpoint yet: run pretrain --out {Path} first.");
+            : throw new DataFormatException(Path, "has no checkpoint yet: pretrain into it first.");
 
     public PretrainConfig ReadConfig()
     {
         if (!HasConfig)
         {
-            throw new InvalidOperationException($"{Path} is not a run folder: it has no run.json. Point --run at the --out of a pretrain run.");
+            throw new DataFormatException(Path, "is not a run folder: it has no run.json. Point --run at the --out of a pretrain run.");
         }
         JsonNode config = JsonNode.Parse(File.ReadAllText(ConfigPath)) ?? throw new InvalidDataException($"{ConfigPath} is empty.");
         UpgradeSingleTeacher(config);

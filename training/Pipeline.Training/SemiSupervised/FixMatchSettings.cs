@@ -1,3 +1,4 @@
+using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
 
 namespace Pipeline.Training.SemiSupervised;
@@ -55,23 +56,23 @@ public sealed record FixMatchSettings(string StudentInit, IReadOnlyList<string> 
     {
         if (LabelledIds.Count == 0)
         {
-            throw new ArgumentException("FixMatch needs labelled images: the list of labelled ids is empty.");
+            throw new InvalidSettingException("FixMatch needs labelled images: the list of labelled ids is empty.");
         }
         if (ClassNames.Length < 2)
         {
-            throw new ArgumentException($"FixMatch classifies into at least two classes, not {ClassNames.Length}.");
+            throw new InvalidSettingException($"FixMatch classifies into at least two classes, not {ClassNames.Length}.");
         }
         if (!(Confidence > 0 && Confidence <= 1))
         {
-            throw new ArgumentException($"The pseudo-label confidence threshold is a probability above 0, up to 1, not {Confidence}.");
+            throw new InvalidSettingException($"The pseudo-label confidence threshold is a probability above 0, up to 1, not {Confidence}.");
         }
         if (!(UnlabelledWeight >= 0) || double.IsInfinity(UnlabelledWeight))
         {
-            throw new ArgumentException($"The weight of the pseudo-labelled term must be 0 or more and finite, not {UnlabelledWeight}.");
+            throw new InvalidSettingException($"The weight of the pseudo-labelled term must be 0 or more and finite, not {UnlabelledWeight}.");
         }
         if (LabelledBatchSize < 2)
         {
-            throw new ArgumentException($"At least 2 labelled images per step (batch norm needs two), not {LabelledBatchSize}.");
+            throw new InvalidSettingException($"At least 2 labelled images per step (batch norm needs two), not {LabelledBatchSize}.");
         }
         WeakAugmentation.Validate();
         StrongAugmentation.Validate();
