@@ -56,7 +56,7 @@ public static class RunEvaluation
     /// checkpoint's new results as soon as they are written.
     /// </summary>
     /// <returns>The run's curve afterwards.</returns>
-    /// <exception cref="InvalidOperationException">The run has no checkpoint.</exception>
+    /// <exception cref="DataFormatException">The run has no checkpoint.</exception>
     public static LearningCurve EvaluateAlongRun(RunDirectory run, string trainData, string testData,
         IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, Device device,
         EvaluationClassifiers classifiers, IProgress<IReadOnlyList<EvaluationResult>>? progress = null,
@@ -69,7 +69,7 @@ public static class RunEvaluation
         IReadOnlyList<(long Step, string Path)> checkpoints = run.Checkpoints();
         if (checkpoints.Count == 0)
         {
-            throw new InvalidOperationException($"{run.Path} has no checkpoint to evaluate: pretrain writes one every epoch.");
+            throw new DataFormatException(run.Path, "has no checkpoint yet: pretrain into it first.");
         }
         LabelledAndTest? images = null;
         foreach ((long step, string path) in checkpoints)
