@@ -39,7 +39,7 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
+.PHONY: setup build run test serve pack bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -94,6 +94,15 @@ test: build
 
 serve: build
 	./bin/pipeline-infer serve --model $(MODEL) --registry $(REGISTRY) --urls $(SERVE_URLS)
+
+# The NuGet packages a device app needs (inference/PACKAGES.md: embeddings with ONNX Runtime and image decoding only),
+# versioned by build/Version.props, with README, licence and XML docs, into artifacts/packages; inference/samples restore
+# them from there.
+PACKAGES := shared/Pipeline.Onnx.Contract shared/Pipeline.Data inference/Pipeline.Inference
+pack:
+	$(DOTNET) build inference/Pipeline.Inference $(BUILD_FLAGS)
+	for project in $(PACKAGES); do $(DOTNET) pack $$project -c $(CONFIGURATION) --no-build --nologo -v:q || exit 1; done
+	@ls artifacts/packages/*.nupkg
 
 # Benchmarks, never tests: they print figures beside their peers' and write bench/results/.
 bench: build bench-deps

@@ -1,5 +1,6 @@
 using Pipeline.Data;
 using Pipeline.Data.Tests;
+using Pipeline.Onnx;
 using SkiaSharp;
 
 namespace Pipeline.Inference.Tests;
