@@ -39,7 +39,7 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve pack bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
+.PHONY: setup build run test serve pack edge bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -103,6 +103,18 @@ pack:
 	$(DOTNET) build inference/Pipeline.Inference $(BUILD_FLAGS)
 	for project in $(PACKAGES); do $(DOTNET) pack $$project -c $(CONFIGURATION) --no-build --nologo -v:q || exit 1; done
 	@ls artifacts/packages/*.nupkg
+
+# The edge build of the embedding CLI, pipeline-embed (inference/Pipeline.Inference.Embed): self-contained, trimmed and
+# single-file for each of EDGE_RIDS, into artifacts/edge/RID/pipeline-embed. Each runtime builds in its own folder
+# (--artifacts-path), so an arm64 restore never meets the repository's linux-x64 one.
+EDGE_RIDS ?= linux-x64 linux-arm64
+EDGE_DIR := artifacts/edge
+edge: $(ONNX_PROTO)
+	for rid in $(EDGE_RIDS); do \
+	  $(DOTNET) publish inference/Pipeline.Inference.Embed -c Release -r $$rid --artifacts-path $(EDGE_DIR)/build/$$rid \
+	    -o $(EDGE_DIR)/$$rid --nologo -v:q || exit 1; \
+	done
+	@ls -l $(EDGE_DIR)/*/pipeline-embed
 
 # Benchmarks, never tests: they print figures beside their peers' and write bench/results/.
 bench: build bench-deps

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Inference.Classification;
+using Pipeline.Inference.Embed;
 
 namespace Pipeline.Inference.Cli;
 

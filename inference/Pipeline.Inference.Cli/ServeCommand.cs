@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Connections;
 using Pipeline.Cli;
 using Pipeline.Inference.Batching;
+using Pipeline.Inference.Embed;
 using Pipeline.Inference.Search;
 using Pipeline.Inference.Server;
 
