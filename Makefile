@@ -116,6 +116,18 @@ edge: $(ONNX_PROTO)
 	done
 	@ls -l $(EDGE_DIR)/*/pipeline-embed
 
+# The edge builds side by side (bench/results/edge.md): size, start-up time, and linux-arm64 under qemu-user embedding the
+# same images as linux-x64 within float tolerance (a minute or two once built). A self-contained .NET binary still loads
+# the C library, libstdc++ and OpenSSL (SHA-256) of its platform: Debian's arm64 ones are installed beside qemu.
+ARM64_USERLAND := /usr/bin/qemu-aarch64-static /usr/lib/aarch64-linux-gnu/libssl.so.3
+bench-edge: edge $(ARM64_USERLAND)
+	/usr/bin/python3 bench/edge.py $(EDGE_FLAGS)
+
+$(ARM64_USERLAND):
+	@echo "Installing qemu-user-static and Debian's arm64 libc6, libstdc++6 and libssl3 (to run linux-arm64 builds here)…"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO dpkg --add-architecture arm64
+	@$(call apt_install,qemu-user-static libc6:arm64 libstdc++6:arm64 libssl3:arm64)
+
 # Benchmarks, never tests: they print figures beside their peers' and write bench/results/.
 bench: build bench-deps
 	/usr/bin/python3 bench/simclr_step.py
