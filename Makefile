@@ -39,7 +39,7 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve pack edge bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
+.PHONY: setup build run test serve pack edge edge-aot bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -116,8 +116,19 @@ edge: $(ONNX_PROTO)
 	done
 	@ls -l $(EDGE_DIR)/*/pipeline-embed
 
+# Native AOT instead, for each of EDGE_AOT_RIDS: artifacts/edge/RID-aot/ holds the native pipeline-embed and ONNX Runtime's
+# and SkiaSharp's libraries. It needs clang (Debian's clang-14 will do); linux-arm64 would need a cross toolchain besides.
+EDGE_AOT_RIDS ?= linux-x64
+CLANG ?= $(shell command -v clang || command -v clang-14 || echo clang)
+edge-aot: $(ONNX_PROTO)
+	for rid in $(EDGE_AOT_RIDS); do \
+	  $(DOTNET) publish inference/Pipeline.Inference.Embed -c Release -r $$rid -p:EdgeNativeAot=true -p:CppCompilerAndLinker=$(CLANG) \
+	    --artifacts-path $(EDGE_DIR)/build/$$rid-aot -o $(EDGE_DIR)/$$rid-aot --nologo -v:q || exit 1; \
+	done
+
 # The edge builds side by side (bench/results/edge.md): size, start-up time, and linux-arm64 under qemu-user embedding the
-# same images as linux-x64 within float tolerance (a minute or two once built). A self-contained .NET binary still loads
+# same images as linux-x64 within float tolerance (several minutes once built: qemu emulates every instruction); the
+# Native AOT build too when edge-aot has made it. A self-contained .NET binary still loads
 # the C library, libstdc++ and OpenSSL (SHA-256) of its platform: Debian's arm64 ones are installed beside qemu.
 ARM64_USERLAND := /usr/bin/qemu-aarch64-static /usr/lib/aarch64-linux-gnu/libssl.so.3
 bench-edge: edge $(ARM64_USERLAND)
