@@ -13,12 +13,6 @@ namespace Pipeline.Inference.Tests.Packaging;
 /// </summary>
 public sealed class PackageSampleTests : IDisposable
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     private static readonly string[] Packages = ["Pipeline.Inference", "Pipeline.Data", "Pipeline.Onnx.Contract"];
 
     private readonly TempDirectory _temp = new();
@@ -29,7 +23,7 @@ public sealed class PackageSampleTests : IDisposable
     public void EmbedImageSample_RestoredFromThePackedNupkg_PrintsTheLibrarysEmbedding()
     {
         string version = XDocument.Load(RepositoryRoot.Combine("build", "Version.props")).Descendants("PipelineVersion").Single().Value;
-        Succeed(OutsideClient.Run("make", ["-C", RepositoryRoot.Path, "pack", $"CONFIGURATION={Configuration}"], null, TimeSpan.FromMinutes(5)));
+        Succeed(OutsideClient.Run("make", ["-C", RepositoryRoot.Path, "pack", $"CONFIGURATION={RepositoryRoot.Configuration}"], null, TimeSpan.FromMinutes(5)));
         foreach (string package in Packages)
         {
             AssertPackageHoldsDocsReadmeAndLicence(RepositoryRoot.Combine("artifacts", "packages", $"{package}.{version}.nupkg"), package);
