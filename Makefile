@@ -111,8 +111,8 @@ EDGE_RIDS ?= linux-x64 linux-arm64
 EDGE_DIR := artifacts/edge
 edge: $(ONNX_PROTO)
 	for rid in $(EDGE_RIDS); do \
-	  $(DOTNET) publish inference/Pipeline.Inference.Embed -c Release -r $$rid --artifacts-path $(EDGE_DIR)/build/$$rid \
-	    -o $(EDGE_DIR)/$$rid --nologo -v:q || exit 1; \
+	  $(DOTNET) publish inference/Pipeline.Inference.Embed -c Release -r $$rid -p:EdgeBuild=single-file \
+	    --artifacts-path $(EDGE_DIR)/build/$$rid -o $(EDGE_DIR)/$$rid --nologo -v:q || exit 1; \
 	done
 	@ls -l $(EDGE_DIR)/*/pipeline-embed
 
@@ -122,7 +122,7 @@ EDGE_AOT_RIDS ?= linux-x64
 CLANG ?= $(shell command -v clang || command -v clang-14 || echo clang)
 edge-aot: $(ONNX_PROTO)
 	for rid in $(EDGE_AOT_RIDS); do \
-	  $(DOTNET) publish inference/Pipeline.Inference.Embed -c Release -r $$rid -p:EdgeNativeAot=true -p:CppCompilerAndLinker=$(CLANG) \
+	  $(DOTNET) publish inference/Pipeline.Inference.Embed -c Release -r $$rid -p:EdgeBuild=aot -p:CppCompilerAndLinker=$(CLANG) \
 	    --artifacts-path $(EDGE_DIR)/build/$$rid-aot -o $(EDGE_DIR)/$$rid-aot --nologo -v:q || exit 1; \
 	done
 
