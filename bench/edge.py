@@ -127,7 +127,7 @@ def render(result):
         "# Edge builds of pipeline-embed",
         "",
         f"`make bench-edge` on {result['machine']}, {result['date']} (`{result['uptime']}`). "
-        "Self-contained, trimmed, single-file builds from `make edge`; the model is the shipped reference encoder "
+        "Self-contained, trimmed, single-file builds from `make edge` (Native AOT from `make edge-aot`); the model is the shipped reference encoder "
         f"({os.path.relpath(MODEL, benchrun.ROOT)}, 28x28 grey → {result['dim']}). linux-arm64 runs under "
         "qemu-user on this x86-64 machine: **emulated**, so its times are qemu's, not an ARM device's.",
         "",
