@@ -25,34 +25,14 @@ EDGE = os.path.join(benchrun.ROOT, "artifacts/edge")
 WORK = os.path.join(benchrun.ROOT, "bench/work/edge")
 MODEL = os.path.join(benchrun.ROOT, "models/fashion-mnist-simclr-convnet6/encoder.onnx")
 IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
-QEMU = "/usr/bin/qemu-aarch64-static"
-QEMU_ROOT = os.path.join(WORK, "qemu-root")
+# qemu-user with an ARM /proc/cpuinfo (the script says why ONNX Runtime needs one under qemu).
+QEMU = os.path.join(benchrun.ROOT, "build/qemu-arm64.sh")
 # Both builds run the same float32 graph through the same ONNX Runtime version, with different CPU kernels (AVX-512
 # against NEON): they may round differently, never by more than this.
 TOLERANCE = 1e-4
 # The builds measured, by folder under artifacts/edge: how to run each (arm64 under qemu), and whether it is optional
 # (the Native AOT one, from make edge-aot).
-BUILDS = {"linux-x64": ([], False), "linux-x64-aot": ([], True), "linux-arm64": ([QEMU, "-L", QEMU_ROOT], False)}
-
-
-def arm_cpuinfo():
-    """
-    An ARM /proc/cpuinfo (Neoverse-N1, one entry per present CPU) under QEMU_ROOT. QEMU 7.2's user mode shows an aarch64
-    guest the host's x86 /proc/cpuinfo; ONNX Runtime's cpuinfo library then finds no ARM processor and dereferences
-    null while it creates a session (SIGSEGV). qemu's -L prefix serves the guest any file the prefix tree holds, so the
-    guest reads this one. A real ARM device has its own and needs nothing of this.
-    """
-    present = []
-    with open("/sys/devices/system/cpu/present") as f:
-        for part in f.read().strip().split(","):
-            first, _, last = part.partition("-")
-            present += range(int(first), int(last or first) + 1)
-    os.makedirs(os.path.join(QEMU_ROOT, "proc"), exist_ok=True)
-    with open(os.path.join(QEMU_ROOT, "proc/cpuinfo"), "w") as f:
-        for cpu in present:
-            f.write(f"processor\t: {cpu}\nBogoMIPS\t: 50.00\n"
-                    "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp\n"
-                    "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\nCPU part\t: 0xd0c\nCPU revision\t: 1\n\n")
+BUILDS = {"linux-x64": ([], False), "linux-x64-aot": ([], True), "linux-arm64": ([QEMU], False)}
 
 
 def png(pixels, size):
@@ -169,7 +149,6 @@ def main():
     args = parser.parse_args()
     os.makedirs(WORK, exist_ok=True)
     images = write_images(args.images)
-    arm_cpuinfo()
     missing = [rid for rid, (_, optional) in BUILDS.items() if not optional and not os.access(os.path.join(EDGE, rid, "pipeline-embed"), os.X_OK)]
     if missing:
         sys.exit(f"artifacts/edge/{missing[0]}/pipeline-embed is missing: run `make edge` first.")
