@@ -39,9 +39,9 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
+.PHONY: setup build run test serve pack edge edge-aot arm64-userland bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
 
-setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT)
+setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT) arm64-userland
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
 
 $(FASHION_MNIST):
@@ -94,6 +94,54 @@ test: build
 
 serve: build
 	./bin/pipeline-infer serve --model $(MODEL) --registry $(REGISTRY) --urls $(SERVE_URLS)
+
+# The NuGet packages a device app needs (inference/PACKAGES.md: embeddings with ONNX Runtime and image decoding only),
+# versioned by build/Version.props, with README, licence and XML docs, into artifacts/packages; inference/samples restore
+# them from there.
+PACKAGES := shared/Pipeline.Errors shared/Pipeline.Onnx.Contract shared/Pipeline.Data inference/Pipeline.Inference
+pack:
+	$(DOTNET) build inference/Pipeline.Inference $(BUILD_FLAGS)
+	for project in $(PACKAGES); do $(DOTNET) pack $$project -c $(CONFIGURATION) --no-build --nologo -v:q || exit 1; done
+	@ls artifacts/packages/*.nupkg
+
+# The edge build of the embedding CLI, pipeline-embed (inference/Pipeline.Inference.Embed): self-contained, trimmed and
+# single-file for each of EDGE_RIDS, into artifacts/edge/RID/pipeline-embed. Each runtime builds in its own folder
+# (--artifacts-path), so an arm64 restore never meets the repository's linux-x64 one.
+EDGE_RIDS ?= linux-x64 linux-arm64
+EDGE_DIR := artifacts/edge
+edge: $(ONNX_PROTO)
+	for rid in $(EDGE_RIDS); do \
+	  $(DOTNET) publish inference/Pipeline.Inference.Embed -c Release -r $$rid -p:EdgeBuild=single-file \
+	    --artifacts-path $(EDGE_DIR)/build/$$rid -o $(EDGE_DIR)/$$rid --nologo -v:q || exit 1; \
+	done
+	@ls -l $(EDGE_DIR)/*/pipeline-embed
+
+# Native AOT instead, for each of EDGE_AOT_RIDS: artifacts/edge/RID-aot/ holds the native pipeline-embed and ONNX Runtime's
+# and SkiaSharp's libraries. It needs clang (Debian's clang-14 will do); linux-arm64 would need a cross toolchain besides.
+EDGE_AOT_RIDS ?= linux-x64
+CLANG ?= $(shell command -v clang || command -v clang-14 || echo clang)
+edge-aot: $(ONNX_PROTO)
+	for rid in $(EDGE_AOT_RIDS); do \
+	  $(DOTNET) publish inference/Pipeline.Inference.Embed -c Release -r $$rid -p:EdgeBuild=aot -p:CppCompilerAndLinker=$(CLANG) \
+	    --artifacts-path $(EDGE_DIR)/build/$$rid-aot -o $(EDGE_DIR)/$$rid-aot --nologo -v:q || exit 1; \
+	done
+
+# The edge builds side by side (bench/results/edge.md): size, start-up time, and linux-arm64 under qemu-user embedding the
+# same images as linux-x64 within float tolerance (several minutes once built: qemu emulates every instruction); the
+# Native AOT build too when edge-aot has made it. A self-contained .NET binary still loads
+# the C library, libstdc++ and OpenSSL (SHA-256) of its platform: Debian's arm64 ones are installed beside qemu.
+bench-edge: edge arm64-userland
+	/usr/bin/python3 bench/edge.py $(EDGE_FLAGS)
+
+# qemu-user-static and Debian's arm64 libc6, libstdc++6 and libssl3, to run linux-arm64 builds here (build/qemu-arm64.sh).
+# Best effort: where they cannot be installed, the linux-arm64 edge test is skipped and says why.
+ARM64_USERLAND := /usr/bin/qemu-aarch64-static /usr/lib/aarch64-linux-gnu/libssl.so.3
+arm64-userland:
+	@for file in $(ARM64_USERLAND); do [ -e $$file ] || missing=1; done; [ -z "$$missing" ] || { \
+	  echo "Installing qemu-user-static and Debian's arm64 libc6, libstdc++6 and libssl3 (to run linux-arm64 builds here)…"; \
+	  { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO dpkg --add-architecture arm64 \
+	    && $(call apt_install,qemu-user-static libc6:arm64 libstdc++6:arm64 libssl3:arm64); } \
+	  || echo "Could not install them: the linux-arm64 edge test will be skipped, and make bench-edge cannot run."; }
 
 # Benchmarks, never tests: they print figures beside their peers' and write bench/results/.
 bench: build bench-deps

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
 using Pipeline.Errors;
+using Pipeline.Inference.Embed;
 using Pipeline.Storage;
 
 namespace Pipeline.Inference.Cli;
@@ -13,12 +14,7 @@ public static class EmbedCommand
     public static Command Create()
     {
         var source = new ModelSource(choosesPrecision: true);
-        var input = new Option<string[]>("--input")
-        {
-            Description = "PNG or JPEG files, or folders of them (searched like a dataset folder), in the order to embed.",
-            Required = true,
-            AllowMultipleArgumentsPerToken = true,
-        };
+        var input = EmbedInputs.Option();
         var output = new Option<string>("--out")
         {
             Description = "The file to write: .npy (float32 [N, D], names in NAME.files.txt beside it), .csv or .jsonl; with --store, its key there.",
@@ -71,17 +67,12 @@ public static class EmbedCommand
             using EmbeddingModel embedder = EmbeddingModel.Load(resolved.Path, resolved.Apply(ModelOptions.Read(parse, provider, threads)),
                 logging.CreateLogger("pipeline-infer"));
             var clock = Stopwatch.StartNew();
-            byte[] pixels = EmbedInputs.Decode(images, embedder.InputShape, cancellationToken);
             string[] names = images.Select(image => image.Name).ToArray();
-            float[] embeddings = ProgressEmbedding.Embed(embedder, pixels, names.Length, parse.GetValue(batchSize), cancellationToken);
+            float[] embeddings = ProgressEmbedding.EmbedFiles(embedder, images, parse.GetValue(batchSize), cancellationToken);
             IReadOnlyList<string> written = target is null
                 ? EmbeddingFileWriter.Write(outputPath, names, embeddings, embedder.EmbeddingDim)
                 : await UploadAsync(target, outputPath, names, embeddings, embedder.EmbeddingDim, cancellationToken);
-            double seconds = clock.Elapsed.TotalSeconds;
-            string part = shard.Count > 1 ? $" ({shard})" : "";
-            Console.WriteLine(
-                $"embedded {names.Length} images{part} with {embedder.Source} ({embedder.Metadata.Encoder}, {embedder.InputShape} → {embedder.EmbeddingDim}) "
-                + $"on {embedder.ExecutionProvider.ToString().ToLowerInvariant()} in {seconds:F1} s ({names.Length / seconds:F0} images/s) → {string.Join(", ", written)}");
+            Console.WriteLine(ProgressEmbedding.Summary(embedder, names.Length, shard.Count > 1 ? $" ({shard})" : "", clock.Elapsed, written));
             return 0;
         }));
         return command;

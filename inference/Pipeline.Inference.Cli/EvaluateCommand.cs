@@ -6,6 +6,7 @@ using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Inference.Classification;
+using Pipeline.Inference.Embed;
 
 namespace Pipeline.Inference.Cli;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Inference.Embed;
 using Pipeline.Inference.FineTuning;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;

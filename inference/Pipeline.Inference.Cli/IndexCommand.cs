@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Inference.Embed;
 using Pipeline.Inference.Search;
 
 namespace Pipeline.Inference.Cli;

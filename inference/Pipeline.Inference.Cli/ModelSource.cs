@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Cli;
+using Pipeline.Inference.Embed;
 using Pipeline.Inference.Quantization;
 using Pipeline.Inference.Registry;
 using Pipeline.Storage.Registry;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Cli;
+using Pipeline.Inference.Embed;
 using Pipeline.Storage.Registry;
 
 namespace Pipeline.Inference.Cli;

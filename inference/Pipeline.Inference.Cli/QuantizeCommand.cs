@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Inference.Embed;
 using Pipeline.Inference.Quantization;
 using Pipeline.Onnx;
 using Pipeline.Onnx.Quantization;

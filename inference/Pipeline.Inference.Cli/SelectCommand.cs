@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Figures;
+using Pipeline.Inference.Embed;
 using Pipeline.Inference.Selection;
 
 namespace Pipeline.Inference.Cli;

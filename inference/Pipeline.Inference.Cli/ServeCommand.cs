@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Pipeline.Cli;
 using Pipeline.Errors;
 using Pipeline.Inference.Batching;
+using Pipeline.Inference.Embed;
 using Pipeline.Inference.Search;
 using Pipeline.Inference.Server;
 

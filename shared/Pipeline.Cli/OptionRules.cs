@@ -106,7 +106,8 @@ public static class OptionRules
         return false;
     }
 
-    private static string Describe<T>(string whole, string fractional) => IsWhole<T>() ? whole : fractional;
+    private static string Describe<T>(string whole, string fractional) where T : INumber<T> => IsWhole<T>() ? whole : fractional;
 
-    private static bool IsWhole<T>() => typeof(T).GetInterfaces().Any(type => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IBinaryInteger<>));
+    // A half survives the conversion only into a type with fractions; no reflection, so trimmed and AOT builds keep it.
+    private static bool IsWhole<T>() where T : INumber<T> => T.IsInteger(T.CreateTruncating(0.5));
 }

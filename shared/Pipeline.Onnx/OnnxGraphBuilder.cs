@@ -20,7 +20,7 @@ public sealed class OnnxGraphBuilder
     public const long IrVersion = 8;
 
     /// <summary>The symbolic name of the leading, dynamic batch dimension of inputs and outputs.</summary>
-    public const string BatchDimension = "N";
+    public const string BatchDimension = EmbeddingModelMetadata.BatchDimension;
 
     /// <summary>Marks the dynamic batch dimension (<see cref="BatchDimension"/>) in a shape given as numbers.</summary>
     public const long DynamicDimension = -1;

@@ -17,6 +17,13 @@ internal static class CliProcess
 
     public static (int ExitCode, string Output, string Error) RunInfer(params string[] arguments) => RunTool("pipeline-infer", arguments);
 
+    /// <summary>
+    /// Runs pipeline-embed, the embedding CLI for devices, from its own build output: beside the test binaries it would
+    /// find ASP.NET Core's framework in place of the packages it ships with.
+    /// </summary>
+    public static (int ExitCode, string Output, string Error) RunEmbed(params string[] arguments) =>
+        OutsideClient.Run("dotnet", [Path.Combine(RepositoryRoot.BuildOutputOf("inference", "Pipeline.Inference.Embed"), "pipeline-embed.dll"), .. arguments]);
+
     /// <summary>Sends <paramref name="signal"/> (TERM, INT) to the process, as Kubernetes or Ctrl+C would.</summary>
     public static void Signal(Process process, string signal)
     {

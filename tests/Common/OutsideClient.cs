@@ -44,7 +44,15 @@ internal static class OutsideClient
     }
 
     /// <summary>Runs a program to its end (two minutes at most) and returns its exit code, stdout and stderr.</summary>
-    public static (int ExitCode, string Output, string Error) Run(string program, params string[] arguments)
+    public static (int ExitCode, string Output, string Error) Run(string program, params string[] arguments) =>
+        Run(program, arguments, environment: null, TimeSpan.FromMinutes(2));
+
+    /// <summary>
+    /// Runs a program to its end with <paramref name="environment"/> added to ours, for <paramref name="timeout"/> at most,
+    /// and returns its exit code, stdout and stderr.
+    /// </summary>
+    public static (int ExitCode, string Output, string Error) Run(string program, IReadOnlyList<string> arguments,
+        IReadOnlyDictionary<string, string>? environment, TimeSpan timeout)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -56,13 +64,17 @@ internal static class OutsideClient
         {
             start.ArgumentList.Add(argument);
         }
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} ran over 2 minutes");
+            throw new TimeoutException($"{program} ran over {timeout.TotalMinutes:F0} minutes");
         }
         return (process.ExitCode, stdout.Result, stderr.Result);
     }

@@ -1,6 +1,7 @@
 using Pipeline.Data;
 using Pipeline.Data.Tests;
 using Pipeline.Errors;
+using Pipeline.Onnx;
 using SkiaSharp;
 
 namespace Pipeline.Inference.Tests;

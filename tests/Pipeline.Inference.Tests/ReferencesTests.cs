@@ -21,6 +21,19 @@ public sealed class ReferencesTests
     }
 
     [Fact]
+    public void EmbeddingLibrary_NeedsOnnxRuntimeImageDecodingAndTheMetadataContractOnly()
+    {
+        ProjectGraph graph = ProjectGraph.From([RepositoryRoot.Combine("inference", "Pipeline.Inference", "Pipeline.Inference.csproj")]);
+
+        Assert.Equal(["Pipeline.Data", "Pipeline.Errors", "Pipeline.Inference", "Pipeline.Onnx.Contract"], graph.Projects.Select(Path.GetFileNameWithoutExtension).Order());
+        Assert.All(graph.PackagesAndImports, reference => Assert.Contains(reference, (string[])
+        [
+            "../OnnxRuntime.Backend.props", "Microsoft.Extensions.Logging.Abstractions", "System.Numerics.Tensors",
+            "SkiaSharp", "SkiaSharp.NativeAssets.Linux.NoDependencies",
+        ]));
+    }
+
+    [Fact]
     public void BuiltDependencies_HoldNoTorchSharp()
     {
         string deps = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Pipeline.Inference.Tests.deps.json"));

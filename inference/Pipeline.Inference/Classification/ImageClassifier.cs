@@ -5,7 +5,6 @@ using Microsoft.ML.OnnxRuntime;
 using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Onnx;
-using Pipeline.Onnx.FineTuning;
 
 namespace Pipeline.Inference.Classification;
 
@@ -17,8 +16,8 @@ namespace Pipeline.Inference.Classification;
 /// <remarks>Thread-safe, like <see cref="EmbeddingModel"/>: the model keeps no per-call state.</remarks>
 public sealed class ImageClassifier : IDisposable
 {
-    public const string LogitsOutput = ArtifactsManifest.LogitsOutput;
-    public const string ProbabilitiesOutput = InferenceModelComposer.ProbabilitiesOutput;
+    public const string LogitsOutput = ClassifierMetadata.LogitsOutput;
+    public const string ProbabilitiesOutput = ClassifierMetadata.ProbabilitiesOutput;
 
     private const string ModelKind = "a classifier from pipeline-infer finetune";
 

@@ -29,7 +29,7 @@ public sealed record ArtifactsManifest
     public const string LearningRateInput = "learning_rate";
     public const string StepInput = "step";
     public const string LossOutput = "loss";
-    public const string LogitsOutput = "logits";
+    public const string LogitsOutput = ClassifierMetadata.LogitsOutput;
     public const string EmbeddingOutput = TrainableRegion.EmbeddingOutput;
     public const string UpdatedSuffix = ".updated";
 

@@ -15,7 +15,7 @@ namespace Pipeline.Onnx.FineTuning;
 /// </remarks>
 public static class InferenceModelComposer
 {
-    public const string ProbabilitiesOutput = "probabilities";
+    public const string ProbabilitiesOutput = ClassifierMetadata.ProbabilitiesOutput;
 
     /// <summary>Composes the inference model.</summary>
     /// <param name="evalModel">The artifacts' <c>eval_model.onnx</c>.</param>

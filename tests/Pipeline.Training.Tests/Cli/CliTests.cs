@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Cli;
+using Pipeline.Onnx;
 using Pipeline.Onnx.Optimizers;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.Tests.Pretraining;
@@ -171,7 +172,7 @@ public sealed class CliTests
         var config = new RunDirectory(run).ReadConfig();
         Assert.Equal((8, 1.0, 2L), (config.Autoencoder!.LatentDim, config.Vae!.Beta, config.Vae.KlWarmupSteps));
         Assert.Null(config.SimClr);
-        var metadata = Pipeline.Onnx.EmbeddingModelMetadata.Read(folder.File("encoder.onnx"));
+        var metadata = EmbeddingModelMetadata.Read(folder.File("encoder.onnx"));
         Assert.Equal(elbo, metadata.Metrics["elbo-1sample"], 9);
         Assert.Contains($"**{elbo:F2} nats per image**", File.ReadAllText(Path.Combine(run, "report", "README.md")));
     }

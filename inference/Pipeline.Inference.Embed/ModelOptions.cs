@@ -2,7 +2,7 @@ using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Onnx.Quantization;
 
-namespace Pipeline.Inference.Cli;
+namespace Pipeline.Inference.Embed;
 
 /// <summary>The options every verb that loads a model takes, defined once so their names, defaults and help agree.</summary>
 public static class ModelOptions

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using Onnx;
 
 namespace Pipeline.Onnx.Quantization;
 
@@ -17,13 +15,6 @@ public sealed record PrecisionMetadata
 
     /// <summary>The name of the reference precision, float32, which a model without precision metadata computes in.</summary>
     public const string ReferenceName = "fp32";
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(new LowerCase()) },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 
     /// <summary>The number format the model computes in.</summary>
     public required ModelPrecision Precision { get; init; }
@@ -56,31 +47,24 @@ public sealed record PrecisionMetadata
     /// <summary>The name a calibration method goes by in metadata and on the command line: <c>minmax</c>, <c>percentile</c>.</summary>
     public static string NameOf(CalibrationMethod method) => method.ToString().ToLowerInvariant();
 
-    /// <summary>Adds (or replaces) this record's keys in the model's metadata.</summary>
-    public void WriteTo(ModelProto model)
+    /// <summary>The keys this record writes, all of which a variant made again replaces.</summary>
+    public static IReadOnlyList<string> Keys { get; } = [PrecisionKey, SourceSha256Key, CalibrationKey, ProofKey];
+
+    /// <summary>The metadata as ONNX <c>metadata_props</c> entries, after checking the source's SHA-256.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ToProperties()
     {
-        ArgumentNullException.ThrowIfNull(model);
         if (SourceSha256 is null || SourceSha256.Length != 64 || !SourceSha256.All(char.IsAsciiHexDigitLower))
         {
             throw new ArgumentException($"The source's SHA-256 must be 64 lower-case hex digits, not '{SourceSha256}'.");
         }
-        foreach (StringStringEntryProto entry in model.MetadataProps.Where(entry => entry.Key is PrecisionKey or SourceSha256Key or CalibrationKey or ProofKey).ToArray())
-        {
-            model.MetadataProps.Remove(entry);
-        }
-        model.MetadataProps.Add(new StringStringEntryProto { Key = PrecisionKey, Value = NameOf(Precision) });
-        model.MetadataProps.Add(new StringStringEntryProto { Key = SourceSha256Key, Value = SourceSha256 });
-        if (Calibration is not null)
-        {
-            model.MetadataProps.Add(new StringStringEntryProto { Key = CalibrationKey, Value = JsonSerializer.Serialize(Calibration, Json) });
-        }
-        model.MetadataProps.Add(new StringStringEntryProto { Key = ProofKey, Value = JsonSerializer.Serialize(Proof, Json) });
+        return
+        [
+            new(PrecisionKey, NameOf(Precision)),
+            new(SourceSha256Key, SourceSha256),
+            .. Calibration is null ? [] : new KeyValuePair<string, string>[] { new(CalibrationKey, JsonSerializer.Serialize(Calibration, PrecisionJson.Default.CalibrationSummary)) },
+            new(ProofKey, JsonSerializer.Serialize(Proof, PrecisionJson.Default.PrecisionProof)),
+        ];
     }
-
-    /// <summary>The precision metadata of the ONNX model file at <paramref name="path"/>, or null for a float32 model, which has none.</summary>
-    /// <exception cref="InvalidDataException">The file is not an ONNX model, or its precision metadata is malformed.</exception>
-    public static PrecisionMetadata? Read(string path) =>
-        FromProperties(OnnxModelFile.Read(path).MetadataProps.ToDictionary(entry => entry.Key, entry => entry.Value, StringComparer.Ordinal));
 
     /// <summary>The precision metadata of a model's <c>metadata_props</c>, or null for a float32 model, which has none.</summary>
     /// <exception cref="InvalidDataException">A key is missing or malformed.</exception>
@@ -97,9 +81,9 @@ public sealed record PrecisionMetadata
             {
                 Precision = Enum.Parse<ModelPrecision>(precision, ignoreCase: true),
                 SourceSha256 = properties.TryGetValue(SourceSha256Key, out string? sha256) ? sha256 : throw new FormatException($"'{SourceSha256Key}' is missing"),
-                Calibration = properties.TryGetValue(CalibrationKey, out string? calibration) ? JsonSerializer.Deserialize<CalibrationSummary>(calibration, Json) : null,
+                Calibration = properties.TryGetValue(CalibrationKey, out string? calibration) ? JsonSerializer.Deserialize(calibration, PrecisionJson.Default.CalibrationSummary) : null,
                 Proof = properties.TryGetValue(ProofKey, out string? proof)
-                    ? JsonSerializer.Deserialize<PrecisionProof>(proof, Json) ?? throw new FormatException($"'{ProofKey}' is null")
+                    ? JsonSerializer.Deserialize(proof, PrecisionJson.Default.PrecisionProof) ?? throw new FormatException($"'{ProofKey}' is null")
                     : throw new FormatException($"'{ProofKey}' is missing"),
             };
         }
@@ -107,11 +91,5 @@ public sealed record PrecisionMetadata
         {
             throw new InvalidDataException($"The model's precision metadata is malformed: {error.Message}", error);
         }
-    }
-
-    // Enum values as the command line spells them: minmax, percentile.
-    private sealed class LowerCase : JsonNamingPolicy
-    {
-        public override string ConvertName(string name) => name.ToLowerInvariant();
     }
 }

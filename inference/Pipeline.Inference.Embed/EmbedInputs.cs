@@ -1,10 +1,19 @@
+using System.CommandLine;
 using Pipeline.Data;
 
-namespace Pipeline.Inference.Cli;
+namespace Pipeline.Inference.Embed;
 
 /// <summary>The images <c>embed</c> reads: folders (listed like <see cref="ImageFolderReader"/> does) and single files, in the order given.</summary>
 public static class EmbedInputs
 {
+    /// <summary>--input: the files and folders to embed.</summary>
+    public static Option<string[]> Option() => new("--input")
+    {
+        Description = "PNG or JPEG files, or folders of them (searched like a dataset folder), in the order to embed.",
+        Required = true,
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     /// <summary>
     /// Every image the inputs name, in order, without decoding any: its name (a file as given; a folder's images as the
     /// folder joined with their path inside it) and its path.

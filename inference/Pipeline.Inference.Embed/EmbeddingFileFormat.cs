@@ -1,4 +1,4 @@
-namespace Pipeline.Inference.Cli;
+namespace Pipeline.Inference.Embed;
 
 /// <summary>The files <c>embed</c> writes, chosen by the output's extension.</summary>
 public enum EmbeddingFileFormat

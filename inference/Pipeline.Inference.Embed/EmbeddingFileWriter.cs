@@ -4,7 +4,7 @@ using System.Text.Json;
 using Pipeline.Cli;
 using Pipeline.Data;
 
-namespace Pipeline.Inference.Cli;
+namespace Pipeline.Inference.Embed;
 
 /// <summary>Writes [N, D] embeddings with the names of the images they came from, as .npy, .csv or .jsonl.</summary>
 public static class EmbeddingFileWriter

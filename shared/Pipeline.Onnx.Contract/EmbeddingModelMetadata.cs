@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Onnx;
 
 namespace Pipeline.Onnx;
 
@@ -37,10 +36,11 @@ public sealed record EmbeddingModelMetadata
     public const string ParityMaxAbsDiffKey = KeyPrefix + "parity_max_abs_diff";
     public const string ProjectionLayersKey = KeyPrefix + "projection_layers";
 
+    /// <summary>The name of the dynamic batch dimension, first in <see cref="InputShapeKey"/>'s <c>N,C,H,W</c>.</summary>
+    public const string BatchDimension = "N";
+
     /// <summary>What <see cref="InputRangeKey"/> says: the input <c>pixels</c> are in [0, 1], normalised inside the graph.</summary>
     public const string InputRange = "0,1";
-
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
@@ -137,51 +137,19 @@ public sealed record EmbeddingModelMetadata
         ArgumentNullException.ThrowIfNull(Metrics);
     }
 
-    /// <summary>Replaces the model's <c>pipeline.</c> metadata with this record's, after validating it.</summary>
-    public void WriteTo(ModelProto model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        Validate();
-        var own = model.MetadataProps.Where(entry => entry.Key.StartsWith(KeyPrefix, StringComparison.Ordinal)).ToArray();
-        foreach (StringStringEntryProto entry in own)
-        {
-            model.MetadataProps.Remove(entry);
-        }
-        foreach ((string key, string value) in ToProperties())
-        {
-            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-        }
-    }
-
-    /// <summary>Reads the <c>pipeline.</c> metadata of a model, or says which key is missing or malformed.</summary>
-    public static EmbeddingModelMetadata ReadFrom(ModelProto model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (StringStringEntryProto entry in model.MetadataProps)
-        {
-            properties[entry.Key] = entry.Value;
-        }
-        return FromProperties(properties);
-    }
-
-    /// <summary>Reads the metadata of the ONNX model file at <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidDataException">The file is not an ONNX model, or its metadata is missing or malformed.</exception>
-    public static EmbeddingModelMetadata Read(string path) => ReadFrom(OnnxModelFile.Read(path));
-
     /// <summary>The metadata as ONNX <c>metadata_props</c> entries, every key prefixed <c>pipeline.</c>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ToProperties() =>
     [
         new(FormatVersionKey, FormatVersion.ToString(CultureInfo.InvariantCulture)),
         new(MethodKey, Method),
         new(EncoderKey, Encoder),
-        new(InputShapeKey, string.Create(CultureInfo.InvariantCulture, $"{OnnxGraphBuilder.BatchDimension},{Channels},{Height},{Width}")),
+        new(InputShapeKey, string.Create(CultureInfo.InvariantCulture, $"{BatchDimension},{Channels},{Height},{Width}")),
         new(ChannelOrderKey, ChannelOrder),
         new(InputRangeKey, InputRange),
         new(EmbeddingDimKey, EmbeddingDim.ToString(CultureInfo.InvariantCulture)),
-        new(NormalizationKey, JsonSerializer.Serialize(new Normalization(Mean, Std), JsonOptions)),
+        new(NormalizationKey, JsonSerializer.Serialize(new Normalization(Mean, Std), MetadataJson.Default.Normalization)),
         new(DatasetKey, Dataset),
-        new(MetricsKey, JsonSerializer.Serialize(Metrics, JsonOptions)),
+        new(MetricsKey, JsonSerializer.Serialize(Metrics, MetadataJson.Default.IReadOnlyDictionaryStringDouble)),
         new(SourceRunKey, SourceRun),
         new(SourceCheckpointKey, SourceCheckpoint),
         new(CheckpointSha256Key, CheckpointSha256),
@@ -202,7 +170,7 @@ public sealed record EmbeddingModelMetadata
         }
         int[] shape = Parse(properties, InputShapeKey, ParseInputShape);
         Normalization normalization = Parse(properties, NormalizationKey,
-            text => JsonSerializer.Deserialize<Normalization>(text, JsonOptions) ?? throw new FormatException("null"));
+            text => JsonSerializer.Deserialize(text, MetadataJson.Default.Normalization) ?? throw new FormatException("null"));
         if (Get(properties, InputRangeKey) != InputRange)
         {
             throw new InvalidDataException(
@@ -222,7 +190,7 @@ public sealed record EmbeddingModelMetadata
             Std = normalization.Std,
             Dataset = Get(properties, DatasetKey),
             Metrics = Parse(properties, MetricsKey,
-                text => JsonSerializer.Deserialize<Dictionary<string, double>>(text, JsonOptions) ?? throw new FormatException("null")),
+                text => JsonSerializer.Deserialize(text, MetadataJson.Default.DictionaryStringDouble) ?? throw new FormatException("null")),
             SourceRun = Get(properties, SourceRunKey),
             SourceCheckpoint = Get(properties, SourceCheckpointKey),
             CheckpointSha256 = Get(properties, CheckpointSha256Key),
@@ -243,7 +211,7 @@ public sealed record EmbeddingModelMetadata
     }
 
     /// <summary>The JSON shape of <see cref="NormalizationKey"/>.</summary>
-    private sealed record Normalization(IReadOnlyList<float> Mean, IReadOnlyList<float> Std);
+    internal sealed record Normalization(IReadOnlyList<float> Mean, IReadOnlyList<float> Std);
 
     private static void RequireText(string value, string field)
     {
@@ -258,9 +226,9 @@ public sealed record EmbeddingModelMetadata
     private static int[] ParseInputShape(string text)
     {
         string[] parts = text.Split(',');
-        if (parts.Length != 4 || parts[0] != OnnxGraphBuilder.BatchDimension)
+        if (parts.Length != 4 || parts[0] != BatchDimension)
         {
-            throw new FormatException($"expected {OnnxGraphBuilder.BatchDimension},C,H,W");
+            throw new FormatException($"expected {BatchDimension},C,H,W");
         }
         return parts[1..].Select(ParseInt).ToArray();
     }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Onnx;
 
 namespace Pipeline.Onnx;
 
@@ -14,20 +13,20 @@ public sealed record ClassifierMetadata(IReadOnlyList<string> ClassNames, string
     public const string ClassNamesKey = EmbeddingModelMetadata.KeyPrefix + "class_names";
     public const string FineTuneKey = EmbeddingModelMetadata.KeyPrefix + "fine_tune";
 
-    /// <summary>Adds (or replaces) this record's keys in the model's metadata.</summary>
-    public void WriteTo(ModelProto model)
+    /// <summary>The classifier's output of scores before the softmax, float32 [N, classes].</summary>
+    public const string LogitsOutput = "logits";
+
+    /// <summary>The classifier's output of class probabilities, float32 [N, classes].</summary>
+    public const string ProbabilitiesOutput = "probabilities";
+
+    /// <summary>The metadata as ONNX <c>metadata_props</c> entries, after checking there are at least two classes.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ToProperties()
     {
-        ArgumentNullException.ThrowIfNull(model);
         if (ClassNames.Count < 2)
         {
             throw new ArgumentException($"A classifier has at least 2 classes, not {ClassNames.Count}.");
         }
-        foreach (StringStringEntryProto entry in model.MetadataProps.Where(entry => entry.Key is ClassNamesKey or FineTuneKey).ToArray())
-        {
-            model.MetadataProps.Remove(entry);
-        }
-        model.MetadataProps.Add(new StringStringEntryProto { Key = ClassNamesKey, Value = JsonSerializer.Serialize(ClassNames) });
-        model.MetadataProps.Add(new StringStringEntryProto { Key = FineTuneKey, Value = FineTune });
+        return [new(ClassNamesKey, JsonSerializer.Serialize(ClassNames, MetadataJson.Default.IReadOnlyListString)), new(FineTuneKey, FineTune)];
     }
 
     /// <summary>Reads the classifier metadata from a model's <c>metadata_props</c>.</summary>
@@ -43,7 +42,7 @@ public sealed record ClassifierMetadata(IReadOnlyList<string> ClassNames, string
         string[] classNames;
         try
         {
-            classNames = JsonSerializer.Deserialize<string[]>(names) ?? throw new JsonException("null");
+            classNames = JsonSerializer.Deserialize(names, MetadataJson.Default.StringArray) ?? throw new JsonException("null");
         }
         catch (JsonException error)
         {

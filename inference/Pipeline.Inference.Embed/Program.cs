@@ -1,0 +1,4 @@
+using Pipeline.Cli;
+using Pipeline.Inference.Embed;
+
+return await CliInvocation.RunAsync(EmbedFilesCommand.Create(), args);

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pipeline.Onnx.Quantization;
+
+/// <summary>
+/// The JSON values of <see cref="PrecisionMetadata"/>: snake_case names, enums as the command line spells them
+/// (<c>minmax</c>), no nulls; generated at build time so that a trimmed or native-AOT app reads them without reflection.
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(CalibrationMethodJson)])]
+[JsonSerializable(typeof(CalibrationSummary))]
+[JsonSerializable(typeof(PrecisionProof))]
+internal sealed partial class PrecisionJson : JsonSerializerContext
+{
+    /// <summary><see cref="CalibrationMethod"/> as its lower-case name.</summary>
+    internal sealed class CalibrationMethodJson() : JsonStringEnumConverter<CalibrationMethod>(new LowerCase());
+
+    private sealed class LowerCase : JsonNamingPolicy
+    {
+        public override string ConvertName(string name) => name.ToLowerInvariant();
+    }
+}
