@@ -92,8 +92,9 @@ test: build
 	  || true
 	@build/test-summary.sh $(RESULTS)
 
+# PRECISION=int8 or fp16 serves that precision variant of a registry model (published with publish --variant).
 serve: build
-	./bin/pipeline-infer serve --model $(MODEL) --registry $(REGISTRY) --urls $(SERVE_URLS)
+	./bin/pipeline-infer serve --model $(MODEL) --registry $(REGISTRY) --urls $(SERVE_URLS) $(if $(PRECISION),--precision $(PRECISION))
 
 # The NuGet packages a device app needs (inference/PACKAGES.md: embeddings with ONNX Runtime and image decoding only),
 # versioned by build/Version.props, with README, licence and XML docs, into artifacts/packages; inference/samples restore
