@@ -175,7 +175,7 @@ public static class EvaluateCommand
                     classifiers, new SynchronousProgress<IReadOnlyList<EvaluationResult>>(results => Print(results, asJson)), cancellationToken);
                 if (!asJson)
                 {
-                    Console.WriteLine($"{curve.Points.Count} checkpoints on the learning curve in {LearningCurve.DirectoryOf(runDirectory)}; pipeline-train report --run {runDirectory.Path} draws it.");
+                    Console.WriteLine($"{curve.Points.Count} checkpoint{(curve.Points.Count == 1 ? "" : "s")} on the learning curve in {LearningCurve.DirectoryOf(runDirectory)}; pipeline-train report --run {runDirectory.Path} draws it.");
                 }
                 return Task.FromResult(0);
             }
