@@ -77,21 +77,40 @@ public static class EmbeddingEvaluation
                     EvaluationClassifiers.KCandidates.Select(k => new KnnClassifier(k, classifiers.Knn.Temperature)), bank, chosenLabels, classCount, seed,
                     (candidate, fit, fitLabels, held) => candidate.Predict(fit, fitLabels, held, classCount));
                 predictions = knn.Predict(bank, bankLabels, testEmbeddings, classCount);
-                settings = new Dictionary<string, double> { ["k"] = knn.K, ["temperature"] = knn.Temperature };
+                settings = Settings(knn, classifiers.Tune);
                 break;
             case EvaluationProtocol.Linear:
                 LinearProbe probe = !classifiers.Tune ? classifiers.Probe : Best(
                     EvaluationClassifiers.CCandidates.Select(c => new LinearProbe(classifiers.Probe.Steps, classifiers.Probe.LearningRate, c)), bank,
                     chosenLabels, classCount, seed, (candidate, fit, fitLabels, held) => candidate.FitPredict(fit, fitLabels, held, classCount, seed, cancellationToken));
                 predictions = probe.FitPredict(bank, bankLabels, testEmbeddings, classCount, seed, cancellationToken);
-                settings = new Dictionary<string, double> { ["steps"] = probe.Steps, ["learningRate"] = probe.LearningRate, ["C"] = probe.InverseRegularization };
+                settings = Settings(probe, classifiers.Tune);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(protocol), protocol, null);
         }
-        settings["tuned"] = classifiers.Tune ? 1 : 0;
         return (Accuracy(predictions, testLabels), chosen.Length, settings);
     }
+
+    /// <summary>The settings a kNN result records: k, T, and whether k was chosen by tuning.</summary>
+    public static Dictionary<string, double> Settings(KnnClassifier knn, bool tuned)
+    {
+        ArgumentNullException.ThrowIfNull(knn);
+        return new Dictionary<string, double> { ["k"] = knn.K, ["temperature"] = knn.Temperature, ["tuned"] = tuned ? 1 : 0 };
+    }
+
+    /// <summary>The settings a linear-probe result records: steps, learning rate, C, and whether C was chosen by tuning.</summary>
+    public static Dictionary<string, double> Settings(LinearProbe probe, bool tuned)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        return new Dictionary<string, double>
+        {
+            ["steps"] = probe.Steps, ["learningRate"] = probe.LearningRate, ["C"] = probe.InverseRegularization, ["tuned"] = tuned ? 1 : 0,
+        };
+    }
+
+    /// <summary>The setting <see cref="EvaluationClassifiers.Tune"/> chooses for a protocol: k for kNN, C for the probe.</summary>
+    public static string TunedSetting(EvaluationProtocol protocol) => protocol == EvaluationProtocol.Knn ? "k" : "C";
 
     // The candidate most accurate on a stratified part of the labelled set when fitted on the rest (the first of equals).
     private static T Best<T>(IEnumerable<T> candidates, Tensor bank, int[] bankLabels, int classCount, int seed,

@@ -66,13 +66,9 @@ public static class RunEvaluation
         ArgumentNullException.ThrowIfNull(evaluations);
         ArgumentNullException.ThrowIfNull(classifiers);
         PretrainConfig config = run.ReadConfig();
-        IReadOnlyList<(long Step, string Path)> checkpoints = run.Checkpoints();
-        if (checkpoints.Count == 0)
-        {
-            throw new DataFormatException(run.Path, "has no checkpoint yet: pretrain into it first.");
-        }
+        ImageShape shape = InputShape(config);
         LabelledAndTest? images = null;
-        foreach ((long step, string path) in checkpoints)
+        foreach ((long step, string path) in run.RequireCheckpoints())
         {
             cancellationToken.ThrowIfCancellationRequested();
             string directory = LearningCurve.StepDirectory(run, step);
@@ -86,8 +82,8 @@ public static class RunEvaluation
             }
             var clock = Stopwatch.StartNew();
             images ??= new LabelledAndTest(
-                DatasetLoader.Load(trainData, InputShape(config), cancellationToken), trainData,
-                DatasetLoader.Load(testData, InputShape(config), cancellationToken), testData);
+                DatasetLoader.Load(trainData, shape, cancellationToken), trainData,
+                DatasetLoader.Load(testData, shape, cancellationToken), testData);
             (Encoder encoder, _, string checkpointPath) = TrainedEncoder.Load(run, path);
             using (encoder)
             {
@@ -177,23 +173,13 @@ public static class RunEvaluation
     private static bool MadeTheSameWay(EvaluationResult result, (EvaluationProtocol Protocol, LabelFraction Fraction) evaluation,
         string trainData, string testData, EvaluationClassifiers classifiers)
     {
-        var expected = new Dictionary<string, double> { ["tuned"] = classifiers.Tune ? 1 : 0 };
-        if (evaluation.Protocol == EvaluationProtocol.Knn)
+        // Tuning chooses k or C, so a tuned result is made the same way whatever k or C it chose.
+        Dictionary<string, double> expected = evaluation.Protocol == EvaluationProtocol.Knn
+            ? EmbeddingEvaluation.Settings(classifiers.Knn, classifiers.Tune)
+            : EmbeddingEvaluation.Settings(classifiers.Probe, classifiers.Tune);
+        if (classifiers.Tune)
         {
-            expected["temperature"] = classifiers.Knn.Temperature;
-            if (!classifiers.Tune)
-            {
-                expected["k"] = classifiers.Knn.K;
-            }
-        }
-        else
-        {
-            expected["steps"] = classifiers.Probe.Steps;
-            expected["learningRate"] = classifiers.Probe.LearningRate;
-            if (!classifiers.Tune)
-            {
-                expected["C"] = classifiers.Probe.InverseRegularization;
-            }
+            expected.Remove(EmbeddingEvaluation.TunedSetting(evaluation.Protocol));
         }
         return result.Protocol == evaluation.Protocol.ToString().ToLowerInvariant()
             && result.Labels == evaluation.Fraction.ToString()

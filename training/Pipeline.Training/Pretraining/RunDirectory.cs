@@ -69,11 +69,14 @@ public sealed class RunDirectory
         return found.OrderBy(entry => entry.Item1).ToArray();
     }
 
-    /// <summary>The newest checkpoint, or an error that says the run has none yet.</summary>
-    public string LatestCheckpoint() =>
+    /// <summary>The checkpoints present, ordered by step, or an error that says the run has none yet.</summary>
+    public IReadOnlyList<(long Step, string Path)> RequireCheckpoints() =>
         Checkpoints() is { Count: > 0 } all
-            ? all[^1].Path
+            ? all
             : throw new DataFormatException(Path, "has no checkpoint yet: pretrain into it first.");
+
+    /// <summary>The newest checkpoint, or an error that says the run has none yet.</summary>
+    public string LatestCheckpoint() => RequireCheckpoints()[^1].Path;
 
     public PretrainConfig ReadConfig()
     {
