@@ -16,6 +16,7 @@ already in the JSON with the same command is read back instead of run again, so 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 
@@ -46,6 +47,10 @@ def measure(args, work, store):
     untrained = os.path.join(work, "untrained")
     store.run([TRAIN, "pretrain", "--method", "simclr", "--encoder", architecture, "--epochs", "0", "--seed", "0", "--out", untrained],
               os.path.join(work, "untrained.log"), lambda output: None, work_dir=untrained, needs_files=True)
+    # The probes write eval/ into the run they score: score a copy, so the shipped folder keeps its own evaluation.
+    scored_reference = os.path.join(work, "reference")
+    shutil.rmtree(scored_reference, ignore_errors=True)
+    shutil.copytree(reference, scored_reference, ignore=shutil.ignore_patterns("eval", "report"))
     rows = {}
 
     def add(row, seed, value):
@@ -91,9 +96,11 @@ def measure(args, work, store):
                     save(args, store, rows)
     for seed in args.seeds:
         tag = f"seed{seed}"
-        for subject, extra in [("reference encoder", ["--run", reference]), ("untrained " + architecture, ["--run", untrained]),
+        # 100% labels every image whatever the seed (the seed moves only the tuning split), so it is scored once.
+        labels = PROBE_LABELS if seed == args.seeds[0] else [fraction for fraction in PROBE_LABELS if fraction != "100%"]
+        for subject, extra in [("reference encoder", ["--run", scored_reference]), ("untrained " + architecture, ["--run", untrained]),
                                ("raw pixels", ["--representation", "pixels"])]:
-            results = store.run([TRAIN, "evaluate", *extra, "--protocol", "linear", "knn", "--labels", *PROBE_LABELS, "--tune",
+            results = store.run([TRAIN, "evaluate", *extra, "--protocol", "linear", "knn", "--labels", *labels, "--tune",
                                  "--seed", str(seed), "--json"], os.path.join(work, f"{subject.replace(' ', '-')}-{tag}.log"), probe_results)
             for name, value in results.items():
                 add(f"{name}: {subject} (tuned)", seed, value)
