@@ -6,7 +6,7 @@ namespace Pipeline.Inference.Server;
 /// <summary>
 /// The model a server serves under one name, and its replacement without downtime: a new version is loaded, checked
 /// (hash, same input shape and embedding width, a warm-up run) and swapped in atomically; calls already running
-/// finish on the old model, which is disposed once they have (<see cref="EmbeddingModel.Dispose"/> waits for them).
+/// finish on the old model, which is disposed once they have (<see cref="OnnxRuntimeModel.Dispose"/> waits for them).
 /// </summary>
 /// <remarks>Thread-safe: <see cref="Current"/> is a volatile read; reloads run one at a time.</remarks>
 public sealed class ServedModel : IDisposable

@@ -78,6 +78,47 @@ internal sealed class TestModel
     public ModelProto Build(bool withMetadata = true)
     {
         var builder = new OnnxGraphBuilder("test_encoder");
+        AddEncoder(builder);
+        ModelProto model = builder.Build("pipeline-inference-tests", "1");
+        if (withMetadata)
+        {
+            Metadata.WriteTo(model);
+        }
+        return model;
+    }
+
+    /// <summary>
+    /// This encoder with a linear head on its embedding (seeded weights), as <c>pipeline-infer finetune</c> exports a
+    /// classifier: outputs <c>embedding</c>, <c>logits</c> and <c>probabilities</c>, and the class names in its metadata.
+    /// </summary>
+    public ModelProto BuildClassifier(IReadOnlyList<string> classNames)
+    {
+        var builder = new OnnxGraphBuilder("test_classifier");
+        string embedding = AddEncoder(builder);
+        var random = new Random(Filters + EmbeddingDim);
+        float[] headWeight = Enumerable.Range(0, classNames.Count * EmbeddingDim).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        string weight = builder.AddInitializer("head.weight", headWeight, classNames.Count, EmbeddingDim);
+        builder.AddNode("Gemm", "head", [embedding, weight], [OnnxAttributes.Int("transB", 1)], output: ClassifierMetadata.LogitsOutput);
+        builder.AddNode("Softmax", "softmax", [ClassifierMetadata.LogitsOutput], [OnnxAttributes.Int("axis", 1)],
+            output: ClassifierMetadata.ProbabilitiesOutput);
+        builder.AddOutput(ClassifierMetadata.LogitsOutput, classNames.Count);
+        builder.AddOutput(ClassifierMetadata.ProbabilitiesOutput, classNames.Count);
+        ModelProto model = builder.Build("pipeline-inference-tests", "1");
+        Metadata.WriteTo(model);
+        new ClassifierMetadata(classNames, "{}").WriteTo(model);
+        return model;
+    }
+
+    /// <summary>Writes the classifier of <see cref="BuildClassifier"/> to <paramref name="path"/> and returns the path.</summary>
+    public string WriteClassifier(string path, IReadOnlyList<string> classNames)
+    {
+        File.WriteAllBytes(path, BuildClassifier(classNames).ToByteArray());
+        return path;
+    }
+
+    // The encoder's graph, output `embedding` [N, D] included; returns the embedding's value name.
+    private string AddEncoder(OnnxGraphBuilder builder)
+    {
         string pixels = builder.AddInput(EmbeddingModel.InputName, Channels, Height, Width);
         string mean = builder.AddInitializer("mean", Mean, 1, Channels, 1, 1);
         string std = builder.AddInitializer("std", Std, 1, Channels, 1, 1);
@@ -92,15 +133,10 @@ internal sealed class TestModel
         string flat = builder.AddNode("Flatten", "flatten", [pooled], [OnnxAttributes.Int("axis", 1)]);
         string linearWeight = builder.AddInitializer("fc.weight", _linearWeight, EmbeddingDim, Filters);
         string linearBias = builder.AddInitializer("fc.bias", _linearBias, EmbeddingDim);
-        builder.AddNode("Gemm", "fc", [flat, linearWeight, linearBias], [OnnxAttributes.Int("transB", 1)],
+        string embedding = builder.AddNode("Gemm", "fc", [flat, linearWeight, linearBias], [OnnxAttributes.Int("transB", 1)],
             output: EmbeddingModel.OutputName);
         builder.AddOutput(EmbeddingModel.OutputName, EmbeddingDim);
-        ModelProto model = builder.Build("pipeline-inference-tests", "1");
-        if (withMetadata)
-        {
-            Metadata.WriteTo(model);
-        }
-        return model;
+        return embedding;
     }
 
     /// <summary>Writes the model to <paramref name="path"/> and returns the path.</summary>
