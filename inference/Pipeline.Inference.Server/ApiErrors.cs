@@ -6,11 +6,18 @@ namespace Pipeline.Inference.Server;
 /// <summary>Writes the server's error body, OpenAI-shaped: <c>{"error": {"message", "type", "code", "param"}}</c>.</summary>
 public static class ApiErrors
 {
+    /// <summary>The failure reason of a request whose client went away before it was answered.</summary>
+    public const string ClientClosedRequest = "client_closed_request";
+
+    // Where WriteAsync leaves the code of the error it wrote, for the request metrics.
+    private static readonly object CodeKey = new();
+
     /// <summary>Writes <paramref name="error"/> as the response, with Retry-After when it has one.</summary>
     public static Task WriteAsync(HttpContext context, ApiException error)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(error);
+        context.Items[CodeKey] = error.Code;
         context.Response.StatusCode = error.Status;
         if (error.RetryAfterSeconds is { } seconds)
         {
@@ -22,6 +29,18 @@ public static class ApiErrors
         }
         var body = new ErrorResponse(new ErrorDetail(error.Message, TypeOf(error.Status), error.Code, error.Param));
         return context.Response.WriteAsJsonAsync(body, ServerJson.Options, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Why the request failed: the code of the error written as its response, <see cref="ClientClosedRequest"/> when its
+    /// client went away (ASP.NET Core's 499), or null when it did not fail.
+    /// </summary>
+    public static string? FailureOf(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Items.TryGetValue(CodeKey, out object? code) ? (string?)code
+            : context.Response.StatusCode == StatusCodes.Status499ClientClosedRequest ? ClientClosedRequest
+            : null;
     }
 
     private static string TypeOf(int status) => status switch

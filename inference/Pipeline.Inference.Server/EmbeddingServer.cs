@@ -69,50 +69,22 @@ public sealed class EmbeddingServer : IAsyncDisposable
         options.Validate();
         IReadOnlyList<string> exposed = ListenAddresses.RequireProtection(options.Urls, options.ApiKey is not null, options.Insecure);
 
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.UseUrls([.. options.Urls]);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            // Above the limit the endpoints enforce, so that they, not Kestrel, answer with a JSON 413, and Kestrel can
-            // drain the rest of a body somewhat too large and keep the connection (clients then read the 413).
-            kestrel.Limits.MaxRequestBodySize = 4 * options.MaxRequestBytes;
-        });
-        configureLogging?.Invoke(builder.Logging);
-        // Results and the OpenAPI schemas use the same snake_case names the endpoints write.
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = ServerJson.Options.PropertyNamingPolicy);
-        builder.Services.AddOpenApi();
-        WebApplication app = builder.Build();
+        WebApplication app = BuildApplication(options, configureLogging);
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Inference.Server");
         if (exposed.Count > 0 && options.ApiKey is null)
         {
             logger.LogWarning("--insecure: {Urls} can be reached from other machines and no API key is asked for. Anyone there can use this server.",
                 string.Join(", ", exposed));
         }
-
         ServedModel model;
         try
         {
-            model = ServedModel.Load(options.ServedName, options.ModelPath, options.Model, logger);
+            model = LoadModel(options, logger);
         }
         catch
         {
             ((IDisposable)app).Dispose();
             throw;
-        }
-        if (options.Index is { } index)
-        {
-            try
-            {
-                index.RequireModel(model.Current.Sha256);
-            }
-            catch
-            {
-                model.Dispose();
-                ((IDisposable)app).Dispose();
-                throw;
-            }
-            logger.LogInformation("Searching an index of {Count} embeddings of {Dim} floats on {Route}.", index.Count, index.Dim, SearchEndpoints.Route);
         }
         DynamicBatcher? batcher = null;
         var metrics = new ServerMetrics(() => batcher?.QueuedImages ?? 0);
@@ -162,11 +134,64 @@ public sealed class EmbeddingServer : IAsyncDisposable
         _model.Dispose();
     }
 
+    // Kestrel, logging, the JSON names, the OpenAPI document and the error handling: everything but the model and the routes.
+    private static WebApplication BuildApplication(EmbeddingServerOptions options, Action<ILoggingBuilder>? configureLogging)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Above the limit the endpoints enforce, so that they, not Kestrel, answer with a JSON 413, and Kestrel can
+            // drain the rest of a body somewhat too large and keep the connection (clients then read the 413).
+            kestrel.Limits.MaxRequestBodySize = 4 * options.MaxRequestBytes;
+        });
+        configureLogging?.Invoke(builder.Logging);
+        // Results and the OpenAPI schemas use the same snake_case names the endpoints write.
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = ServerJson.Options.PropertyNamingPolicy);
+        builder.Services.AddOpenApi();
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        // The exception handler middleware insists on a fallback; ApiExceptionHandler handles every exception, so it never writes.
+        builder.Services.AddProblemDetails();
+        return builder.Build();
+    }
+
+    // The model to serve, warmed up, and checked against the index when there is one.
+    private static ServedModel LoadModel(EmbeddingServerOptions options, ILogger logger)
+    {
+        ServedModel model = ServedModel.Load(options.ServedName, options.ModelPath, options.Model, logger);
+        if (options.Index is { } index)
+        {
+            try
+            {
+                index.RequireModel(model.Current.Sha256);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            logger.LogInformation("Searching an index of {Count} embeddings of {Dim} floats on {Route}.", index.Count, index.Dim, SearchEndpoints.Route);
+        }
+        return model;
+    }
+
     private void MapRoutes()
     {
-        _app.Use(HandleErrorsAndCountAsync);
+        _app.Use(CountRequestsAsync);
+        // Refusals thrown as ApiException, and failures, get their JSON error from ApiExceptionHandler; statuses routing
+        // sets without a body (404, 405, 415) get theirs here.
+        _app.UseExceptionHandler();
+        _app.UseStatusCodePages(status => ApiErrors.WriteAsync(status.HttpContext, RoutingError(status.HttpContext)));
         _app.Use(AuthenticateAsync);
+        MapEmbeddingRoutes();
+        MapModelAndProbeRoutes();
+        _app.MapOpenApi();
+    }
 
+    // POST /v1/embeddings, /v1/embeddings/raw and /v1/search.
+    private void MapEmbeddingRoutes()
+    {
         var embeddings = new EmbeddingsEndpoints(_model, _batcher, _options);
         _app.MapPost(EmbeddingsEndpoints.JsonRoute, (Func<HttpContext, Task>)embeddings.EmbedJsonAsync)
             .Accepts<EmbeddingRequest>("application/json")
@@ -187,6 +212,11 @@ public sealed class EmbeddingServer : IAsyncDisposable
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
             .Produces<ErrorResponse>(StatusCodes.Status409Conflict)
             .WithSummary("The index's entries most similar to an image or an embedding (exact cosine), best first.");
+    }
+
+    // GET /v1/models, POST /v1/models/reload, and what operators and orchestrators poll: /healthz, /readyz, /metrics.
+    private void MapModelAndProbeRoutes()
+    {
         _app.MapGet("/v1/models", () => new ModelList("list", [Card()]))
             .WithSummary("The served model and its input contract.");
         _app.MapPost(ReloadRoute, (Func<HttpContext, Task>)ReloadEndpointAsync)
@@ -203,7 +233,6 @@ public sealed class EmbeddingServer : IAsyncDisposable
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await _metrics.ExportAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
         }).WithSummary("Prometheus metrics.");
-        _app.MapOpenApi();
     }
 
     private ModelCard Card()
@@ -283,7 +312,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
 
     // Routing answers alone, with an empty body, for unknown routes (404), wrong methods (405) and bodies of a media type
     // a route does not accept (415); these get the JSON error every other refusal has.
-    private static ApiException FromRouting(HttpContext context)
+    private static ApiException RoutingError(HttpContext context)
     {
         string method = context.Request.Method, path = context.Request.Path;
         return context.Response.StatusCode switch
@@ -329,39 +358,17 @@ public sealed class EmbeddingServer : IAsyncDisposable
         await next(context).ConfigureAwait(false);
     }
 
-    private async Task HandleErrorsAndCountAsync(HttpContext context, RequestDelegate next)
+    // Counts every request by route, and the refused or failed ones by the reason their response gives.
+    private async Task CountRequestsAsync(HttpContext context, RequestDelegate next)
     {
         string route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-        using IDisposable inFlight = _metrics.Request(route);
-        try
+        using (_metrics.Request(route))
         {
             await next(context).ConfigureAwait(false);
-            if (context.Response is { HasStarted: false, StatusCode: >= 400 })
-            {
-                throw FromRouting(context);
-            }
         }
-        catch (ApiException error)
+        if (ApiErrors.FailureOf(context) is { } reason)
         {
-            _metrics.Failure(route, error.Code);
-            if (!context.Response.HasStarted)
-            {
-                await ApiErrors.WriteAsync(context, error).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            _metrics.Failure(route, "client_closed_request");
-        }
-        catch (Exception error)
-        {
-            _metrics.Failure(route, "internal_error");
-            _logger.LogError(error, "{Method} {Path} failed.", context.Request.Method, context.Request.Path);
-            if (!context.Response.HasStarted)
-            {
-                await ApiErrors.WriteAsync(context, new ApiException(500, "internal_error",
-                    $"The server failed on this request ({error.GetType().Name}); it keeps serving. The log has the details.")).ConfigureAwait(false);
-            }
+            _metrics.Failure(route, reason);
         }
     }
 }

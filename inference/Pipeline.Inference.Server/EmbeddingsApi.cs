@@ -1,10 +1,24 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Inference.Server;
 
 /// <summary>
 /// The body of <c>POST /v1/embeddings</c>, OpenAI-shaped: the served model's name, images as base64 or data URLs
 /// (<c>data:image/png;base64,…</c>), and <c>float</c> (default) or <c>base64</c> (little-endian float32) output.
 /// </summary>
-public sealed record EmbeddingRequest(string Model, IReadOnlyList<string> Input, string? EncodingFormat);
+/// <remarks>Bound as sent: a field left out is null, and the endpoint says which one a request lacks.</remarks>
+public sealed record EmbeddingRequest
+{
+    /// <summary>The served model's name; required.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The images: one string, or a list of them; required.</summary>
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? Input { get; init; }
+
+    /// <summary><c>float</c> (the default) or <c>base64</c>.</summary>
+    public string? EncodingFormat { get; init; }
+}
 
 /// <summary>The body of a successful <c>POST /v1/embeddings</c>: one embedding per input, in input order.</summary>
 public sealed record EmbeddingResponse(string Object, IReadOnlyList<EmbeddingData> Data, string Model, EmbeddingUsage Usage);

@@ -39,26 +39,29 @@ public sealed class EmbeddingsEndpoints
     public async Task EmbedJsonAsync(HttpContext context)
     {
         RequireContentType(context, "application/json");
-        byte[] body = await ReadBodyAsync(context).ConfigureAwait(false);
-        (string[] images, bool base64Output) = ParseRequest(body);
+        EmbeddingRequest request = BindJson<EmbeddingRequest>(await ReadBodyAsync(context).ConfigureAwait(false),
+            $"{{\"model\": \"{_model.Name}\", \"input\": [\"<base64 PNG>\"]}}", InvalidField);
+        RequireModel(request.Model);
+        bool base64Output = Base64Output(request.EncodingFormat);
+        IReadOnlyList<string> images = RequireImages(request.Input);
 
         ImageShape shape = _model.Current.InputShape;
-        float[] pixels = new float[images.Length * shape.Size];
-        for (int i = 0; i < images.Length; i++)
+        float[] pixels = new float[images.Count * shape.Size];
+        for (int i = 0; i < images.Count; i++)
         {
             DecodeImage(images[i], $"input[{i}]", shape, pixels.AsSpan(i * shape.Size, shape.Size));
         }
         float[] embeddings = await EmbedAsync(pixels, context.RequestAborted).ConfigureAwait(false);
 
-        int dim = embeddings.Length / images.Length;
-        var data = new EmbeddingData[images.Length];
-        for (int i = 0; i < images.Length; i++)
+        int dim = embeddings.Length / images.Count;
+        var data = new EmbeddingData[images.Count];
+        for (int i = 0; i < images.Count; i++)
         {
             float[] row = embeddings.AsSpan(i * dim, dim).ToArray();
             object embedding = base64Output ? Convert.ToBase64String(MemoryMarshal.AsBytes(row.AsSpan())) : row;
             data[i] = new EmbeddingData("embedding", i, embedding);
         }
-        var response = new EmbeddingResponse("list", data, _model.Name, new EmbeddingUsage(0, 0, images.Length));
+        var response = new EmbeddingResponse("list", data, _model.Name, new EmbeddingUsage(0, 0, images.Count));
         await context.Response.WriteAsJsonAsync(response, ServerJson.Options, context.RequestAborted).ConfigureAwait(false);
     }
 
@@ -114,40 +117,41 @@ public sealed class EmbeddingsEndpoints
         }
     }
 
-    private (string[] Images, bool Base64Output) ParseRequest(byte[] body)
+    /// <summary>
+    /// Binds a JSON body to <typeparamref name="T"/> with <see cref="ServerJson.Options"/>. A body that is not JSON, or not
+    /// an object, is a 400 <c>invalid_json</c> that shows <paramref name="example"/>; a field of the wrong JSON type is the
+    /// error <paramref name="invalidField"/> makes of its name, its path (such as <c>embedding[2]</c>) and the binder's reason
+    /// (null: an <c>invalid_json</c> too).
+    /// </summary>
+    internal static T BindJson<T>(byte[] body, string example, Func<string, string, JsonException, ApiException?> invalidField)
+        where T : class
     {
-        using JsonDocument document = ParseObject(body, $"{{\"model\": \"{_model.Name}\", \"input\": [\"<base64 PNG>\"]}}");
-        JsonElement root = document.RootElement;
-        RequireModel(root);
-        bool base64Output = ReadEncodingFormat(root);
-        return (ReadInput(root), base64Output);
-    }
-
-    /// <summary>The body as a JSON document whose root is an object; anything else is a 400 that shows <paramref name="example"/>.</summary>
-    internal static JsonDocument ParseObject(byte[] body, string example)
-    {
-        JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body);
+            return JsonSerializer.Deserialize<T>(body, ServerJson.Options) ?? throw NotAnObject(example);
         }
-        catch (JsonException error)
+        catch (JsonException error) when (error.InnerException is JsonException)
         {
+            // The reader's own error: the bytes are not JSON at all.
             throw new ApiException(400, "invalid_json", $"The body is not valid JSON: {error.Message}");
         }
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        catch (JsonException error) when (error.Path is ['$', '.', .. string param])
         {
-            JsonValueKind kind = document.RootElement.ValueKind;
-            document.Dispose();
-            throw new ApiException(400, "invalid_json", $"The body is a JSON {kind.ToString().ToLowerInvariant()}, not an object like {example}.");
+            throw invalidField(param.Split('[', '.')[0], param, error) ?? NotAnObject(example);
         }
-        return document;
+        catch (JsonException)
+        {
+            throw NotAnObject(example);
+        }
     }
 
+    private static ApiException NotAnObject(string example) =>
+        new(400, "invalid_json", $"The body is not a JSON object like {example}.");
+
     /// <summary>Refuses a request whose <c>model</c> is not the served model's name; one without <c>model</c> only when <paramref name="required"/>.</summary>
-    internal void RequireModel(JsonElement root, bool required = true)
+    internal void RequireModel(string? name, bool required = true)
     {
-        if (!root.TryGetProperty("model", out JsonElement model) || model.ValueKind == JsonValueKind.Null)
+        if (name is null)
         {
             if (!required)
             {
@@ -155,56 +159,46 @@ public sealed class EmbeddingsEndpoints
             }
             throw new ApiException(400, "missing_model", $"The request names no model: add \"model\": \"{_model.Name}\".", "model");
         }
-        if (model.ValueKind != JsonValueKind.String)
-        {
-            throw new ApiException(400, "invalid_model", $"\"model\" must be a string, such as \"{_model.Name}\".", "model");
-        }
-        string name = model.GetString()!;
         if (name != _model.Name)
         {
             throw UnknownModel(name, "model");
         }
     }
 
-    private static bool ReadEncodingFormat(JsonElement root)
+    /// <summary>The 400 of a <c>model</c> that is not a string.</summary>
+    internal ApiException InvalidModel() =>
+        new(400, "invalid_model", $"\"model\" must be a string, such as \"{_model.Name}\".", "model");
+
+    private ApiException? InvalidField(string field, string param, JsonException error) => field switch
     {
-        if (!root.TryGetProperty("encoding_format", out JsonElement format) || format.ValueKind == JsonValueKind.Null)
-        {
-            return false;
-        }
-        return format.ValueKind == JsonValueKind.String ? format.GetString() switch
-        {
-            "float" => false,
-            "base64" => true,
-            _ => throw InvalidEncodingFormat($"\"{format.GetString()}\""),
-        } : throw InvalidEncodingFormat(format.GetRawText());
-    }
+        "model" => InvalidModel(),
+        "encoding_format" => InvalidEncodingFormat("not a string"),
+        "input" => new ApiException(400, "invalid_input",
+            $"\"input\" {error.Message}: send a list of base64 PNG or JPEG images, each as base64 or a data URL.", "input"),
+        _ => null,
+    };
+
+    private static bool Base64Output(string? format) => format switch
+    {
+        null or "float" => false,
+        "base64" => true,
+        _ => throw InvalidEncodingFormat($"\"{format}\""),
+    };
 
     private static ApiException InvalidEncodingFormat(string given) =>
         new(400, "invalid_encoding_format", $"\"encoding_format\" is {given}: use \"float\" or \"base64\".", "encoding_format");
 
-    private string[] ReadInput(JsonElement root)
+    private IReadOnlyList<string> RequireImages(IReadOnlyList<string>? images)
     {
-        if (!root.TryGetProperty("input", out JsonElement input) || input.ValueKind == JsonValueKind.Null)
+        if (images is null)
         {
             throw new ApiException(400, "missing_input", "The request has no \"input\": send a list of base64 PNG or JPEG images.", "input");
         }
-        string[] images = input.ValueKind switch
-        {
-            JsonValueKind.String => [input.GetString()!],
-            JsonValueKind.Array => input.EnumerateArray().Select((item, i) => item.ValueKind == JsonValueKind.String
-                ? item.GetString()!
-                : throw new ApiException(400, "invalid_input",
-                    $"input[{i}] is a JSON {item.ValueKind.ToString().ToLowerInvariant()}, not a string: send each image as base64 or a data URL.",
-                    $"input[{i}]")).ToArray(),
-            _ => throw new ApiException(400, "invalid_input",
-                $"\"input\" is a JSON {input.ValueKind.ToString().ToLowerInvariant()}: send a list of base64 PNG or JPEG images.", "input"),
-        };
-        if (images.Length == 0)
+        if (images.Count == 0)
         {
             throw new ApiException(400, "empty_input", "\"input\" is an empty list: send at least one image.", "input");
         }
-        RequireImageCount(images.Length, "input");
+        RequireImageCount(images.Count, "input");
         return images;
     }
 

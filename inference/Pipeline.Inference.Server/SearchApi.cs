@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Inference.Server;
 
 /// <summary>
@@ -6,6 +8,8 @@ namespace Pipeline.Inference.Server;
 /// 10). <c>model</c>, when given, must be the served model's name; <c>model_sha256</c>, when given, must be the SHA-256 of
 /// the model the index was built with (a client's guard for embeddings it made itself).
 /// </summary>
+/// <remarks>Numbers are bound only from JSON numbers, never from strings.</remarks>
+[JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record SearchRequest
 {
     /// <summary>One image: base64 PNG or JPEG, or a data URL.</summary>

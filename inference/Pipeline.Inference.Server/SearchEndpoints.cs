@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Pipeline.Inference.Search;
 
@@ -46,18 +45,12 @@ public sealed class SearchEndpoints
         EmbeddingIndex index = _index ?? throw new ApiException(404, "no_index",
             $"This server has no index to search: start it with --index FILE (an index pipeline-infer index build wrote with model '{_model.Name}').");
         EmbeddingsEndpoints.RequireContentType(context, "application/json");
-        byte[] body = await _embeddings.ReadBodyAsync(context).ConfigureAwait(false);
-        float[] query;
-        int topK;
-        bool fromImage;
-        using (JsonDocument document = EmbeddingsEndpoints.ParseObject(body, "{\"input\": \"<base64 PNG>\", \"top_k\": 3}"))
-        {
-            JsonElement root = document.RootElement;
-            _embeddings.RequireModel(root, required: false);
-            topK = ReadTopK(root);
-            RequireIndexModel(index, root);
-            (query, fromImage) = await ReadQueryAsync(root, index, context.RequestAborted).ConfigureAwait(false);
-        }
+        SearchRequest request = EmbeddingsEndpoints.BindJson<SearchRequest>(await _embeddings.ReadBodyAsync(context).ConfigureAwait(false),
+            "{\"input\": \"<base64 PNG>\", \"top_k\": 3}", (field, param, _) => InvalidField(field, param, index));
+        _embeddings.RequireModel(request.Model, required: false);
+        int topK = ReadTopK(request.TopK);
+        RequireIndexModel(index, request.ModelSha256);
+        (float[] query, bool fromImage) = await ReadQueryAsync(request, index, context.RequestAborted).ConfigureAwait(false);
 
         IReadOnlyList<SearchHit> hits;
         try
@@ -77,64 +70,71 @@ public sealed class SearchEndpoints
         await context.Response.WriteAsJsonAsync(response, ServerJson.Options, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private int ReadTopK(JsonElement root)
+    private ApiException? InvalidField(string field, string param, EmbeddingIndex index) => field switch
     {
-        if (!root.TryGetProperty("top_k", out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        "model" => _embeddings.InvalidModel(),
+        "top_k" => InvalidTopK("not a whole number"),
+        "model_sha256" => ModelSha256Mismatch("not a string", index),
+        "input" => new ApiException(400, "invalid_input",
+            "\"input\" is not a string: send one image as a base64 string or a data URL (one image per search).", "input"),
+        "embedding" when param == field =>
+            new ApiException(400, "invalid_embedding", $"\"embedding\" is not a list: send a list of {index.Dim} numbers.", "embedding"),
+        "embedding" => new ApiException(400, "invalid_embedding", $"{param} is not a number: send {index.Dim} float32 numbers.", param),
+        _ => null,
+    };
+
+    private int ReadTopK(int? topK)
+    {
+        if (topK is null)
         {
             return Math.Min(DefaultTopK, _options.MaxTopK);
         }
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int k) || k < 1 || k > _options.MaxTopK)
+        if (topK < 1 || topK > _options.MaxTopK)
         {
-            throw new ApiException(400, "invalid_top_k",
-                $"\"top_k\" is {value.GetRawText()}: ask for a whole number of entries from 1 to {_options.MaxTopK}.", "top_k");
+            throw InvalidTopK(topK.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
-        return k;
+        return topK.Value;
     }
 
+    private ApiException InvalidTopK(string given) =>
+        new(400, "invalid_top_k", $"\"top_k\" is {given}: ask for a whole number of entries from 1 to {_options.MaxTopK}.", "top_k");
+
     // The served model, and the one a client says made its embedding, must be the index's.
-    private void RequireIndexModel(EmbeddingIndex index, JsonElement root)
+    private void RequireIndexModel(EmbeddingIndex index, string? modelSha256)
     {
         string served = _model.Current.Sha256;
         if (served != index.ModelSha256)
         {
             throw ServedModelMismatch(index, served);
         }
-        if (root.TryGetProperty("model_sha256", out JsonElement sha) && sha.ValueKind != JsonValueKind.Null)
+        if (modelSha256 is not null && !string.Equals(modelSha256, index.ModelSha256, StringComparison.OrdinalIgnoreCase))
         {
-            string? given = sha.ValueKind == JsonValueKind.String ? sha.GetString() : null;
-            if (given is null || !string.Equals(given, index.ModelSha256, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new ApiException(409, "model_mismatch",
-                    $"\"model_sha256\" is {sha.GetRawText()}, but the index holds embeddings of the model with SHA-256 {index.ModelSha256}: "
-                    + "embeddings of different models are not comparable; embed the query with that model (this server's /v1/embeddings).",
-                    "model_sha256");
-            }
+            throw ModelSha256Mismatch($"\"{modelSha256}\"", index);
         }
     }
 
-    private async Task<(float[] Query, bool FromImage)> ReadQueryAsync(JsonElement root, EmbeddingIndex index, CancellationToken cancellationToken)
+    private static ApiException ModelSha256Mismatch(string given, EmbeddingIndex index) =>
+        new(409, "model_mismatch",
+            $"\"model_sha256\" is {given}, but the index holds embeddings of the model with SHA-256 {index.ModelSha256}: "
+            + "embeddings of different models are not comparable; embed the query with that model (this server's /v1/embeddings).",
+            "model_sha256");
+
+    private async Task<(float[] Query, bool FromImage)> ReadQueryAsync(SearchRequest request, EmbeddingIndex index, CancellationToken cancellationToken)
     {
-        bool hasInput = root.TryGetProperty("input", out JsonElement input) && input.ValueKind != JsonValueKind.Null;
-        bool hasEmbedding = root.TryGetProperty("embedding", out JsonElement embedding) && embedding.ValueKind != JsonValueKind.Null;
-        if (hasInput == hasEmbedding)
+        bool hasInput = request.Input is not null;
+        if (hasInput == request.Embedding is not null)
         {
             throw new ApiException(400, hasInput ? "ambiguous_query" : "missing_query",
                 $"The request has {(hasInput ? "both" : "neither")} \"input\" {(hasInput ? "and" : "nor")} \"embedding\": send one, "
                 + "an image as \"input\": \"<base64 PNG>\" or an embedding as \"embedding\": [floats].");
         }
-        if (hasEmbedding)
+        if (request.Embedding is { } embedding)
         {
             return (ReadEmbedding(embedding, index.Dim), false);
         }
-        if (input.ValueKind != JsonValueKind.String)
-        {
-            throw new ApiException(400, "invalid_input",
-                $"\"input\" is a JSON {input.ValueKind.ToString().ToLowerInvariant()}: send one image as a base64 string or a data URL (one image per search).",
-                "input");
-        }
         EmbeddingModel model = _model.Current;
         float[] pixels = new float[model.InputShape.Size];
-        _embeddings.DecodeImage(input.GetString()!, "input", model.InputShape, pixels);
+        _embeddings.DecodeImage(request.Input!, "input", model.InputShape, pixels);
         float[] query = await _embeddings.EmbedAsync(pixels, cancellationToken).ConfigureAwait(false);
         // The batcher runs whichever model is served when the batch runs: one swapped in meanwhile made this embedding.
         if (_model.Current.Sha256 != index.ModelSha256)
@@ -144,29 +144,19 @@ public sealed class SearchEndpoints
         return (query, true);
     }
 
-    private static float[] ReadEmbedding(JsonElement embedding, int dim)
+    private static float[] ReadEmbedding(IReadOnlyList<float> embedding, int dim)
     {
-        if (embedding.ValueKind != JsonValueKind.Array)
-        {
-            throw new ApiException(400, "invalid_embedding",
-                $"\"embedding\" is a JSON {embedding.ValueKind.ToString().ToLowerInvariant()}: send a list of {dim} numbers.", "embedding");
-        }
-        int length = embedding.GetArrayLength();
-        if (length != dim)
+        if (embedding.Count != dim)
         {
             throw new ApiException(400, "wrong_width",
-                $"\"embedding\" has {length} numbers, but the index holds embeddings of {dim}: send an embedding of the index's model.", "embedding");
+                $"\"embedding\" has {embedding.Count} numbers, but the index holds embeddings of {dim}: send an embedding of the index's model.", "embedding");
         }
-        float[] query = new float[dim];
-        int i = 0;
-        foreach (JsonElement item in embedding.EnumerateArray())
+        float[] query = [.. embedding];
+        // A number beyond float32 binds as an infinity.
+        int bad = Array.FindIndex(query, value => !float.IsFinite(value));
+        if (bad >= 0)
         {
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetSingle(out query[i]) || !float.IsFinite(query[i]))
-            {
-                throw new ApiException(400, "invalid_embedding",
-                    $"embedding[{i}] is {item.GetRawText()}, not a finite float32 number.", $"embedding[{i}]");
-            }
-            i++;
+            throw new ApiException(400, "invalid_embedding", $"embedding[{bad}] is {query[bad]}, not a finite float32 number.", $"embedding[{bad}]");
         }
         return query;
     }

@@ -143,6 +143,21 @@ public sealed class BadInputTests : IClassFixture<BadInputServer>
         Assert.Contains("pipeline_request_failures_total{route=\"/v1/embeddings\",reason=\"empty_input\"}", metrics);
     }
 
+    [Theory]
+    [InlineData("POST", "/v1/embedding", 404, "route_not_found", "unmatched")]
+    [InlineData("GET", "/v1/embeddings", 405, "method_not_allowed", "unmatched")]
+    public async Task RoutingRefusal_GetsAJsonErrorAndIsCountedByReason(string method, string path, int status, string code, string route)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", Encoding.UTF8, Json) };
+
+        using HttpResponseMessage response = await _server.Client.SendAsync(request);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        using JsonDocument error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(code, error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains($"pipeline_request_failures_total{{route=\"{route}\",reason=\"{code}\"}}", await _server.Client.GetStringAsync("/metrics"));
+    }
+
     private static string Source(string project, string file) => File.ReadAllText(RepositoryRoot.Combine("inference", project, file));
 
     private static BadRequest JsonBody(string json, int status, string code) =>

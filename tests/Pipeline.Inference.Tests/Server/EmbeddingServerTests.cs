@@ -124,6 +124,30 @@ public sealed class EmbeddingServerTests
     }
 
     [Fact]
+    public async Task ClientThatGoesAway_IsCountedAsClientClosedRequest_AndTheServerKeepsServing()
+    {
+        // A batch waits up to a minute for a second image, so the one request waits until its client gives up.
+        await using RunningServer running = await RunningServer.StartAsync(configure: options => options with
+        {
+            Batching = new Inference.Batching.BatchPolicy(MaxBatchSize: 2, MaxWait: TimeSpan.FromMinutes(1), QueueCapacity: 2),
+            MaxImagesPerRequest = 2,
+        });
+        using var leave = new CancellationTokenSource();
+        Task<HttpResponseMessage> waiting = running.PostRawAsync(running.Spec.RandomPixels(1, seed: 1), leave.Token);
+        // In flight: the request waiting for its batch, and the scrape of /metrics itself.
+        Assert.True(await MetricsShowAsync(running, "pipeline_requests_in_flight 2"), "the request never came");
+
+        await leave.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.True(await MetricsShowAsync(running,
+            "pipeline_request_failures_total{route=\"/v1/embeddings/raw\",reason=\"client_closed_request\"} 1"),
+            "the request given up was not counted");
+        using HttpResponseMessage answered = await running.PostRawAsync(running.Spec.RandomPixels(2, seed: 2));
+        Assert.Equal(2 * running.Spec.EmbeddingDim, (await RunningServer.ReadFloatsAsync(answered)).Length);
+    }
+
+    [Fact]
     public async Task Reload_UnderLoad_LosesNoRequestAndSwapsTheModel()
     {
         await using RunningServer running = await RunningServer.StartAsync(configure: options => options with { ApiKey = RunningServer.Key });
@@ -262,6 +286,19 @@ public sealed class EmbeddingServerTests
         Assert.Contains("pipeline_queued_images", metrics);
         Assert.Contains("\"/v1/embeddings\"", openApi);
         Assert.Contains("\"/v1/models/reload\"", openApi);
+    }
+
+    // Polls /metrics for up to 10 s until it holds the line.
+    private static async Task<bool> MetricsShowAsync(RunningServer running, string line)
+    {
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(10); await Task.Delay(50))
+        {
+            if ((await running.Client.GetStringAsync("/metrics")).Contains(line))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool Close(float[] actual, float[] expected) =>

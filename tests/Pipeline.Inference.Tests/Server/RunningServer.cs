@@ -64,11 +64,11 @@ internal sealed class RunningServer : IAsyncDisposable
     }
 
     /// <summary>POSTs float32 pixels to /v1/embeddings/raw.</summary>
-    public Task<HttpResponseMessage> PostRawAsync(float[] pixels)
+    public Task<HttpResponseMessage> PostRawAsync(float[] pixels, CancellationToken cancellationToken = default)
     {
         var content = new ByteArrayContent(MemoryMarshal.AsBytes(pixels.AsSpan()).ToArray());
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        return Client.PostAsync("/v1/embeddings/raw", content);
+        return Client.PostAsync("/v1/embeddings/raw", content, cancellationToken);
     }
 
     /// <summary>The float32 body of a raw response.</summary>
