@@ -15,7 +15,7 @@ public sealed record ArtifactDigest(long Length, string Sha256)
         byte[] buffer = new byte[1 << 20];
         long length = 0;
         int read;
-        while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+        while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
             hash.AppendData(buffer, 0, read);
             length += read;
@@ -26,8 +26,11 @@ public sealed record ArtifactDigest(long Length, string Sha256)
     /// <summary>The digest of the file at <paramref name="path"/>.</summary>
     public static async Task<ArtifactDigest> ComputeFileAsync(string path, CancellationToken cancellationToken = default)
     {
-        await using FileStream file = ArtifactFiles.OpenRead(path);
-        return await ComputeAsync(file, cancellationToken);
+        FileStream file = ArtifactFiles.OpenRead(path);
+        await using (file.ConfigureAwait(false))
+        {
+            return await ComputeAsync(file, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Whether <paramref name="text"/> is 64 lower-case hex digits.</summary>

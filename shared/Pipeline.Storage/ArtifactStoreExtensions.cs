@@ -9,8 +9,11 @@ public static class ArtifactStoreExtensions
         ArtifactCondition condition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        await using FileStream file = ArtifactFiles.OpenRead(path);
-        return await store.PutAsync(key, file, condition, cancellationToken);
+        FileStream file = ArtifactFiles.OpenRead(path);
+        await using (file.ConfigureAwait(false))
+        {
+            return await store.PutAsync(key, file, condition, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -33,13 +36,14 @@ public static class ArtifactStoreExtensions
         try
         {
             ArtifactProperties properties;
-            await using (FileStream file = ArtifactFiles.CreateNew(temporary))
+            FileStream file = ArtifactFiles.CreateNew(temporary);
+            await using (file.ConfigureAwait(false))
             {
-                properties = await store.GetAsync(key, file, cancellationToken);
+                properties = await store.GetAsync(key, file, cancellationToken).ConfigureAwait(false);
                 if (expected is not null)
                 {
                     file.Position = 0;
-                    ArtifactDigest actual = await ArtifactDigest.ComputeAsync(file, cancellationToken);
+                    ArtifactDigest actual = await ArtifactDigest.ComputeAsync(file, cancellationToken).ConfigureAwait(false);
                     if (actual != expected)
                     {
                         throw new ArtifactIntegrityException(store.Location, key, expected, actual);

@@ -77,13 +77,13 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
             Response<BlobContentInfo> response;
             try
             {
-                response = await blob.UploadAsync(content, upload, token);
+                response = await blob.UploadAsync(content, upload, token).ConfigureAwait(false);
             }
             catch (RequestFailedException error) when (error.ErrorCode == ContainerNotFound)
             {
-                await _container.CreateIfNotExistsAsync(cancellationToken: token);
+                await _container.CreateIfNotExistsAsync(cancellationToken: token).ConfigureAwait(false);
                 content.Position = start;
-                response = await blob.UploadAsync(content, upload, token);
+                response = await blob.UploadAsync(content, upload, token).ConfigureAwait(false);
             }
             return new ArtifactProperties(key, content.Position - start, Quoted(response.Value.ETag), response.Value.LastModified);
         }, cancellationToken);
@@ -97,7 +97,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         return RunAsync("read", key, null, async token =>
         {
             ArtifactFiles.Rewind(destination, start);
-            Response response = await blob.DownloadToAsync(destination, new BlobDownloadToOptions { TransferOptions = _transfer }, token);
+            Response response = await blob.DownloadToAsync(destination, new BlobDownloadToOptions { TransferOptions = _transfer }, token).ConfigureAwait(false);
             string etag = response.Headers.ETag is { } tag
                 ? Quoted(tag)
                 : throw new RequestFailedException(0, $"The download of '{key}' came back without an ETag.");
@@ -116,7 +116,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         {
             try
             {
-                BlobProperties properties = (await blob.GetPropertiesAsync(cancellationToken: token)).Value;
+                BlobProperties properties = (await blob.GetPropertiesAsync(cancellationToken: token).ConfigureAwait(false)).Value;
                 return new ArtifactProperties(key, properties.ContentLength, Quoted(properties.ETag), properties.LastModified);
             }
             catch (RequestFailedException error) when (error.Status == 404)
@@ -134,7 +134,8 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
             var found = new List<ArtifactProperties>();
             try
             {
-                await foreach (BlobItem item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix.Length == 0 ? null : prefix, token))
+                await foreach (BlobItem item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix.Length == 0 ? null : prefix, token)
+                    .ConfigureAwait(false))
                 {
                     found.Add(new ArtifactProperties(item.Name, item.Properties.ContentLength ?? 0,
                         item.Properties.ETag is { } tag ? Quoted(tag) : "", item.Properties.LastModified ?? DateTimeOffset.MinValue));
@@ -157,7 +158,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         {
             try
             {
-                return (await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: token)).Value;
+                return (await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: token).ConfigureAwait(false)).Value;
             }
             catch (RequestFailedException error) when (error.ErrorCode == ContainerNotFound)
             {
@@ -172,7 +173,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         // A blob lease needs a blob: an empty one, written only if none is there.
         try
         {
-            await PutAsync(key, new MemoryStream(), ArtifactCondition.IfAbsent, cancellationToken);
+            await PutAsync(key, new MemoryStream(), ArtifactCondition.IfAbsent, cancellationToken).ConfigureAwait(false);
         }
         catch (ArtifactConflictException)
         {
@@ -180,8 +181,8 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         BlobLeaseClient lease = _container.GetBlobClient(key).GetBlobLeaseClient();
         try
         {
-            await RunAsync("lease", key, null, async token => (await lease.AcquireAsync(AzureBlobLease.Duration, cancellationToken: token)).Value,
-                cancellationToken);
+            await RunAsync("lease", key, null, async token => (await lease.AcquireAsync(AzureBlobLease.Duration, cancellationToken: token).ConfigureAwait(false)).Value,
+                cancellationToken).ConfigureAwait(false);
         }
         catch (ArtifactStoreException error) when (error.InnerException is RequestFailedException { Status: 409 })
         {

@@ -33,13 +33,13 @@ internal sealed class AzureBlobLease : IArtifactLease
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _renewing;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _renewing.ConfigureAwait(false);
         try
         {
             if (!_lost.IsCancellationRequested)
             {
-                await _lease.ReleaseAsync();
+                await _lease.ReleaseAsync().ConfigureAwait(false);
             }
         }
         catch (Azure.RequestFailedException)
@@ -56,11 +56,11 @@ internal sealed class AzureBlobLease : IArtifactLease
         using var timer = new PeriodicTimer(Duration / 3);
         try
         {
-            while (await timer.WaitForNextTickAsync(stop))
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
                 try
                 {
-                    await run(async token => (await _lease.RenewAsync(cancellationToken: token)).Value);
+                    await run(async token => (await _lease.RenewAsync(cancellationToken: token).ConfigureAwait(false)).Value).ConfigureAwait(false);
                     expires = DateTimeOffset.UtcNow + Duration;
                 }
                 catch (ArtifactStoreException) when (DateTimeOffset.UtcNow + Duration / 3 < expires)
@@ -69,7 +69,7 @@ internal sealed class AzureBlobLease : IArtifactLease
                 }
                 catch (ArtifactStoreException)
                 {
-                    await _lost.CancelAsync();
+                    await _lost.CancelAsync().ConfigureAwait(false);
                     return;
                 }
             }

@@ -65,12 +65,13 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             string temporary = ArtifactFiles.TemporaryPath(staging, Path.GetFileName(key));
             try
             {
-                await using (FileStream file = ArtifactFiles.CreateNew(temporary))
+                FileStream file = ArtifactFiles.CreateNew(temporary);
+                await using (file.ConfigureAwait(false))
                 {
-                    await content.CopyToAsync(file, token);
+                    await content.CopyToAsync(file, token).ConfigureAwait(false);
                     file.Flush(flushToDisk: true);
                 }
-                return await UnderLockAsync(key, () => Commit(key, temporary, condition), token);
+                return await UnderLockAsync(key, () => Commit(key, temporary, condition), token).ConfigureAwait(false);
             }
             finally
             {
@@ -95,11 +96,11 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             {
                 throw new ArtifactNotFoundException(Location, key, error);
             }
-            await using (file)
+            await using (file.ConfigureAwait(false))
             {
                 // Files are replaced by rename, never rewritten: the open handle's time and length belong to the bytes read.
                 var properties = Properties(key, File.GetLastWriteTimeUtc(file.SafeFileHandle), RandomAccess.GetLength(file.SafeFileHandle));
-                await file.CopyToAsync(destination, token);
+                await file.CopyToAsync(destination, token).ConfigureAwait(false);
                 return properties;
             }
         }, cancellationToken);
@@ -211,10 +212,13 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         string lockPath = Path.Combine(Root, LockFolder, key + ".lock");
         Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
         // FileShare.None takes an exclusive flock on Unix and a sharing lock on Windows: both exclude other processes.
-        await using FileStream held = await LockWait.ExecuteAsync(
+        FileStream held = await LockWait.ExecuteAsync(
             _ => ValueTask.FromResult(new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)),
-            cancellationToken);
-        return action();
+            cancellationToken).ConfigureAwait(false);
+        await using (held.ConfigureAwait(false))
+        {
+            return action();
+        }
     }
 
     private ArtifactProperties? Stat(string key)

@@ -20,7 +20,7 @@ internal static class StoreCall
     {
         try
         {
-            return await pipeline.ExecuteAsync(attempt, cancellationToken);
+            return await pipeline.ExecuteAsync(attempt, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is not ArtifactStoreException && IsStoreFailure(error, cancellationToken))
         {

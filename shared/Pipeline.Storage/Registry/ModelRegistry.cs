@@ -68,7 +68,7 @@ public sealed class ModelRegistry
             {
                 throw new FileNotFoundException($"{file.SourcePath} does not exist: nothing was published.", file.SourcePath);
             }
-            ArtifactDigest digest = await ArtifactDigest.ComputeFileAsync(file.SourcePath, cancellationToken);
+            ArtifactDigest digest = await ArtifactDigest.ComputeFileAsync(file.SourcePath, cancellationToken).ConfigureAwait(false);
             files.Add(new ManifestFile(file.Path, digest.Length, digest.Sha256));
         }
         foreach (FileVariant variant in request.Variants)
@@ -81,16 +81,16 @@ public sealed class ModelRegistry
         }
 
         var claim = new PublishClaim(Guid.NewGuid().ToString("N"), _time.GetUtcNow(), Environment.MachineName);
-        ModelVersion version = await ClaimVersionAsync(name, claim, cancellationToken);
+        ModelVersion version = await ClaimVersionAsync(name, claim, cancellationToken).ConfigureAwait(false);
         // The claim makes the version this publish's alone: a retried upload may simply overwrite its own file.
-        await UploadAsync(name, version, request.Files, files, Enumerable.Range(0, files.Count), cancellationToken);
+        await UploadAsync(name, version, request.Files, files, Enumerable.Range(0, files.Count), cancellationToken).ConfigureAwait(false);
         // A store that crashed may have lost writes it had acknowledged (Azurite keeps the last seconds in memory): check
         // every file is there before the manifest makes the version visible, upload what is missing once more.
-        IReadOnlyList<int> missing = await MissingAsync(name, version, files, cancellationToken);
+        IReadOnlyList<int> missing = await MissingAsync(name, version, files, cancellationToken).ConfigureAwait(false);
         if (missing.Count > 0)
         {
-            await UploadAsync(name, version, request.Files, files, missing, cancellationToken);
-            missing = await MissingAsync(name, version, files, cancellationToken);
+            await UploadAsync(name, version, request.Files, files, missing, cancellationToken).ConfigureAwait(false);
+            missing = await MissingAsync(name, version, files, cancellationToken).ConfigureAwait(false);
             if (missing.Count > 0)
             {
                 throw new ModelRegistryException(
@@ -110,13 +110,13 @@ public sealed class ModelRegistry
             Lineage = request.Lineage,
             Variants = request.Variants.Count > 0 ? request.Variants : null,
         };
-        await WriteManifestAsync(manifest, cancellationToken);
+        await WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
 
         var aliases = new List<string>();
         foreach (string alias in request.Aliases.Distinct(StringComparer.Ordinal))
         {
             ModelAlias moved = await MoveAliasAsync(name, alias,
-                current => current is { } held && held.Version > version ? held.Version : version, expected: null, cancellationToken);
+                current => current is { } held && held.Version > version ? held.Version : version, expected: null, cancellationToken).ConfigureAwait(false);
             if (moved.Version == version)
             {
                 aliases.Add(alias);
@@ -138,7 +138,7 @@ public sealed class ModelRegistry
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        ModelManifest manifest = (await GetManifestAsync(reference, cancellationToken)).ForPrecision(precision);
+        ModelManifest manifest = (await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false)).ForPrecision(precision);
         string folder = Path.GetFullPath(directory);
         Directory.CreateDirectory(folder);
         string manifestPath = Path.Combine(folder, ModelManifest.FileName);
@@ -147,7 +147,7 @@ public sealed class ModelRegistry
         foreach (ManifestFile file in manifest.Files)
         {
             await Store.GetFileAsync(RegistryLayout.FileKey(manifest.Name, manifest.Version, file.Path), pulled.PathOf(file.Path),
-                file.Digest, cancellationToken);
+                file.Digest, cancellationToken).ConfigureAwait(false);
         }
         ArtifactFiles.WriteAtomically(manifestPath, manifest.ToJson());
         return pulled;
@@ -157,11 +157,11 @@ public sealed class ModelRegistry
     /// <exception cref="ModelNotFoundException">The model, version or alias does not exist.</exception>
     public async Task<ModelManifest> GetManifestAsync(ModelReference reference, CancellationToken cancellationToken = default)
     {
-        ModelVersion version = await ResolveAsync(reference, cancellationToken);
-        return await ReadManifestAsync(reference.Name, version, cancellationToken)
+        ModelVersion version = await ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
+        return await ReadManifestAsync(reference.Name, version, cancellationToken).ConfigureAwait(false)
             ?? throw new ModelNotFoundException(reference.Alias is { } alias
                 ? $"{reference} names {version}, which no longer exists in {Store.Location}: promote another version to {alias}."
-                : $"{reference} does not exist in {Store.Location}. {await DescribeVersionsAsync(reference.Name, cancellationToken)}");
+                : $"{reference} does not exist in {Store.Location}. {await DescribeVersionsAsync(reference.Name, cancellationToken).ConfigureAwait(false)}");
     }
 
     /// <summary>The version a reference names: itself, or what its alias names now.</summary>
@@ -173,15 +173,15 @@ public sealed class ModelRegistry
         {
             return version;
         }
-        ModelAlias? alias = await ReadAliasAsync(reference.Name, reference.Alias!, cancellationToken);
+        ModelAlias? alias = await ReadAliasAsync(reference.Name, reference.Alias!, cancellationToken).ConfigureAwait(false);
         if (alias is not null)
         {
             return alias.Version;
         }
-        IReadOnlyList<ModelAlias> aliases = await ListAliasesAsync(reference.Name, cancellationToken);
+        IReadOnlyList<ModelAlias> aliases = await ListAliasesAsync(reference.Name, cancellationToken).ConfigureAwait(false);
         throw new ModelNotFoundException(aliases.Count > 0
             ? $"{reference.Name} has no alias '{reference.Alias}' in {Store.Location}; its aliases: {string.Join(", ", aliases.Select(a => $"{a.Alias} → {a.Version}"))}."
-            : $"{reference.Name} has no alias '{reference.Alias}' in {Store.Location}. {await DescribeVersionsAsync(reference.Name, cancellationToken)}");
+            : $"{reference.Name} has no alias '{reference.Alias}' in {Store.Location}. {await DescribeVersionsAsync(reference.Name, cancellationToken).ConfigureAwait(false)}");
     }
 
     /// <summary>An alias as stored now, with its ETag, or null when it does not exist.</summary>
@@ -190,7 +190,7 @@ public sealed class ModelRegistry
         ModelNames.ValidateModel(name);
         ModelNames.ValidateAlias(alias);
         return await ReadAsync(RegistryLayout.AliasKey(name, alias),
-            (bytes, properties) => ModelAlias.FromJson(bytes, name, alias, properties.ETag), cancellationToken);
+            (bytes, properties) => ModelAlias.FromJson(bytes, name, alias, properties.ETag), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -201,7 +201,7 @@ public sealed class ModelRegistry
     {
         ModelNames.ValidateModel(name);
         ModelNames.ValidateAlias(alias);
-        return (await Store.GetPropertiesAsync(RegistryLayout.AliasKey(name, alias), cancellationToken))?.ETag;
+        return (await Store.GetPropertiesAsync(RegistryLayout.AliasKey(name, alias), cancellationToken).ConfigureAwait(false))?.ETag;
     }
 
     /// <summary>Every alias of a model, by name.</summary>
@@ -209,9 +209,9 @@ public sealed class ModelRegistry
     {
         ModelNames.ValidateModel(name);
         var aliases = new List<ModelAlias>();
-        foreach (ArtifactProperties blob in await Store.ListAsync(RegistryLayout.AliasPrefix(name), cancellationToken))
+        foreach (ArtifactProperties blob in await Store.ListAsync(RegistryLayout.AliasPrefix(name), cancellationToken).ConfigureAwait(false))
         {
-            if (RegistryLayout.AliasOf(name, blob.Key) is { } alias && await ReadAliasAsync(name, alias, cancellationToken) is { } read)
+            if (RegistryLayout.AliasOf(name, blob.Key) is { } alias && await ReadAliasAsync(name, alias, cancellationToken).ConfigureAwait(false) is { } read)
             {
                 aliases.Add(read);
             }
@@ -230,13 +230,13 @@ public sealed class ModelRegistry
         CancellationToken cancellationToken = default)
     {
         ModelNames.ValidateAlias(alias);
-        ModelManifest manifest = await GetManifestAsync(target, cancellationToken);
-        return await MoveAliasAsync(manifest.Name, alias, _ => manifest.Version, expectedCurrent, cancellationToken);
+        ModelManifest manifest = await GetManifestAsync(target, cancellationToken).ConfigureAwait(false);
+        return await MoveAliasAsync(manifest.Name, alias, _ => manifest.Version, expectedCurrent, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Names of the models with at least one published version, sorted.</summary>
     public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken = default) =>
-        VersionBlobs(await Store.ListAsync(RegistryLayout.ModelsPrefix, cancellationToken))
+        VersionBlobs(await Store.ListAsync(RegistryLayout.ModelsPrefix, cancellationToken).ConfigureAwait(false))
             .Where(blob => blob.Path == ModelManifest.FileName)
             .Select(blob => blob.Name)
             .Distinct(StringComparer.Ordinal)
@@ -248,16 +248,16 @@ public sealed class ModelRegistry
     public async Task<IReadOnlyList<ModelVersionSummary>> ListVersionsAsync(string name, CancellationToken cancellationToken = default)
     {
         ModelNames.ValidateModel(name);
-        IReadOnlyList<ModelVersion> versions = VersionsIn(await Store.ListAsync(RegistryLayout.ModelPrefix(name), cancellationToken), name);
+        IReadOnlyList<ModelVersion> versions = VersionsIn(await Store.ListAsync(RegistryLayout.ModelPrefix(name), cancellationToken).ConfigureAwait(false), name);
         if (versions.Count == 0)
         {
-            throw new ModelNotFoundException($"No model named {name} in {Store.Location}. {await DescribeModelsAsync(cancellationToken)}");
+            throw new ModelNotFoundException($"No model named {name} in {Store.Location}. {await DescribeModelsAsync(cancellationToken).ConfigureAwait(false)}");
         }
-        IReadOnlyList<ModelAlias> aliases = await ListAliasesAsync(name, cancellationToken);
+        IReadOnlyList<ModelAlias> aliases = await ListAliasesAsync(name, cancellationToken).ConfigureAwait(false);
         var summaries = new List<ModelVersionSummary>(versions.Count);
         foreach (ModelVersion version in versions)
         {
-            summaries.Add(new ModelVersionSummary(version, await ReadManifestAsync(name, version, cancellationToken),
+            summaries.Add(new ModelVersionSummary(version, await ReadManifestAsync(name, version, cancellationToken).ConfigureAwait(false),
                 aliases.Where(alias => alias.Version == version).Select(alias => alias.Alias).ToArray()));
         }
         return summaries;
@@ -274,27 +274,27 @@ public sealed class ModelRegistry
         CancellationToken cancellationToken = default)
     {
         ModelNames.ValidateModel(name);
-        string[] naming = (await ListAliasesAsync(name, cancellationToken)).Where(alias => alias.Version == version).Select(alias => alias.Alias).ToArray();
+        string[] naming = (await ListAliasesAsync(name, cancellationToken).ConfigureAwait(false)).Where(alias => alias.Version == version).Select(alias => alias.Alias).ToArray();
         if (naming.Length > 0 && !force)
         {
             throw new ModelRegistryException(
                 $"{name}@{version} is what {string.Join(", ", naming)} name{(naming.Length == 1 ? "s" : "")}: promote another version to "
                 + $"{(naming.Length == 1 ? "it" : "them")} first, or force the delete, which deletes {(naming.Length == 1 ? "that alias" : "those aliases")} too.");
         }
-        IReadOnlyList<ArtifactProperties> blobs = await Store.ListAsync(RegistryLayout.VersionPrefix(name, version), cancellationToken);
+        IReadOnlyList<ArtifactProperties> blobs = await Store.ListAsync(RegistryLayout.VersionPrefix(name, version), cancellationToken).ConfigureAwait(false);
         if (blobs.Count == 0)
         {
-            throw new ModelNotFoundException($"{name}@{version} does not exist in {Store.Location}. {await DescribeVersionsAsync(name, cancellationToken)}");
+            throw new ModelNotFoundException($"{name}@{version} does not exist in {Store.Location}. {await DescribeVersionsAsync(name, cancellationToken).ConfigureAwait(false)}");
         }
         string manifestKey = RegistryLayout.ManifestKey(name, version);
-        await Store.DeleteAsync(manifestKey, cancellationToken);
+        await Store.DeleteAsync(manifestKey, cancellationToken).ConfigureAwait(false);
         foreach (ArtifactProperties blob in blobs.Where(blob => blob.Key != manifestKey))
         {
-            await Store.DeleteAsync(blob.Key, cancellationToken);
+            await Store.DeleteAsync(blob.Key, cancellationToken).ConfigureAwait(false);
         }
         foreach (string alias in naming)
         {
-            await Store.DeleteAsync(RegistryLayout.AliasKey(name, alias), cancellationToken);
+            await Store.DeleteAsync(RegistryLayout.AliasKey(name, alias), cancellationToken).ConfigureAwait(false);
         }
         return naming;
     }
@@ -338,7 +338,7 @@ public sealed class ModelRegistry
         foreach (int i in which)
         {
             ArtifactProperties written = await Store.PutFileAsync(RegistryLayout.FileKey(name, version, files[i].Path), sources[i].SourcePath,
-                ArtifactCondition.None, cancellationToken);
+                ArtifactCondition.None, cancellationToken).ConfigureAwait(false);
             if (written.Length != files[i].Size)
             {
                 throw new ModelRegistryException(
@@ -355,7 +355,7 @@ public sealed class ModelRegistry
         var missing = new List<int>();
         for (int i = 0; i < files.Count; i++)
         {
-            ArtifactProperties? stored = await Store.GetPropertiesAsync(RegistryLayout.FileKey(name, version, files[i].Path), cancellationToken);
+            ArtifactProperties? stored = await Store.GetPropertiesAsync(RegistryLayout.FileKey(name, version, files[i].Path), cancellationToken).ConfigureAwait(false);
             if (stored?.Length != files[i].Size)
             {
                 missing.Add(i);
@@ -368,17 +368,17 @@ public sealed class ModelRegistry
     private Task<ModelVersion> ClaimVersionAsync(string name, PublishClaim claim, CancellationToken cancellationToken) =>
         RaceRetry.ExecuteAsync(async token =>
         {
-            IReadOnlyList<ModelVersion> taken = VersionsIn(await Store.ListAsync(RegistryLayout.ModelPrefix(name), token), name);
+            IReadOnlyList<ModelVersion> taken = VersionsIn(await Store.ListAsync(RegistryLayout.ModelPrefix(name), token).ConfigureAwait(false), name);
             ModelVersion next = taken.Count == 0 ? new ModelVersion(1) : taken[^1].Next;
             string key = RegistryLayout.ClaimKey(name, next);
             try
             {
-                await Store.PutAsync(key, new MemoryStream(claim.ToJson()), ArtifactCondition.IfAbsent, token);
+                await Store.PutAsync(key, new MemoryStream(claim.ToJson()), ArtifactCondition.IfAbsent, token).ConfigureAwait(false);
             }
             catch (ArtifactConflictException)
             {
                 // Either another publish took the number (read again, take the next), or this one did and its answer was lost.
-                PublishClaim? there = await ReadAsync(key, (bytes, _) => PublishClaim.FromJson(bytes), token);
+                PublishClaim? there = await ReadAsync(key, (bytes, _) => PublishClaim.FromJson(bytes), token).ConfigureAwait(false);
                 if (there?.PublishId != claim.PublishId)
                 {
                     throw;
@@ -392,12 +392,12 @@ public sealed class ModelRegistry
         try
         {
             await Store.PutAsync(RegistryLayout.ManifestKey(manifest.Name, manifest.Version), new MemoryStream(manifest.ToJson()),
-                ArtifactCondition.IfAbsent, cancellationToken);
+                ArtifactCondition.IfAbsent, cancellationToken).ConfigureAwait(false);
         }
         catch (ArtifactConflictException error)
         {
             // A retried write whose first answer was lost finds its own manifest: published all the same.
-            ModelManifest? there = await ReadManifestAsync(manifest.Name, manifest.Version, cancellationToken);
+            ModelManifest? there = await ReadManifestAsync(manifest.Name, manifest.Version, cancellationToken).ConfigureAwait(false);
             if (there?.PublishId != manifest.PublishId)
             {
                 throw new ModelRegistryException(
@@ -411,7 +411,7 @@ public sealed class ModelRegistry
         CancellationToken cancellationToken) =>
         RaceRetry.ExecuteAsync(async token =>
         {
-            ModelAlias? current = await ReadAliasAsync(name, alias, token);
+            ModelAlias? current = await ReadAliasAsync(name, alias, token).ConfigureAwait(false);
             ModelVersion version = target(current);
             if (current?.Version == version)
             {
@@ -425,7 +425,7 @@ public sealed class ModelRegistry
             }
             ModelAlias moved = ModelAlias.Moved(name, alias, current, version, _time.GetUtcNow());
             ArtifactProperties written = await Store.PutAsync(RegistryLayout.AliasKey(name, alias), new MemoryStream(moved.ToJson()),
-                current is null ? ArtifactCondition.IfAbsent : ArtifactCondition.IfMatch(current.ETag), token);
+                current is null ? ArtifactCondition.IfAbsent : ArtifactCondition.IfMatch(current.ETag), token).ConfigureAwait(false);
             return moved with { ETag = written.ETag };
         }, cancellationToken).AsTask();
 
@@ -440,7 +440,7 @@ public sealed class ModelRegistry
         ArtifactProperties properties;
         try
         {
-            properties = await Store.GetAsync(key, buffer, cancellationToken);
+            properties = await Store.GetAsync(key, buffer, cancellationToken).ConfigureAwait(false);
         }
         catch (ArtifactNotFoundException)
         {
@@ -466,19 +466,19 @@ public sealed class ModelRegistry
 
     private async Task<string> DescribeVersionsAsync(string name, CancellationToken cancellationToken)
     {
-        ModelVersion[] published = VersionBlobs(await Store.ListAsync(RegistryLayout.ModelPrefix(name), cancellationToken))
+        ModelVersion[] published = VersionBlobs(await Store.ListAsync(RegistryLayout.ModelPrefix(name), cancellationToken).ConfigureAwait(false))
             .Where(blob => blob.Name == name && blob.Path == ModelManifest.FileName)
             .Select(blob => blob.Version)
             .Order()
             .ToArray();
         return published.Length > 0
             ? $"Published versions of {name}: {string.Join(", ", published)}."
-            : $"No version of {name} is published. {await DescribeModelsAsync(cancellationToken)}";
+            : $"No version of {name} is published. {await DescribeModelsAsync(cancellationToken).ConfigureAwait(false)}";
     }
 
     private async Task<string> DescribeModelsAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> models = await ListModelsAsync(cancellationToken);
+        IReadOnlyList<string> models = await ListModelsAsync(cancellationToken).ConfigureAwait(false);
         return models.Count > 0 ? $"Models there: {string.Join(", ", models)}." : "The registry holds no model yet.";
     }
 }
