@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Core;
 using Azure.Storage;
@@ -19,8 +20,9 @@ namespace Pipeline.Storage;
 /// Large blobs go up in blocks (<see cref="ArtifactStoreOptions.TransferChunkBytes"/>) and come down in parallel
 /// ranges pinned to the first range's ETag. The SDK's own retries are off: the store's Polly pipeline is the one retry
 /// layer, and its unit is the whole upload, because blocks staged before a service restart can be lost and the commit
-/// then fails (<c>InvalidBlockList</c>). The container is created on the first write if it does not exist; reading a
-/// missing container reads as empty.
+/// then fails (<c>InvalidBlockList</c>). Listings come a page (<see cref="ArtifactStoreOptions.ListPageSize"/> blobs)
+/// at a time, each page retried on its own from its continuation token. The container is created on the first write
+/// if it does not exist; reading a missing container reads as empty.
 /// </remarks>
 public sealed class AzureBlobArtifactStore : IArtifactStore
 {
@@ -29,6 +31,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
     private readonly BlobContainerClient _container;
     private readonly ResiliencePipeline _pipeline;
     private readonly StorageTransferOptions _transfer;
+    private readonly int _listPageSize;
 
     /// <param name="container">The container; its client must not retry on its own (see <see cref="ClientOptions"/>).</param>
     /// <param name="location">How the store is named in messages; never a secret.</param>
@@ -48,6 +51,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
             MaximumTransferSize = options.TransferChunkBytes,
             MaximumConcurrency = options.MaxConcurrency,
         };
+        _listPageSize = options.ListPageSize;
     }
 
     public string Location { get; }
@@ -126,28 +130,51 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<ArtifactProperties>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ArtifactProperties> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         ArtifactKey.ValidatePrefix(prefix);
-        return RunAsync<IReadOnlyList<ArtifactProperties>>("list", prefix, null, async token =>
+        return ListPagesAsync(prefix, cancellationToken);
+    }
+
+    // The service lists in key order; each page is one request, retried on its own from its continuation token.
+    private async IAsyncEnumerable<ArtifactProperties> ListPagesAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? continuation = null;
+        do
         {
-            var found = new List<ArtifactProperties>();
-            try
+            Page<BlobItem>? page = await RunAsync("list", prefix, null, token => ReadPageAsync(prefix, continuation, token), cancellationToken)
+                .ConfigureAwait(false);
+            if (page is null)
             {
-                await foreach (BlobItem item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix.Length == 0 ? null : prefix, token)
-                    .ConfigureAwait(false))
-                {
-                    found.Add(new ArtifactProperties(item.Name, item.Properties.ContentLength ?? 0,
-                        item.Properties.ETag is { } tag ? Quoted(tag) : "", item.Properties.LastModified ?? DateTimeOffset.MinValue));
-                }
+                yield break;
             }
-            catch (RequestFailedException error) when (error.ErrorCode == ContainerNotFound)
+            foreach (BlobItem item in page.Values)
             {
-                return [];
+                yield return new ArtifactProperties(item.Name, item.Properties.ContentLength ?? 0,
+                    item.Properties.ETag is { } tag ? Quoted(tag) : "", item.Properties.LastModified ?? DateTimeOffset.MinValue);
             }
-            found.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-            return found;
-        }, cancellationToken);
+            continuation = page.ContinuationToken;
+        }
+        while (!string.IsNullOrEmpty(continuation));
+    }
+
+    // One page of the listing, from where the continuation token left off; null when the container does not exist.
+    private async ValueTask<Page<BlobItem>?> ReadPageAsync(string prefix, string? continuation, CancellationToken cancellationToken)
+    {
+        IAsyncEnumerable<Page<BlobItem>> pages = _container
+            .GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix.Length == 0 ? null : prefix, cancellationToken)
+            .AsPages(continuation, _listPageSize);
+        try
+        {
+            await foreach (Page<BlobItem> page in pages.ConfigureAwait(false))
+            {
+                return page;
+            }
+        }
+        catch (RequestFailedException error) when (error.ErrorCode == ContainerNotFound)
+        {
+        }
+        return null;
     }
 
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Polly;
 using Polly.Retry;
 
@@ -112,34 +113,70 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         return RunAsync("read the properties of", key, _ => ValueTask.FromResult(Stat(key)), cancellationToken);
     }
 
-    public Task<IReadOnlyList<ArtifactProperties>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ArtifactProperties> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         ArtifactKey.ValidatePrefix(prefix);
-        return RunAsync("list", prefix, token =>
+        // Walk only the deepest folder the prefix names completely.
+        return ListFolderAsync(prefix[..(prefix.LastIndexOf('/') + 1)], prefix, cancellationToken);
+    }
+
+    // The files under the folder of key prefix `folder` ('' or ending in '/') whose keys start with `prefix`, in key order:
+    // a folder is read whole (one page), then its entries are given in order, each subfolder's files in its place.
+    private async IAsyncEnumerable<ArtifactProperties> ListFolderAsync(string folder, string prefix,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        IReadOnlyList<(string Key, ArtifactProperties? File)> entries =
+            await RunAsync("list", prefix, _ => ValueTask.FromResult(ReadFolder(folder, prefix)), cancellationToken).ConfigureAwait(false);
+        foreach ((string key, ArtifactProperties? file) in entries)
         {
-            // Walk only the deepest folder the prefix names completely.
-            int slash = prefix.LastIndexOf('/');
-            string folder = slash < 0 ? Root : Path.Combine(Root, prefix[..slash]);
-            var found = new List<ArtifactProperties>();
-            if (Directory.Exists(folder))
+            cancellationToken.ThrowIfCancellationRequested();
+            if (file is not null)
             {
-                foreach (string file in Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-                {
-                    token.ThrowIfCancellationRequested();
-                    string key = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
-                    if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsInternal(key))
-                    {
-                        var info = new FileInfo(file);
-                        if (info.Exists)
-                        {
-                            found.Add(Properties(key, info.LastWriteTimeUtc, info.Length));
-                        }
-                    }
-                }
+                yield return file;
+                continue;
             }
-            found.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-            return ValueTask.FromResult<IReadOnlyList<ArtifactProperties>>(found);
-        }, cancellationToken);
+            await foreach (ArtifactProperties below in ListFolderAsync(key, prefix, cancellationToken).ConfigureAwait(false))
+            {
+                yield return below;
+            }
+        }
+    }
+
+    // One folder's files that match the prefix, and its subfolders that may hold some (keys ending in '/', null properties),
+    // sorted so that a subfolder stands where its keys sort: "a.txt" < "a/" (every "a/…") < "a0".
+    private List<(string Key, ArtifactProperties? File)> ReadFolder(string folder, string prefix)
+    {
+        var directory = new DirectoryInfo(folder.Length == 0 ? Root : PathOf(folder));
+        var entries = new List<(string Key, ArtifactProperties? File)>();
+        if (!directory.Exists)
+        {
+            return entries;
+        }
+        foreach (FileSystemInfo entry in directory.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }))
+        {
+            // .staging/, .locks/ and the hidden temporary files of writes in progress: never keys (ArtifactKey refuses dot segments).
+            if (entry.Name.StartsWith('.'))
+            {
+                continue;
+            }
+            string key = folder + entry.Name;
+            if (entry is FileInfo file)
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    entries.Add((key, Properties(key, file.LastWriteTimeUtc, file.Length)));
+                }
+                continue;
+            }
+            key += '/';
+            // A subfolder holds matching keys when it lies inside the prefix or the prefix reaches into it.
+            if (key.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(key, StringComparison.Ordinal))
+            {
+                entries.Add((key, null));
+            }
+        }
+        entries.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return entries;
     }
 
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
@@ -232,9 +269,6 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             new DateTimeOffset(lastWriteUtc, TimeSpan.Zero));
 
     private string PathOf(string key) => Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar));
-
-    // .staging/, .locks/ and the hidden temporary files of writes in progress: never keys (ArtifactKey refuses dot segments).
-    private static bool IsInternal(string key) => key.Split('/').Any(segment => segment.StartsWith('.'));
 
     private Task<T> RunAsync<T>(string operation, string key, Func<CancellationToken, ValueTask<T>> attempt, CancellationToken cancellationToken) =>
         StoreCall.RunAsync(_pipeline, Location, operation, key, attempt, _ => null, cancellationToken);

@@ -37,8 +37,14 @@ public interface IArtifactStore
     /// <summary>The blob's size, ETag and last change, or null when nothing is stored under the key.</summary>
     Task<ArtifactProperties?> GetPropertiesAsync(string key, CancellationToken cancellationToken = default);
 
-    /// <summary>Every blob whose key starts with <paramref name="prefix"/> (empty: all), ordered by key (ordinal).</summary>
-    Task<IReadOnlyList<ArtifactProperties>> ListAsync(string prefix, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Every blob whose key starts with <paramref name="prefix"/> (empty: all), ordered by key (ordinal), read a page at
+    /// a time as the caller enumerates, so that no listing is held whole: a page is one request of a container, one
+    /// folder of a folder store. Each page is a call through the resilience pipeline of its own (a failed page is
+    /// retried, not the listing).
+    /// </summary>
+    /// <exception cref="ArtifactStoreException">A page failed after every retry (thrown while enumerating).</exception>
+    IAsyncEnumerable<ArtifactProperties> ListAsync(string prefix, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the blob at <paramref name="key"/>; returns whether there was one.</summary>
     Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);

@@ -118,10 +118,26 @@ public abstract class ArtifactStoreContractTests
             await store.PutAsync(key, new MemoryStream("."u8.ToArray()), ArtifactCondition.None);
         }
 
-        Assert.Equal(["models/a/v1/x", "models/a/v2/y", "models/b/v1/x"], (await store.ListAsync("models/")).Select(p => p.Key));
-        Assert.Equal(["models/a/v1/x", "models/a/v2/y"], (await store.ListAsync("models/a")).Select(p => p.Key));
-        Assert.Equal(5, (await store.ListAsync("")).Count);
-        Assert.Empty(await store.ListAsync("nothing/"));
+        Assert.Equal(["models/a/v1/x", "models/a/v2/y", "models/b/v1/x"], (await store.ListAsync("models/").ToListAsync()).Select(p => p.Key));
+        Assert.Equal(["models/a/v1/x", "models/a/v2/y"], (await store.ListAsync("models/a").ToListAsync()).Select(p => p.Key));
+        Assert.Equal(5, (await store.ListAsync("").ToListAsync()).Count);
+        Assert.Empty(await store.ListAsync("nothing/").ToListAsync());
+    }
+
+    [Fact]
+    public async Task List_GivesKeysInOrdinalOrder_WhereverTheirFoldersEnd()
+    {
+        IArtifactStore store = NewStore();
+        // '-' < '.' < '/' < '0' < 'A' < 'a': a folder's keys ("a/…") sort between "a.txt" and "a0", not after every file.
+        string[] keys = ["a0", "a/b/c", "a.txt", "b", "A", "a-b", "a/b.txt", "a/a"];
+        foreach (string key in keys)
+        {
+            await store.PutAsync(key, new MemoryStream("."u8.ToArray()), ArtifactCondition.None);
+        }
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), (await store.ListAsync("").ToListAsync()).Select(p => p.Key));
+        Assert.Equal(["a/a", "a/b.txt", "a/b/c"], (await store.ListAsync("a/").ToListAsync()).Select(p => p.Key));
+        Assert.Equal(["a/b.txt", "a/b/c"], (await store.ListAsync("a/b").ToListAsync()).Select(p => p.Key));
     }
 
     [Fact]

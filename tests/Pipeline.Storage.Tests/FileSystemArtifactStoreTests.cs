@@ -15,7 +15,7 @@ public sealed class FileSystemArtifactStoreTests : ArtifactStoreContractTests, I
         await store.PutAsync("models/a/v1/encoder.onnx", new MemoryStream("x"u8.ToArray()), ArtifactCondition.IfAbsent);
 
         Assert.Equal("x", File.ReadAllText(Path.Combine(_root.Path, "registry", "models", "a", "v1", "encoder.onnx")));
-        Assert.Equal(["models/a/v1/encoder.onnx"], (await store.ListAsync("")).Select(p => p.Key));
+        Assert.Equal(["models/a/v1/encoder.onnx"], (await store.ListAsync("").ToListAsync()).Select(p => p.Key));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root.Path, "registry", ".staging")));
     }
 

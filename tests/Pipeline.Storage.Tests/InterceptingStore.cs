@@ -32,11 +32,8 @@ internal sealed class InterceptingStore(IArtifactStore inner) : IArtifactStore
     public Task<ArtifactProperties?> GetPropertiesAsync(string key, CancellationToken cancellationToken = default) =>
         inner.GetPropertiesAsync(key, cancellationToken);
 
-    public async Task<IReadOnlyList<ArtifactProperties>> ListAsync(string prefix, CancellationToken cancellationToken = default)
-    {
-        IReadOnlyList<ArtifactProperties> listed = await inner.ListAsync(prefix, cancellationToken);
-        return Listed is null ? listed : listed.Where(Listed).ToArray();
-    }
+    public IAsyncEnumerable<ArtifactProperties> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
+        Listed is null ? inner.ListAsync(prefix, cancellationToken) : inner.ListAsync(prefix, cancellationToken).Where(Listed);
 
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
 

@@ -229,7 +229,7 @@ public abstract class ModelRegistryContractTests : IDisposable
 
         await Assert.ThrowsAsync<FileNotFoundException>(() => registry.PublishAsync(request));
 
-        Assert.Empty(await store.ListAsync(""));
+        Assert.Empty(await store.ListAsync("").ToListAsync());
     }
 
     [Fact]
@@ -283,7 +283,7 @@ public abstract class ModelRegistryContractTests : IDisposable
         Assert.Equal(stale, refused.Variant);
         Assert.Contains($"encoder.int8.onnx (int8) was made from a file with SHA-256 {stale.SourceSha256}, but the encoder.onnx published with it has SHA-256 {refused.ActualSha256}", refused.Message);
         Assert.Contains("Nothing was published.", refused.Message);
-        Assert.Empty(await store.ListAsync(""));
+        Assert.Empty(await store.ListAsync("").ToListAsync());
     }
 
     [Theory]
@@ -303,7 +303,7 @@ public abstract class ModelRegistryContractTests : IDisposable
         var refused = await Assert.ThrowsAsync<ArgumentException>(() => registry.PublishAsync(request with { Variants = [.. request.Variants, wrong] }));
 
         Assert.Contains(message, refused.Message);
-        Assert.Empty(await store.ListAsync(""));
+        Assert.Empty(await store.ListAsync("").ToListAsync());
     }
 
     [Fact]

@@ -209,7 +209,7 @@ public sealed class ModelRegistry
     {
         ModelNames.ValidateModel(name);
         var aliases = new List<ModelAlias>();
-        foreach (ArtifactProperties blob in await Store.ListAsync(RegistryLayout.AliasPrefix(name), cancellationToken).ConfigureAwait(false))
+        await foreach (ArtifactProperties blob in Store.ListAsync(RegistryLayout.AliasPrefix(name), cancellationToken).ConfigureAwait(false))
         {
             if (RegistryLayout.AliasOf(name, blob.Key) is { } alias && await ReadAliasAsync(name, alias, cancellationToken).ConfigureAwait(false) is { } read)
             {
@@ -236,19 +236,19 @@ public sealed class ModelRegistry
 
     /// <summary>Names of the models with at least one published version, sorted.</summary>
     public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken = default) =>
-        VersionBlobs(await Store.ListAsync(RegistryLayout.ModelsPrefix, cancellationToken).ConfigureAwait(false))
+        await VersionBlobs(Store.ListAsync(RegistryLayout.ModelsPrefix, cancellationToken))
             .Where(blob => blob.Path == ModelManifest.FileName)
             .Select(blob => blob.Name)
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
-            .ToArray();
+            .ToArrayAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Every version of a model, oldest first: published ones with their manifests and aliases, and orphans of abandoned publishes.</summary>
     /// <exception cref="ModelNotFoundException">Nothing of the model is stored.</exception>
     public async Task<IReadOnlyList<ModelVersionSummary>> ListVersionsAsync(string name, CancellationToken cancellationToken = default)
     {
         ModelNames.ValidateModel(name);
-        IReadOnlyList<ModelVersion> versions = VersionsIn(await Store.ListAsync(RegistryLayout.ModelPrefix(name), cancellationToken).ConfigureAwait(false), name);
+        IReadOnlyList<ModelVersion> versions = await VersionsInAsync(name, cancellationToken).ConfigureAwait(false);
         if (versions.Count == 0)
         {
             throw new ModelNotFoundException($"No model named {name} in {Store.Location}. {await DescribeModelsAsync(cancellationToken).ConfigureAwait(false)}");
@@ -281,7 +281,9 @@ public sealed class ModelRegistry
                 $"{name}@{version} is what {string.Join(", ", naming)} name{(naming.Length == 1 ? "s" : "")}: promote another version to "
                 + $"{(naming.Length == 1 ? "it" : "them")} first, or force the delete, which deletes {(naming.Length == 1 ? "that alias" : "those aliases")} too.");
         }
-        IReadOnlyList<ArtifactProperties> blobs = await Store.ListAsync(RegistryLayout.VersionPrefix(name, version), cancellationToken).ConfigureAwait(false);
+        // Read whole before deleting: the manifest goes first.
+        List<ArtifactProperties> blobs = await Store.ListAsync(RegistryLayout.VersionPrefix(name, version), cancellationToken)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (blobs.Count == 0)
         {
             throw new ModelNotFoundException($"{name}@{version} does not exist in {Store.Location}. {await DescribeVersionsAsync(name, cancellationToken).ConfigureAwait(false)}");
@@ -368,7 +370,7 @@ public sealed class ModelRegistry
     private Task<ModelVersion> ClaimVersionAsync(string name, PublishClaim claim, CancellationToken cancellationToken) =>
         RaceRetry.ExecuteAsync(async token =>
         {
-            IReadOnlyList<ModelVersion> taken = VersionsIn(await Store.ListAsync(RegistryLayout.ModelPrefix(name), token).ConfigureAwait(false), name);
+            IReadOnlyList<ModelVersion> taken = await VersionsInAsync(name, token).ConfigureAwait(false);
             ModelVersion next = taken.Count == 0 ? new ModelVersion(1) : taken[^1].Next;
             string key = RegistryLayout.ClaimKey(name, next);
             try
@@ -450,9 +452,9 @@ public sealed class ModelRegistry
     }
 
     // The blobs that belong to versions, split into model, version and path inside the version.
-    private static IEnumerable<(string Name, ModelVersion Version, string Path)> VersionBlobs(IEnumerable<ArtifactProperties> blobs)
+    private static async IAsyncEnumerable<(string Name, ModelVersion Version, string Path)> VersionBlobs(IAsyncEnumerable<ArtifactProperties> blobs)
     {
-        foreach (ArtifactProperties blob in blobs)
+        await foreach (ArtifactProperties blob in blobs.ConfigureAwait(false))
         {
             if (RegistryLayout.TryParseVersionKey(blob.Key, out string name, out ModelVersion version, out string rest))
             {
@@ -461,16 +463,22 @@ public sealed class ModelRegistry
         }
     }
 
-    private static IReadOnlyList<ModelVersion> VersionsIn(IEnumerable<ArtifactProperties> blobs, string name) =>
-        VersionBlobs(blobs).Where(blob => blob.Name == name).Select(blob => blob.Version).Distinct().Order().ToArray();
+    // Every version of the model stored, published or not, in order.
+    private async Task<ModelVersion[]> VersionsInAsync(string name, CancellationToken cancellationToken) =>
+        await VersionBlobs(Store.ListAsync(RegistryLayout.ModelPrefix(name), cancellationToken))
+            .Where(blob => blob.Name == name)
+            .Select(blob => blob.Version)
+            .Distinct()
+            .Order()
+            .ToArrayAsync(cancellationToken).ConfigureAwait(false);
 
     private async Task<string> DescribeVersionsAsync(string name, CancellationToken cancellationToken)
     {
-        ModelVersion[] published = VersionBlobs(await Store.ListAsync(RegistryLayout.ModelPrefix(name), cancellationToken).ConfigureAwait(false))
+        ModelVersion[] published = await VersionBlobs(Store.ListAsync(RegistryLayout.ModelPrefix(name), cancellationToken))
             .Where(blob => blob.Name == name && blob.Path == ModelManifest.FileName)
             .Select(blob => blob.Version)
             .Order()
-            .ToArray();
+            .ToArrayAsync(cancellationToken).ConfigureAwait(false);
         return published.Length > 0
             ? $"Published versions of {name}: {string.Join(", ", published)}."
             : $"No version of {name} is published. {await DescribeModelsAsync(cancellationToken).ConfigureAwait(false)}";

@@ -43,7 +43,7 @@ public sealed class NightlyCliTests : IDisposable
         Assert.StartsWith("nightly-", candidate.Lineage.Run);
 
         IArtifactStore store = ArtifactStoreUri.Open("file:" + _registry);
-        Assert.Empty(await store.ListAsync($"nightly/{Model}/runs/"));
+        Assert.Empty(await store.ListAsync($"nightly/{Model}/runs/").ToListAsync());
         NightlyState state = await ReadStateAsync(store);
         Assert.NotNull(state.CompletedUtc);
         Assert.Equal("v2", state.Version);
@@ -130,7 +130,7 @@ public sealed class NightlyCliTests : IDisposable
             _ = nightly.StandardOutput.ReadToEndAsync();
             var clock = Stopwatch.StartNew();
             // A mirror is complete once its metrics are up: they are uploaded after the checkpoint and the config.
-            while (!(await store.ListAsync($"nightly/{Model}/runs/")).Any(blob => blob.Key.EndsWith("/metrics.jsonl", StringComparison.Ordinal)))
+            while (!(await store.ListAsync($"nightly/{Model}/runs/").ToListAsync()).Any(blob => blob.Key.EndsWith("/metrics.jsonl", StringComparison.Ordinal)))
             {
                 if (nightly.HasExited)
                 {

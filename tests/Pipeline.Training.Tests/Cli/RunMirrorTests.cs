@@ -53,7 +53,7 @@ public sealed class RunMirrorTests : IDisposable
     }
 
     private async Task<long[]> MirroredCheckpointsAsync() =>
-        (await _store.ListAsync(Prefix + "checkpoints/"))
+        (await _store.ListAsync(Prefix + "checkpoints/").ToListAsync())
             .Select(blob => long.Parse(Path.GetFileNameWithoutExtension(blob.Key)["step-".Length..], System.Globalization.CultureInfo.InvariantCulture))
             .ToArray();
 }

@@ -27,14 +27,20 @@ public sealed class RunMirror
     /// <summary>Downloads what the store holds of the run into its folder; returns the number of files.</summary>
     public async Task<int> RestoreAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<ArtifactProperties> stored = await _store.ListAsync(_prefix, cancellationToken);
-        foreach (ArtifactProperties blob in stored)
+        int restored = 0;
+        string? newestCheckpoint = null;
+        await foreach (ArtifactProperties blob in _store.ListAsync(_prefix, cancellationToken))
         {
             string local = Path.Combine(_run.Path, blob.Key[_prefix.Length..].Replace('/', Path.DirectorySeparatorChar));
             await _store.GetFileAsync(blob.Key, local, null, cancellationToken);
+            restored++;
+            if (blob.Key.StartsWith(_prefix + "checkpoints/", StringComparison.Ordinal))
+            {
+                newestCheckpoint = blob.Key; // listed in key order, so the newest step comes last
+            }
         }
-        _mirroredCheckpoint = stored.Select(blob => blob.Key).LastOrDefault(key => key.StartsWith(_prefix + "checkpoints/", StringComparison.Ordinal));
-        return stored.Count;
+        _mirroredCheckpoint = newestCheckpoint;
+        return restored;
     }
 
     /// <summary>
@@ -90,7 +96,7 @@ public sealed class RunMirror
     /// <summary>Deletes the run's mirror (once it is published, the registry holds what matters).</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken)
     {
-        foreach (ArtifactProperties blob in await _store.ListAsync(_prefix, cancellationToken))
+        await foreach (ArtifactProperties blob in _store.ListAsync(_prefix, cancellationToken))
         {
             await _store.DeleteAsync(blob.Key, cancellationToken);
         }
