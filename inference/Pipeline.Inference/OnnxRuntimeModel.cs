@@ -132,17 +132,8 @@ public abstract class OnnxRuntimeModel : IDisposable
     }
 
     /// <summary>Reads metadata of the model's <c>metadata_props</c> with <paramref name="read"/>; its errors name the model.</summary>
-    private protected static T ReadMetadata<T>(LoadedModel loaded, Func<IReadOnlyDictionary<string, string>, T> read)
-    {
-        try
-        {
-            return read(loaded.Session.ModelMetadata.CustomMetadataMap);
-        }
-        catch (InvalidDataException error)
-        {
-            throw new InvalidDataException($"{loaded.Source}: {error.Message}", error);
-        }
-    }
+    private protected static T ReadMetadata<T>(LoadedModel loaded, Func<IReadOnlyDictionary<string, string>, T> read) =>
+        ReadMetadata(loaded.Session, loaded.Source, read);
 
     /// <summary>Throws unless the model has a float32 output <paramref name="name"/> of shape [N, <paramref name="expected"/>[1..]].</summary>
     private protected static void RequireOutput(LoadedModel loaded, string name, long[] expected, string modelKind) =>
@@ -173,20 +164,24 @@ public abstract class OnnxRuntimeModel : IDisposable
     // The metadata, and the graph's input and output checked against it (a fine-tuned classifier keeps the same contract).
     private static EmbeddingModelMetadata ReadContract(InferenceSession session, string source)
     {
-        EmbeddingModelMetadata metadata;
-        try
-        {
-            metadata = EmbeddingModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap);
-        }
-        catch (InvalidDataException error)
-        {
-            throw new InvalidDataException($"{source}: {error.Message}", error);
-        }
+        EmbeddingModelMetadata metadata = ReadMetadata(session, source, EmbeddingModelMetadata.FromProperties);
         long[] input = [-1, metadata.Channels, metadata.Height, metadata.Width];
         long[] output = [-1, metadata.EmbeddingDim];
         RequireTensor(session.InputMetadata, InputName, input, "input", source);
         RequireTensor(session.OutputMetadata, EmbeddingModel.OutputName, output, "output", source);
         return metadata;
+    }
+
+    private static T ReadMetadata<T>(InferenceSession session, string source, Func<IReadOnlyDictionary<string, string>, T> read)
+    {
+        try
+        {
+            return read(session.ModelMetadata.CustomMetadataMap);
+        }
+        catch (InvalidDataException error)
+        {
+            throw new InvalidDataException($"{source}: {error.Message}", error);
+        }
     }
 
     /// <summary>Throws unless the session has a float32 <paramref name="role"/> <paramref name="name"/> of shape [N, <paramref name="expected"/>[1..]].</summary>
