@@ -9,6 +9,7 @@ using Pipeline.Inference.FineTuning;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Cli;
 
@@ -110,7 +111,7 @@ public static class FineTuneCommand
             {
                 throw new FileNotFoundException($"{encoder} does not exist: give the encoder.onnx that pipeline-train export wrote.", encoder);
             }
-            string sha256 = ArtifactsManifest.Sha256(encoder);
+            string sha256 = FileDigest.Of(encoder).Sha256;
             if (resolved.Sha256 is { } expected && !string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidDataException($"{encoder} has SHA-256 {sha256}, not the registry manifest's {expected}: delete it from the cache (--cache) and run again.");
@@ -192,7 +193,7 @@ public static class FineTuneCommand
                 FineTuneRun.Delete(folder);
                 throw;
             }
-            File.WriteAllText(Path.Combine(folder, FineTuneRun.ResultFile), summary);
+            AtomicFile.WriteAllText(Path.Combine(folder, FineTuneRun.ResultFile), summary);
             Console.WriteLine(
                 $"fine-tuned a {run.Head} head (unfreeze {run.Unfreeze}) on {labelled.Count} labels of {run.Data} "
                 + $"({result.TrainingExamples} training, {result.ValidationExamples} validation{(result.ClassBalanced ? ", class-balanced" : "")}) "

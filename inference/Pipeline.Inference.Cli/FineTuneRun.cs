@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Pipeline.Cli;
 using Pipeline.Inference.FineTuning;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Cli;
 
@@ -58,11 +59,11 @@ public sealed record FineTuneRun
 
     public string SettingsPath(string folder) => Path.Combine(folder, SettingsFile);
 
-    /// <summary>Writes <c>finetune.json</c> into <paramref name="folder"/>.</summary>
+    /// <summary>Writes <c>finetune.json</c> into <paramref name="folder"/>, whole or not at all (<see cref="AtomicFile"/>).</summary>
     public void Write(string folder)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(SettingsPath(folder), JsonSerializer.Serialize(this, Json));
+        AtomicFile.WriteAllText(SettingsPath(folder), JsonSerializer.Serialize(this, Json));
     }
 
     /// <summary>The settings a run in <paramref name="folder"/> started with, or null when there is none.</summary>

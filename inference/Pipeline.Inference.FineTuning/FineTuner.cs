@@ -13,6 +13,7 @@ using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.FineTuning;
 
@@ -326,23 +327,13 @@ public sealed class FineTuner : IDisposable
             new ClassifierMetadata(Manifest.ClassNames, fineTuneSummary));
     }
 
-    /// <summary>Writes <see cref="InferenceModel"/> to <paramref name="path"/> through a temporary file and a rename.</summary>
+    /// <summary>Writes <see cref="InferenceModel"/> to <paramref name="path"/>, whole or not at all (<see cref="AtomicFile"/>).</summary>
     public void ExportInferenceModel(string path, string fineTuneSummary)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ModelProto model = InferenceModel(fineTuneSummary);
-        string fullPath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        string temporary = fullPath + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            File.WriteAllBytes(temporary, model.ToByteArray());
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.Write(path, model.WriteTo);
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Runs;
 using Polly;
 using Polly.Retry;
 
@@ -62,7 +63,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             content.Position = start;
             string staging = Path.Combine(Root, StagingFolder);
             Directory.CreateDirectory(staging);
-            string temporary = ArtifactFiles.TemporaryPath(staging, Path.GetFileName(key));
+            string temporary = AtomicFile.TemporaryPath(staging, Path.GetFileName(key));
             try
             {
                 await using (FileStream file = ArtifactFiles.CreateNew(temporary))

@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 
 namespace Pipeline.Onnx.FineTuning;
 
@@ -118,10 +118,7 @@ public sealed record ArtifactsManifest
     public void Write(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        string path = Path.Combine(directory, FileName);
-        string temporary = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, JsonOptions));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, JsonOptions));
     }
 
     /// <summary>
@@ -160,19 +157,12 @@ public sealed record ArtifactsManifest
             {
                 throw new FileNotFoundException($"{directory} lacks {file}, which its {FileName} lists: the folder is incomplete; generate it again.", filePath);
             }
-            string actual = Sha256(filePath);
+            string actual = FileDigest.Of(filePath).Sha256;
             if (actual != expected)
             {
                 throw new InvalidDataException($"{filePath} has SHA-256 {actual}, not the {expected} its {FileName} records: the file was changed or damaged.");
             }
         }
         return manifest;
-    }
-
-    /// <summary>SHA-256 of a file, lower-case hex.</summary>
-    public static string Sha256(string path)
-    {
-        using FileStream stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

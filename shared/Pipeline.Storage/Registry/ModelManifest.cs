@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pipeline.Runs;
 
 namespace Pipeline.Storage.Registry;
 
@@ -117,7 +118,7 @@ public sealed record ModelManifest
             {
                 throw new InvalidDataException($"{where} lists a file it may not: {error.Message}", error);
             }
-            if (file.Size < 0 || !ArtifactDigest.IsSha256(file.Sha256))
+            if (file.Size < 0 || !FileDigest.IsSha256(file.Sha256))
             {
                 throw new InvalidDataException($"{where} gives {file.Path} a size of {file.Size} and SHA-256 '{file.Sha256}'.");
             }
@@ -167,7 +168,7 @@ public sealed record ModelManifest
                 _ when variantPaths.Contains(variant.Of) => $"{variant.Path} is a variant of {variant.Of}, itself a variant.",
                 _ when !FileVariant.IsPrecision(variant.Precision) || variant.Precision == FileVariant.ReferencePrecision =>
                     $"{variant.Path} has the precision '{variant.Precision}': a variant's is lower-case letters and digits, not {FileVariant.ReferencePrecision}.",
-                _ when !ArtifactDigest.IsSha256(variant.SourceSha256) => $"{variant.Path} gives '{variant.SourceSha256}' as its source's SHA-256.",
+                _ when !FileDigest.IsSha256(variant.SourceSha256) => $"{variant.Path} gives '{variant.SourceSha256}' as its source's SHA-256.",
                 _ => null,
             };
             if (problem is not null)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Pipeline.Runs;
 
 namespace Pipeline.Training.Pretraining;
 
@@ -21,9 +22,14 @@ public sealed class MetricsLog : IDisposable
         if (File.Exists(path))
         {
             string[] kept = File.ReadLines(path).Where(line => StepOf(line) is long step && step <= resumeStep).ToArray();
-            string temporary = path + ".tmp-" + Environment.ProcessId;
-            File.WriteAllLines(temporary, kept);
-            File.Move(temporary, path, overwrite: true);
+            AtomicFile.Write(path, stream =>
+            {
+                using var writer = new StreamWriter(stream, leaveOpen: true);
+                foreach (string line in kept)
+                {
+                    writer.WriteLine(line);
+                }
+            });
         }
         var writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         return new MetricsLog(writer);

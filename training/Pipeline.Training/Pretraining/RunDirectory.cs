@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Pipeline.Data;
+using Pipeline.Runs;
 
 namespace Pipeline.Training.Pretraining;
 
@@ -106,12 +107,10 @@ public sealed class RunDirectory
 
     public void WriteConfig(PretrainConfig config) => WriteJsonAtomically(ConfigPath, config);
 
-    /// <summary>Writes a value as JSON through a temporary file and a rename, so readers never see half a file.</summary>
+    /// <summary>Writes a value as JSON, whole or not at all (<see cref="AtomicFile"/>), creating its folder.</summary>
     public static void WriteJsonAtomically<T>(string path, T value)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        string temporary = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temporary, JsonSerializer.Serialize(value, JsonOptions));
-        File.Move(temporary, path, overwrite: true);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, JsonOptions));
     }
 }
