@@ -21,8 +21,6 @@ public static class FineTuneCommand
 {
     private const string AutoRecipe = "auto";
 
-    private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static Command Create()
     {
         var defaults = new FineTuneOptions();
@@ -251,7 +249,7 @@ public static class FineTuneCommand
         using var metrics = new StreamWriter(Path.Combine(folder, FineTuneRun.MetricsFile), append: true);
         var progress = new SynchronousProgress<FineTuneProgress>(epoch =>
         {
-            metrics.WriteLine(JsonSerializer.Serialize(epoch, MetricsJson));
+            metrics.WriteLine(RunJson.OneLine(epoch, RunJson.SnakeCase));
             metrics.Flush();
             string validation = epoch.ValidationLoss is { } loss ? $" validation loss {loss:F4} accuracy {epoch.ValidationAccuracy:P1}{(epoch.Best ? " *" : "")}" : "";
             line.Report((double)epoch.Epoch / epoch.Epochs,

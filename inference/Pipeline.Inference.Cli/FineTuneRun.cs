@@ -25,10 +25,6 @@ public sealed record FineTuneRun
     public const string ResultFile = "result.json";
     public const string LabelledFile = "labelled.csv";
 
-    public static JsonSerializerOptions Json { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-
-    private static readonly JsonSerializerOptions OneLine = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     /// <summary>The encoder file, as given.</summary>
     public required string Model { get; init; }
 
@@ -59,11 +55,11 @@ public sealed record FineTuneRun
 
     public string SettingsPath(string folder) => Path.Combine(folder, SettingsFile);
 
-    /// <summary>Writes <c>finetune.json</c> into <paramref name="folder"/>, whole or not at all (<see cref="AtomicFile"/>).</summary>
+    /// <summary>Writes <c>finetune.json</c> (snake_case, <see cref="RunJson.SnakeCase"/>) into <paramref name="folder"/>, whole or not at all.</summary>
     public void Write(string folder)
     {
         Directory.CreateDirectory(folder);
-        AtomicFile.WriteAllText(SettingsPath(folder), JsonSerializer.Serialize(this, Json));
+        RunJson.Write(SettingsPath(folder), this, RunJson.SnakeCase);
     }
 
     /// <summary>The settings a run in <paramref name="folder"/> started with, or null when there is none.</summary>
@@ -76,7 +72,7 @@ public sealed record FineTuneRun
         }
         try
         {
-            return JsonSerializer.Deserialize<FineTuneRun>(File.ReadAllText(path), Json) ?? throw new JsonException("empty");
+            return JsonSerializer.Deserialize<FineTuneRun>(File.ReadAllText(path), RunJson.SnakeCase) ?? throw new JsonException("empty");
         }
         catch (JsonException error)
         {
@@ -109,12 +105,12 @@ public sealed record FineTuneRun
     public void RequireSameAs(FineTuneRun saved, string folder)
     {
         ArgumentNullException.ThrowIfNull(saved);
-        string now = JsonSerializer.Serialize(this, Json), before = JsonSerializer.Serialize(saved, Json);
+        string now = JsonSerializer.Serialize(this, RunJson.SnakeCase), before = JsonSerializer.Serialize(saved, RunJson.SnakeCase);
         if (now != before)
         {
             throw new UsageException(
                 $"--resume continues the run in {folder} with its own settings, and these differ: drop the changed options or start a new run.\n"
-                + $"  run:  {JsonSerializer.Serialize(saved, OneLine)}\n  now:  {JsonSerializer.Serialize(this, OneLine)}");
+                + $"  run:  {RunJson.OneLine(saved, RunJson.SnakeCase)}\n  now:  {RunJson.OneLine(this, RunJson.SnakeCase)}");
         }
     }
 }

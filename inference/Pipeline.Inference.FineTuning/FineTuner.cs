@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -41,8 +40,6 @@ public sealed class FineTuner : IDisposable
     private const string TrainingLossKey = "training_loss";
     private const string OptionsKey = "options";
     private const string ArtifactsKey = "artifacts_sha256";
-
-    private static readonly JsonSerializerOptions OptionsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private readonly string _directory;
     private readonly InferenceSession _training;
@@ -254,7 +251,7 @@ public sealed class FineTuner : IDisposable
         var state = new EarlyStopping(validationIndices.Length > 0, options.Patience);
         int firstEpoch = 0;
         double trainingLoss = double.NaN;
-        string optionsJson = JsonSerializer.Serialize(options, OptionsJson);
+        string optionsJson = RunJson.OneLine(options, RunJson.SnakeCase);
         if (resume)
         {
             (firstEpoch, trainingLoss) = LoadCheckpoint(checkpointPath!, optionsJson, state);

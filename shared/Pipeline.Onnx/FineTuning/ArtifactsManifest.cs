@@ -36,14 +36,6 @@ public sealed record ArtifactsManifest
     /// <summary>The format this library writes; readers refuse newer ones.</summary>
     public const int CurrentFormatVersion = 1;
 
-    /// <summary>How <c>artifacts.json</c> is written: snake_case names, indented.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
     public required DateTimeOffset CreatedUtc { get; init; }
@@ -114,11 +106,11 @@ public sealed record ArtifactsManifest
     [JsonIgnore]
     public IReadOnlyList<string> TrainedValues => Parameters.SelectMany(parameter => (IEnumerable<string>)[parameter.Name, .. parameter.State]).ToArray();
 
-    /// <summary>Writes <see cref="FileName"/> into <paramref name="directory"/>.</summary>
+    /// <summary>Writes <see cref="FileName"/> into <paramref name="directory"/> (snake_case, <see cref="RunJson.SnakeCase"/>).</summary>
     public void Write(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        AtomicFile.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, JsonOptions));
+        RunJson.Write(Path.Combine(directory, FileName), this, RunJson.SnakeCase);
     }
 
     /// <summary>
@@ -138,7 +130,7 @@ public sealed record ArtifactsManifest
         ArtifactsManifest manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ArtifactsManifest>(File.ReadAllText(path), JsonOptions)
+            manifest = JsonSerializer.Deserialize<ArtifactsManifest>(File.ReadAllText(path), RunJson.SnakeCase)
                 ?? throw new InvalidDataException($"{path} is empty.");
         }
         catch (JsonException error)

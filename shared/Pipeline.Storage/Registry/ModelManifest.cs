@@ -17,13 +17,6 @@ public sealed record ModelManifest
     /// <summary>The manifest's own file name in a version (and in a pulled folder).</summary>
     public const string FileName = "manifest.json";
 
-    /// <summary>How manifests and aliases are written: camelCase, indented.</summary>
-    internal static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
     public required string Name { get; init; }
@@ -45,8 +38,10 @@ public sealed record ModelManifest
 
     /// <summary>
     /// The files that are precision variants of others (<c>encoder.int8.onnx</c> of <c>encoder.onnx</c>), or null when there
-    /// are none. In a folder a pull wrote, only the chosen precision's variants, without the files they were made from.
+    /// are none (and then not written). In a folder a pull wrote, only the chosen precision's variants, without the files
+    /// they were made from.
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<FileVariant>? Variants { get; init; }
 
     /// <summary>The bytes of all files together.</summary>
@@ -181,7 +176,7 @@ public sealed record ModelManifest
             : null;
     }
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, RunJson.CamelCase);
 
     /// <summary>Reads a manifest and checks it is <paramref name="name"/>@<paramref name="version"/>'s.</summary>
     /// <exception cref="InvalidDataException">It is not JSON of this shape, or fails <see cref="Validate"/>.</exception>
@@ -190,7 +185,7 @@ public sealed record ModelManifest
         ModelManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ModelManifest>(json, JsonOptions);
+            manifest = JsonSerializer.Deserialize<ModelManifest>(json, RunJson.CamelCase);
         }
         catch (JsonException error)
         {

@@ -37,13 +37,13 @@ public sealed class MetricsLog : IDisposable
 
     /// <summary>Appends one step's record.</summary>
     public void Write(StepMetrics metrics) =>
-        _writer.WriteLine(JsonSerializer.Serialize(metrics, RunDirectory.JsonLineOptions));
+        _writer.WriteLine(RunJson.OneLine(metrics, RunJson.CamelCase));
 
     /// <summary>Every record of a log, in order.</summary>
     public static IReadOnlyList<StepMetrics> Read(string path) =>
         File.ReadLines(path)
             .Where(line => line.Length > 0)
-            .Select(line => JsonSerializer.Deserialize<StepMetrics>(line, RunDirectory.JsonLineOptions)
+            .Select(line => JsonSerializer.Deserialize<StepMetrics>(line, RunJson.CamelCase)
                 ?? throw new InvalidDataException($"{path}: an empty record."))
             .ToArray();
 

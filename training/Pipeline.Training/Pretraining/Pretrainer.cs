@@ -3,6 +3,7 @@ using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 using Pipeline.Training.Checkpoints;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
@@ -226,11 +227,11 @@ public sealed class Pretrainer
         {
             Optimizer = config.Optimizer with { LearningRate = saved.Optimizer.LearningRate, LearningRateChanges = saved.Optimizer.LearningRateChanges },
         };
-        string savedJson = JsonSerializer.Serialize(saved, RunDirectory.JsonOptions);
-        if (savedJson != JsonSerializer.Serialize(comparable, RunDirectory.JsonOptions))
+        string savedJson = JsonSerializer.Serialize(saved, RunJson.CamelCase);
+        if (savedJson != JsonSerializer.Serialize(comparable, RunJson.CamelCase))
         {
             throw new RunConflictException(
-                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options (a lower learning rate is the one change allowed), or start a new run in another --out.\nsaved:     {savedJson}\nrequested: {JsonSerializer.Serialize(config, RunDirectory.JsonOptions)}");
+                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options (a lower learning rate is the one change allowed), or start a new run in another --out.\nsaved:     {savedJson}\nrequested: {JsonSerializer.Serialize(config, RunJson.CamelCase)}");
         }
         long startStep = run.Checkpoints() is { Count: > 0 } checkpoints ? checkpoints[^1].Step : 0;
         double peak = saved.Optimizer.PeakLearningRateAt(startStep);
