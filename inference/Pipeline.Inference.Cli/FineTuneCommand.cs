@@ -246,11 +246,10 @@ public static class FineTuneCommand
         CancellationToken cancellationToken)
     {
         var line = new ProgressLine();
-        using var metrics = new StreamWriter(Path.Combine(folder, FineTuneRun.MetricsFile), append: true);
+        using JsonLinesLog<FineTuneProgress> metrics = JsonLinesLog<FineTuneProgress>.Open(Path.Combine(folder, FineTuneRun.MetricsFile), RunJson.SnakeCase);
         var progress = new SynchronousProgress<FineTuneProgress>(epoch =>
         {
-            metrics.WriteLine(RunJson.OneLine(epoch, RunJson.SnakeCase));
-            metrics.Flush();
+            metrics.Write(epoch);
             string validation = epoch.ValidationLoss is { } loss ? $" validation loss {loss:F4} accuracy {epoch.ValidationAccuracy:P1}{(epoch.Best ? " *" : "")}" : "";
             line.Report((double)epoch.Epoch / epoch.Epochs,
                 $"epoch {epoch.Epoch}/{epoch.Epochs} loss {epoch.TrainingLoss:F4}{validation} lr {epoch.LearningRate:G3} {epoch.Elapsed.TotalSeconds:F1} s",

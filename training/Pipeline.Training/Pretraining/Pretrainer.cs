@@ -101,7 +101,7 @@ public sealed class Pretrainer
 
         using Tensor dataset = tensor(images.Pixels, ScalarType.Byte)
             .reshape(images.Count, images.Channels, images.Height, images.Width).to(_device);
-        using MetricsLog metrics = MetricsLog.Open(run.MetricsPath, startStep);
+        using JsonLinesLog<StepMetrics> metrics = MetricsLog.Open(run.MetricsPath, startStep);
         objective.train();
 
         var clock = Stopwatch.StartNew();
