@@ -105,12 +105,12 @@ public sealed record FineTuneRun
     public void RequireSameAs(FineTuneRun saved, string folder)
     {
         ArgumentNullException.ThrowIfNull(saved);
-        string now = JsonSerializer.Serialize(this, RunJson.SnakeCase), before = JsonSerializer.Serialize(saved, RunJson.SnakeCase);
-        if (now != before)
+        SettingsDifference difference = SettingsDifference.Between(saved, this, RunJson.SnakeCase);
+        if (!difference.IsEmpty)
         {
             throw new UsageException(
                 $"--resume continues the run in {folder} with its own settings, and these differ: drop the changed options or start a new run.\n"
-                + $"  run:  {RunJson.OneLine(saved, RunJson.SnakeCase)}\n  now:  {RunJson.OneLine(this, RunJson.SnakeCase)}");
+                + difference.Describe());
         }
     }
 }

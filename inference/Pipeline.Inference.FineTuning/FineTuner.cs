@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -433,10 +434,12 @@ public sealed class FineTuner : IDisposable
         {
             throw new InvalidDataException($"{path} was written by other fine-tune artifacts than {_directory}: it cannot be resumed with them.");
         }
-        string saved = content.RequireMetadata(OptionsKey);
-        if (saved != optionsJson)
+        // A checkpoint's options that are not a JSON object differ from any: every option is listed as changed.
+        SettingsDifference difference = SettingsDifference.Between(
+            JsonNode.Parse(content.RequireMetadata(OptionsKey)) as JsonObject ?? new JsonObject(), JsonNode.Parse(optionsJson)!.AsObject());
+        if (!difference.IsEmpty)
         {
-            throw new InvalidDataException($"{path} was trained with other options; resume with the same ones.\n  checkpoint: {saved}\n  now:        {optionsJson}");
+            throw new InvalidDataException($"{path} was trained with other options; resume with the same ones.\n{difference.Describe()}");
         }
         _runner.Load(Values(content, Manifest.TrainedValues));
         Step = ReadStep(content);

@@ -1,3 +1,4 @@
+using Pipeline.Cli;
 using Pipeline.Data.Tests;
 using Pipeline.Inference.Cli;
 using Pipeline.Inference.FineTuning;
@@ -66,5 +67,17 @@ public sealed class FineTuneRunTests : IDisposable
 
         Assert.Equal(Run, read);
         Assert.Equal(File.ReadAllText(before), File.ReadAllText(Path.Combine(_temp.Path, "after", FineTuneRun.SettingsFile)).ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void RequireSameAs_OtherSettings_ListsWhatChanged()
+    {
+        FineTuneRun requested = Run with { Head = "mlp:64", Training = Run.Training with { Epochs = 3 } };
+
+        var error = Assert.Throws<UsageException>(() => requested.RequireSameAs(Run, "runs/x"));
+
+        Assert.Contains("  changed:   head, training.epochs\n", error.Message);
+        Assert.Contains("  recorded:  {\"head\":\"linear\",\"training\":{\"epochs\":100}}\n", error.Message);
+        Assert.Contains("  requested: {\"head\":\"mlp:64\",\"training\":{\"epochs\":3}}", error.Message);
     }
 }

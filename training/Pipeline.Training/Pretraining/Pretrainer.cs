@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx.Optimizers;
@@ -227,11 +226,11 @@ public sealed class Pretrainer
         {
             Optimizer = config.Optimizer with { LearningRate = saved.Optimizer.LearningRate, LearningRateChanges = saved.Optimizer.LearningRateChanges },
         };
-        string savedJson = JsonSerializer.Serialize(saved, RunJson.CamelCase);
-        if (savedJson != JsonSerializer.Serialize(comparable, RunJson.CamelCase))
+        SettingsDifference difference = SettingsDifference.Between(saved, comparable, RunJson.CamelCase);
+        if (!difference.IsEmpty)
         {
             throw new RunConflictException(
-                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options (a lower learning rate is the one change allowed), or start a new run in another --out.\nsaved:     {savedJson}\nrequested: {JsonSerializer.Serialize(config, RunJson.CamelCase)}");
+                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options (a lower learning rate is the one change allowed), or start a new run in another --out.\n{difference.Describe(indented: true)}");
         }
         long startStep = run.Checkpoints() is { Count: > 0 } checkpoints ? checkpoints[^1].Step : 0;
         double peak = saved.Optimizer.PeakLearningRateAt(startStep);
