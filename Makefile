@@ -99,7 +99,7 @@ serve: build
 # The NuGet packages a device app needs (inference/PACKAGES.md: embeddings with ONNX Runtime and image decoding only),
 # versioned by build/Version.props, with README, licence and XML docs, into artifacts/packages; inference/samples restore
 # them from there.
-PACKAGES := shared/Pipeline.Errors shared/Pipeline.Onnx.Contract shared/Pipeline.Data inference/Pipeline.Inference
+PACKAGES := shared/Pipeline.Errors shared/Pipeline.Runs shared/Pipeline.Onnx.Contract shared/Pipeline.Data inference/Pipeline.Inference
 pack:
 	$(DOTNET) build inference/Pipeline.Inference $(BUILD_FLAGS)
 	for project in $(PACKAGES); do $(DOTNET) pack $$project -c $(CONFIGURATION) --no-build --nologo -v:q || exit 1; done

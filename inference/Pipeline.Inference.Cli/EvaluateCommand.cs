@@ -1,20 +1,18 @@
 using System.CommandLine;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Inference.Classification;
 using Pipeline.Inference.Embed;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Cli;
 
 /// <summary>The <c>evaluate</c> verb: accuracy, per-class accuracy and the confusion matrix of a fine-tuned classifier on labelled images.</summary>
 public static class EvaluateCommand
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "The inference_model.onnx that pipeline-infer finetune wrote.", Required = true };
@@ -44,7 +42,7 @@ public static class EvaluateCommand
             int[] predicted = classifier.Predict(images, parse.GetValue(batchSize), progress, cancellationToken);
             var report = ClassificationReport.From(actual, predicted, classifier.ClassNames);
             Console.WriteLine(parse.GetValue(json)
-                ? JsonSerializer.Serialize(new Dictionary<string, object>
+                ? RunJson.OneLine(new Dictionary<string, object>
                 {
                     ["model"] = classifier.Source,
                     ["data"] = images.Source,
@@ -53,7 +51,7 @@ public static class EvaluateCommand
                     ["class_names"] = report.ClassNames,
                     ["per_class_accuracy"] = report.PerClassAccuracy,
                     ["confusion_matrix"] = report.ConfusionMatrix,
-                }, Json)
+                }, RunJson.SnakeCase)
                 : Tables(report, classifier.Source, images.Source));
             return Task.FromResult(0);
         }));

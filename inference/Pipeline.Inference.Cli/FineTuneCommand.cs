@@ -9,6 +9,7 @@ using Pipeline.Inference.FineTuning;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Cli;
 
@@ -19,8 +20,6 @@ namespace Pipeline.Inference.Cli;
 public static class FineTuneCommand
 {
     private const string AutoRecipe = "auto";
-
-    private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static Command Create()
     {
@@ -110,7 +109,7 @@ public static class FineTuneCommand
             {
                 throw new FileNotFoundException($"{encoder} does not exist: give the encoder.onnx that pipeline-train export wrote.", encoder);
             }
-            string sha256 = ArtifactsManifest.Sha256(encoder);
+            string sha256 = FileDigest.Of(encoder).Sha256;
             if (resolved.Sha256 is { } expected && !string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidDataException($"{encoder} has SHA-256 {sha256}, not the registry manifest's {expected}: delete it from the cache (--cache) and run again.");
@@ -192,7 +191,7 @@ public static class FineTuneCommand
                 FineTuneRun.Delete(folder);
                 throw;
             }
-            File.WriteAllText(Path.Combine(folder, FineTuneRun.ResultFile), summary);
+            AtomicFile.WriteAllText(Path.Combine(folder, FineTuneRun.ResultFile), summary);
             Console.WriteLine(
                 $"fine-tuned a {run.Head} head (unfreeze {run.Unfreeze}) on {labelled.Count} labels of {run.Data} "
                 + $"({result.TrainingExamples} training, {result.ValidationExamples} validation{(result.ClassBalanced ? ", class-balanced" : "")}) "
@@ -247,11 +246,10 @@ public static class FineTuneCommand
         CancellationToken cancellationToken)
     {
         var line = new ProgressLine();
-        using var metrics = new StreamWriter(Path.Combine(folder, FineTuneRun.MetricsFile), append: true);
+        using JsonLinesLog<FineTuneProgress> metrics = JsonLinesLog<FineTuneProgress>.Open(Path.Combine(folder, FineTuneRun.MetricsFile), RunJson.SnakeCase);
         var progress = new SynchronousProgress<FineTuneProgress>(epoch =>
         {
-            metrics.WriteLine(JsonSerializer.Serialize(epoch, MetricsJson));
-            metrics.Flush();
+            metrics.Write(epoch);
             string validation = epoch.ValidationLoss is { } loss ? $" validation loss {loss:F4} accuracy {epoch.ValidationAccuracy:P1}{(epoch.Best ? " *" : "")}" : "";
             line.Report((double)epoch.Epoch / epoch.Epochs,
                 $"epoch {epoch.Epoch}/{epoch.Epochs} loss {epoch.TrainingLoss:F4}{validation} lr {epoch.LearningRate:G3} {epoch.Elapsed.TotalSeconds:F1} s",

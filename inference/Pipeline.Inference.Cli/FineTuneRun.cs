@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Pipeline.Cli;
 using Pipeline.Inference.FineTuning;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Cli;
 
@@ -23,10 +24,6 @@ public sealed record FineTuneRun
     public const string InferenceModelFile = "inference_model.onnx";
     public const string ResultFile = "result.json";
     public const string LabelledFile = "labelled.csv";
-
-    public static JsonSerializerOptions Json { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-
-    private static readonly JsonSerializerOptions OneLine = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The encoder file, as given.</summary>
     public required string Model { get; init; }
@@ -58,11 +55,11 @@ public sealed record FineTuneRun
 
     public string SettingsPath(string folder) => Path.Combine(folder, SettingsFile);
 
-    /// <summary>Writes <c>finetune.json</c> into <paramref name="folder"/>.</summary>
+    /// <summary>Writes <c>finetune.json</c> (snake_case, <see cref="RunJson.SnakeCase"/>) into <paramref name="folder"/>, whole or not at all.</summary>
     public void Write(string folder)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(SettingsPath(folder), JsonSerializer.Serialize(this, Json));
+        RunJson.Write(SettingsPath(folder), this, RunJson.SnakeCase);
     }
 
     /// <summary>The settings a run in <paramref name="folder"/> started with, or null when there is none.</summary>
@@ -75,7 +72,7 @@ public sealed record FineTuneRun
         }
         try
         {
-            return JsonSerializer.Deserialize<FineTuneRun>(File.ReadAllText(path), Json) ?? throw new JsonException("empty");
+            return JsonSerializer.Deserialize<FineTuneRun>(File.ReadAllText(path), RunJson.SnakeCase) ?? throw new JsonException("empty");
         }
         catch (JsonException error)
         {
@@ -108,12 +105,12 @@ public sealed record FineTuneRun
     public void RequireSameAs(FineTuneRun saved, string folder)
     {
         ArgumentNullException.ThrowIfNull(saved);
-        string now = JsonSerializer.Serialize(this, Json), before = JsonSerializer.Serialize(saved, Json);
-        if (now != before)
+        SettingsDifference difference = SettingsDifference.Between(saved, this, RunJson.SnakeCase);
+        if (!difference.IsEmpty)
         {
             throw new UsageException(
                 $"--resume continues the run in {folder} with its own settings, and these differ: drop the changed options or start a new run.\n"
-                + $"  run:  {JsonSerializer.Serialize(saved, OneLine)}\n  now:  {JsonSerializer.Serialize(this, OneLine)}");
+                + difference.Describe());
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,6 +13,7 @@ using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.FineTuning;
 
@@ -40,8 +41,6 @@ public sealed class FineTuner : IDisposable
     private const string TrainingLossKey = "training_loss";
     private const string OptionsKey = "options";
     private const string ArtifactsKey = "artifacts_sha256";
-
-    private static readonly JsonSerializerOptions OptionsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private readonly string _directory;
     private readonly InferenceSession _training;
@@ -253,7 +252,7 @@ public sealed class FineTuner : IDisposable
         var state = new EarlyStopping(validationIndices.Length > 0, options.Patience);
         int firstEpoch = 0;
         double trainingLoss = double.NaN;
-        string optionsJson = JsonSerializer.Serialize(options, OptionsJson);
+        string optionsJson = RunJson.OneLine(options, RunJson.SnakeCase);
         if (resume)
         {
             (firstEpoch, trainingLoss) = LoadCheckpoint(checkpointPath!, optionsJson, state);
@@ -326,23 +325,13 @@ public sealed class FineTuner : IDisposable
             new ClassifierMetadata(Manifest.ClassNames, fineTuneSummary));
     }
 
-    /// <summary>Writes <see cref="InferenceModel"/> to <paramref name="path"/> through a temporary file and a rename.</summary>
+    /// <summary>Writes <see cref="InferenceModel"/> to <paramref name="path"/>, whole or not at all (<see cref="AtomicFile"/>).</summary>
     public void ExportInferenceModel(string path, string fineTuneSummary)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ModelProto model = InferenceModel(fineTuneSummary);
-        string fullPath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        string temporary = fullPath + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            File.WriteAllBytes(temporary, model.ToByteArray());
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.Write(path, model.WriteTo);
     }
 
     public void Dispose()
@@ -445,10 +434,12 @@ public sealed class FineTuner : IDisposable
         {
             throw new InvalidDataException($"{path} was written by other fine-tune artifacts than {_directory}: it cannot be resumed with them.");
         }
-        string saved = content.RequireMetadata(OptionsKey);
-        if (saved != optionsJson)
+        // A checkpoint's options that are not a JSON object differ from any: every option is listed as changed.
+        SettingsDifference difference = SettingsDifference.Between(
+            JsonNode.Parse(content.RequireMetadata(OptionsKey)) as JsonObject ?? new JsonObject(), JsonNode.Parse(optionsJson)!.AsObject());
+        if (!difference.IsEmpty)
         {
-            throw new InvalidDataException($"{path} was trained with other options; resume with the same ones.\n  checkpoint: {saved}\n  now:        {optionsJson}");
+            throw new InvalidDataException($"{path} was trained with other options; resume with the same ones.\n{difference.Describe()}");
         }
         _runner.Load(Values(content, Manifest.TrainedValues));
         Step = ReadStep(content);

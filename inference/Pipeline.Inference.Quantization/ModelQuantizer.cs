@@ -4,6 +4,7 @@ using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Onnx;
 using Pipeline.Onnx.Quantization;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Quantization;
 

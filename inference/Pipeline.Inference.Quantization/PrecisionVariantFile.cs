@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using Pipeline.Errors;
 using Pipeline.Onnx.Quantization;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Quantization;
 
@@ -53,7 +53,7 @@ public static class PrecisionVariantFile
                 + $"{string.Join(", ", [PrecisionMetadata.ReferenceName, .. there])}.", variantPath);
         }
         PrecisionMetadata? variant = PrecisionMetadata.Read(variantPath);
-        string sha256 = Sha256Of(modelPath);
+        string sha256 = FileDigest.Of(modelPath).Sha256;
         if (variant is null || variant.Precision != wanted || variant.SourceSha256 != sha256)
         {
             throw new InvalidDataException(variant is null || variant.Precision != wanted
@@ -65,10 +65,4 @@ public static class PrecisionVariantFile
 
     private static string Beside(string modelPath, ModelPrecision precision) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, PrecisionMetadata.FileNameOf(Path.GetFileName(modelPath), precision));
-
-    private static string Sha256Of(string path)
-    {
-        using FileStream stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Pipeline.Runs;
 
 namespace Pipeline.Data;
 

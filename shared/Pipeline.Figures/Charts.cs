@@ -1,5 +1,5 @@
 using System.Globalization;
-using Pipeline.Data;
+using Pipeline.Runs;
 using ScottPlot;
 
 namespace Pipeline.Figures;

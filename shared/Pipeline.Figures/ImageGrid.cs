@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Pipeline.Data;
+using Pipeline.Runs;
 using SkiaSharp;
 
 namespace Pipeline.Figures;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Pipeline.Runs;
 using Polly;
 using Polly.Retry;
 
@@ -63,7 +64,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             content.Position = start;
             string staging = Path.Combine(Root, StagingFolder);
             Directory.CreateDirectory(staging);
-            string temporary = ArtifactFiles.TemporaryPath(staging, Path.GetFileName(key));
+            string temporary = AtomicFile.TemporaryPath(staging, Path.GetFileName(key));
             try
             {
                 FileStream file = ArtifactFiles.CreateNew(temporary);

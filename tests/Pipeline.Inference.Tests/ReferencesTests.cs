@@ -21,11 +21,11 @@ public sealed class ReferencesTests
     }
 
     [Fact]
-    public void EmbeddingLibrary_NeedsOnnxRuntimeImageDecodingAndTheMetadataContractOnly()
+    public void EmbeddingLibrary_NeedsOnnxRuntimeImageDecodingTheMetadataContractAndTheFileFoundationOnly()
     {
         ProjectGraph graph = ProjectGraph.From([RepositoryRoot.Combine("inference", "Pipeline.Inference", "Pipeline.Inference.csproj")]);
 
-        Assert.Equal(["Pipeline.Data", "Pipeline.Errors", "Pipeline.Inference", "Pipeline.Onnx.Contract"], graph.Projects.Select(Path.GetFileNameWithoutExtension).Order());
+        Assert.Equal(["Pipeline.Data", "Pipeline.Errors", "Pipeline.Inference", "Pipeline.Onnx.Contract", "Pipeline.Runs"], graph.Projects.Select(Path.GetFileNameWithoutExtension).Order());
         Assert.All(graph.PackagesAndImports, reference => Assert.Contains(reference, (string[])
         [
             "../OnnxRuntime.Backend.props", "Microsoft.Extensions.Logging.Abstractions", "System.Numerics.Tensors",

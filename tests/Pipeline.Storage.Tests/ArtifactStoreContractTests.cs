@@ -1,4 +1,5 @@
 using System.Text;
+using Pipeline.Runs;
 
 namespace Pipeline.Storage.Tests;
 
@@ -160,7 +161,7 @@ public abstract class ArtifactStoreContractTests
         byte[] content = TestBytes.Random(100_000, seed: 2);
         await store.PutAsync("m/encoder.onnx", new MemoryStream(content), ArtifactCondition.None);
         string target = Path.Combine(folder.Path, "out", "encoder.onnx");
-        ArtifactDigest right = await ArtifactDigest.ComputeAsync(new MemoryStream(content));
+        FileDigest right = await FileDigest.OfAsync(new MemoryStream(content));
 
         var refused = await Assert.ThrowsAsync<ArtifactIntegrityException>(
             () => store.GetFileAsync("m/encoder.onnx", target, right with { Sha256 = new string('0', 64) }));

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Data;
-using Pipeline.Onnx.FineTuning;
+using Pipeline.Runs;
 using Pipeline.Training.Distillation;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
@@ -79,7 +79,7 @@ public static class DistillCommand
             {
                 classNames = [.. models.ClassNames];
             }
-            TeacherFile[] teachers = [.. teacherPaths.Select(path => new TeacherFile(path, ArtifactsManifest.Sha256(path)))];
+            TeacherFile[] teachers = [.. teacherPaths.Select(path => new TeacherFile(path, FileDigest.Of(path).Sha256))];
             if (teachers.GroupBy(file => file.Sha256).FirstOrDefault(same => same.Count() > 1) is { } repeated)
             {
                 throw new UsageException($"--teacher {string.Join(" and ", repeated.Select(file => file.Path))} are the same model: "

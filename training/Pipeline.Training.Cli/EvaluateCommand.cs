@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Pipeline.Cli;
-using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Errors;
+using Pipeline.Runs;
 using Pipeline.Training.Devices;
 using Pipeline.Training.Evaluation;
 using Pipeline.Training.Pretraining;
@@ -162,7 +162,7 @@ public static class EvaluateCommand
                 ElboResult elbo = RunEvaluation.EvaluateElbo(runDirectory, parse.GetValue(checkpoint), test, parse.GetValue(samples),
                     parse.GetValue(seed), torchDevice, cancellationToken: cancellationToken);
                 Console.WriteLine(asJson
-                    ? JsonSerializer.Serialize(elbo, RunDirectory.JsonLineOptions)
+                    ? RunJson.OneLine(elbo, RunJson.CamelCase)
                     : $"elbo {elbo.Elbo:F2} nats per image (reconstruction {elbo.Reconstruction:F2} + KL {elbo.Kl:F2}, {elbo.Likelihood}, {elbo.Samples} sample{(elbo.Samples == 1 ? "" : "s")} of z) on {elbo.TestImages} images of {elbo.TestData} (step {elbo.Step}, {elbo.Seconds:F1} s)");
             }
             if (evaluations.Length == 0)
@@ -193,7 +193,7 @@ public static class EvaluateCommand
         {
             string subject = result.Checkpoint is null ? result.Method : $"step {result.Step}";
             Console.WriteLine(asJson
-                ? JsonSerializer.Serialize(result, RunDirectory.JsonLineOptions)
+                ? RunJson.OneLine(result, RunJson.CamelCase)
                 : $"{result.Protocol} accuracy with {result.Labels} labels ({result.LabelledImages} images): {result.Accuracy:P2} on {result.TestImages} images of {result.TestData} ({subject}, {result.Seconds:F1} s)");
         }
     }

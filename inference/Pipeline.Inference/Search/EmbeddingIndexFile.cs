@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
 using Pipeline.Errors;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Search;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Pipeline.Data;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Selection;
 

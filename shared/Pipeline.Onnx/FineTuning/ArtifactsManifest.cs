@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 
 namespace Pipeline.Onnx.FineTuning;
 
@@ -35,14 +35,6 @@ public sealed record ArtifactsManifest
 
     /// <summary>The format this library writes; readers refuse newer ones.</summary>
     public const int CurrentFormatVersion = 1;
-
-    /// <summary>How <c>artifacts.json</c> is written: snake_case names, indented.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
@@ -114,14 +106,11 @@ public sealed record ArtifactsManifest
     [JsonIgnore]
     public IReadOnlyList<string> TrainedValues => Parameters.SelectMany(parameter => (IEnumerable<string>)[parameter.Name, .. parameter.State]).ToArray();
 
-    /// <summary>Writes <see cref="FileName"/> into <paramref name="directory"/>.</summary>
+    /// <summary>Writes <see cref="FileName"/> into <paramref name="directory"/> (snake_case, <see cref="RunJson.SnakeCase"/>).</summary>
     public void Write(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        string path = Path.Combine(directory, FileName);
-        string temporary = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, JsonOptions));
-        File.Move(temporary, path, overwrite: true);
+        RunJson.Write(Path.Combine(directory, FileName), this, RunJson.SnakeCase);
     }
 
     /// <summary>
@@ -141,7 +130,7 @@ public sealed record ArtifactsManifest
         ArtifactsManifest manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ArtifactsManifest>(File.ReadAllText(path), JsonOptions)
+            manifest = JsonSerializer.Deserialize<ArtifactsManifest>(File.ReadAllText(path), RunJson.SnakeCase)
                 ?? throw new InvalidDataException($"{path} is empty.");
         }
         catch (JsonException error)
@@ -160,19 +149,12 @@ public sealed record ArtifactsManifest
             {
                 throw new FileNotFoundException($"{directory} lacks {file}, which its {FileName} lists: the folder is incomplete; generate it again.", filePath);
             }
-            string actual = Sha256(filePath);
+            string actual = FileDigest.Of(filePath).Sha256;
             if (actual != expected)
             {
                 throw new InvalidDataException($"{filePath} has SHA-256 {actual}, not the {expected} its {FileName} records: the file was changed or damaged.");
             }
         }
         return manifest;
-    }
-
-    /// <summary>SHA-256 of a file, lower-case hex.</summary>
-    public static string Sha256(string path)
-    {
-        using FileStream stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -3,6 +3,7 @@ using Pipeline.Data.SafeTensors;
 using Pipeline.Errors;
 using Pipeline.Onnx.Autodiff;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 
 namespace Pipeline.Onnx.FineTuning;
 
@@ -39,7 +40,7 @@ public sealed class FineTuneArtifactGenerator(GradientRules? rules = null)
             throw new FileNotFoundException($"{encoderPath} does not exist: give the encoder.onnx that pipeline-train export wrote.", encoderPath);
         }
         ModelProto encoder = OnnxModelFile.Read(encoderPath);
-        return Generate(encoder, Path.GetFullPath(encoderPath), ArtifactsManifest.Sha256(encoderPath), options).Write(directory);
+        return Generate(encoder, Path.GetFullPath(encoderPath), FileDigest.Of(encoderPath).Sha256, options).Write(directory);
     }
 
     /// <summary>Generates the artifacts in memory.</summary>

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using Pipeline.Data.SafeTensors;
+using Pipeline.Runs;
 
 namespace Pipeline.Onnx.FineTuning;
 
@@ -44,8 +45,8 @@ public sealed class FineTuneArtifacts
         void WriteModel(string file, ModelProto model)
         {
             string path = Path.Combine(directory, file);
-            File.WriteAllBytes(path, model.ToByteArray());
-            files[file] = ArtifactsManifest.Sha256(path);
+            AtomicFile.Write(path, model.WriteTo);
+            files[file] = FileDigest.Of(path).Sha256;
         }
         WriteModel(ArtifactsManifest.TrainingModelFile, TrainingModel);
         WriteModel(ArtifactsManifest.EvalModelFile, EvalModel);
@@ -55,7 +56,7 @@ public sealed class FineTuneArtifacts
         }
         string checkpoint = Path.Combine(directory, ArtifactsManifest.CheckpointFile);
         SafeTensorsFile.Write(checkpoint, Checkpoint, new Dictionary<string, string> { [FineTuneCheckpoint.StepKey] = "0" });
-        files[ArtifactsManifest.CheckpointFile] = ArtifactsManifest.Sha256(checkpoint);
+        files[ArtifactsManifest.CheckpointFile] = FileDigest.Of(checkpoint).Sha256;
         ArtifactsManifest written = Manifest with { Files = files };
         written.Write(directory);
         return written;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Pipeline.Runs;
 
 namespace Pipeline.Storage.Registry;
 
@@ -10,5 +11,5 @@ public sealed record ManifestFile(string Path, long Size, string Sha256)
 {
     /// <summary>What a download of this file must match.</summary>
     [JsonIgnore]
-    public ArtifactDigest Digest => new(Size, Sha256);
+    public FileDigest Digest => new(Size, Sha256);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pipeline.Runs;
 
 namespace Pipeline.Storage.Registry;
 
@@ -38,7 +39,7 @@ public sealed record ModelAlias
         History = [new AliasChange(version, now), .. (current?.History ?? []).Take(HistoryLimit - 1)],
     };
 
-    internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ModelManifest.JsonOptions);
+    internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, RunJson.CamelCase);
 
     /// <exception cref="InvalidDataException">The JSON is not an alias of <paramref name="name"/> named <paramref name="alias"/>.</exception>
     internal static ModelAlias FromJson(ReadOnlySpan<byte> json, string name, string alias, string etag)
@@ -46,7 +47,7 @@ public sealed record ModelAlias
         ModelAlias? read;
         try
         {
-            read = JsonSerializer.Deserialize<ModelAlias>(json, ModelManifest.JsonOptions);
+            read = JsonSerializer.Deserialize<ModelAlias>(json, RunJson.CamelCase);
         }
         catch (JsonException error)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pipeline.Runs;
 
 namespace Pipeline.Storage.Registry;
 
@@ -15,13 +16,6 @@ public sealed record ModelManifest
 
     /// <summary>The manifest's own file name in a version (and in a pulled folder).</summary>
     public const string FileName = "manifest.json";
-
-    /// <summary>How manifests and aliases are written: camelCase, indented.</summary>
-    internal static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
@@ -44,8 +38,10 @@ public sealed record ModelManifest
 
     /// <summary>
     /// The files that are precision variants of others (<c>encoder.int8.onnx</c> of <c>encoder.onnx</c>), or null when there
-    /// are none. In a folder a pull wrote, only the chosen precision's variants, without the files they were made from.
+    /// are none (and then not written). In a folder a pull wrote, only the chosen precision's variants, without the files
+    /// they were made from.
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<FileVariant>? Variants { get; init; }
 
     /// <summary>The bytes of all files together.</summary>
@@ -117,7 +113,7 @@ public sealed record ModelManifest
             {
                 throw new InvalidDataException($"{where} lists a file it may not: {error.Message}", error);
             }
-            if (file.Size < 0 || !ArtifactDigest.IsSha256(file.Sha256))
+            if (file.Size < 0 || !FileDigest.IsSha256(file.Sha256))
             {
                 throw new InvalidDataException($"{where} gives {file.Path} a size of {file.Size} and SHA-256 '{file.Sha256}'.");
             }
@@ -167,7 +163,7 @@ public sealed record ModelManifest
                 _ when variantPaths.Contains(variant.Of) => $"{variant.Path} is a variant of {variant.Of}, itself a variant.",
                 _ when !FileVariant.IsPrecision(variant.Precision) || variant.Precision == FileVariant.ReferencePrecision =>
                     $"{variant.Path} has the precision '{variant.Precision}': a variant's is lower-case letters and digits, not {FileVariant.ReferencePrecision}.",
-                _ when !ArtifactDigest.IsSha256(variant.SourceSha256) => $"{variant.Path} gives '{variant.SourceSha256}' as its source's SHA-256.",
+                _ when !FileDigest.IsSha256(variant.SourceSha256) => $"{variant.Path} gives '{variant.SourceSha256}' as its source's SHA-256.",
                 _ => null,
             };
             if (problem is not null)
@@ -180,7 +176,7 @@ public sealed record ModelManifest
             : null;
     }
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, RunJson.CamelCase);
 
     /// <summary>Reads a manifest and checks it is <paramref name="name"/>@<paramref name="version"/>'s.</summary>
     /// <exception cref="InvalidDataException">It is not JSON of this shape, or fails <see cref="Validate"/>.</exception>
@@ -189,7 +185,7 @@ public sealed record ModelManifest
         ModelManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ModelManifest>(json, JsonOptions);
+            manifest = JsonSerializer.Deserialize<ModelManifest>(json, RunJson.CamelCase);
         }
         catch (JsonException error)
         {

@@ -1,3 +1,4 @@
+using Pipeline.Runs;
 using Polly;
 using Polly.Retry;
 
@@ -68,7 +69,7 @@ public sealed class ModelRegistry
             {
                 throw new FileNotFoundException($"{file.SourcePath} does not exist: nothing was published.", file.SourcePath);
             }
-            ArtifactDigest digest = await ArtifactDigest.ComputeFileAsync(file.SourcePath, cancellationToken).ConfigureAwait(false);
+            FileDigest digest = await FileDigest.OfAsync(file.SourcePath, cancellationToken).ConfigureAwait(false);
             files.Add(new ManifestFile(file.Path, digest.Length, digest.Sha256));
         }
         foreach (FileVariant variant in request.Variants)
@@ -149,7 +150,7 @@ public sealed class ModelRegistry
             await Store.GetFileAsync(RegistryLayout.FileKey(manifest.Name, manifest.Version, file.Path), pulled.PathOf(file.Path),
                 file.Digest, cancellationToken).ConfigureAwait(false);
         }
-        ArtifactFiles.WriteAtomically(manifestPath, manifest.ToJson());
+        AtomicFile.Write(manifestPath, stream => stream.Write(manifest.ToJson()));
         return pulled;
     }
 

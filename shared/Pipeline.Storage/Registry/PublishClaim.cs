@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Runs;
 
 namespace Pipeline.Storage.Registry;
 
@@ -11,13 +12,13 @@ namespace Pipeline.Storage.Registry;
 /// <param name="Host">The machine that publishes.</param>
 internal sealed record PublishClaim(string PublishId, DateTimeOffset StartedUtc, string Host)
 {
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ModelManifest.JsonOptions);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, RunJson.CamelCase);
 
     public static PublishClaim? FromJson(ReadOnlySpan<byte> json)
     {
         try
         {
-            return JsonSerializer.Deserialize<PublishClaim>(json, ModelManifest.JsonOptions);
+            return JsonSerializer.Deserialize<PublishClaim>(json, RunJson.CamelCase);
         }
         catch (JsonException)
         {

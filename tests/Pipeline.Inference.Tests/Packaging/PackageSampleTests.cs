@@ -13,7 +13,7 @@ namespace Pipeline.Inference.Tests.Packaging;
 /// </summary>
 public sealed class PackageSampleTests : IDisposable
 {
-    private static readonly string[] Packages = ["Pipeline.Inference", "Pipeline.Data", "Pipeline.Onnx.Contract", "Pipeline.Errors"];
+    private static readonly string[] Packages = ["Pipeline.Inference", "Pipeline.Data", "Pipeline.Onnx.Contract", "Pipeline.Errors", "Pipeline.Runs"];
 
     private readonly TempDirectory _temp = new();
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Data.Tests;
+using Pipeline.Runs;
 using Pipeline.Storage;
 using Pipeline.Storage.Registry;
 using Pipeline.Training.Cli.Nightly;
@@ -190,6 +191,6 @@ public sealed class NightlyCliTests : IDisposable
     {
         using var read = new MemoryStream();
         await store.GetAsync($"nightly/{Model}/state.json", read);
-        return JsonSerializer.Deserialize<NightlyState>(read.ToArray(), NightlyState.JsonOptions)!;
+        return JsonSerializer.Deserialize<NightlyState>(read.ToArray(), RunJson.CamelCase)!;
     }
 }

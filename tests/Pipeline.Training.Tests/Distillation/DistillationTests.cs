@@ -1,9 +1,9 @@
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Runs;
 using Pipeline.Tests;
 using Pipeline.Onnx;
-using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Distillation;
@@ -59,7 +59,7 @@ public sealed class DistillationTests
             Epochs = epochs,
             Optimizer = new OptimizerSettings(OptimizerKind.Adam, 1e-2, 0.9, 0, 0),
             CheckpointEvery = 2,
-            Distillation = new DistillationSettings([new TeacherFile(teacher, ArtifactsManifest.Sha256(teacher))], student.LatestCheckpoint(), 1.0, Classes,
+            Distillation = new DistillationSettings([new TeacherFile(teacher, FileDigest.Of(teacher).Sha256)], student.LatestCheckpoint(), 1.0, Classes,
                 SimClrAugmentationOptions.None),
         };
 
@@ -159,7 +159,7 @@ public sealed class DistillationTests
         {
             Distillation = distill.Distillation! with
             {
-                Teachers = [new TeacherFile(first, ArtifactsManifest.Sha256(first)), new TeacherFile(second, ArtifactsManifest.Sha256(second))],
+                Teachers = [new TeacherFile(first, FileDigest.Of(first).Sha256), new TeacherFile(second, FileDigest.Of(second).Sha256)],
                 Temperature = 2,
             },
         };

@@ -1,7 +1,9 @@
 using Pipeline.Data;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Distillation;
+using Pipeline.Training.Evaluation;
 using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Tests.Pretraining;
@@ -57,6 +59,25 @@ public sealed class RunDirectoryTests
 
         Assert.Equal([new TeacherFile("/models/teacher.onnx", "ab12")], read.Distillation!.Teachers);
         Assert.Equal(config.Distillation.StudentInit, read.Distillation.StudentInit);
+    }
+
+    [Fact]
+    public void ShippedReferenceRun_WrittenBeforeTheSharedJsonConventions_StillReads()
+    {
+        var run = new RunDirectory(RepositoryRoot.Combine("models", "fashion-mnist-simclr-convnet6"));
+
+        PretrainConfig config = run.ReadConfig();
+        IReadOnlyList<StepMetrics> metrics = MetricsLog.Read(run.MetricsPath);
+        StoredEvaluations evaluations = StoredEvaluations.Read(run);
+
+        Assert.Equal("simclr", config.Method);
+        Assert.Equal(256, config.Encoder.EmbeddingDim);
+        Assert.Equal(OptimizerKind.Sgd, config.Optimizer.Kind);
+        Assert.Equal((0.2, 1.0), config.SimClr!.Augmentation.CropScale);
+        Assert.Null(config.Limit);
+        Assert.Equal(4700, metrics.Count);
+        Assert.Equal(4700, metrics[^1].Step);
+        Assert.Equal(["knn", "knn", "knn", "linear", "linear", "linear"], evaluations.Accuracies.Select(result => result.Protocol));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Pipeline.Errors;
+using Pipeline.Runs;
 using Pipeline.Storage;
 using Pipeline.Storage.Registry;
 
@@ -9,8 +11,10 @@ namespace Pipeline.Training.Cli.Nightly;
 /// <summary>
 /// <c>nightly.json</c>: which model to train and publish, where, and when a candidate replaces the champion.
 /// <c>pretrain</c> holds the <c>pretrain</c> verb's options by name (<c>"batch-size": 512</c>), so every option of that
-/// verb, and every method, works here as it does there.
+/// verb, and every method, works here as it does there. Read as the pipeline's camelCase files are (<see cref="RunJson.CamelCase"/>:
+/// comments and trailing commas allowed); a name it does not know is refused.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record NightlyConfig
 {
     /// <summary>Options the job sets itself, refused in <see cref="Pretrain"/>.</summary>
@@ -45,7 +49,7 @@ public sealed record NightlyConfig
         NightlyConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<NightlyConfig>(File.ReadAllBytes(path), JsonOptions);
+            config = JsonSerializer.Deserialize<NightlyConfig>(File.ReadAllBytes(path), RunJson.CamelCase);
         }
         catch (Exception error) when (error is JsonException or IOException or UnauthorizedAccessException)
         {
@@ -156,11 +160,4 @@ public sealed record NightlyConfig
         }
         return arguments;
     }
-
-    private static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
 }

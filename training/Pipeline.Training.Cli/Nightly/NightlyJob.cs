@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Pipeline.Cli;
+using Pipeline.Runs;
 using Pipeline.Storage;
 using Pipeline.Storage.Registry;
 using Pipeline.Training.Pretraining;
@@ -87,7 +88,7 @@ public sealed class NightlyJob
         {
             using var read = new MemoryStream();
             await _store.GetAsync(key, read, cancellationToken);
-            NightlyState? previous = JsonSerializer.Deserialize<NightlyState>(read.ToArray(), NightlyState.JsonOptions);
+            NightlyState? previous = JsonSerializer.Deserialize<NightlyState>(read.ToArray(), RunJson.CamelCase);
             if (previous is { CompletedUtc: null })
             {
                 return previous;
@@ -100,7 +101,7 @@ public sealed class NightlyJob
     }
 
     private Task WriteStateAsync(NightlyState state, CancellationToken cancellationToken) =>
-        _store.PutAsync(NightlyState.Key(_config.Model), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(state, NightlyState.JsonOptions)),
+        _store.PutAsync(NightlyState.Key(_config.Model), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(state, RunJson.CamelCase)),
             ArtifactCondition.None, cancellationToken);
 
     private async Task<int> PretrainMirroredAsync(RunDirectory run, RunMirror mirror, bool resume, CancellationToken cancellationToken)

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Pipeline.Training.Cli.Nightly;
 
 /// <summary>
@@ -9,8 +7,6 @@ namespace Pipeline.Training.Cli.Nightly;
 public sealed record NightlyState(string RunId, DateTimeOffset StartedUtc, DateTimeOffset? CompletedUtc = null, string? Version = null,
     bool Promoted = false)
 {
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     /// <summary>The store folder of a nightly model.</summary>
     public static string Prefix(string model) => $"nightly/{model}/";
 

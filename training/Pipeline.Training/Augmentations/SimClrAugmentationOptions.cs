@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Pipeline.Training.Augmentations;
 
@@ -34,12 +35,14 @@ public sealed record SimClrAugmentationOptions
     /// Range of the crop's area as a fraction of the image's area; default (0.08, 1.0) from Appendix A
     /// ("uniform from 0.08 to 1.0 in area"). Accepted: 0 &lt; Min &lt;= Max &lt;= 1.
     /// </summary>
+    [JsonConverter(typeof(RangeJsonConverter))]
     public (double Min, double Max) CropScale { get; init; } = (0.08, 1.0);
 
     /// <summary>
     /// Range of the crop's width/height ratio, drawn log-uniformly; default (3/4, 4/3) from Appendix A.
     /// Accepted: 0 &lt; Min &lt;= Max, finite.
     /// </summary>
+    [JsonConverter(typeof(RangeJsonConverter))]
     public (double Min, double Max) CropAspectRatio { get; init; } = (3.0 / 4.0, 4.0 / 3.0);
 
     /// <summary>Probability of a horizontal flip; default 0.5 from Appendix A. Accepted: [0, 1].</summary>
@@ -92,6 +95,7 @@ public sealed record SimClrAugmentationOptions
     /// Range of the blur's standard deviation in pixels, drawn uniformly; default (0.1, 2.0) from Appendix A.
     /// Accepted: 0 &lt; Min &lt;= Max, finite.
     /// </summary>
+    [JsonConverter(typeof(RangeJsonConverter))]
     public (double Min, double Max) BlurSigma { get; init; } = (0.1, 2.0);
 
     /// <summary>
@@ -110,6 +114,7 @@ public sealed record SimClrAugmentationOptions
     /// Range of the erased rectangle's area as a fraction of the image, drawn uniformly; default (0.02, 0.33) from
     /// Zhong et al. Accepted: 0 &lt; Min &lt;= Max &lt;= 1.
     /// </summary>
+    [JsonConverter(typeof(RangeJsonConverter))]
     public (double Min, double Max) ErasingScale { get; init; } = (0.02, 0.33);
 
     /// <summary>

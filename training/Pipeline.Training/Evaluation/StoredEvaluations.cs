@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Runs;
 using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Evaluation;
@@ -39,11 +40,11 @@ public sealed record StoredEvaluations(IReadOnlyList<EvaluationResult> Accuracie
                     && protocol.ValueKind == JsonValueKind.String && protocol.GetString() == elboProtocol;
                 if (elbo)
                 {
-                    elbos.Add(document.Deserialize<ElboResult>(RunDirectory.JsonOptions) ?? throw new JsonException("it is empty"));
+                    elbos.Add(document.Deserialize<ElboResult>(RunJson.CamelCase) ?? throw new JsonException("it is empty"));
                 }
                 else
                 {
-                    accuracies.Add(document.Deserialize<EvaluationResult>(RunDirectory.JsonOptions) ?? throw new JsonException("it is empty"));
+                    accuracies.Add(document.Deserialize<EvaluationResult>(RunJson.CamelCase) ?? throw new JsonException("it is empty"));
                 }
             }
             catch (JsonException error)

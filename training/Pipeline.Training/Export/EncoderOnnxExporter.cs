@@ -1,8 +1,8 @@
 using Google.Protobuf;
 using Onnx;
-using Pipeline.Data;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
+using Pipeline.Runs;
 using Pipeline.Training.Encoders;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using Pipeline.Data;
 using Pipeline.Errors;
-using Pipeline.Onnx.FineTuning;
+using Pipeline.Runs;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Heads;
 using Pipeline.Training.Evaluation;
@@ -104,7 +104,7 @@ public static class RunExport
 
     private static ExportProvenance Provenance(RunDirectory run, PretrainConfig config, string checkpointPath, long step) => new(
         config.Method, config.Data, StoredEvaluations.Read(run).Of(checkpointPath, step).Figures(), run.Path, Path.GetFileName(checkpointPath),
-        ArtifactsManifest.Sha256(checkpointPath));
+        FileDigest.Of(checkpointPath).Sha256);
 
     // The first ParityImageCount test images (Fashion-MNIST runs) or training images (other data), as the encoder takes them.
     private static Tensor ParityPixels(PretrainConfig config, CancellationToken cancellationToken)

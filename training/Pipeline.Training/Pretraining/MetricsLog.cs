@@ -1,59 +1,20 @@
-using System.Globalization;
-using System.Text.Json;
+using Pipeline.Runs;
 
 namespace Pipeline.Training.Pretraining;
 
 /// <summary>
-/// The run's <c>metrics.jsonl</c>: one JSON object per step, flushed as written so a killed run keeps its curve.
+/// A pretraining run's <c>metrics.jsonl</c>: one <see cref="StepMetrics"/> per step in camelCase
+/// (<see cref="JsonLinesLog{T}"/>, <see cref="RunJson.CamelCase"/>), flushed as written so a killed run keeps its curve.
 /// </summary>
-public sealed class MetricsLog : IDisposable
+public static class MetricsLog
 {
-    private readonly StreamWriter _writer;
-
-    private MetricsLog(StreamWriter writer) => _writer = writer;
-
     /// <summary>
     /// Opens the log for appending after <paramref name="resumeStep"/> steps: lines of later steps (written by the
     /// run that was killed after its last checkpoint) are dropped, so the resumed run does not log them twice.
     /// </summary>
-    public static MetricsLog Open(string path, long resumeStep)
-    {
-        if (File.Exists(path))
-        {
-            string[] kept = File.ReadLines(path).Where(line => StepOf(line) is long step && step <= resumeStep).ToArray();
-            string temporary = path + ".tmp-" + Environment.ProcessId;
-            File.WriteAllLines(temporary, kept);
-            File.Move(temporary, path, overwrite: true);
-        }
-        var writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
-        return new MetricsLog(writer);
-    }
-
-    /// <summary>Appends one step's record.</summary>
-    public void Write(StepMetrics metrics) =>
-        _writer.WriteLine(JsonSerializer.Serialize(metrics, RunDirectory.JsonLineOptions));
+    public static JsonLinesLog<StepMetrics> Open(string path, long resumeStep) =>
+        JsonLinesLog<StepMetrics>.Open(path, RunJson.CamelCase, keep: metrics => metrics.Step <= resumeStep);
 
     /// <summary>Every record of a log, in order.</summary>
-    public static IReadOnlyList<StepMetrics> Read(string path) =>
-        File.ReadLines(path)
-            .Where(line => line.Length > 0)
-            .Select(line => JsonSerializer.Deserialize<StepMetrics>(line, RunDirectory.JsonLineOptions)
-                ?? throw new InvalidDataException($"{path}: an empty record."))
-            .ToArray();
-
-    public void Dispose() => _writer.Dispose();
-
-    private static long? StepOf(string line)
-    {
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(line);
-            return document.RootElement.TryGetProperty("step", out JsonElement step) ? step.GetInt64() : null;
-        }
-        catch (JsonException)
-        {
-            // A line cut short by a kill: drop it.
-            return null;
-        }
-    }
+    public static IReadOnlyList<StepMetrics> Read(string path) => JsonLinesLog<StepMetrics>.Read(path, RunJson.CamelCase);
 }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 using Pipeline.Training.Checkpoints;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
@@ -100,7 +100,7 @@ public sealed class Pretrainer
 
         using Tensor dataset = tensor(images.Pixels, ScalarType.Byte)
             .reshape(images.Count, images.Channels, images.Height, images.Width).to(_device);
-        using MetricsLog metrics = MetricsLog.Open(run.MetricsPath, startStep);
+        using JsonLinesLog<StepMetrics> metrics = MetricsLog.Open(run.MetricsPath, startStep);
         objective.train();
 
         var clock = Stopwatch.StartNew();
@@ -226,11 +226,11 @@ public sealed class Pretrainer
         {
             Optimizer = config.Optimizer with { LearningRate = saved.Optimizer.LearningRate, LearningRateChanges = saved.Optimizer.LearningRateChanges },
         };
-        string savedJson = JsonSerializer.Serialize(saved, RunDirectory.JsonOptions);
-        if (savedJson != JsonSerializer.Serialize(comparable, RunDirectory.JsonOptions))
+        SettingsDifference difference = SettingsDifference.Between(saved, comparable, RunJson.CamelCase);
+        if (!difference.IsEmpty)
         {
             throw new RunConflictException(
-                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options (a lower learning rate is the one change allowed), or start a new run in another --out.\nsaved:     {savedJson}\nrequested: {JsonSerializer.Serialize(config, RunDirectory.JsonOptions)}");
+                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options (a lower learning rate is the one change allowed), or start a new run in another --out.\n{difference.Describe(indented: true)}");
         }
         long startStep = run.Checkpoints() is { Count: > 0 } checkpoints ? checkpoints[^1].Step : 0;
         double peak = saved.Optimizer.PeakLearningRateAt(startStep);

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using Pipeline.Data;
+using Pipeline.Runs;
 
 namespace Pipeline.Training.Pretraining;
 
@@ -14,19 +14,6 @@ public sealed class RunDirectory
 {
     private const string CheckpointPrefix = "step-";
     private const string CheckpointExtension = ".safetensors";
-
-    /// <summary>How run folders write JSON: camelCase, enums as strings, indented.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new RangeJsonConverter() },
-    };
-
-    /// <summary>How one-line records (metrics.jsonl) are written: camelCase, compact, NaN allowed.</summary>
-    public static JsonSerializerOptions JsonLineOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     public RunDirectory(string path)
     {
@@ -86,7 +73,7 @@ public sealed class RunDirectory
         }
         JsonNode config = JsonNode.Parse(File.ReadAllText(ConfigPath)) ?? throw new InvalidDataException($"{ConfigPath} is empty.");
         UpgradeSingleTeacher(config);
-        return config.Deserialize<PretrainConfig>(JsonOptions) ?? throw new InvalidDataException($"{ConfigPath} is empty.");
+        return config.Deserialize<PretrainConfig>(RunJson.CamelCase) ?? throw new InvalidDataException($"{ConfigPath} is empty.");
     }
 
     /// <summary>
@@ -106,12 +93,10 @@ public sealed class RunDirectory
 
     public void WriteConfig(PretrainConfig config) => WriteJsonAtomically(ConfigPath, config);
 
-    /// <summary>Writes a value as JSON through a temporary file and a rename, so readers never see half a file.</summary>
+    /// <summary>Writes a value as a run folder's JSON (<see cref="RunJson.CamelCase"/>), whole or not at all, creating its folder.</summary>
     public static void WriteJsonAtomically<T>(string path, T value)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        string temporary = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temporary, JsonSerializer.Serialize(value, JsonOptions));
-        File.Move(temporary, path, overwrite: true);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        RunJson.Write(path, value, RunJson.CamelCase);
     }
 }

@@ -1,3 +1,4 @@
+using Pipeline.Runs;
 using StringBuilder = System.Text.StringBuilder;
 using Pipeline.Data;
 using Pipeline.Figures;
@@ -309,7 +310,7 @@ public static class RunReport
         public IReadOnlyList<string> Finish()
         {
             string readme = Path.Combine(directory, "README.md");
-            File.WriteAllText(readme, _text.ToString());
+            AtomicFile.WriteAllText(readme, _text.ToString());
             _files.Add(readme);
             return _files;
         }

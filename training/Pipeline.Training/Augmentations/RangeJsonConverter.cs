@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Pipeline.Training.Pretraining;
+namespace Pipeline.Training.Augmentations;
 
 /// <summary>
 /// Writes an inclusive range <c>(double Min, double Max)</c> as the JSON array <c>[min, max]</c> and reads it back;

@@ -1,0 +1,83 @@
+using Pipeline.Cli;
+using Pipeline.Data.Tests;
+using Pipeline.Inference.Cli;
+using Pipeline.Inference.FineTuning;
+
+namespace Pipeline.Inference.Tests.Cli;
+
+public sealed class FineTuneRunTests : IDisposable
+{
+    // finetune.json as pipeline-infer finetune wrote it before the shared JSON conventions: snake_case, enums as numbers, indented.
+    private const string Written = """
+        {
+          "model": "/models/encoder.onnx",
+          "model_sha256": "ab12",
+          "data": "folder:/data",
+          "labels": "1%",
+          "head": "linear",
+          "unfreeze": "none",
+          "optimizer": "adamw",
+          "weight_decay": 0.0001,
+          "momentum": 0.9,
+          "label_smoothing": 0.1,
+          "training": {
+            "epochs": 100,
+            "batch_size": 64,
+            "learning_rate": 0.003,
+            "warmup_epochs": 0,
+            "validation_fraction": 0.1,
+            "patience": 20,
+            "class_balance": 1,
+            "horizontal_flip": false,
+            "min_crop_scale": 1,
+            "evaluation_batch_size": 256,
+            "seed": 0
+          }
+        }
+        """;
+
+    private static readonly FineTuneRun Run = new()
+    {
+        Model = "/models/encoder.onnx",
+        ModelSha256 = "ab12",
+        Data = "folder:/data",
+        Labels = "1%",
+        Head = "linear",
+        Unfreeze = "none",
+        Optimizer = "adamw",
+        WeightDecay = 1e-4,
+        Momentum = 0.9,
+        LabelSmoothing = 0.1,
+        Training = new FineTuneOptions { ClassBalance = ClassBalance.On },
+    };
+
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Read_ASettingsFileWrittenBefore_ReadsAndResumes_AndWriteGivesTheSameFile()
+    {
+        string before = _temp.File(Path.Combine("before", FineTuneRun.SettingsFile));
+        File.WriteAllText(before, Written.ReplaceLineEndings("\n"));
+
+        FineTuneRun read = FineTuneRun.Read(Path.GetDirectoryName(before)!)!;
+        Run.RequireSameAs(read, "before");
+        Run.Write(_temp.File("after"));
+
+        Assert.Equal(Run, read);
+        Assert.Equal(File.ReadAllText(before), File.ReadAllText(Path.Combine(_temp.Path, "after", FineTuneRun.SettingsFile)).ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void RequireSameAs_OtherSettings_ListsWhatChanged()
+    {
+        FineTuneRun requested = Run with { Head = "mlp:64", Training = Run.Training with { Epochs = 3 } };
+
+        var error = Assert.Throws<UsageException>(() => requested.RequireSameAs(Run, "runs/x"));
+
+        Assert.Contains("  changed:   head, training.epochs\n", error.Message);
+        Assert.Contains("  recorded:  {\"head\":\"linear\",\"training\":{\"epochs\":100}}\n", error.Message);
+        Assert.Contains("  requested: {\"head\":\"mlp:64\",\"training\":{\"epochs\":3}}", error.Message);
+    }
+}
