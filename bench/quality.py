@@ -9,7 +9,8 @@ For each label seed and label fraction it measures, on the 10,000 Fashion-MNIST 
   - the same architecture trained from scratch on the same labels with the same augmentation, optimizer, label
     smoothing and steps (`pipeline-bench scratch-accuracy`, TorchSharp, batch norm training);
   - at 1%: the student distilled from that fine-tune on all training images (`pipeline-train distill`);
-  - at 1%: FixMatch from the reference encoder on the same labels and all training images (`pipeline-train fixmatch`).
+  - at 1%: FixMatch from the reference encoder on the same labels and all training images (`pipeline-train fixmatch`);
+  - at 1%: the student distilled from that FixMatch model (SimCLRv2's third step with the best semi-supervised teacher).
 Writes bench/results/quality.{json,md} (mean, and min–max over the seeds); runs go to bench/work/quality/. A measurement
 already in the JSON with the same command is read back instead of run again, so an interrupted run continues.
 """
@@ -71,6 +72,12 @@ def measure(args, work, store):
             fixmatched = os.path.join(work, f"fixmatch-{slug}")
             fixmatch = [TRAIN, "fixmatch", "--student", reference, "--labels", os.path.join(finetune, "labelled.csv"), "--data", "fashion-mnist:train",
                         "--epochs", str(args.fixmatch_epochs), "--seed", str(seed), "--out", fixmatched, "--resume"]
+            # Distilled from FixMatch: the teacher is the semi-supervised model, the student starts again from the reference.
+            fixmatch_distilled = os.path.join(work, f"distill-fixmatch-{args.teacher_input}-{slug}")
+            fixmatch_distill = [TRAIN, "distill", "--teacher", os.path.join(fixmatched, "inference_model.onnx"), "--student", reference,
+                                "--data", "fashion-mnist:train", "--epochs", str(args.distill_epochs), "--teacher-input", args.teacher_input,
+                                "--seed", str(seed), "--out", fixmatch_distilled, "--resume"]
+            both = labels in args.distill and labels in args.fixmatch
             pending = (labels in args.distill and not store.has(distill)) or (labels in args.fixmatch and not store.has(fixmatch))
             store.run([INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", labels, "--recipe", "full",
                        "--epochs", epochs, "--seed", str(seed), "--out", finetune],
@@ -87,7 +94,9 @@ def measure(args, work, store):
             # from its last finished epoch when the benchmark is run again. FixMatch takes the fine-tune's labelled.csv.
             for wanted, command, folder, row in [
                     (args.distill, distill, distilled, "distilled student (all training images, teacher above)"),
-                    (args.fixmatch, fixmatch, fixmatched, "FixMatch from the reference encoder (same labels, all training images, no teacher)")]:
+                    (args.fixmatch, fixmatch, fixmatched, "FixMatch from the reference encoder (same labels, all training images, no teacher)"),
+                    (args.distill if both else [], fixmatch_distill, fixmatch_distilled,
+                     "distilled student, the FixMatch model above as teacher (all training images)")]:
                 if labels in wanted:
                     store.run(command, folder + ".log", lambda output: None)
                     add(f"{labels}: {row}", seed,
