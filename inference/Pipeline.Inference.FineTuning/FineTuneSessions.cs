@@ -12,7 +12,7 @@ namespace Pipeline.Inference.FineTuning;
 /// </summary>
 internal sealed class FineTuneSessions : IDisposable
 {
-    private readonly List<(InferenceSession Session, SessionOptions Options)> _opened = [];
+    private readonly List<OrtSession> _opened = [];
 
     private FineTuneSessions()
     {
@@ -49,10 +49,9 @@ internal sealed class FineTuneSessions : IDisposable
 
     public void Dispose()
     {
-        foreach ((InferenceSession session, SessionOptions options) in _opened)
+        foreach (OrtSession session in _opened)
         {
             session.Dispose();
-            options.Dispose();
         }
         _opened.Clear();
         RunOptions.Dispose();
@@ -61,9 +60,8 @@ internal sealed class FineTuneSessions : IDisposable
     private InferenceSession Load(string directory, string file, EmbeddingModelOptions options, ILogger? logger)
     {
         string path = Path.Combine(directory, file);
-        (InferenceSession session, SessionOptions sessionOptions, _) =
-            OrtSessionFactory.Create(File.ReadAllBytes(path), path, options, logger ?? NullLogger.Instance);
-        _opened.Add((session, sessionOptions));
-        return session;
+        OrtSession session = OrtSessionFactory.Create(File.ReadAllBytes(path), path, options, logger ?? NullLogger.Instance);
+        _opened.Add(session);
+        return session.Session;
     }
 }

@@ -23,10 +23,11 @@ namespace Pipeline.Inference.FineTuning;
 /// <para><see cref="Fit"/> holds out a stratified validation split, runs the frozen prefix once per image when the
 /// artifacts take features (so an epoch costs only the trainable part), draws shuffled or class-balanced mini-batches,
 /// follows a warm-up + cosine learning-rate schedule, keeps the weights of the epoch with the lowest validation loss
-/// and stops when it has not improved for a while, and writes a checkpoint after every epoch from which
-/// <see cref="Fit"/> resumes to the same weights an uninterrupted run reaches.</para>
+/// and stops when it has not improved for a while, and writes a checkpoint after every epoch (the trained values and a
+/// <see cref="FineTuneCheckpointState"/>) from which <see cref="Fit"/> resumes to the same weights an uninterrupted
+/// run reaches. A whole run — data, settings, run folder — is <see cref="FineTuneJob"/>'s.</para>
 /// <para>Steps run through <see cref="TrainingStepRunner"/>'s ping-ponging I/O bindings. Not thread-safe: one
-/// training loop at a time. Owns its sessions; dispose it.</para>
+/// training loop at a time. Owns its sessions (<see cref="FineTuneSessions"/>); dispose it.</para>
 /// </remarks>
 public sealed class FineTuner : IDisposable
 {
