@@ -19,7 +19,7 @@ public sealed class FineTuneCommand
 {
     private const string AutoRecipe = "auto";
 
-    // The library's defaults, which the options show and take when left out (FineTuneJobOptions takes them from here too).
+    // The training defaults FineTuneJobOptions takes too: the options show them and take them when left out.
     private static readonly FineTuneOptions Defaults = new();
 
     private readonly ModelSource _source = new();
