@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pipeline.Errors;
+using Pipeline.Onnx.FineTuning;
 
 namespace Pipeline.Inference.FineTuning;
 
@@ -9,14 +10,14 @@ namespace Pipeline.Inference.FineTuning;
 /// the number of labelled images; any setting given explicitly replaces the recipe's.
 /// </summary>
 /// <param name="Name">How the recipe is asked for: <c>full</c> or <c>frozen</c>.</param>
-/// <param name="Unfreeze">What of the encoder trains with the head, in <c>UnfreezeSpec</c>'s form.</param>
+/// <param name="Unfreeze">What of the encoder trains with the head.</param>
 /// <param name="Crop">Random resized crops of every training image at every step.</param>
 /// <param name="HorizontalFlip">Random left-right flips of every training image at every step.</param>
 /// <param name="LearningRate">The peak learning rate.</param>
 /// <param name="LabelSmoothing">Label smoothing ε.</param>
 /// <param name="ValidationFraction">The share of the labels held out for early stopping; 0 trains on all.</param>
 /// <param name="Epochs">Epochs, at most.</param>
-public sealed record FineTuneRecipe(string Name, string Unfreeze, bool Crop, bool HorizontalFlip, double LearningRate, double LabelSmoothing,
+public sealed record FineTuneRecipe(string Name, UnfreezeSpec Unfreeze, bool Crop, bool HorizontalFlip, double LearningRate, double LabelSmoothing,
     double ValidationFraction, int Epochs)
 {
     /// <summary>The most labelled images <see cref="For"/> gives <see cref="Full"/>; more get <see cref="Frozen"/>.</summary>
@@ -26,7 +27,7 @@ public sealed record FineTuneRecipe(string Name, string Unfreeze, bool Crop, boo
     /// Every layer trains, on crops and flips, 50 epochs with no validation split: the best found for 600 labels
     /// (Fashion-MNIST 1%, README Results), scored on the training images so the test set stayed unseen.
     /// </summary>
-    public static FineTuneRecipe Full { get; } = new("full", "all", Crop: true, HorizontalFlip: true, LearningRate: 1e-3, LabelSmoothing: 0.1,
+    public static FineTuneRecipe Full { get; } = new("full", UnfreezeSpec.All, Crop: true, HorizontalFlip: true, LearningRate: 1e-3, LabelSmoothing: 0.1,
         ValidationFraction: 0, Epochs: 50);
 
     /// <summary>
@@ -39,7 +40,7 @@ public sealed record FineTuneRecipe(string Name, string Unfreeze, bool Crop, boo
     public static IReadOnlyList<FineTuneRecipe> All { get; } = [Full, Frozen];
 
     // The frozen recipe is FineTuneOptions' own defaults, so the library and the CLI cannot drift apart.
-    private static FineTuneRecipe FromLibraryDefaults(FineTuneOptions defaults) => new("frozen", "none", Crop: false, HorizontalFlip: false,
+    private static FineTuneRecipe FromLibraryDefaults(FineTuneOptions defaults) => new("frozen", UnfreezeSpec.None, Crop: false, HorizontalFlip: false,
         defaults.LearningRate, LabelSmoothing: 0, defaults.ValidationFraction, defaults.Epochs);
 
     /// <summary><see cref="Full"/> for at most <see cref="FullUpToImages"/> labelled images, <see cref="Frozen"/> for more.</summary>

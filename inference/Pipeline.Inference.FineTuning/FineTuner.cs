@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using Pipeline.Data;
@@ -25,42 +23,25 @@ namespace Pipeline.Inference.FineTuning;
 /// <para><see cref="Fit"/> holds out a stratified validation split, runs the frozen prefix once per image when the
 /// artifacts take features (so an epoch costs only the trainable part), draws shuffled or class-balanced mini-batches,
 /// follows a warm-up + cosine learning-rate schedule, keeps the weights of the epoch with the lowest validation loss
-/// and stops when it has not improved for a while, and writes a checkpoint after every epoch from which
-/// <see cref="Fit"/> resumes to the same weights an uninterrupted run reaches.</para>
+/// and stops when it has not improved for a while, and writes a checkpoint after every epoch (the trained values and a
+/// <see cref="FineTuneCheckpointState"/>) from which <see cref="Fit"/> resumes to the same weights an uninterrupted
+/// run reaches. A whole run — data, settings, run folder — is <see cref="FineTuneJob"/>'s.</para>
 /// <para>Steps run through <see cref="TrainingStepRunner"/>'s ping-ponging I/O bindings. Not thread-safe: one
-/// training loop at a time. Owns its sessions; dispose it.</para>
+/// training loop at a time. Owns its sessions (<see cref="FineTuneSessions"/>); dispose it.</para>
 /// </remarks>
 public sealed class FineTuner : IDisposable
 {
-    private const string BestPrefix = "best/";
-    private const string EpochKey = "epoch";
-    private const string BestEpochKey = "best_epoch";
-    private const string BestLossKey = "best_validation_loss";
-    private const string BestAccuracyKey = "best_validation_accuracy";
-    private const string StaleEpochsKey = "epochs_without_improvement";
-    private const string TrainingLossKey = "training_loss";
-    private const string OptionsKey = "options";
-    private const string ArtifactsKey = "artifacts_sha256";
-
     private readonly string _directory;
-    private readonly InferenceSession _training;
-    private readonly InferenceSession _evaluation;
-    private readonly InferenceSession? _frozen;
-    private readonly SessionOptions[] _sessionOptions;
-    private readonly RunOptions _runOptions = new();
+    private readonly FineTuneSessions _sessions;
     private readonly TrainingStepRunner _runner;
     private bool _disposed;
 
-    private FineTuner(string directory, ArtifactsManifest manifest, InferenceSession training, InferenceSession evaluation,
-        InferenceSession? frozen, SessionOptions[] sessionOptions, IReadOnlyDictionary<string, float[]> checkpoint, long step)
+    private FineTuner(string directory, ArtifactsManifest manifest, FineTuneSessions sessions, IReadOnlyDictionary<string, float[]> checkpoint, long step)
     {
         _directory = directory;
         Manifest = manifest;
-        _training = training;
-        _evaluation = evaluation;
-        _frozen = frozen;
-        _sessionOptions = sessionOptions;
-        _runner = new TrainingStepRunner(training, manifest, _runOptions, checkpoint);
+        _sessions = sessions;
+        _runner = new TrainingStepRunner(sessions.Training, manifest, sessions.RunOptions, checkpoint);
         Step = step;
     }
 
@@ -84,32 +65,17 @@ public sealed class FineTuner : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArtifactsManifest manifest = ArtifactsManifest.Read(directory);
-        var options = new EmbeddingModelOptions { ExecutionProvider = provider, IntraOpThreads = threads };
-        var opened = new List<(InferenceSession Session, SessionOptions Options)>();
+        FineTuneSessions sessions = FineTuneSessions.Open(directory, manifest,
+            new EmbeddingModelOptions { ExecutionProvider = provider, IntraOpThreads = threads }, logger);
         try
         {
-            (InferenceSession, SessionOptions) Load(string file)
-            {
-                string path = Path.Combine(directory, file);
-                (InferenceSession session, SessionOptions sessionOptions, _) =
-                    OrtSessionFactory.Create(File.ReadAllBytes(path), path, options, logger ?? NullLogger.Instance);
-                opened.Add((session, sessionOptions));
-                return (session, sessionOptions);
-            }
-            (InferenceSession training, _) = Load(ArtifactsManifest.TrainingModelFile);
-            (InferenceSession evaluation, _) = Load(ArtifactsManifest.EvalModelFile);
-            InferenceSession? frozen = manifest.CachesFeatures ? Load(ArtifactsManifest.FrozenModelFile).Item1 : null;
             SafeTensorsContent checkpoint = SafeTensorsFile.Read(Path.Combine(directory, ArtifactsManifest.CheckpointFile));
-            return new FineTuner(Path.GetFullPath(directory), manifest, training, evaluation, frozen,
-                opened.Select(pair => pair.Options).ToArray(), Values(checkpoint, manifest.TrainedValues), ReadStep(checkpoint));
+            return new FineTuner(Path.GetFullPath(directory), manifest, sessions, FineTuneCheckpointFile.Values(checkpoint, manifest.TrainedValues),
+                FineTuneCheckpointState.StepOf(checkpoint));
         }
         catch
         {
-            foreach ((InferenceSession session, SessionOptions sessionOptions) in opened)
-            {
-                session.Dispose();
-                sessionOptions.Dispose();
-            }
+            sessions.Dispose();
             throw;
         }
     }
@@ -123,7 +89,7 @@ public sealed class FineTuner : IDisposable
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        InferenceSession frozen = _frozen ?? throw new InvalidOperationException(
+        InferenceSession frozen = _sessions.Frozen ?? throw new InvalidOperationException(
             "These artifacts take pixels (generated for augmentation), so they have no frozen prefix whose output could be cached.");
         RequirePixelShape(images);
         float[] features = new float[checked(images.Count * InputSize)];
@@ -138,7 +104,7 @@ public sealed class FineTuner : IDisposable
                 [count, images.Channels, images.Height, images.Width]);
             using OrtValue output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 features.AsMemory(start * InputSize, count * InputSize), [count, .. Manifest.InputShape]);
-            frozen.Run(_runOptions, inputs, [input], outputs, [output]);
+            frozen.Run(_sessions.RunOptions, inputs, [input], outputs, [output]);
         }
         return features;
     }
@@ -185,7 +151,7 @@ public sealed class FineTuner : IDisposable
             OrtValue[] values = [.. inputs, .. Manifest.Parameters.Select(parameter => _runner.CurrentValue(parameter.Name))];
             using OrtValue logitsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, logits, [count, classes]);
             using OrtValue lossValue = OrtValue.CreateTensorValueFromMemory(loss, []);
-            _evaluation.Run(_runOptions, names, values, [ArtifactsManifest.LogitsOutput, ArtifactsManifest.LossOutput], [logitsValue, lossValue]);
+            _sessions.Evaluation.Run(_sessions.RunOptions, names, values, [ArtifactsManifest.LogitsOutput, ArtifactsManifest.LossOutput], [logitsValue, lossValue]);
         }
         finally
         {
@@ -295,7 +261,9 @@ public sealed class FineTuner : IDisposable
             bool best = state.Record(epoch + 1, validation, () => Manifest.Parameters.Select(p => _runner.Current(p.Name)).ToArray());
             if (checkpointPath is not null)
             {
-                SaveCheckpoint(checkpointPath, epoch + 1, trainingLoss, optionsJson, state);
+                FineTuneCheckpointFile.Write(checkpointPath, Manifest, _runner.Current, state.BestParameters, new FineTuneCheckpointState(Step, epoch + 1,
+                    state.BestEpoch, state.StaleEpochs, trainingLoss, state.BestLoss, state.BestAccuracy, optionsJson,
+                    Manifest.Files[ArtifactsManifest.TrainingModelFile]));
             }
             progress?.Report(new FineTuneProgress(epoch + 1, options.Epochs, Step, trainingLoss, validation?.Loss, validation?.Accuracy,
                 schedule.LearningRate(Math.Max(0, Step - 1)), best, clock.Elapsed, examplesPerClass));
@@ -342,14 +310,7 @@ public sealed class FineTuner : IDisposable
         }
         _disposed = true;
         _runner.Dispose();
-        _training.Dispose();
-        _evaluation.Dispose();
-        _frozen?.Dispose();
-        foreach (SessionOptions options in _sessionOptions)
-        {
-            options.Dispose();
-        }
-        _runOptions.Dispose();
+        _sessions.Dispose();
     }
 
     private float RunStep(int count, float learningRate)
@@ -390,76 +351,27 @@ public sealed class FineTuner : IDisposable
         return (lossSum / indices.Length, (double)correct / indices.Length);
     }
 
-    private void SaveCheckpoint(string path, int epoch, double trainingLoss, string optionsJson, EarlyStopping state)
-    {
-        var tensors = new List<SafeTensor>();
-        foreach (ArtifactParameter parameter in Manifest.Parameters)
-        {
-            foreach (string name in (string[])[parameter.Name, .. parameter.State])
-            {
-                tensors.Add(SafeTensor.FromFloats(name, parameter.Shape, _runner.Current(name)));
-            }
-        }
-        if (state.BestParameters is { } best)
-        {
-            tensors.AddRange(Manifest.Parameters.Select((parameter, i) => SafeTensor.FromFloats(BestPrefix + parameter.Name, parameter.Shape, best[i])));
-        }
-        var metadata = new Dictionary<string, string>
-        {
-            [FineTuneCheckpoint.StepKey] = Step.ToString(CultureInfo.InvariantCulture),
-            [EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
-            [BestEpochKey] = state.BestEpoch.ToString(CultureInfo.InvariantCulture),
-            [StaleEpochsKey] = state.StaleEpochs.ToString(CultureInfo.InvariantCulture),
-            [TrainingLossKey] = trainingLoss.ToString("R", CultureInfo.InvariantCulture),
-            [OptionsKey] = optionsJson,
-            [ArtifactsKey] = Manifest.Files[ArtifactsManifest.TrainingModelFile],
-        };
-        if (state.BestLoss is { } loss)
-        {
-            metadata[BestLossKey] = loss.ToString("R", CultureInfo.InvariantCulture);
-            metadata[BestAccuracyKey] = state.BestAccuracy!.Value.ToString("R", CultureInfo.InvariantCulture);
-        }
-        SafeTensorsFile.Write(path, tensors, metadata);
-    }
-
     // Restores the weights, optimizer state, step and early-stopping state; returns the epochs already run and the last one's loss.
     private (int Epochs, double TrainingLoss) LoadCheckpoint(string path, string optionsJson, EarlyStopping state)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"There is no checkpoint to resume at {path}: start without resuming.", path);
-        }
-        SafeTensorsContent content = SafeTensorsFile.Read(path);
-        if (content.RequireMetadata(ArtifactsKey) != Manifest.Files[ArtifactsManifest.TrainingModelFile])
+        (FineTuneCheckpointState saved, SafeTensorsContent content) = FineTuneCheckpointFile.Read(path);
+        if (saved.ArtifactsSha256 != Manifest.Files[ArtifactsManifest.TrainingModelFile])
         {
             throw new InvalidDataException($"{path} was written by other fine-tune artifacts than {_directory}: it cannot be resumed with them.");
         }
         // A checkpoint's options that are not a JSON object differ from any: every option is listed as changed.
         SettingsDifference difference = SettingsDifference.Between(
-            JsonNode.Parse(content.RequireMetadata(OptionsKey)) as JsonObject ?? new JsonObject(), JsonNode.Parse(optionsJson)!.AsObject());
+            JsonNode.Parse(saved.Options) as JsonObject ?? new JsonObject(), JsonNode.Parse(optionsJson)!.AsObject());
         if (!difference.IsEmpty)
         {
             throw new InvalidDataException($"{path} was trained with other options; resume with the same ones.\n{difference.Describe()}");
         }
-        _runner.Load(Values(content, Manifest.TrainedValues));
-        Step = ReadStep(content);
-        float[][]? best = content.Tensors.ContainsKey(BestPrefix + Manifest.Parameters[0].Name)
-            ? Manifest.Parameters.Select(parameter => content.Require(BestPrefix + parameter.Name).ToFloats()).ToArray()
-            : null;
-        state.Restore(Int(content, BestEpochKey), Int(content, StaleEpochsKey),
-            content.Metadata.TryGetValue(BestLossKey, out string? loss) ? double.Parse(loss, CultureInfo.InvariantCulture) : null,
-            content.Metadata.TryGetValue(BestAccuracyKey, out string? accuracy) ? double.Parse(accuracy, CultureInfo.InvariantCulture) : null,
-            best);
-        return (Int(content, EpochKey), double.Parse(content.RequireMetadata(TrainingLossKey), CultureInfo.InvariantCulture));
+        _runner.Load(FineTuneCheckpointFile.Values(content, Manifest.TrainedValues));
+        Step = saved.Step;
+        state.Restore(saved.BestEpoch, saved.EpochsWithoutImprovement, saved.BestValidationLoss, saved.BestValidationAccuracy,
+            FineTuneCheckpointFile.Best(content, Manifest));
+        return (saved.Epoch, saved.TrainingLoss);
     }
-
-    private static int Int(SafeTensorsContent content, string key) => int.Parse(content.RequireMetadata(key), CultureInfo.InvariantCulture);
-
-    private static long ReadStep(SafeTensorsContent content) =>
-        content.Metadata.TryGetValue(FineTuneCheckpoint.StepKey, out string? step) ? long.Parse(step, CultureInfo.InvariantCulture) : 0;
-
-    private static Dictionary<string, float[]> Values(SafeTensorsContent content, IEnumerable<string> names) =>
-        names.ToDictionary(name => name, name => content.Require(name).ToFloats(), StringComparer.Ordinal);
 
     private void RequirePixelShape(ImageSet images)
     {

@@ -43,11 +43,9 @@ internal static class ActivationCalibrator
                 Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
             });
         }
-        (InferenceSession session, SessionOptions sessionOptions, _) =
-            OrtSessionFactory.Create(probe.ToByteArray(), "the calibration model", options, NullLogger.Instance);
-        using (sessionOptions)
-        using (session)
+        using (OrtSession calibration = OrtSessionFactory.Create(probe.ToByteArray(), "the calibration model", options, NullLogger.Instance))
         {
+            InferenceSession session = calibration.Session;
             var ranges = new TensorRange[tensors.Count];
             Array.Fill(ranges, new TensorRange(float.PositiveInfinity, float.NegativeInfinity));
             ForEachBatch(session, tensors, images, cancellationToken, (k, values) =>

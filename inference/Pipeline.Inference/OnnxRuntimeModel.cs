@@ -26,8 +26,7 @@ public abstract class OnnxRuntimeModel : IDisposable
     /// <summary>The contract's input: float32 [N, C, H, W] in [0, 1].</summary>
     public const string InputName = "pixels";
 
-    private readonly InferenceSession _session;
-    private readonly SessionOptions _sessionOptions;
+    private readonly OrtSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames = [InputName];
     private readonly string[] _outputNames;
@@ -40,11 +39,10 @@ public abstract class OnnxRuntimeModel : IDisposable
     {
         Source = Path.GetFullPath(loaded.Source);
         Sha256 = loaded.Sha256;
-        ExecutionProvider = loaded.Provider;
+        ExecutionProvider = loaded.Runtime.Provider;
         Metadata = loaded.Metadata;
         InputShape = new ImageShape(loaded.Metadata.Channels, loaded.Metadata.Height, loaded.Metadata.Width);
-        _session = loaded.Session;
-        _sessionOptions = loaded.Options;
+        _session = loaded.Runtime;
         _outputNames = [outputName];
     }
 
@@ -75,7 +73,6 @@ public abstract class OnnxRuntimeModel : IDisposable
             }
             _disposed = true;
             _session.Dispose();
-            _sessionOptions.Dispose();
             _runOptions.Dispose();
         }
         finally
@@ -116,28 +113,25 @@ public abstract class OnnxRuntimeModel : IDisposable
             throw new InvalidDataException($"{source} has SHA-256 {sha256}, not the expected {expected}: it is another or a damaged file.");
         }
 
-        (InferenceSession session, SessionOptions sessionOptions, ExecutionProvider provider) =
-            OrtSessionFactory.Create(bytes, source, options, logger ?? NullLogger.Instance);
+        OrtSession session = OrtSessionFactory.Create(bytes, source, options, logger ?? NullLogger.Instance);
         try
         {
-            var loaded = new LoadedModel(source, sha256, session, sessionOptions, provider, ReadContract(session, source));
-            return create(loaded);
+            return create(new LoadedModel(source, sha256, session, ReadContract(session.Session, source)));
         }
         catch
         {
             session.Dispose();
-            sessionOptions.Dispose();
             throw;
         }
     }
 
     /// <summary>Reads metadata of the model's <c>metadata_props</c> with <paramref name="read"/>; its errors name the model.</summary>
     private protected static T ReadMetadata<T>(LoadedModel loaded, Func<IReadOnlyDictionary<string, string>, T> read) =>
-        ReadMetadata(loaded.Session, loaded.Source, read);
+        ReadMetadata(loaded.Runtime.Session, loaded.Source, read);
 
     /// <summary>Throws unless the model has a float32 output <paramref name="name"/> of shape [N, <paramref name="expected"/>[1..]].</summary>
     private protected static void RequireOutput(LoadedModel loaded, string name, long[] expected, string modelKind) =>
-        RequireTensor(loaded.Session.OutputMetadata, name, expected, "output", loaded.Source, modelKind);
+        RequireTensor(loaded.Runtime.Session.OutputMetadata, name, expected, "output", loaded.Source, modelKind);
 
     /// <summary>
     /// Runs <paramref name="images"/> images of <paramref name="pixels"/> ([N, C, H, W], checked by the caller) into
@@ -153,7 +147,7 @@ public abstract class OnnxRuntimeModel : IDisposable
             using OrtValue input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 MemoryMarshal.AsMemory(pixels), [images, InputShape.Channels, InputShape.Height, InputShape.Width]);
             using OrtValue result = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output, [images, outputWidth]);
-            _session.Run(_runOptions, _inputNames, [input], _outputNames, [result]);
+            _session.Session.Run(_runOptions, _inputNames, [input], _outputNames, [result]);
         }
         finally
         {
@@ -207,10 +201,7 @@ public abstract class OnnxRuntimeModel : IDisposable
     /// <summary>A session opened on a checked model file, and what was read from it, until a model takes it over.</summary>
     /// <param name="Source">The model's name in messages: its path as given.</param>
     /// <param name="Sha256">The SHA-256 of its bytes.</param>
-    /// <param name="Session">The session, owned by whoever holds this until a model takes it over.</param>
-    /// <param name="Options">The options the session was made with, owned with it.</param>
-    /// <param name="Provider">Where the session runs.</param>
+    /// <param name="Runtime">The session, owned by whoever holds this until a model takes it over.</param>
     /// <param name="Metadata">The contract's metadata, checked against the graph's input and output.</param>
-    private protected sealed record LoadedModel(string Source, string Sha256, InferenceSession Session, SessionOptions Options,
-        ExecutionProvider Provider, EmbeddingModelMetadata Metadata);
+    private protected sealed record LoadedModel(string Source, string Sha256, OrtSession Runtime, EmbeddingModelMetadata Metadata);
 }

@@ -9,16 +9,17 @@ internal static class OrtSessionFactory
 {
     private const string CudaProviderName = "CUDAExecutionProvider";
 
-    /// <summary>The session, the options it was made with (owned with it) and the provider it runs on.</summary>
-    public static (InferenceSession Session, SessionOptions Options, ExecutionProvider Provider) Create(byte[] model, string path,
-        EmbeddingModelOptions options, ILogger logger)
+    /// <summary>The session on the provider <paramref name="options"/> ask for, or on the CPU when auto finds no CUDA.</summary>
+    /// <exception cref="InvalidDataException">ONNX Runtime cannot load <paramref name="model"/>.</exception>
+    /// <exception cref="InvalidSettingException">CUDA was asked for and cannot run here.</exception>
+    public static OrtSession Create(byte[] model, string path, EmbeddingModelOptions options, ILogger logger)
     {
         if (options.ExecutionProvider is ExecutionProvider.Cuda or ExecutionProvider.Auto)
         {
             try
             {
                 (InferenceSession session, SessionOptions sessionOptions) = CreateOn(model, path, options, cuda: true);
-                return (session, sessionOptions, ExecutionProvider.Cuda);
+                return new OrtSession(session, sessionOptions, ExecutionProvider.Cuda);
             }
             catch (Exception error) when (IsCudaUnavailable(error))
             {
@@ -32,7 +33,7 @@ internal static class OrtSessionFactory
             }
         }
         (InferenceSession cpuSession, SessionOptions cpuOptions) = CreateOn(model, path, options, cuda: false);
-        return (cpuSession, cpuOptions, ExecutionProvider.Cpu);
+        return new OrtSession(cpuSession, cpuOptions, ExecutionProvider.Cpu);
     }
 
     private static (InferenceSession, SessionOptions) CreateOn(byte[] model, string path, EmbeddingModelOptions options, bool cuda)

@@ -12,7 +12,7 @@ public sealed record FineTuneArtifactOptions
 
     public UnfreezeSpec Unfreeze { get; init; } = UnfreezeSpec.None;
 
-    /// <summary>The update baked into the training graph; AdamW with PyTorch's defaults unless told otherwise.</summary>
+    /// <summary>The update baked into the training graph; AdamW with its defaults unless told otherwise.</summary>
     public OptimizerStep Optimizer { get; init; } = new AdamWStep();
 
     /// <summary>ε of the softmax cross-entropy, in [0, 1).</summary>

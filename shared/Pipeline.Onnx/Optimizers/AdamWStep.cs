@@ -14,8 +14,9 @@ namespace Pipeline.Onnx.Optimizers;
 /// <param name="Beta1">β₁ in [0, 1); the paper's 0.9.</param>
 /// <param name="Beta2">β₂ in [0, 1); the paper's 0.999.</param>
 /// <param name="Epsilon">ε &gt; 0; the paper's 1e-8.</param>
-/// <param name="WeightDecay">λ ≥ 0; PyTorch's AdamW default 0.01.</param>
-public sealed record AdamWStep(double Beta1 = 0.9, double Beta2 = 0.999, double Epsilon = 1e-8, double WeightDecay = 0.01) : OptimizerStep
+/// <param name="WeightDecay">λ ≥ 0; <see cref="OptimizerStep.DefaultWeightDecay"/> (PyTorch's AdamW default is 0.01).</param>
+public sealed record AdamWStep(double Beta1 = 0.9, double Beta2 = 0.999, double Epsilon = 1e-8, double WeightDecay = OptimizerStep.DefaultWeightDecay)
+    : OptimizerStep
 {
     public const string KindName = "adamw";
 

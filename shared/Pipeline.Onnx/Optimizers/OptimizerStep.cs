@@ -16,6 +16,12 @@ namespace Pipeline.Onnx.Optimizers;
 [JsonDerivedType(typeof(SgdMomentumStep), SgdMomentumStep.KindName)]
 public abstract record OptimizerStep
 {
+    /// <summary>
+    /// The weight decay λ every optimizer takes when none is given: 1e-4, which fine-tuning a head or the last layers on a
+    /// few hundred labels has always used (PyTorch's AdamW default, 0.01, is meant for training from scratch).
+    /// </summary>
+    public const double DefaultWeightDecay = 1e-4;
+
     /// <summary>The names of the per-parameter state slots, such as <c>adam_m</c>; a slot of parameter p is the value <c>p.slot</c>.</summary>
     [JsonIgnore]
     public abstract IReadOnlyList<string> StateSlots { get; }

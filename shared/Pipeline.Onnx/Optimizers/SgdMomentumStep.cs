@@ -10,11 +10,15 @@ namespace Pipeline.Onnx.Optimizers;
 /// With learning rate η: g ← g + λ·p (decaying parameters only); b ← μ·b + g; p ← p − η·b. State slot
 /// <c>momentum</c>, starting at zero (PyTorch's first buffer, g itself, is the same thing).
 /// </remarks>
-/// <param name="Momentum">μ in [0, 1); 0.9 is the common choice.</param>
-/// <param name="WeightDecay">λ ≥ 0.</param>
-public sealed record SgdMomentumStep(double Momentum = 0.9, double WeightDecay = 0) : OptimizerStep
+/// <param name="Momentum">μ in [0, 1); <see cref="DefaultMomentum"/>.</param>
+/// <param name="WeightDecay">λ ≥ 0; <see cref="OptimizerStep.DefaultWeightDecay"/>.</param>
+public sealed record SgdMomentumStep(double Momentum = SgdMomentumStep.DefaultMomentum, double WeightDecay = OptimizerStep.DefaultWeightDecay)
+    : OptimizerStep
 {
     public const string KindName = "sgd";
+
+    /// <summary>The momentum μ taken when none is given: 0.9, the common choice.</summary>
+    public const double DefaultMomentum = 0.9;
 
     private static readonly string[] Slots = ["momentum"];
 

@@ -4,6 +4,7 @@ using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Data.Tests;
 using Pipeline.Inference.Cli;
+using Pipeline.Inference.FineTuning;
 using Pipeline.Inference.Tests.FineTuning;
 using Pipeline.Onnx.FineTuning;
 
@@ -60,8 +61,8 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.True(exit == 0, stderr);
         Assert.Contains("30 labelled images: the full recipe (unfreeze all, crops and flips", stderr);
         Assert.Contains("(unfreeze all) on 30 labels", stdout);
-        FineTuneRun settings = FineTuneRun.Read(run)!;
-        Assert.Equal(("all", 0.1), (settings.Unfreeze, settings.LabelSmoothing));
+        FineTuneConfig settings = new FineTuneRunFolder(run).ReadConfig()!;
+        Assert.Equal(("all", 0.1), (settings.Unfreeze.ToString(), settings.LabelSmoothing));
         Assert.Equal((true, 0.5, 0.0), (settings.Training.HorizontalFlip, settings.Training.MinCropScale, settings.Training.ValidationFraction));
         Assert.Equal((2, 0.02), (settings.Training.Epochs, settings.Training.LearningRate));
     }
@@ -78,10 +79,10 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.True(exit == 0, stderr);
 
         Assert.Contains("after caching features", stdout);
-        FineTuneRun settings = FineTuneRun.Read(frozen)!;
-        Assert.Equal(("none", 0.0, false, 1.0), (settings.Unfreeze, settings.LabelSmoothing, settings.Training.HorizontalFlip, settings.Training.MinCropScale));
-        FineTuneRun flips = FineTuneRun.Read(flipped)!;
-        Assert.Equal(("none", true, 1.0), (flips.Unfreeze, flips.Training.HorizontalFlip, flips.Training.MinCropScale));
+        FineTuneConfig settings = new FineTuneRunFolder(frozen).ReadConfig()!;
+        Assert.Equal(("none", 0.0, false, 1.0), (settings.Unfreeze.ToString(), settings.LabelSmoothing, settings.Training.HorizontalFlip, settings.Training.MinCropScale));
+        FineTuneConfig flips = new FineTuneRunFolder(flipped).ReadConfig()!;
+        Assert.Equal(("none", true, 1.0), (flips.Unfreeze.ToString(), flips.Training.HorizontalFlip, flips.Training.MinCropScale));
     }
 
     [Fact]
@@ -91,16 +92,16 @@ public sealed class FineTuneCommandTests : IDisposable
 
         (int exit, _, string stderr) = await FineTune(first, "--epochs", "1", "--labels", "40%", "--seed", "3");
         Assert.True(exit == 0, stderr);
-        string labelled = Path.Combine(first, FineTuneRun.LabelledFile);
+        string labelled = Path.Combine(first, FineTuneRunFolder.LabelledFile);
         IReadOnlyList<string> ids = ImageIdFile.Read(labelled);
         (exit, _, stderr) = await FineTune(second, "--epochs", "1", "--labels", labelled, "--seed", "4");
 
         Assert.True(exit == 0, stderr);
         Assert.Equal(12, ids.Count);
         Assert.All(ids, id => Assert.True(File.Exists(Path.Combine(_data, id)), $"{id} is not an image of the folder"));
-        Assert.Equal(ids.Order(StringComparer.Ordinal), ImageIdFile.Read(Path.Combine(second, FineTuneRun.LabelledFile)).Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ImageIdFile.Read(Path.Combine(second, FineTuneRunFolder.LabelledFile)).Order(StringComparer.Ordinal));
         (_, _, stderr) = await FineTune(Path.Combine(_temp.Path, "third"), "--epochs", "1", "--labels", "40%", "--seed", "4");
-        Assert.NotEqual(ids.Order(StringComparer.Ordinal), ImageIdFile.Read(Path.Combine(_temp.Path, "third", FineTuneRun.LabelledFile)).Order(StringComparer.Ordinal));
+        Assert.NotEqual(ids.Order(StringComparer.Ordinal), ImageIdFile.Read(Path.Combine(_temp.Path, "third", FineTuneRunFolder.LabelledFile)).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -177,10 +178,10 @@ public sealed class FineTuneCommandTests : IDisposable
     {
         string run = Path.Combine(_temp.Path, "run");
         Assert.Equal(0, (await FineTune(run, "--epochs", "3", "--recipe", "frozen")).Exit);
-        string checkpoint = Path.Combine(run, FineTuneRun.CheckpointFile);
+        string checkpoint = Path.Combine(run, FineTuneRunFolder.CheckpointFile);
         byte[] uninterrupted = File.ReadAllBytes(checkpoint);
         // What a run stopped in its first epoch leaves: its settings and artifacts, nothing trained.
-        foreach (string file in (string[])[FineTuneRun.CheckpointFile, FineTuneRun.MetricsFile, FineTuneRun.InferenceModelFile, FineTuneRun.ResultFile])
+        foreach (string file in (string[])[FineTuneRunFolder.CheckpointFile, FineTuneRunFolder.MetricsFile, FineTuneRunFolder.InferenceModelFile, FineTuneRunFolder.ResultFile])
         {
             File.Delete(Path.Combine(run, file));
         }
@@ -189,7 +190,7 @@ public sealed class FineTuneCommandTests : IDisposable
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("for 3 epochs", stdout);
-        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, FineTuneRun.MetricsFile)).Length);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, FineTuneRunFolder.MetricsFile)).Length);
         Assert.Equal(uninterrupted, File.ReadAllBytes(checkpoint));
     }
 

@@ -21,7 +21,7 @@ public sealed class FineTuneRecipeTests
 
         Assert.Equal((defaults.LearningRate, defaults.ValidationFraction, defaults.Epochs),
             (FineTuneRecipe.Frozen.LearningRate, FineTuneRecipe.Frozen.ValidationFraction, FineTuneRecipe.Frozen.Epochs));
-        Assert.Equal("none", FineTuneRecipe.Frozen.Unfreeze);
+        Assert.Equal("none", FineTuneRecipe.Frozen.Unfreeze.ToString());
     }
 
     [Fact]

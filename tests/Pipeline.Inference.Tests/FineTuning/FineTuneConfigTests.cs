@@ -1,11 +1,10 @@
-using Pipeline.Cli;
 using Pipeline.Data.Tests;
-using Pipeline.Inference.Cli;
 using Pipeline.Inference.FineTuning;
+using Pipeline.Onnx.FineTuning;
 
-namespace Pipeline.Inference.Tests.Cli;
+namespace Pipeline.Inference.Tests.FineTuning;
 
-public sealed class FineTuneRunTests : IDisposable
+public sealed class FineTuneConfigTests : IDisposable
 {
     // finetune.json as pipeline-infer finetune wrote it before the shared JSON conventions: snake_case, enums as numbers, indented.
     private const string Written = """
@@ -36,15 +35,15 @@ public sealed class FineTuneRunTests : IDisposable
         }
         """;
 
-    private static readonly FineTuneRun Run = new()
+    private static readonly FineTuneConfig Run = new()
     {
         Model = "/models/encoder.onnx",
         ModelSha256 = "ab12",
         Data = "folder:/data",
         Labels = "1%",
-        Head = "linear",
-        Unfreeze = "none",
-        Optimizer = "adamw",
+        Head = HeadSpec.Linear,
+        Unfreeze = UnfreezeSpec.None,
+        Optimizer = FineTuneOptimizer.AdamW,
         WeightDecay = 1e-4,
         Momentum = 0.9,
         LabelSmoothing = 0.1,
@@ -58,23 +57,23 @@ public sealed class FineTuneRunTests : IDisposable
     [Fact]
     public void Read_ASettingsFileWrittenBefore_ReadsAndResumes_AndWriteGivesTheSameFile()
     {
-        string before = _temp.File(Path.Combine("before", FineTuneRun.SettingsFile));
+        string before = _temp.File(Path.Combine("before", FineTuneRunFolder.SettingsFile));
         File.WriteAllText(before, Written.ReplaceLineEndings("\n"));
 
-        FineTuneRun read = FineTuneRun.Read(Path.GetDirectoryName(before)!)!;
+        FineTuneConfig read = new FineTuneRunFolder(Path.GetDirectoryName(before)!).ReadConfig()!;
         Run.RequireSameAs(read, "before");
-        Run.Write(_temp.File("after"));
+        new FineTuneRunFolder(_temp.File("after")).WriteConfig(Run);
 
         Assert.Equal(Run, read);
-        Assert.Equal(File.ReadAllText(before), File.ReadAllText(Path.Combine(_temp.Path, "after", FineTuneRun.SettingsFile)).ReplaceLineEndings("\n"));
+        Assert.Equal(File.ReadAllText(before), File.ReadAllText(Path.Combine(_temp.Path, "after", FineTuneRunFolder.SettingsFile)).ReplaceLineEndings("\n"));
     }
 
     [Fact]
     public void RequireSameAs_OtherSettings_ListsWhatChanged()
     {
-        FineTuneRun requested = Run with { Head = "mlp:64", Training = Run.Training with { Epochs = 3 } };
+        FineTuneConfig requested = Run with { Head = HeadSpec.Mlp(64), Training = Run.Training with { Epochs = 3 } };
 
-        var error = Assert.Throws<UsageException>(() => requested.RequireSameAs(Run, "runs/x"));
+        var error = Assert.Throws<FineTuneRunConflictException>(() => requested.RequireSameAs(Run, "runs/x"));
 
         Assert.Contains("  changed:   head, training.epochs\n", error.Message);
         Assert.Contains("  recorded:  {\"head\":\"linear\",\"training\":{\"epochs\":100}}\n", error.Message);
