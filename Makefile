@@ -39,7 +39,7 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve pack edge edge-aot arm64-userland bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision reference-model clean
+.PHONY: setup build run test serve pack edge edge-aot arm64-userland bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision soak reference-model clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT) arm64-userland
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -204,6 +204,13 @@ bench-search:
 # fine-tuned classifier's (about 15 minutes on 2 busy cores). PRECISION_FLAGS="--threads 2 --rounds 5" for others.
 bench-precision: build
 	/usr/bin/python3 bench/precision.py $(PRECISION_FLAGS)
+
+# The server soak (bench/results/reliability.md; issue 12): 10 minutes of 32 clients mixing good and bad requests against
+# `serve` pinned to CPU 0, the load generator pinned to CPU 1. Fails when a good request fails, a bad one is not refused
+# with a 4xx or the server dies. SOAK_FLAGS="--minutes 1" for a short one.
+soak: build
+	taskset --cpu-list 1 dotnet bench/Pipeline.Inference.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-inference-bench.dll soak \
+	  --model $(REFERENCE_MODEL)/encoder.onnx --server-cpus 0 $(SOAK_FLAGS)
 
 bench-deps:
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || $(call apt_install,python3-torch)

@@ -6,9 +6,5 @@ public sealed record LoadResult(string Path, int Clients, int Requests, double S
     public double EmbeddingsPerSecond => Requests / Seconds;
 
     /// <summary>The latency below which <paramref name="fraction"/> of requests finished (nearest rank).</summary>
-    public double Percentile(double fraction)
-    {
-        double[] sorted = [.. LatenciesMs.Order()];
-        return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
+    public double Percentile(double fraction) => Percentiles.NearestRank(LatenciesMs, fraction);
 }

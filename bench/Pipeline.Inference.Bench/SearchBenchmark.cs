@@ -96,7 +96,7 @@ public static class SearchBenchmark
             double elapsed = clock.Elapsed.TotalSeconds;
             allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             latencies.Sort();
-            Console.Error.WriteLine($"  threads {threads}: {latencies.Count / elapsed:F1} queries/s, p99 {Percentile(latencies, 0.99):F2} ms");
+            Console.Error.WriteLine($"  threads {threads}: {latencies.Count / elapsed:F1} queries/s, p99 {Percentiles.NearestRank(latencies, 0.99):F2} ms");
             yield return new Dictionary<string, object>
             {
                 ["size"] = size,
@@ -105,8 +105,8 @@ public static class SearchBenchmark
                 ["threads"] = threads,
                 ["queries"] = latencies.Count,
                 ["queries_per_second"] = latencies.Count / elapsed,
-                ["p50_ms"] = Percentile(latencies, 0.50),
-                ["p99_ms"] = Percentile(latencies, 0.99),
+                ["p50_ms"] = Percentiles.NearestRank(latencies, 0.50),
+                ["p99_ms"] = Percentiles.NearestRank(latencies, 0.99),
                 ["max_ms"] = latencies[^1],
                 ["managed_bytes_per_query"] = allocated / latencies.Count,
                 ["build_seconds"] = buildSeconds,
@@ -125,7 +125,4 @@ public static class SearchBenchmark
         }
         return values;
     }
-
-    // Nearest rank on sorted values.
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }

@@ -5,10 +5,15 @@ using System.Net.Sockets;
 
 namespace Pipeline.Inference.Bench;
 
-/// <summary>`pipeline-infer serve` as a child process on a free loopback port, with its resident memory read from /proc.</summary>
+/// <summary>
+/// `pipeline-infer serve` as a child process on a free loopback port, optionally pinned to some cores (taskset), with its
+/// resident memory read from /proc and its last lines of output kept for when it dies.
+/// </summary>
 public sealed class ServerProcess : IDisposable
 {
+    private const int KeptLines = 20;
     private readonly Process _process;
+    private readonly Queue<string> _recentOutput = new();
 
     private ServerProcess(Process process, Uri address)
     {
@@ -18,32 +23,56 @@ public sealed class ServerProcess : IDisposable
 
     public Uri Address { get; }
 
+    /// <summary>Whether the server process has ended (on its own: this class stops it only in <see cref="Dispose"/>).</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>The server's last lines of standard output and error, oldest first.</summary>
+    public IReadOnlyList<string> RecentOutput
+    {
+        get
+        {
+            lock (_recentOutput)
+            {
+                return [.. _recentOutput];
+            }
+        }
+    }
+
     /// <summary>Starts the server and waits until /readyz answers 200 (the model loaded and warmed up).</summary>
-    public static async Task<ServerProcess> StartAsync(string cliDll, string model, IEnumerable<string> serveOptions)
+    /// <param name="cliDll">The pipeline-infer.dll to run.</param>
+    /// <param name="model">The model file to serve.</param>
+    /// <param name="serveOptions">More options for <c>serve</c>.</param>
+    /// <param name="cpus">A taskset CPU list (such as "0") the server and all its threads run on, or null for any core.</param>
+    public static async Task<ServerProcess> StartAsync(string cliDll, string model, IEnumerable<string> serveOptions, string? cpus = null)
     {
         if (!File.Exists(cliDll))
         {
             throw new FileNotFoundException($"{cliDll} does not exist: build it with `make build` (or give --cli).", cliDll);
         }
         int port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string argument in (string[])[cliDll, "serve", "--model", model, "--urls", $"http://127.0.0.1:{port}", .. serveOptions])
+        var start = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset") { RedirectStandardError = true, RedirectStandardOutput = true };
+        string[] launcher = cpus is null ? [] : ["--cpu-list", cpus, "dotnet"];
+        foreach (string argument in (string[])[.. launcher, cliDll, "serve", "--model", model, "--urls", $"http://127.0.0.1:{port}", .. serveOptions])
         {
             start.ArgumentList.Add(argument);
         }
-        Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        Process process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start.");
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, line) => server.Keep(line.Data);
+        process.ErrorDataReceived += (_, line) => server.Keep(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
         using var client = new HttpClient { BaseAddress = server.Address };
         var clock = Stopwatch.StartNew();
         while (true)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"pipeline-infer serve exited with {process.ExitCode} before it was ready.");
+                throw new InvalidOperationException($"pipeline-infer serve exited with {process.ExitCode} before it was ready: "
+                    + string.Join(Environment.NewLine, server.RecentOutput));
             }
             try
             {
@@ -77,6 +106,22 @@ public sealed class ServerProcess : IDisposable
             _process.WaitForExit();
         }
         _process.Dispose();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_recentOutput)
+        {
+            _recentOutput.Enqueue(line);
+            if (_recentOutput.Count > KeptLines)
+            {
+                _recentOutput.Dequeue();
+            }
+        }
     }
 
     private static int FreePort()

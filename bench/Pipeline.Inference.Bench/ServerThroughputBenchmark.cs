@@ -4,9 +4,7 @@ using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using System.Text;
 using Pipeline.Cli;
-using Pipeline.Data;
 using Pipeline.Inference.Batching;
-using SkiaSharp;
 
 namespace Pipeline.Inference.Bench;
 
@@ -17,8 +15,6 @@ namespace Pipeline.Inference.Bench;
 /// </summary>
 public static class ServerThroughputBenchmark
 {
-    private const int DistinctInputs = 256;
-
     public static RootCommand Create()
     {
         var model = new Option<string>("--model") { Description = "The encoder.onnx to serve.", Required = true };
@@ -60,7 +56,7 @@ public static class ServerThroughputBenchmark
     {
         string loadAverage = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "?";
         using EmbeddingModel model = EmbeddingModel.Load(modelPath);
-        (float[][] pixels, byte[][] pngs) = Inputs(model.InputShape);
+        (float[][] pixels, byte[][] pngs) = BenchImages.Load(model.InputShape);
         var results = new List<LoadResult>();
 
         long allocatedBefore, requestsInProcess = 0, allocatedInProcess;
@@ -70,7 +66,7 @@ public static class ServerThroughputBenchmark
             foreach (int count in clientCounts)
             {
                 LoadResult result = await LoadGenerator.RunAsync("in-process", count, duration,
-                    i => batcher.EmbedAsync(pixels[i % DistinctInputs]));
+                    i => batcher.EmbedAsync(pixels[i % BenchImages.Count]));
                 requestsInProcess += result.Requests + count;
                 results.Add(result);
             }
@@ -98,9 +94,9 @@ public static class ServerThroughputBenchmark
             foreach (int count in clientCounts)
             {
                 results.Add(await LoadGenerator.RunAsync("HTTP raw float32", count, duration,
-                    i => PostAsync(http, "/v1/embeddings/raw", raw[i % DistinctInputs], "application/octet-stream")));
+                    i => PostAsync(http, "/v1/embeddings/raw", raw[i % BenchImages.Count], "application/octet-stream")));
                 results.Add(await LoadGenerator.RunAsync("HTTP JSON base64 PNG", count, duration,
-                    i => PostAsync(http, "/v1/embeddings", json[i % DistinctInputs], "application/json")));
+                    i => PostAsync(http, "/v1/embeddings", json[i % BenchImages.Count], "application/json")));
             }
             loaded = server.ResidentMiB();
         }
@@ -124,43 +120,6 @@ public static class ServerThroughputBenchmark
             throw new InvalidOperationException($"{route} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         }
         await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-    }
-
-    // Fashion-MNIST test images when the model reads 1x28x28 and the package is installed, else seeded noise.
-    private static (float[][] Pixels, byte[][] Pngs) Inputs(ImageShape shape)
-    {
-        byte[] bytes;
-        if (shape == new ImageShape(1, 28, 28) && File.Exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
-        {
-            bytes = DatasetLoader.Load("fashion-mnist:test", shape).Take(DistinctInputs).Pixels;
-        }
-        else
-        {
-            bytes = new byte[DistinctInputs * shape.Size];
-            new Random(0).NextBytes(bytes);
-        }
-        var pixels = new float[DistinctInputs][];
-        var pngs = new byte[DistinctInputs][];
-        for (int i = 0; i < DistinctInputs; i++)
-        {
-            ReadOnlySpan<byte> image = bytes.AsSpan(i * shape.Size, shape.Size);
-            pixels[i] = image.ToArray().Select(value => value / 255f).ToArray();
-            pngs[i] = Png(image, shape);
-        }
-        return (pixels, pngs);
-    }
-
-    private static byte[] Png(ReadOnlySpan<byte> planes, ImageShape shape)
-    {
-        int plane = shape.Height * shape.Width;
-        using var bitmap = new SKBitmap(new SKImageInfo(shape.Width, shape.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        for (int p = 0; p < plane; p++)
-        {
-            byte r = planes[p], g = shape.Channels == 3 ? planes[plane + p] : r, b = shape.Channels == 3 ? planes[2 * plane + p] : r;
-            bitmap.SetPixel(p % shape.Width, p / shape.Width, new SKColor(r, g, b));
-        }
-        using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
     }
 
     private static string Report(List<LoadResult> results, string modelPath, EmbeddingModel model, BatchPolicy policy, TimeSpan duration,
