@@ -99,6 +99,10 @@ public sealed record NightlyConfig
         }
         // Every setting's name, type and range is checked now, before the job takes the lease or writes anything,
         // rather than after a night of training: the pretraining options by the library, the evaluation by its verb's parser.
+        if (Pretrain is null)
+        {
+            throw new InvalidSettingException("pretrain is null: give the pretraining options, {} for every default.");
+        }
         try
         {
             Pretrain.Validate();

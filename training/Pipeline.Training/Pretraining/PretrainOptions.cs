@@ -100,7 +100,7 @@ public abstract record PretrainOptions
         }
         catch (InvalidSettingException error)
         {
-            throw InvalidSettingException.ForSetting("data", $"is not a dataset: {error.Message}", error);
+            throw InvalidSettingException.ForSetting("data", $"is refused: {error.Message}", error);
         }
         RequireAmong("encoder", Encoder, EncoderFactory.Names);
         RequireAmong("device", Device, TrainingDevice.Names);
