@@ -1,9 +1,13 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Cli;
 using Pipeline.Onnx;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 using Pipeline.Training.Augmentations;
+using Pipeline.Training.Cli;
+using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.Tests.Pretraining;
@@ -123,6 +127,18 @@ public sealed class CliTests
         Assert.Equal(0, result.RootElement.GetProperty("step").GetInt64());
         Assert.EndsWith("step-00000000.safetensors", result.RootElement.GetProperty("checkpoint").GetString());
         Assert.InRange(result.RootElement.GetProperty("accuracy").GetDouble(), 0.2, 1.0);
+    }
+
+    [Fact]
+    public void PretrainOptions_AreTheLibrarysSettings_ByTheSameNames()
+    {
+        Command pretrain = TrainCommand.Create().Subcommands.Single(verb => verb.Name == "pretrain");
+        string[] options = [.. pretrain.Options.Select(option => option.Name.TrimStart('-')).Except(["out", "resume"])];
+        string[] settings = [.. PretextMethods.SelfSupervisedNames
+            .SelectMany(method => JsonSerializer.SerializeToNode(Activator.CreateInstance(PretextMethods.OptionsType(method)), RunJson.CamelCase)!.AsObject())
+            .Select(setting => setting.Key).Distinct()];
+
+        Assert.Equal(options.Order(), settings.Order());
     }
 
     [Fact]
