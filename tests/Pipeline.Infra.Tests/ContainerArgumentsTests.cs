@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Pipeline.Inference.Cli;
 using Pipeline.Training.Cli;
 using Pipeline.Training.Cli.Nightly;
+using Pipeline.Training.Optimization;
+using Pipeline.Training.Pretraining;
 using YamlDotNet.RepresentationModel;
 using static Pipeline.Infra.Tests.KubernetesObject;
 
@@ -36,7 +38,7 @@ public sealed partial class ContainerArgumentsTests
     }
 
     [Fact]
-    public void The_nightly_configuration_loads_and_its_pretrain_options_parse()
+    public void The_nightly_configuration_loads_into_its_pretraining_options()
     {
         KubernetesObject config = Single("ConfigMap", "pipeline-nightly");
         string path = Path.Combine(Path.GetTempPath(), $"nightly-{Guid.NewGuid():N}.json");
@@ -44,8 +46,9 @@ public sealed partial class ContainerArgumentsTests
         try
         {
             NightlyConfig nightly = NightlyConfig.Load(path);
-            ParseResult parse = TrainCommand.Create().Parse(nightly.PretrainArguments("/work/nightly/run", resume: true).ToArray());
-            Assert.True(parse.Errors.Count == 0, string.Join("; ", parse.Errors.Select(e => e.Message)));
+            Assert.IsType<SimClrPretrainOptions>(nightly.Pretrain);
+            Assert.Equal(("resnet18", 512, OptimizerKind.Lars, "cuda"),
+                (nightly.Pretrain.Encoder, nightly.Pretrain.BatchSize, nightly.Pretrain.Optimizer, nightly.Pretrain.Device));
             Assert.Equal("linear-10%", nightly.Metric);
         }
         finally

@@ -1,13 +1,16 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Errors;
+using Pipeline.Runs;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Devices;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Export;
 using Pipeline.Training.Losses;
 using Pipeline.Training.Objectives;
-using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.Reports;
 
@@ -16,22 +19,25 @@ namespace Pipeline.Training.Cli;
 /// <summary>The <c>pretrain</c> verb: self-supervised pretraining of an encoder into a run folder.</summary>
 public static class PretrainCommand
 {
+    /// <summary>The library's defaults, shown in the help; an option left out is not bound, so the library's own apply.</summary>
+    private static readonly SimClrPretrainOptions Defaults = new();
+
     public static Command Create()
     {
         var method = new Option<string>("--method")
         {
             Description = "Self-supervised method: simclr (contrastive), vae (variational autoencoder; embedding μ), ae (autoencoder), dae (denoising autoencoder) or rotation (rotation prediction).",
-            DefaultValueFactory = _ => "simclr",
+            DefaultValueFactory = _ => PretextMethods.SimClr,
         }.AcceptOnlyFromAmong([.. PretextMethods.SelfSupervisedNames]);
         var data = OptionRules.ParsedBy(new Option<string>("--data")
         {
             Description = "Training images: fashion-mnist:train, fashion-mnist:test or folder:/path (PNG/JPEG, labels ignored).",
-            DefaultValueFactory = _ => "fashion-mnist:train",
+            DefaultValueFactory = _ => Defaults.Data,
         }, DatasetUri.Parse);
         var encoder = new Option<string>("--encoder")
         {
             Description = "Encoder architecture: convnet (four convolutions, the CPU default), convnet6 (six, twice as wide) or resnet18 (small-image stem).",
-            DefaultValueFactory = _ => "convnet",
+            DefaultValueFactory = _ => Defaults.Encoder,
         }.AcceptOnlyFromAmong([.. EncoderFactory.Names]);
         var embeddingDim = OptionRules.Positive(new Option<int?>("--embedding-dim")
         {
@@ -48,12 +54,12 @@ public static class PretrainCommand
         var epochs = OptionRules.NonNegative(new Option<int>("--epochs")
         {
             Description = "Passes over the training images; 0 trains nothing and keeps the seed's initial weights as checkpoint step 0, the randomly initialised baseline.",
-            DefaultValueFactory = _ => 20,
+            DefaultValueFactory = _ => Defaults.Epochs,
         });
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size")
         {
             Description = "Images per step.",
-            DefaultValueFactory = _ => 256,
+            DefaultValueFactory = _ => Defaults.BatchSize,
         });
         var seed = SharedOptions.Seed();
         var output = new Option<string>("--out")
@@ -82,7 +88,7 @@ public static class PretrainCommand
         var momentum = OptionRules.BelowOne(new Option<double>("--momentum")
         {
             Description = "Momentum of sgd and lars, β1 of adam.",
-            DefaultValueFactory = _ => 0.9,
+            DefaultValueFactory = _ => Defaults.Momentum,
         });
         var weightDecay = OptionRules.NonNegative(new Option<double?>("--weight-decay")
         {
@@ -103,32 +109,32 @@ public static class PretrainCommand
         var minCropScale = OptionRules.AboveZeroUpToOne(new Option<double>("--min-crop-scale")
         {
             Description = "SimCLR: smallest random-resized-crop area, as a fraction of the image (paper: 0.08).",
-            DefaultValueFactory = _ => 0.08,
+            DefaultValueFactory = _ => Defaults.MinCropScale,
         });
         var flipProbability = OptionRules.Probability(new Option<double>("--flip-probability")
         {
             Description = "SimCLR: probability of a horizontal flip (paper: 0.5).",
-            DefaultValueFactory = _ => 0.5,
+            DefaultValueFactory = _ => Defaults.FlipProbability,
         });
         var jitterProbability = OptionRules.Probability(new Option<double>("--color-jitter-probability")
         {
             Description = "SimCLR: probability of the colour jitter (paper: 0.8).",
-            DefaultValueFactory = _ => 0.8,
+            DefaultValueFactory = _ => Defaults.ColorJitterProbability,
         });
         var jitterStrength = OptionRules.NonNegative(new Option<double>("--color-jitter-strength")
         {
             Description = "SimCLR: colour distortion strength s; brightness, contrast, saturation 0.8s, hue 0.2s (paper, CIFAR-10: 0.5).",
-            DefaultValueFactory = _ => 0.5,
+            DefaultValueFactory = _ => Defaults.ColorJitterStrength,
         });
         var grayscaleProbability = OptionRules.Probability(new Option<double>("--grayscale-probability")
         {
             Description = "SimCLR: probability of random grayscale, colour images only (paper: 0.2).",
-            DefaultValueFactory = _ => 0.2,
+            DefaultValueFactory = _ => Defaults.GrayscaleProbability,
         });
         var blurProbability = OptionRules.Probability(new Option<double>("--blur-probability")
         {
             Description = "SimCLR: probability of Gaussian blur, σ in [0.1, 2], kernel 10% of the side (paper: 0 for CIFAR-sized images, 0.5 for ImageNet).",
-            DefaultValueFactory = _ => 0.0,
+            DefaultValueFactory = _ => Defaults.BlurProbability,
         });
         var latentDim = OptionRules.Positive(new Option<int>("--latent-dim")
         {
@@ -172,148 +178,80 @@ public static class PretrainCommand
             minCropScale, flipProbability, jitterProbability, jitterStrength, grayscaleProbability, blurProbability,
             latentDim, likelihood, beta, klWarmupSteps, noiseStd, maskProbability, checkpointEvery,
         };
-        // The options only some methods read: given with another method they would be silently ignored, so they are refused.
-        (Option Option, string[] Methods)[] methodOptions =
-        [
-            (temperature, ["simclr"]), (projectionDim, ["simclr"]), (minCropScale, ["simclr"]), (flipProbability, ["simclr"]),
-            (jitterProbability, ["simclr"]), (jitterStrength, ["simclr"]), (grayscaleProbability, ["simclr"]),
-            (blurProbability, ["simclr"]), (latentDim, ["vae", "ae", "dae"]), (likelihood, ["vae", "ae", "dae"]),
-            (beta, ["vae"]), (klWarmupSteps, ["vae"]), (noiseStd, ["dae"]), (maskProbability, ["dae"]),
-        ];
-        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() => Task.FromResult(Run(
+            Bind(parse, command.Options.Where(option => option != output && option != resume)),
+            parse.GetValue(output)!, parse.GetValue(resume), cancellationToken)), DivergedAdvice.ResumeWithLowerLearningRate));
+        return command;
+    }
+
+    /// <summary>
+    /// Pretrains as <paramref name="options"/> say into the run folder <paramref name="output"/> (continuing its run with
+    /// <paramref name="resume"/>), then exports the encoder and draws the report, saying what it does on the console;
+    /// returns the exit code. The pretrain verb and the nightly job both run this.
+    /// </summary>
+    public static int Run(PretrainOptions options, string output, bool resume, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        try
         {
-            SharedOptions.ApplyThreads(parse.GetValue(threads));
-            string methodName = parse.GetValue(method)!;
-            foreach ((Option option, string[] methods) in methodOptions)
-            {
-                if (parse.GetResult(option) is { Implicit: false } && !methods.Contains(methodName))
-                {
-                    throw new UsageException(
-                        $"{option.Name} is an option of {string.Join(", ", methods)}, not of --method {methodName}: leave it out, or choose one of those methods.");
-                }
-            }
-            bool Reads(Option option) => methodOptions.Single(entry => entry.Option == option).Methods.Contains(methodName);
-            // The method's own settings, checked before the data is loaded.
-            SimClrSettings? simClr = Reads(temperature)
-                ? new SimClrSettings(
-                    parse.GetValue(temperature) ?? SimClrSettings.Default.Temperature,
-                    parse.GetValue(projectionDim) ?? SimClrSettings.Default.ProjectionDim,
-                    Augmentation(parse.GetValue(minCropScale), parse.GetValue(flipProbability), parse.GetValue(jitterProbability),
-                        parse.GetValue(jitterStrength), parse.GetValue(grayscaleProbability), parse.GetValue(blurProbability)))
-                : null;
-            AutoencoderSettings? autoencoder = Reads(latentDim)
-                ? new AutoencoderSettings(parse.GetValue(latentDim), Enum.Parse<Likelihood>(parse.GetValue(likelihood)!, ignoreCase: true))
-                : null;
-            VaeSettings? vae = Reads(beta) ? new VaeSettings(parse.GetValue(beta), parse.GetValue(klWarmupSteps)) : null;
-            DenoisingSettings? denoising = Reads(noiseStd) ? new DenoisingSettings(parse.GetValue(noiseStd), parse.GetValue(maskProbability)) : null;
-            autoencoder?.Validate();
-            vae?.Validate();
-            denoising?.Validate();
-
-            var torchDevice = TrainingDevice.Resolve(parse.GetValue(device)!);
-            string dataUri = parse.GetValue(data)!;
-            ImageShape? shape = RequestedShape(dataUri, parse.GetValue(channels), parse.GetValue(imageSize));
-            Console.Error.WriteLine($"Loading {dataUri}…");
-            ImageSet images = DatasetLoader.Load(dataUri, shape, cancellationToken);
-            int? limitValue = parse.GetResult(limit) is null ? null : parse.GetValue(limit);
-            if (limitValue is { } n)
-            {
-                images = images.Take(n);
-            }
-
-            string architecture = parse.GetValue(encoder)!;
-            ChannelStatistics statistics = ChannelStatistics.Measure(images);
-            var spec = new EncoderSpec(architecture, images.Channels, images.Height, images.Width,
-                parse.GetValue(embeddingDim) ?? EncoderFactory.DefaultEmbeddingDim(architecture), statistics.Mean, statistics.Std);
-            int batch = parse.GetValue(batchSize);
-            int epochCount = parse.GetValue(epochs);
-            long stepsPerEpoch = (images.Count + batch - 1) / batch;
-            OptimizerKind kind = parse.GetValue(optimizer) is { } optimizerName
-                ? Enum.Parse<OptimizerKind>(optimizerName, ignoreCase: true)
-                : PretextMethods.DefaultOptimizer(methodName);
-            double? warmup = parse.GetValue(warmupEpochs);
-            if (warmup is < 0 || (warmup is { } w && w > epochCount))
-            {
-                throw new UsageException($"--warmup-epochs must be between 0 and --epochs ({epochCount}), not {warmup}.");
-            }
-            var config = new PretrainConfig
-            {
-                Method = methodName,
-                Data = dataUri,
-                Limit = limitValue,
-                Encoder = spec,
-                Epochs = epochCount,
-                BatchSize = batch,
-                Seed = parse.GetValue(seed),
-                Optimizer = new OptimizerSettings(
-                    kind,
-                    parse.GetValue(learningRate) ?? OptimizerSettings.DefaultLearningRate(kind, batch),
-                    parse.GetValue(momentum),
-                    parse.GetValue(weightDecay) ?? OptimizerSettings.DefaultWeightDecay(kind),
-                    warmup is { } epochsOfWarmup
-                        ? (long)Math.Round(epochsOfWarmup * stepsPerEpoch)
-                        : OptimizerSettings.DefaultWarmupSteps(epochCount * stepsPerEpoch, stepsPerEpoch)),
-                CheckpointEvery = parse.GetResult(checkpointEvery) is null ? (int)stepsPerEpoch : parse.GetValue(checkpointEvery),
-                SimClr = simClr,
-                Autoencoder = autoencoder,
-                Vae = vae,
-                Denoising = denoising,
-            };
-
-            var run = new RunDirectory(parse.GetValue(output)!);
+            options.Validate();
+            int threads = options.Threads ?? Environment.ProcessorCount;
+            SharedOptions.ApplyThreads(threads);
+            var torchDevice = TrainingDevice.Resolve(options.Device);
+            Console.Error.WriteLine($"Loading {options.Data}…");
+            ImageSet images = options.LoadImages(cancellationToken);
+            PretrainConfig config = options.Resolve(images);
+            var run = new RunDirectory(output);
+            long stepsPerEpoch = config.StepsPerEpoch(images.Count);
             Console.Error.WriteLine(
-                $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), {architecture} D={spec.EmbeddingDim}, {epochCount} epochs of {stepsPerEpoch} steps, batch {batch}, {kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, on {torchDevice.type.ToString().ToLowerInvariant()} with {parse.GetValue(threads)} threads → {run.Path}");
-            var progress = new ConsoleProgress();
-            PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, parse.GetValue(resume), progress.Report, cancellationToken);
+                $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), {config.Encoder.Architecture} D={config.Encoder.EmbeddingDim}, {config.Epochs} epochs of {stepsPerEpoch} steps, batch {config.BatchSize}, {config.Optimizer.Kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, on {torchDevice.type.ToString().ToLowerInvariant()} with {threads} threads → {run.Path}");
+            PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, resume, new ConsoleProgress().Report, cancellationToken);
             Console.WriteLine(result.Steps == 0
                 ? $"untrained: the seed's initial weights, checkpoint {result.Checkpoint}"
                 : $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
             Console.WriteLine(ExportCommand.Describe(RunExport.Export(run, result.Checkpoint, RunExport.DefaultPath(run), cancellationToken)));
             Console.WriteLine(ReportCommand.Describe(
                 RunReport.Write(run, result.Checkpoint, null, RunReport.DefaultDirectory(run), torchDevice, cancellationToken)));
-            return Task.FromResult(0);
-        }, DivergedAdvice.ResumeWithLowerLearningRate));
-        return command;
+            return ExitCodes.Success;
+        }
+        catch (InvalidSettingException error) when (error.Setting is not null)
+        {
+            throw new UsageException(OptionMessage(error));
+        }
     }
 
-    /// <summary>The view distribution from the options, with the paper's colour-strength scaling; validated here.</summary>
-    private static SimClrAugmentationOptions Augmentation(double minCropScale, double flip, double jitter, double strength,
-        double grayscale, double blur)
+    /// <summary>A library's error about one pretraining setting, naming the option that sets it: "--lr must be a positive number, not -1.".</summary>
+    public static string OptionMessage(InvalidSettingException error)
     {
-        var options = new SimClrAugmentationOptions
-        {
-            CropScale = (minCropScale, 1.0),
-            HorizontalFlipProbability = flip,
-            ColorJitterProbability = jitter,
-            Brightness = 0.8 * strength,
-            Contrast = 0.8 * strength,
-            Saturation = 0.8 * strength,
-            Hue = 0.2 * strength,
-            GrayscaleProbability = grayscale,
-            BlurProbability = blur,
-        };
-        options.Validate();
-        return options;
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Setting is { } setting ? $"--{setting} {error.Problem}" : error.Message;
     }
 
-    /// <summary>The input shape asked for; folders default to 3×32×32, Fashion-MNIST to its own 1×28×28.</summary>
-    private static ImageShape? RequestedShape(string dataUri, int? channels, int? imageSize)
+    /// <summary>
+    /// The options given on the command line, as the library reads them: each one given by name becomes the setting of
+    /// that name (<see cref="PretrainOptionsJsonConverter"/>); those left out keep the library's defaults.
+    /// </summary>
+    private static PretrainOptions Bind(ParseResult parse, IEnumerable<Option> settings)
     {
-        bool folder = DatasetUri.Parse(dataUri) is DatasetUri.Folder;
-        if (!folder && channels is null && imageSize is null)
+        var given = new JsonObject();
+        foreach (Option option in settings)
         {
-            return null;
+            if (parse.GetResult(option) is { Implicit: false } result)
+            {
+                given[option.Name.TrimStart('-')] = JsonSerializer.SerializeToNode(result.GetValueOrDefault<object?>(), RunJson.CamelCase);
+            }
         }
-        int c = channels ?? (folder ? 3 : 1);
-        int size = imageSize ?? (folder ? 32 : 28);
-        if (c is not (1 or 3))
+        string method = given["method"]?.GetValue<string>() ?? PretextMethods.SimClr;
+        // Given with another method, an option would be ignored; the library refuses it too, but this names the options.
+        foreach ((string name, _) in given)
         {
-            throw new UsageException($"--channels must be 1 or 3, not {c}.");
+            IReadOnlyList<string> methods = PretrainOptions.MethodsWithSetting(name);
+            if (!methods.Contains(method))
+            {
+                throw new UsageException(
+                    $"--{name} is an option of {string.Join(", ", methods)}, not of --method {method}: leave it out, or choose one of those methods.");
+            }
         }
-        if (size is < 8 or > 512)
-        {
-            throw new UsageException($"--image-size must be between 8 and 512 pixels, not {size}.");
-        }
-        return new ImageShape(c, size, size);
+        return given.Deserialize<PretrainOptions>(RunJson.CamelCase)!;
     }
 }

@@ -1,8 +1,14 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Cli;
 using Pipeline.Onnx;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
+using Pipeline.Training.Augmentations;
+using Pipeline.Training.Cli;
+using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.Tests.Pretraining;
 
@@ -121,6 +127,38 @@ public sealed class CliTests
         Assert.Equal(0, result.RootElement.GetProperty("step").GetInt64());
         Assert.EndsWith("step-00000000.safetensors", result.RootElement.GetProperty("checkpoint").GetString());
         Assert.InRange(result.RootElement.GetProperty("accuracy").GetDouble(), 0.2, 1.0);
+    }
+
+    [Fact]
+    public void PretrainOptions_AreTheLibrarysSettings_ByTheSameNames()
+    {
+        Command pretrain = TrainCommand.Create().Subcommands.Single(verb => verb.Name == "pretrain");
+        string[] options = [.. pretrain.Options.Select(option => option.Name.TrimStart('-')).Except(["out", "resume"])];
+        string[] settings = [.. PretextMethods.SelfSupervisedNames
+            .SelectMany(method => JsonSerializer.SerializeToNode(Activator.CreateInstance(PretextMethods.OptionsType(method)), RunJson.CamelCase)!.AsObject())
+            .Select(setting => setting.Key).Distinct()];
+
+        Assert.Equal(options.Order(), settings.Order());
+    }
+
+    [Fact]
+    public void Pretrain_TheOptionsGiven_AreTheRunsConfig_AndThoseLeftOutTakeTheLibrarysDefaults()
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("run");
+
+        (int trained, _, string trainError) = CliProcess.Run(["pretrain", "--epochs", "0", "--out", run, .. Tiny, "--optimizer", "lars",
+            "--temperature", "0.3", "--min-crop-scale", "0.3", "--color-jitter-strength", "1", "--grayscale-probability", "0", "--seed", "5"]);
+
+        Assert.True(trained == 0, trainError);
+        PretrainConfig config = new RunDirectory(run).ReadConfig();
+        // LARS 0.3·B/256 at batch 32; one epoch of 4 steps between checkpoints; no warm-up in a run of 0 epochs.
+        Assert.Equal(new OptimizerSettings(OptimizerKind.Lars, 0.3 * 32 / 256, 0.9, 1e-6, 0), config.Optimizer);
+        Assert.Equal((128, 4, 5, 32), (config.Limit, config.CheckpointEvery, config.Seed, config.Encoder.EmbeddingDim));
+        Assert.Equal((0.3, 16), (config.SimClr!.Temperature, config.SimClr.ProjectionDim));
+        Assert.Equal(new SimClrAugmentationOptions().WithColorStrength(1) with { CropScale = (0.3, 1.0), GrayscaleProbability = 0 },
+            config.SimClr.Augmentation);
+        Assert.Null(config.Autoencoder);
     }
 
     [Fact]

@@ -1,18 +1,19 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Pipeline.Errors;
 using Pipeline.Runs;
 using Pipeline.Storage;
 using Pipeline.Storage.Registry;
+using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Cli.Nightly;
 
 /// <summary>
 /// <c>nightly.json</c>: which model to train and publish, where, and when a candidate replaces the champion.
-/// <c>pretrain</c> holds the <c>pretrain</c> verb's options by name (<c>"batch-size": 512</c>), so every option of that
-/// verb, and every method, works here as it does there. Read as the pipeline's camelCase files are (<see cref="RunJson.CamelCase"/>:
-/// comments and trailing commas allowed); a name it does not know is refused.
+/// <c>pretrain</c> holds the pretraining options (<see cref="PretrainOptions"/>, which the <c>pretrain</c> verb binds too)
+/// by the verb's option names (<c>"batch-size": 512</c>), so every option of that verb, and every method, works here as it
+/// does there. Read as the pipeline's camelCase files are (<see cref="RunJson.CamelCase"/>: comments and trailing commas
+/// allowed); a name it does not know is refused.
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record NightlyConfig
@@ -29,8 +30,8 @@ public sealed record NightlyConfig
     /// <summary>The local folder runs are trained in (their checkpoints are mirrored to the store).</summary>
     public string WorkDirectory { get; init; } = "runs/nightly";
 
-    /// <summary>The pretrain verb's options, by name without the dashes; true for a flag.</summary>
-    public required IReadOnlyDictionary<string, JsonElement> Pretrain { get; init; }
+    /// <summary>The pretraining options, by the pretrain verb's option names without the dashes.</summary>
+    public required PretrainOptions Pretrain { get; init; }
 
     public NightlyEvaluation Evaluation { get; init; } = new();
 
@@ -54,6 +55,11 @@ public sealed record NightlyConfig
         catch (Exception error) when (error is JsonException or IOException or UnauthorizedAccessException)
         {
             throw new InvalidSettingException($"{path}: {error.Message}", error);
+        }
+        catch (InvalidSettingException error)
+        {
+            // Only the pretraining options are read with more than the types' own checks.
+            throw new InvalidSettingException($"{path}: {PretrainMessage(error)}", error);
         }
         if (config is null)
         {
@@ -79,17 +85,6 @@ public sealed record NightlyConfig
         {
             throw new InvalidSettingException("workDirectory is empty: give a folder to train in.");
         }
-        if (OwnedOptions.FirstOrDefault(Pretrain.ContainsKey) is { } owned)
-        {
-            throw new InvalidSettingException($"pretrain.{owned} is set by the nightly job itself: remove it.");
-        }
-        foreach ((string name, JsonElement value) in Pretrain)
-        {
-            if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
-            {
-                throw new InvalidSettingException($"pretrain.{name} is {value.ValueKind}: give a string, a number or true/false.");
-            }
-        }
         if (Evaluation.Protocol is not ("knn" or "linear"))
         {
             throw new InvalidSettingException($"evaluation.protocol '{Evaluation.Protocol}' is not knn or linear.");
@@ -102,11 +97,28 @@ public sealed record NightlyConfig
         {
             throw new InvalidSettingException($"promotion.margin must be 0 or more (accuracy as a fraction, 0.002 = 0.2 points), not {Promotion.Margin}.");
         }
-        // The verbs' own parsers check every option's name, type and range now, before the job takes the lease or
-        // writes anything, rather than after a night of training.
-        RequireParses("pretrain", PretrainArguments(WorkDirectory, resume: false));
+        // Every setting's name, type and range is checked now, before the job takes the lease or writes anything,
+        // rather than after a night of training: the pretraining options by the library, the evaluation by its verb's parser.
+        if (Pretrain is null)
+        {
+            throw new InvalidSettingException("pretrain is null: give the pretraining options, {} for every default.");
+        }
+        try
+        {
+            Pretrain.Validate();
+        }
+        catch (InvalidSettingException error)
+        {
+            throw new InvalidSettingException(PretrainMessage(error), error);
+        }
         RequireParses("evaluation", EvaluateArguments(WorkDirectory));
     }
+
+    /// <summary>An error in the pretraining options, naming the option at fault as the pretrain verb does.</summary>
+    private static string PretrainMessage(InvalidSettingException error) =>
+        error.Setting is { } setting && OwnedOptions.Contains(setting)
+            ? $"pretrain.{setting} is set by the nightly job itself: remove it."
+            : $"pretrain: {PretrainCommand.OptionMessage(error)}";
 
     private static void RequireParses(string section, IReadOnlyList<string> arguments)
     {
@@ -115,35 +127,6 @@ public sealed record NightlyConfig
         {
             throw new InvalidSettingException($"{section}: {string.Join(" ", parse.Errors.Select(error => error.Message))}");
         }
-    }
-
-    /// <summary>The pretrain verb's arguments for these options, training into <paramref name="runDirectory"/>.</summary>
-    public IReadOnlyList<string> PretrainArguments(string runDirectory, bool resume)
-    {
-        var arguments = new List<string> { "pretrain" };
-        foreach ((string name, JsonElement value) in Pretrain.OrderBy(pair => pair.Key, StringComparer.Ordinal))
-        {
-            switch (value.ValueKind)
-            {
-                case JsonValueKind.True:
-                    arguments.Add("--" + name);
-                    break;
-                case JsonValueKind.False:
-                    break;
-                case JsonValueKind.Number:
-                    arguments.AddRange(["--" + name, value.GetDouble().ToString("R", CultureInfo.InvariantCulture)]);
-                    break;
-                default:
-                    arguments.AddRange(["--" + name, value.GetString()!]);
-                    break;
-            }
-        }
-        arguments.AddRange(["--out", runDirectory]);
-        if (resume)
-        {
-            arguments.Add("--resume");
-        }
-        return arguments;
     }
 
     /// <summary>The evaluate verb's arguments for the evaluation settings, scoring the run in <paramref name="runDirectory"/>.</summary>

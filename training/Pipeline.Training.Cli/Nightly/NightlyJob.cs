@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Pipeline.Cli;
@@ -12,7 +11,8 @@ namespace Pipeline.Training.Cli.Nightly;
 /// <summary>
 /// One night of a model's life: take the lease, resume the interrupted run or start one, pretrain (mirroring
 /// checkpoints to the store), evaluate, export with the parity proof, draw the report, publish a candidate, promote it
-/// to champion when it beats the champion by the margin. Each step is the CLI verb of the same name, run in this process.
+/// to champion when it beats the champion by the margin. Each step is the CLI verb of the same name, run in this process:
+/// pretraining from the configuration's typed options (<see cref="PretrainCommand.Run"/>), the others from their arguments.
 /// </summary>
 public sealed class NightlyJob
 {
@@ -106,14 +106,14 @@ public sealed class NightlyJob
 
     private async Task<int> PretrainMirroredAsync(RunDirectory run, RunMirror mirror, bool resume, CancellationToken cancellationToken)
     {
-        // NightlyConfig.Validate parsed these options before the lease was taken.
-        ParseResult parse = TrainCommand.Create().Parse(_config.PretrainArguments(run.Path, resume).ToArray());
+        // NightlyConfig.Validate checked these options before the lease was taken.
         using var trained = new CancellationTokenSource();
         Task mirroring = mirror.MirrorUntilAsync(TimeSpan.FromSeconds(_config.MirrorSeconds), trained.Token);
         int code;
         try
         {
-            code = await CliInvocation.InvokeAsync(parse, cancellationToken);
+            code = await CliErrors.RunAsync(() => Task.FromResult(PretrainCommand.Run(_config.Pretrain, run.Path, resume, cancellationToken)),
+                DivergedAdvice.ResumeWithLowerLearningRate);
         }
         finally
         {

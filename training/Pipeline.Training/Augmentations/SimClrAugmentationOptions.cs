@@ -15,6 +15,9 @@ namespace Pipeline.Training.Augmentations;
 /// </remarks>
 public sealed record SimClrAugmentationOptions
 {
+    /// <summary>The colour distortion strength s of the defaults: 0.5, the paper's CIFAR-10 setting (Appendix B.9).</summary>
+    public const double DefaultColorStrength = 0.5;
+
     /// <summary>Options that change nothing: every probability and strength is 0, the crop the whole image.</summary>
     public static SimClrAugmentationOptions None { get; } = new()
     {
@@ -58,26 +61,26 @@ public sealed record SimClrAugmentationOptions
     /// Brightness strength b: the image is multiplied by a factor drawn from [max(0, 1 - b), 1 + b]; default 0.4 =
     /// 0.8s with the CIFAR-10 strength s = 0.5 (Appendix A, B.9). Accepted: b &gt;= 0, finite.
     /// </summary>
-    public double Brightness { get; init; } = 0.4;
+    public double Brightness { get; init; } = 0.8 * DefaultColorStrength;
 
     /// <summary>
     /// Contrast strength c: the image is blended with its mean grey level by a factor drawn from
     /// [max(0, 1 - c), 1 + c]; default 0.4 = 0.8s with s = 0.5 (Appendix A, B.9). Accepted: c &gt;= 0, finite.
     /// </summary>
-    public double Contrast { get; init; } = 0.4;
+    public double Contrast { get; init; } = 0.8 * DefaultColorStrength;
 
     /// <summary>
     /// Saturation strength: the image is blended with its grayscale version by a factor drawn from
     /// [max(0, 1 - strength), 1 + strength]; 3-channel images only. Default 0.4 = 0.8s with s = 0.5 (Appendix A, B.9).
     /// Accepted: &gt;= 0, finite.
     /// </summary>
-    public double Saturation { get; init; } = 0.4;
+    public double Saturation { get; init; } = 0.8 * DefaultColorStrength;
 
     /// <summary>
     /// Hue strength h: the hue is rotated by a fraction of a full turn drawn from [-h, h]; 3-channel images only.
     /// Default 0.1 = 0.2s with s = 0.5 (Appendix A, B.9). Accepted: [0, 0.5].
     /// </summary>
-    public double Hue { get; init; } = 0.1;
+    public double Hue { get; init; } = 0.2 * DefaultColorStrength;
 
     /// <summary>
     /// Probability of converting a sample to grayscale (kept as 3 equal channels); 3-channel images only.
@@ -116,6 +119,13 @@ public sealed record SimClrAugmentationOptions
     /// </summary>
     [JsonConverter(typeof(RangeJsonConverter))]
     public (double Min, double Max) ErasingScale { get; init; } = (0.02, 0.33);
+
+    /// <summary>
+    /// These options with the colour distortion of strength <paramref name="strength"/> (s): brightness, contrast and
+    /// saturation 0.8s, hue 0.2s, the paper's scaling (Appendix A).
+    /// </summary>
+    public SimClrAugmentationOptions WithColorStrength(double strength) =>
+        this with { Brightness = 0.8 * strength, Contrast = 0.8 * strength, Saturation = 0.8 * strength, Hue = 0.2 * strength };
 
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first invalid setting, its value and the accepted range.

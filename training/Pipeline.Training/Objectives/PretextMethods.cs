@@ -9,31 +9,32 @@ using Pipeline.Training.SemiSupervised;
 namespace Pipeline.Training.Objectives;
 
 /// <summary>
-/// The registry of self-supervised methods by CLI name: adding a method is one objective plus one line here, saying
-/// which encoder the method trains (its embedding is what evaluation and export see), the optimizer it defaults to, and
-/// how its objective is built from the run's config.
+/// The registry of methods by name: adding a method is one objective, its options type, and one line here saying which
+/// encoder the method trains (its embedding is what evaluation and export see), the optimizer it defaults to, the
+/// <see cref="PretrainOptions"/> type that holds its settings (self-supervised methods only), and how its objective is
+/// built from the run's config.
 /// </summary>
 public static class PretextMethods
 {
     private static readonly Dictionary<string, PretextMethod> Methods = new(StringComparer.Ordinal)
     {
-        ["simclr"] = Method(Backbone, OptimizerKind.Sgd, (config, encoder, _) =>
+        [SimClr] = Method(Backbone, OptimizerKind.Sgd, typeof(SimClrPretrainOptions), (config, encoder, _) =>
         {
             SimClrSettings simClr = config.SimClr ?? SimClrSettings.Default;
             return new SimClrObjective(encoder, simClr.ProjectionDim, simClr.Temperature, simClr.Augmentation);
         }),
-        ["vae"] = Method(Latent, OptimizerKind.Adam, (config, encoder, _) =>
+        ["vae"] = Method(Latent, OptimizerKind.Adam, typeof(VaePretrainOptions), (config, encoder, _) =>
             new VaeObjective(encoder, Autoencoder(config).Likelihood, config.Vae ?? VaeSettings.Default)),
-        ["ae"] = Method(Latent, OptimizerKind.Adam, (config, encoder, _) =>
+        ["ae"] = Method(Latent, OptimizerKind.Adam, typeof(AutoencoderPretrainOptions), (config, encoder, _) =>
             new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, corruption: null)),
-        ["dae"] = Method(Latent, OptimizerKind.Adam, (config, encoder, _) =>
+        ["dae"] = Method(Latent, OptimizerKind.Adam, typeof(DenoisingPretrainOptions), (config, encoder, _) =>
             new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, new DenoisingCorruption(config.Denoising ?? DenoisingSettings.Default))),
-        ["rotation"] = Method(Backbone, OptimizerKind.Sgd, (config, encoder, _) => new RotationObjective(encoder)),
+        ["rotation"] = Method(Backbone, OptimizerKind.Sgd, typeof(RotationPretrainOptions), (config, encoder, _) => new RotationObjective(encoder)),
         // Not self-supervised: the student of a teacher fine-tuned on labels (pipeline-train distill), trained by the same loop.
-        [Distill] = Method(Backbone, OptimizerKind.Adam, (config, encoder, _) => new DistillationObjective(encoder,
+        [Distill] = Method(Backbone, OptimizerKind.Adam, options: null, (config, encoder, _) => new DistillationObjective(encoder,
             config.Distillation ?? throw new ArgumentException("A distill run needs its distillation settings."))),
         // Semi-supervised: the labelled images come from the training images (pipeline-train fixmatch).
-        [FixMatch] = Method(Backbone, OptimizerKind.Adam, (config, encoder, images) =>
+        [FixMatch] = Method(Backbone, OptimizerKind.Adam, options: null, (config, encoder, images) =>
         {
             FixMatchSettings settings = config.FixMatch ?? throw new ArgumentException("A fixmatch run needs its FixMatch settings.");
             LabelledImages? labelled = images is null ? null : LabelledImages.Select(images, settings.LabelledIds);
@@ -49,6 +50,9 @@ public static class PretextMethods
         }),
     };
 
+    /// <summary>The name of SimCLR, the method a pretraining run has unless told otherwise.</summary>
+    public const string SimClr = "simclr";
+
     /// <summary>The name of self-distillation, which <c>pipeline-train distill</c> runs and <c>pretrain</c> does not offer.</summary>
     public const string Distill = "distill";
 
@@ -58,8 +62,8 @@ public static class PretextMethods
     /// <summary>Every method a run may have.</summary>
     public static IReadOnlyList<string> Names { get; } = Methods.Keys.ToArray();
 
-    /// <summary>The self-supervised methods, as <c>pretrain --method</c> accepts them.</summary>
-    public static IReadOnlyList<string> SelfSupervisedNames { get; } = Methods.Keys.Where(name => name is not (Distill or FixMatch)).ToArray();
+    /// <summary>The self-supervised methods, which pretraining offers: those with a <see cref="PretrainOptions"/> type.</summary>
+    public static IReadOnlyList<string> SelfSupervisedNames { get; } = Methods.Where(entry => entry.Value.Options is not null).Select(entry => entry.Key).ToArray();
 
     /// <summary>Whether a run of the method trains a classifier over labels (distill, fixmatch) rather than an encoder without them.</summary>
     public static bool TrainsClassifier(string method) => method is Distill or FixMatch;
@@ -99,6 +103,16 @@ public static class PretextMethods
     /// <summary>The optimizer a method trains with unless told otherwise: SGD for simclr and rotation, Adam for the autoencoders.</summary>
     public static OptimizerKind DefaultOptimizer(string method) => Lookup(method).DefaultOptimizer;
 
+    /// <summary>The <see cref="PretrainOptions"/> type that holds the settings of a self-supervised method.</summary>
+    /// <exception cref="InvalidSettingException">The method is unknown, or not one pretraining offers.</exception>
+    public static Type OptionsType(string method) =>
+        method is not null && Methods.TryGetValue(method, out PretextMethod? found) && found.Options is { } type
+            ? type
+            : throw InvalidSettingException.ForSetting("method", $"must be one of {string.Join(", ", SelfSupervisedNames)}, not '{method}'.");
+
+    /// <summary>The method whose settings <paramref name="optionsType"/> holds (<see cref="OptionsType"/> reversed).</summary>
+    public static string MethodOf(Type optionsType) => Methods.Single(entry => entry.Value.Options == optionsType).Key;
+
     private static PretextMethod Lookup(string method) =>
         Methods.TryGetValue(method, out PretextMethod? found)
             ? found
@@ -113,11 +127,12 @@ public static class PretextMethods
 
     /// <summary>A registration whose objective receives the very encoder type its encoder factory builds.</summary>
     private static PretextMethod Method<TEncoder>(Func<PretrainConfig, TEncoder> createEncoder, OptimizerKind defaultOptimizer,
-        Func<PretrainConfig, TEncoder, ImageSet?, PretextObjective> createObjective) where TEncoder : Encoder =>
-        new(createEncoder, defaultOptimizer, (config, encoder, images) => createObjective(config, (TEncoder)encoder, images));
+        Type? options, Func<PretrainConfig, TEncoder, ImageSet?, PretextObjective> createObjective) where TEncoder : Encoder =>
+        new(createEncoder, defaultOptimizer, options, (config, encoder, images) => createObjective(config, (TEncoder)encoder, images));
 
     private sealed record PretextMethod(
         Func<PretrainConfig, Encoder> CreateEncoder,
         OptimizerKind DefaultOptimizer,
+        Type? Options,
         Func<PretrainConfig, Encoder, ImageSet?, PretextObjective> CreateObjective);
 }

@@ -1,0 +1,55 @@
+using Pipeline.Errors;
+using Pipeline.Training.Cli.Nightly;
+using Pipeline.Training.Optimization;
+using Pipeline.Training.Pretraining;
+
+namespace Pipeline.Training.Tests.Cli;
+
+/// <summary><c>nightly.json</c> read in-process: its <c>pretrain</c> section is the pretraining options the verb binds.</summary>
+public sealed class NightlyConfigTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void Load_TheReadmesExample_BindsItsPretrainSectionToTheMethodsOptions()
+    {
+        NightlyConfig config = Load("""
+            {
+              "registry": "azblob://models",
+              "model": "fashion-encoder",
+              "workDirectory": "runs/nightly",
+              "mirrorSeconds": 30,
+              "pretrain": { "method": "simclr", "encoder": "resnet18", "epochs": 100, "batch-size": 512, "device": "cuda" },
+              "evaluation": { "protocol": "linear", "labels": "10%", "data": "fashion-mnist:test" },
+              "promotion": { "margin": 0.002 }
+            }
+            """);
+
+        Assert.Equal(new SimClrPretrainOptions { Encoder = "resnet18", Epochs = 100, BatchSize = 512, Device = "cuda" }, config.Pretrain);
+    }
+
+    [Fact]
+    public void Load_APretrainSectionOfAnotherMethod_IsThatMethodsOptions()
+    {
+        NightlyConfig config = Load("""{ "model": "m", "pretrain": { "method": "dae", "mask-prob": 0.5, "optimizer": "sgd" } }""");
+
+        Assert.Equal(new DenoisingPretrainOptions { MaskProbability = 0.5, Optimizer = OptimizerKind.Sgd }, config.Pretrain);
+    }
+
+    [Fact]
+    public void Load_APretrainSectionOfNull_SaysSo()
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => Load("""{ "model": "m", "pretrain": null }"""));
+
+        Assert.Contains("pretrain is null", error.Message);
+    }
+
+    private NightlyConfig Load(string json)
+    {
+        string path = _folder.File("nightly.json");
+        File.WriteAllText(path, json);
+        return NightlyConfig.Load(path);
+    }
+}

@@ -1,0 +1,8 @@
+namespace Pipeline.Training.Pretraining;
+
+/// <summary>The options of a rotation-prediction run (Gidaris et al. 2018), which has no settings of its own.</summary>
+public sealed record RotationPretrainOptions : PretrainOptions
+{
+    /// <inheritdoc/>
+    protected override PretrainConfig WithMethodSettings(PretrainConfig config) => config;
+}
