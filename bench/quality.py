@@ -92,11 +92,12 @@ def measure(args, work, store):
             save(args, store, rows)
             # --resume, and the folder kept: an hour-long distillation or FixMatch run stopped with the session continues
             # from its last finished epoch when the benchmark is run again. FixMatch takes the fine-tune's labelled.csv.
+            # FixMatch and its student first: they hold the best 1% results, so a bench stopped early has them.
             for wanted, command, folder, row in [
-                    (args.distill, distill, distilled, "distilled student (all training images, teacher above)"),
                     (args.fixmatch, fixmatch, fixmatched, "FixMatch from the reference encoder (same labels, all training images, no teacher)"),
                     (args.distill if both else [], fixmatch_distill, fixmatch_distilled,
-                     "distilled student, the FixMatch model above as teacher (all training images)")]:
+                     "distilled student, the FixMatch model above as teacher (all training images)"),
+                    (args.distill, distill, distilled, "distilled student (all training images, the fine-tune above as teacher)")]:
                 if labels in wanted:
                     store.run(command, folder + ".log", lambda output: None)
                     add(f"{labels}: {row}", seed,
