@@ -66,7 +66,7 @@ public static class ServerSoakBenchmark
     private static async Task<int> RunAsync(string modelPath, string cliDll, int minuteCount, int clientCount, double badShare, string? serverCpus,
         string[] batchOptions, int seed, string outputPath, string[] args, CancellationToken cancellationToken)
     {
-        string loadAverage = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "?";
+        string loadAverage = MachineLoad.Averages();
         ImageShape shape;
         string description;
         using (EmbeddingModel model = EmbeddingModel.Load(modelPath))

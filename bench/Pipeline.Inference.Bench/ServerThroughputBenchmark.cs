@@ -54,7 +54,7 @@ public static class ServerThroughputBenchmark
     private static async Task<int> RunAsync(string modelPath, string cliDll, int[] clientCounts, TimeSpan duration, BatchPolicy policy,
         string outputPath, string[] args)
     {
-        string loadAverage = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "?";
+        string loadAverage = MachineLoad.Averages();
         using EmbeddingModel model = EmbeddingModel.Load(modelPath);
         (float[][] pixels, byte[][] pngs) = BenchImages.Load(model.InputShape);
         var results = new List<LoadResult>();
