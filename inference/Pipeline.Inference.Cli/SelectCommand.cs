@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Figures;
+using Pipeline.Inference.Classification;
 using Pipeline.Inference.Embed;
 using Pipeline.Inference.Selection;
 
@@ -32,7 +33,8 @@ public static class SelectCommand
         var strategy = new Option<string>("--strategy")
         {
             Description = "typiclust (the most typical image of each k-means cluster; best with few labels), kcenter (greedy core-set: "
-                + "covers the pool; larger budgets) or random.",
+                + "covers the pool; larger budgets), random, or margin (the images a classifier fine-tuned on the labels so far is least sure "
+                + "between two classes of; later rounds: --model is that classifier's inference_model.onnx, --labelled its labels).",
             DefaultValueFactory = _ => ImageSelection.NameOf(SelectionStrategy.Typiclust),
         }.AcceptOnlyFromAmong(Enum.GetValues<SelectionStrategy>().Select(ImageSelection.NameOf).ToArray());
         var labelled = new Option<string?>("--labelled")
@@ -78,11 +80,20 @@ public static class SelectCommand
             IReadOnlyList<string>? labelledIds = parse.GetValue(labelled) is { } labelledPath ? ImageIdOption.Read(labelled.Name, labelledPath) : null;
             SelectionStrategy chosen = Enum.GetValues<SelectionStrategy>().Single(s => ImageSelection.NameOf(s) == parse.GetValue(strategy));
 
+            if (ImageSelection.NeedsClassifier(chosen)
+                && new Option[] { cache, pictures }.FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } embeddingsOnly)
+            {
+                throw new UsageException($"{embeddingsOnly.Name} works on the pool's embeddings, and {parse.GetValue(strategy)} ranks by a classifier's probabilities: "
+                    + $"leave {embeddingsOnly.Name} out.");
+            }
+
             ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);
             using ILoggerFactory logging = LoggerFactory.Create(CliLogging.Configure);
-            using EmbeddingModel embedder = EmbeddingModel.Load(resolved.Path, resolved.Apply(ModelOptions.Read(parse, provider, threads)),
-                logging.CreateLogger("pipeline-infer"));
-            ImageSet pool = DatasetOption.Load(data.Name, parse.GetValue(data)!, embedder.InputShape, cancellationToken);
+            EmbeddingModelOptions modelOptions = resolved.Apply(ModelOptions.Read(parse, provider, threads));
+            using OnnxRuntimeModel model = ImageSelection.NeedsClassifier(chosen)
+                ? ImageClassifier.Load(resolved.Path, modelOptions, logging.CreateLogger("pipeline-infer"))
+                : EmbeddingModel.Load(resolved.Path, modelOptions, logging.CreateLogger("pipeline-infer"));
+            ImageSet pool = DatasetOption.Load(data.Name, parse.GetValue(data)!, model.InputShape, cancellationToken);
             var already = new HashSet<int>(labelledIds is null ? [] : ImageIdOption.Resolve(labelled.Name, pool, labelledIds, parse.GetValue(labelled)!));
             int wanted = parse.GetValue(budget);
             if (wanted > pool.Count - already.Count)
@@ -90,26 +101,39 @@ public static class SelectCommand
                 throw new UsageException($"--budget {wanted} is more than the {pool.Count - already.Count} images of {pool.Source} not yet labelled "
                     + $"({pool.Count} in all, {already.Count} labelled): choose at most that many.");
             }
-            if (drawing is not null && (pool.Count < 2 || embedder.EmbeddingDim < 2))
+            if (drawing is not null && model is EmbeddingModel drawn && (pool.Count < 2 || drawn.EmbeddingDim < 2))
             {
                 throw new UsageException($"--pictures draws the pool on two principal components, which takes two images and two embedding dimensions: "
-                    + $"{pool.Source} has {pool.Count} images, the model's embedding {embedder.EmbeddingDim} dimensions. Leave --pictures out.");
+                    + $"{pool.Source} has {pool.Count} images, the model's embedding {drawn.EmbeddingDim} dimensions. Leave --pictures out.");
             }
 
             var clock = Stopwatch.StartNew();
-            (float[] vectors, bool cached) = Embed(embedder, pool, parse.GetValue(cache), parse.GetValue(batchSize), cancellationToken);
-            var embeddings = new EmbeddingPool(vectors, embedder.EmbeddingDim);
-            TimeSpan embedding = clock.Elapsed;
-            SelectionResult selection = ImageSelection.Create(chosen).Select(embeddings, wanted, already, parse.GetValue(seed), cancellationToken);
-            TimeSpan selecting = clock.Elapsed - embedding;
+            SelectionResult selection;
+            EmbeddingPool? embeddings = null;
+            string inference;
+            if (model is ImageClassifier classifier)
+            {
+                float[] probabilities = classifier.Probabilities(pool, parse.GetValue(batchSize), cancellationToken: cancellationToken);
+                inference = $"classifying {clock.Elapsed.TotalSeconds:F1} s";
+                selection = MarginSelector.Select(probabilities, classifier.ClassNames.Count, wanted, already, cancellationToken);
+            }
+            else
+            {
+                var embedder = (EmbeddingModel)model;
+                (float[] vectors, bool cached) = Embed(embedder, pool, parse.GetValue(cache), parse.GetValue(batchSize), cancellationToken);
+                embeddings = new EmbeddingPool(vectors, embedder.EmbeddingDim);
+                inference = $"embedding {clock.Elapsed.TotalSeconds:F1} s{(cached ? " (from the cache)" : "")}";
+                selection = ImageSelection.Create(chosen).Select(embeddings, wanted, already, parse.GetValue(seed), cancellationToken);
+            }
+            TimeSpan selecting = clock.Elapsed;
             string[] ids = Enumerable.Range(0, pool.Count).Select(index => ImageIds.Of(pool, index)).ToArray();
             SelectionFile.Write(outputPath, selection, ids);
-            Console.WriteLine(Summary(selection, pool, already.Count, cached, embedding, selecting, outputPath));
+            Console.WriteLine(Summary(selection, pool, already.Count, inference, selecting, outputPath));
             if (drawing is not null)
             {
-                TimeSpan drawn = clock.Elapsed;
-                int shown = drawing.Write(pool, embeddings, selection, cancellationToken);
-                Console.WriteLine($"pictures {(clock.Elapsed - drawn).TotalSeconds:F1} s: the map → {drawing.MapPath}, "
+                TimeSpan picturesStart = clock.Elapsed;
+                int shown = drawing.Write(pool, embeddings!, selection, cancellationToken);
+                Console.WriteLine($"pictures {(clock.Elapsed - picturesStart).TotalSeconds:F1} s: the map → {drawing.MapPath}, "
                     + $"the {(shown < selection.Images.Count ? $"first {shown} of the " : "")}{selection.Images.Count} chosen images → {drawing.GridPath}");
             }
             return 0;
@@ -158,15 +182,14 @@ public static class SelectCommand
         return (embeddings, false);
     }
 
-    private static string Summary(SelectionResult selection, ImageSet pool, int labelled, bool cached, TimeSpan embedding, TimeSpan selecting,
-        string path)
+    private static string Summary(SelectionResult selection, ImageSet pool, int labelled, string inference, TimeSpan selecting, string path)
     {
         string how = selection.Clustering is { } clustering
             ? $" (k-means: {clustering.ClusterCount} clusters, {clustering.Iterations} iterations{(clustering.Converged ? "" : ", not converged")})"
             : "";
         string excluded = labelled > 0 ? $", {labelled} already labelled" : "";
         string summary = $"selected {selection.Images.Count} of {pool.Count} images of {pool.Source}{excluded} by {ImageSelection.NameOf(selection.Strategy)}{how}; "
-            + $"embedding {embedding.TotalSeconds:F1} s{(cached ? " (from the cache)" : "")}, selection {selecting.TotalSeconds:F1} s → {path}";
+            + $"{inference}, selection {selecting.TotalSeconds:F1} s → {path}";
         if (pool.Labels is not { } labels)
         {
             return summary;

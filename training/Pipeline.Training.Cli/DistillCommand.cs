@@ -58,6 +58,22 @@ public static class DistillCommand
             Description = "What the teacher labels: the student's augmented view (SimCLRv2) or the un-augmented image (Noisy Student: only the student is noised).",
             DefaultValueFactory = _ => TeacherInput.View,
         };
+        var labels = OptionRules.ParsedBy(new Option<string>("--labels")
+        {
+            Description = $"Labelled images whose true labels the student learns too, beside the teacher's targets (SimCLRv2's ground-truth term): {LabelledSubset.AcceptedForms}. "
+                + "A fraction or count is drawn class-balanced with --seed, as finetune draws it (so the same --labels and --seed name the teacher's labels); "
+                + "a file's images (finetune's labelled.csv) take their labels from --data. Without it the student learns from the teacher alone.",
+        }, LabelledSubset.Parse);
+        var labelledWeight = OptionRules.Positive(new Option<double>("--labelled-weight")
+        {
+            Description = "The weight of the labelled images' cross-entropy against the distillation term (with --labels).",
+            DefaultValueFactory = _ => LabelledTerm.DefaultWeight,
+        });
+        var labelledBatchSize = OptionRules.Positive(new Option<int>("--labelled-batch-size")
+        {
+            Description = "Labelled images per step, drawn with replacement (with --labels).",
+            DefaultValueFactory = _ => LabelledTerm.DefaultBatchSize,
+        });
         var seed = SharedOptions.Seed();
         var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (same options and teacher; --lr may be lowered)." };
@@ -66,12 +82,17 @@ public static class DistillCommand
 
         var command = new Command("distill", "Distil a fine-tuned teacher into the pretrained encoder plus a linear head on all images (SimCLRv2); writes a run folder and inference_model.onnx.")
         {
-            teacher, student, data, epochs, batchSize, learningRate, weightDecay, temperature, minCropScale, flipProbability, teacherInput, seed,
-            output, resume, device, threads,
+            teacher, student, data, labels, labelledWeight, labelledBatchSize, epochs, batchSize, learningRate, weightDecay, temperature, minCropScale,
+            flipProbability, teacherInput, seed, output, resume, device, threads,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
             SharedOptions.ApplyThreads(parse.GetValue(threads));
+            if (parse.GetValue(labels) is null
+                && new Option[] { labelledWeight, labelledBatchSize }.FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } needsLabels)
+            {
+                throw new UsageException($"{needsLabels.Name} shapes the labelled term, which only --labels adds: give --labels too, or leave {needsLabels.Name} out.");
+            }
             string[] teacherPaths = [.. parse.GetValue(teacher)!.Select(Path.GetFullPath)];
             (PretrainConfig pretrained, string studentInit) = StudentTraining.Start(parse.GetValue(student)!, classifierRuns: false);
             string[] classNames;
@@ -90,6 +111,22 @@ public static class DistillCommand
             var spec = pretrained.Encoder;
             Console.Error.WriteLine($"Loading {dataUri}…");
             ImageSet images = DatasetLoader.Load(dataUri, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
+            LabelledTerm? labelledTerm = null;
+            if (parse.GetValue(labels) is { } labelsText)
+            {
+                if (images.Labels is null)
+                {
+                    throw new UsageException($"--data {dataUri} has no labels, so --labels {labelsText} has none to learn: "
+                        + "give labelled data (fashion-mnist:train, or a folder with one subfolder per class), or leave --labels out.");
+                }
+                if (!images.ClassNames.SequenceEqual(classNames))
+                {
+                    throw new UsageException($"--data {dataUri} labels its images [{string.Join(", ", images.ClassNames)}], the teacher classifies into "
+                        + $"[{string.Join(", ", classNames)}]: --labels needs the same classes in the same order, or the labels would train the wrong outputs.");
+                }
+                int[] labelled = ImageIdOption.Select(labels.Name, LabelledSubset.Parse(labelsText), images, parse.GetValue(seed));
+                labelledTerm = new LabelledTerm([.. labelled.Select(index => ImageIds.Of(images, index))], parse.GetValue(labelledWeight), parse.GetValue(labelledBatchSize));
+            }
             int epochCount = parse.GetValue(epochs);
             PretrainConfig config = StudentTraining.Config(PretextMethods.Distill, dataUri, pretrained, images.Count, epochCount, parse.GetValue(batchSize),
                 parse.GetValue(seed), parse.GetValue(learningRate), parse.GetValue(weightDecay)) with
@@ -99,14 +136,16 @@ public static class DistillCommand
                     {
                         CropScale = (parse.GetValue(minCropScale), 1.0),
                         HorizontalFlipProbability = parse.GetValue(flipProbability),
-                    }, parse.GetValue(teacherInput)),
+                    }, parse.GetValue(teacherInput), labelledTerm),
             };
 
             var run = new RunDirectory(parse.GetValue(output)!);
             Console.Error.WriteLine(
                 $"Distilling {string.Join(" + ", teachers.Select(file => file.Path))} ({classNames.Length} classes) into {spec.Architecture} D={spec.EmbeddingDim} from {studentInit} "
                 + $"on {images.Count} images of {images.Source}, {epochCount} epochs of {config.StepsPerEpoch(images.Count)} steps, batch {config.BatchSize}, adam lr {config.Optimizer.LearningRate:G4}, "
-                + $"τ {config.Distillation.Temperature}, the {(teachers.Length > 1 ? $"{teachers.Length} teachers label" : "teacher labels")} the {(config.Distillation.TeacherInput == TeacherInput.Image ? "un-augmented image" : "student's view")} → {run.Path}");
+                + $"τ {config.Distillation.Temperature}, the {(teachers.Length > 1 ? $"{teachers.Length} teachers label" : "teacher labels")} the {(config.Distillation.TeacherInput == TeacherInput.Image ? "un-augmented image" : "student's view")}"
+                + (labelledTerm is null ? "" : $", + {labelledTerm.Weight} × the labels of {labelledTerm.LabelledIds.Count} images, {labelledTerm.BatchSize} a step")
+                + $" → {run.Path}");
             StudentTraining.TrainAndExport(config, images, run, parse.GetValue(resume), parse.GetValue(device)!, "distilled", new Dictionary<string, object>
             {
                 ["method"] = PretextMethods.Distill,
@@ -116,6 +155,7 @@ public static class DistillCommand
                 ["epochs"] = epochCount,
                 ["temperature"] = config.Distillation.Temperature,
                 ["teacher_input"] = config.Distillation.TeacherInput.ToString().ToLowerInvariant(),
+                ["labelled_images"] = labelledTerm?.LabelledIds.Count ?? 0,
             }, cancellationToken);
             return Task.FromResult(0);
         }, DivergedAdvice.ResumeWithLowerLearningRate));

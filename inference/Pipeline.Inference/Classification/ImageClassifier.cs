@@ -65,6 +65,15 @@ public sealed class ImageClassifier : OnnxRuntimeModel
     /// <summary>The most probable class of every image of <paramref name="images"/>, in batches.</summary>
     public int[] Predict(ImageSet images, int batchSize = 256, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
+        float[] probabilities = Probabilities(images, batchSize, progress, cancellationToken);
+        int classes = ClassNames.Count;
+        return [.. Enumerable.Range(0, images.Count).Select(i => Argmax.Of(probabilities.AsSpan(i * classes, classes)))];
+    }
+
+    /// <summary>The class probabilities of every image of <paramref name="images"/>, [N, classes] row-major, in batches.</summary>
+    /// <exception cref="InvalidSettingException">The images are not the shape the classifier takes.</exception>
+    public float[] Probabilities(ImageSet images, int batchSize = 256, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         if (images.Shape != InputShape)
@@ -72,21 +81,16 @@ public sealed class ImageClassifier : OnnxRuntimeModel
             throw new InvalidSettingException($"{images.Source} holds {images.Shape} images but the classifier takes {InputShape}.");
         }
         int size = InputShape.Size, classes = ClassNames.Count;
-        int[] predicted = new int[images.Count];
+        float[] probabilities = new float[images.Count * classes];
         float[] pixels = new float[Math.Min(batchSize, images.Count) * size];
-        float[] probabilities = new float[Math.Min(batchSize, images.Count) * classes];
         for (int start = 0; start < images.Count; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, images.Count - start);
             PixelScaling.ToUnitRange(images.Pixels.AsSpan(start * size, count * size), pixels);
-            Classify(pixels.AsMemory(0, count * size), probabilities.AsMemory(0, count * classes));
-            for (int i = 0; i < count; i++)
-            {
-                predicted[start + i] = Argmax.Of(probabilities.AsSpan(i * classes, classes));
-            }
+            Classify(pixels.AsMemory(0, count * size), probabilities.AsMemory(start * classes, count * classes));
             progress?.Report(start + count);
         }
-        return predicted;
+        return probabilities;
     }
 }

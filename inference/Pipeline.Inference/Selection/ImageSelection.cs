@@ -4,13 +4,17 @@ namespace Pipeline.Inference.Selection;
 public static class ImageSelection
 {
     /// <summary>The selector that implements <paramref name="strategy"/>, with its published settings.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The strategy does not choose from embeddings (margin: <see cref="MarginSelector"/>).</exception>
     public static IImageSelector Create(SelectionStrategy strategy) => strategy switch
     {
         SelectionStrategy.Typiclust => new TypiclustSelector(),
         SelectionStrategy.KCenter => new KCenterGreedySelector(),
         SelectionStrategy.Random => new RandomSelector(),
-        _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "Not a selection strategy."),
+        _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "Not a strategy that chooses from embeddings."),
     };
+
+    /// <summary>Whether the strategy ranks by a classifier's probabilities (margin) rather than by an encoder's embeddings.</summary>
+    public static bool NeedsClassifier(SelectionStrategy strategy) => strategy == SelectionStrategy.Margin;
 
     /// <summary>The strategy's name as the CLI and the selection file spell it: typiclust, kcenter, random.</summary>
     public static string NameOf(SelectionStrategy strategy) => strategy.ToString().ToLowerInvariant();
@@ -21,19 +25,25 @@ public static class ImageSelection
     internal static void Validate(EmbeddingPool pool, int budget, IReadOnlySet<int> labelled)
     {
         ArgumentNullException.ThrowIfNull(pool);
+        Validate(pool.Count, budget, labelled);
+    }
+
+    /// <summary>Checks a request against a pool of <paramref name="count"/> images.</summary>
+    internal static void Validate(int count, int budget, IReadOnlySet<int> labelled)
+    {
         ArgumentNullException.ThrowIfNull(labelled);
         foreach (int index in labelled)
         {
-            if ((uint)index >= (uint)pool.Count)
+            if ((uint)index >= (uint)count)
             {
-                throw new ArgumentException($"Labelled image {index} is outside the pool of {pool.Count} images.", nameof(labelled));
+                throw new ArgumentException($"Labelled image {index} is outside the pool of {count} images.", nameof(labelled));
             }
         }
-        int unlabelled = pool.Count - labelled.Count;
+        int unlabelled = count - labelled.Count;
         if (budget < 1 || budget > unlabelled)
         {
             throw new ArgumentOutOfRangeException(nameof(budget), budget,
-                $"A budget is from 1 to the {unlabelled} images of the pool not yet labelled ({pool.Count} in all, {labelled.Count} labelled), not {budget}.");
+                $"A budget is from 1 to the {unlabelled} images of the pool not yet labelled ({count} in all, {labelled.Count} labelled), not {budget}.");
         }
     }
 }

@@ -11,4 +11,8 @@ namespace Pipeline.Inference.Selection;
 /// k-center: its distance to the nearest image labelled or chosen before it (the radius it covers); null for the first
 /// pick when nothing was labelled, and for the other strategies.
 /// </param>
-public sealed record SelectedImage(int Index, int? Cluster = null, int? ClusterSize = null, double? Typicality = null, double? Distance = null);
+/// <param name="Margin">
+/// Margin: the classifier's most probable class's probability minus the second's (lower is less certain); else null.
+/// </param>
+public sealed record SelectedImage(int Index, int? Cluster = null, int? ClusterSize = null, double? Typicality = null, double? Distance = null,
+    double? Margin = null);

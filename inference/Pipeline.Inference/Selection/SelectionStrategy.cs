@@ -17,4 +17,11 @@ public enum SelectionStrategy
 
     /// <summary>Uniformly drawn unlabelled images, the baseline every strategy is measured against.</summary>
     Random,
+
+    /// <summary>
+    /// Uncertainty sampling by margin (Scheffer, Decomain and Wrobel 2001): the unlabelled images whose two most probable
+    /// classes a classifier fine-tuned on the labels so far tells apart least. For later rounds, once labels exist; it
+    /// ranks by a classifier's probabilities, not by embeddings (<see cref="MarginSelector"/>).
+    /// </summary>
+    Margin,
 }

@@ -52,6 +52,48 @@ public sealed class SelectCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Select_ByMargin_RanksTheUnlabelledImagesByTheClassifiersMargin_AndFineTuneTrainsOnThem()
+    {
+        string round1 = Path.Combine(_temp.Path, "round1.csv");
+        string round2 = Path.Combine(_temp.Path, "round2.csv");
+        string classifier = new TestModel(channels: 1, height: 8, width: 8, filters: 6, embeddingDim: 5)
+            .WriteClassifier(_temp.File("inference_model.onnx"), ["diagonal", "horizontal", "vertical"]);
+        Assert.Equal(0, (await Select("--budget", "6", "--strategy", "kcenter", "--out", round1)).Exit);
+
+        (int exit, string stdout, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "select", "--model", classifier,
+            "--data", "folder:" + _pool, "--budget", "5", "--strategy", "margin", "--labelled", round1, "--out", round2);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("by margin", stdout);
+        Assert.Contains("classifying", stdout);
+        string[][] rows = [.. File.ReadAllLines(round2).Skip(1).Select(line => line.Split(','))];
+        Assert.Equal(5, rows.Length);
+        Assert.Empty(rows.Select(row => row[0]).Intersect(ImageIdFile.Read(round1)));
+        Assert.All(rows, row => Assert.Equal("margin", row[2]));
+        double[] margins = [.. rows.Select(row => double.Parse(row[7], System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.Equal(margins.Order(), margins);
+        Assert.All(margins, margin => Assert.InRange(margin, 0, 1));
+
+        string run = Path.Combine(_temp.Path, "run");
+        (exit, stdout, stderr) = await CliRunner.RunAsync(InferCommand.Create(), "finetune", "--model", _encoder, "--data", "folder:" + _pool,
+            "--labels", round2, "--validation", "0%", "--epochs", "2", "--out", run);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("on 5 labels of folder:", stdout);
+    }
+
+    [Fact]
+    public async Task Select_ByMarginWithAnEncoder_SaysToGiveAClassifier_AndWritesNothing()
+    {
+        string output = Path.Combine(_temp.Path, "out.csv");
+
+        (int exit, _, string stderr) = await Select("--budget", "2", "--strategy", "margin", "--out", output);
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains("it is not a classifier from pipeline-infer finetune", stderr);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
     public async Task Select_IsDeterministicForASeed()
     {
         string first = Path.Combine(_temp.Path, "first.csv");
@@ -112,6 +154,7 @@ public sealed class SelectCommandTests : IDisposable
     [InlineData(new[] { "--budget", "0" }, "--budget")]
     [InlineData(new[] { "--budget", "31" }, "--budget 31 is more than the 30 images")]
     [InlineData(new[] { "--budget", "2", "--strategy", "uncertainty" }, "uncertainty")]
+    [InlineData(new[] { "--budget", "2", "--strategy", "margin", "--embedding-cache", "pool.safetensors" }, "--embedding-cache works on the pool's embeddings")]
     [InlineData(new[] { "--budget", "2", "--labelled", "LABELLED" }, "names 1 image(s) that folder:")]
     [InlineData(new[] { "--budget", "2", "--labelled", "MISSING" }, "--labelled ")]
     public async Task Select_BadRequests_ExitTwoWithOneLineAndWriteNothing(string[] options, string message)

@@ -12,6 +12,7 @@ using Pipeline.Training.Export;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
+using Pipeline.Training.SemiSupervised;
 using Pipeline.Training.Tests.Export;
 using Pipeline.Training.Tests.Pretraining;
 using TorchSharp;
@@ -148,6 +149,59 @@ public sealed class DistillationTests
     }
 
     [Fact]
+    public void Loss_WithLabelledImages_AddsTheWeightedCrossEntropyOfTheirTrueLabels()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(32);
+        (RunDirectory student, string teacher) = Fixture(folder, images, headScale: 20);
+        // One labelled image: every draw is that image, whichever the generator picks.
+        string[] ids = [ImageIds.Of(images, 5)];
+        PretrainConfig distill = DistillConfig(student, teacher, images, epochs: 1);
+        PretrainConfig config = distill with { Distillation = distill.Distillation! with { Labelled = new LabelledTerm(ids, Weight: 2.5, BatchSize: 4) } };
+        random.manual_seed(config.Seed);
+        using var objective = (DistillationObjective)PretextMethods.Create(config, images);
+        objective.eval();
+        using var teacherModel = TeacherModel.Load(teacher);
+        using var labelled = LabelledImages.Select(images, ids);
+        using var scope = NewDisposeScope();
+        Tensor pixels = ExportFixtures.Pixels(8);
+
+        PretextLoss loss = objective.ComputeLoss(pixels, new Generator(0), 0);
+
+        Tensor logits = objective.Classifier.forward(objective.Encoder.forward(pixels));
+        double distillation = teacherModel.Logits(pixels).softmax(1).mul(logits.log_softmax(1)).sum(1).mean().neg().item<float>();
+        (Tensor labelledPixels, Tensor labels) = labelled.Draw(1, new Generator(0), CPU);
+        double supervised = nn.functional.cross_entropy(objective.Classifier.forward(objective.Encoder.forward(labelledPixels)), labels).item<float>();
+        Assert.Equal(images.Labels![5], labels.item<long>());
+        Assert.Equal(supervised, loss.Terms["labelled"].item<float>(), 4);
+        Assert.Equal(distillation + 2.5 * supervised, loss.Value.item<float>(), 4);
+        Assert.True(supervised > 1e-3, $"the labelled cross-entropy is {supervised}: the test cannot tell the term is there");
+    }
+
+    [Fact]
+    public void Student_WithLabelledImages_LearnsTheirLabels_AndTheRunRecordsThem()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        (RunDirectory student, string teacher) = Fixture(folder, images);
+        string[] ids = [.. Enumerable.Range(0, 16).Select(index => ImageIds.Of(images, index))];
+        PretrainConfig distill = DistillConfig(student, teacher, images, epochs: 20);
+        PretrainConfig config = distill with { Distillation = distill.Distillation! with { Labelled = new LabelledTerm(ids, Weight: 1, BatchSize: 16) } };
+        var run = new RunDirectory(folder.File("distilled"));
+
+        new Pretrainer(CPU).Run(config, images, run, resume: false);
+
+        IReadOnlyList<StepMetrics> metrics = MetricsLog.Read(run.MetricsPath);
+        double first = metrics.Take(2).Average(step => step.Terms!["labelled"]);
+        double last = metrics.TakeLast(2).Average(step => step.Terms!["labelled"]);
+        Assert.True(last < first / 2, $"the labelled images' cross-entropy went from {first:F3} to {last:F3}");
+        Assert.Equal(ids, run.ReadConfig().Distillation!.Labelled!.LabelledIds);
+        // The run exports and resumes like one without labels: the labelled images are read again from the data.
+        Assert.Equal(40, new Pretrainer(CPU).Run(config, images, run, resume: true).Steps);
+        Assert.InRange(RunExport.ExportClassifier(run, null, folder.File("inference_model.onnx"), "{}").Metadata.ParityMaxAbsDiff, 0, EncoderOnnxExporter.ParityTolerance);
+    }
+
+    [Fact]
     public void Ensemble_TargetsAreTheMeanOfItsTeachersSoftenedProbabilities_AndTheLossUsesThem()
     {
         using var folder = new TempDirectory();
@@ -213,6 +267,38 @@ public sealed class DistillationTests
 
         Assert.Equal(ExitCodes.Usage, exitCode);
         Assert.Contains("are the same model", error);
+        Assert.False(Path.Exists(output), "a refused command line wrote its --out");
+    }
+
+    [Fact]
+    public void Cli_LabelledWeightWithoutLabels_IsAUsageError_AndWritesNothing()
+    {
+        using var folder = new TempDirectory();
+        (RunDirectory student, string teacher) = Fixture(folder, TinyRun.Images(32));
+        string output = folder.File("distilled");
+
+        (int exitCode, _, string error) = CliProcess.Run("distill", "--teacher", teacher, "--student", student.Path, "--labelled-weight", "2", "--out", output, "--device", "cpu");
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("--labelled-weight", error);
+        Assert.Contains("give --labels too", error);
+        Assert.False(Path.Exists(output), "a refused command line wrote its --out");
+    }
+
+    [Fact]
+    public void Cli_LabelsNamingImagesTheDataDoesNotHave_IsAUsageError_AndWritesNothing()
+    {
+        using var folder = new TempDirectory();
+        (RunDirectory student, string teacher) = Fixture(folder, TinyRun.Images(32));
+        string labels = folder.File("labelled.csv");
+        ImageIdFile.Write(labels, ["3", "70000"]);
+        string output = folder.File("distilled");
+
+        (int exitCode, _, string error) = CliProcess.Run("distill", "--teacher", teacher, "--student", student.Path, "--labels", labels, "--out", output, "--device", "cpu");
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("--labels", error);
+        Assert.Contains("70000", error);
         Assert.False(Path.Exists(output), "a refused command line wrote its --out");
     }
 

@@ -17,8 +17,10 @@ namespace Pipeline.Training.Distillation;
 /// <param name="Augmentation">How the student's view of each training image is drawn at every step.</param>
 /// <param name="TeacherInput">Whether the teacher labels the student's view or the un-augmented image; runs written before
 /// the choice existed read as <see cref="Distillation.TeacherInput.View"/>.</param>
+/// <param name="Labelled">The ground-truth term on the labelled images, or null to learn from the teachers alone (runs
+/// written before the term existed read as null).</param>
 public sealed record DistillationSettings(IReadOnlyList<TeacherFile> Teachers, string StudentInit, double Temperature, string[] ClassNames,
-    SimClrAugmentationOptions Augmentation, TeacherInput TeacherInput = TeacherInput.View)
+    SimClrAugmentationOptions Augmentation, TeacherInput TeacherInput = TeacherInput.View, LabelledTerm? Labelled = null)
 {
     /// <summary>The student's view distribution unless told otherwise: random resized crops of at least half the area and flips.</summary>
     public static SimClrAugmentationOptions DefaultAugmentation { get; } = SimClrAugmentationOptions.None with
@@ -48,5 +50,6 @@ public sealed record DistillationSettings(IReadOnlyList<TeacherFile> Teachers, s
             throw new InvalidSettingException($"The teacher labels the student's view or the image, not {TeacherInput}.");
         }
         Augmentation.Validate();
+        Labelled?.Validate();
     }
 }

@@ -1,6 +1,7 @@
 using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
+using Pipeline.Training.Distillation;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
@@ -31,22 +32,17 @@ public static class PretextMethods
             new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, new DenoisingCorruption(config.Denoising ?? DenoisingSettings.Default))),
         ["rotation"] = Method(Backbone, OptimizerKind.Sgd, typeof(RotationPretrainOptions), (config, encoder, _) => new RotationObjective(encoder)),
         // Not self-supervised: the student of a teacher fine-tuned on labels (pipeline-train distill), trained by the same loop.
-        [Distill] = Method(Backbone, OptimizerKind.Adam, options: null, (config, encoder, _) => new DistillationObjective(encoder,
-            config.Distillation ?? throw new ArgumentException("A distill run needs its distillation settings."))),
+        // Its labelled term, if any, takes the labelled images from the training images.
+        [Distill] = Method(Backbone, OptimizerKind.Adam, options: null, (config, encoder, images) =>
+        {
+            DistillationSettings settings = config.Distillation ?? throw new ArgumentException("A distill run needs its distillation settings.");
+            return WithLabelledImages(images, settings.Labelled?.LabelledIds, labelled => new DistillationObjective(encoder, settings, labelled));
+        }),
         // Semi-supervised: the labelled images come from the training images (pipeline-train fixmatch).
         [FixMatch] = Method(Backbone, OptimizerKind.Adam, options: null, (config, encoder, images) =>
         {
             FixMatchSettings settings = config.FixMatch ?? throw new ArgumentException("A fixmatch run needs its FixMatch settings.");
-            LabelledImages? labelled = images is null ? null : LabelledImages.Select(images, settings.LabelledIds);
-            try
-            {
-                return new FixMatchObjective(encoder, settings, labelled);
-            }
-            catch
-            {
-                labelled?.Dispose();
-                throw;
-            }
+            return WithLabelledImages(images, settings.LabelledIds, labelled => new FixMatchObjective(encoder, settings, labelled));
         }),
     };
 
@@ -124,6 +120,22 @@ public static class PretextMethods
         new(EncoderFactory.Create(config.Encoder), Autoencoder(config).LatentDim);
 
     private static AutoencoderSettings Autoencoder(PretrainConfig config) => config.Autoencoder ?? AutoencoderSettings.Default;
+
+    // The objective of a run that trains on labelled images among the training images: they are selected when the run
+    // trains (images given and ids asked for) and owned by the objective, or disposed when it cannot be built.
+    private static PretextObjective WithLabelledImages(ImageSet? images, IReadOnlyList<string>? ids, Func<LabelledImages?, PretextObjective> create)
+    {
+        LabelledImages? labelled = images is null || ids is null ? null : LabelledImages.Select(images, ids);
+        try
+        {
+            return create(labelled);
+        }
+        catch
+        {
+            labelled?.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>A registration whose objective receives the very encoder type its encoder factory builds.</summary>
     private static PretextMethod Method<TEncoder>(Func<PretrainConfig, TEncoder> createEncoder, OptimizerKind defaultOptimizer,
