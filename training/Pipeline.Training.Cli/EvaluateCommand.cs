@@ -187,7 +187,8 @@ public static class EvaluateCommand
         return command;
     }
 
-    private static void Print(IReadOnlyList<EvaluationResult> results, bool asJson)
+    /// <summary>Each result on one line, as text or as one JSON object.</summary>
+    internal static void Print(IReadOnlyList<EvaluationResult> results, bool asJson)
     {
         foreach (EvaluationResult result in results)
         {

@@ -6,13 +6,10 @@ using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Runs;
 using Pipeline.Training.Augmentations;
-using Pipeline.Training.Devices;
 using Pipeline.Training.Encoders;
-using Pipeline.Training.Export;
 using Pipeline.Training.Losses;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
-using Pipeline.Training.Reports;
 
 namespace Pipeline.Training.Cli;
 
@@ -178,46 +175,51 @@ public static class PretrainCommand
             minCropScale, flipProbability, jitterProbability, jitterStrength, grayscaleProbability, blurProbability,
             latentDim, likelihood, beta, klWarmupSteps, noiseStd, maskProbability, checkpointEvery,
         };
-        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() => Task.FromResult(Run(
-            Bind(parse, command.Options.Where(option => option != output && option != resume)),
-            parse.GetValue(output)!, parse.GetValue(resume), cancellationToken)), DivergedAdvice.ResumeWithLowerLearningRate));
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() => Task.FromResult(Run(new PretrainJobOptions
+        {
+            Pretrain = Bind(parse, command.Options.Where(option => option != output && option != resume)),
+            Output = parse.GetValue(output)!,
+            Resume = parse.GetValue(resume),
+        }, cancellationToken)), DivergedAdvice.ResumeWithLowerLearningRate));
         return command;
     }
 
     /// <summary>
-    /// Pretrains as <paramref name="options"/> say into the run folder <paramref name="output"/> (continuing its run with
-    /// <paramref name="resume"/>), then exports the encoder and draws the report, saying what it does on the console;
-    /// returns the exit code. The pretrain verb and the nightly job both run this.
+    /// Runs the <see cref="PretrainJob"/> <paramref name="options"/> ask for, saying what it does on the console as it
+    /// goes; returns the exit code. The pretrain verb and the nightly job both run this.
     /// </summary>
-    public static int Run(PretrainOptions options, string output, bool resume, CancellationToken cancellationToken)
+    public static int Run(PretrainJobOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         try
         {
-            options.Validate();
-            int threads = options.Threads ?? Environment.ProcessorCount;
-            SharedOptions.ApplyThreads(threads);
-            var torchDevice = TrainingDevice.Resolve(options.Device);
-            Console.Error.WriteLine($"Loading {options.Data}…");
-            ImageSet images = options.LoadImages(cancellationToken);
-            PretrainConfig config = options.Resolve(images);
-            var run = new RunDirectory(output);
-            long stepsPerEpoch = config.StepsPerEpoch(images.Count);
-            Console.Error.WriteLine(
-                $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), {config.Encoder.Architecture} D={config.Encoder.EmbeddingDim}, {config.Epochs} epochs of {stepsPerEpoch} steps, batch {config.BatchSize}, {config.Optimizer.Kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, on {torchDevice.type.ToString().ToLowerInvariant()} with {threads} threads → {run.Path}");
-            PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, resume, new ConsoleProgress().Report, cancellationToken);
-            Console.WriteLine(result.Steps == 0
-                ? $"untrained: the seed's initial weights, checkpoint {result.Checkpoint}"
-                : $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
-            Console.WriteLine(ExportCommand.Describe(RunExport.Export(run, result.Checkpoint, RunExport.DefaultPath(run), cancellationToken)));
-            Console.WriteLine(ReportCommand.Describe(
-                RunReport.Write(run, result.Checkpoint, null, RunReport.DefaultDirectory(run), torchDevice, cancellationToken)));
+            PretrainJobResult done = new PretrainJob().Run(options, new PretrainJobObserver
+            {
+                Loading = data => Console.Error.WriteLine($"Loading {data}…"),
+                Planned = plan => Console.Error.WriteLine(Describe(plan)),
+                Step = new ConsoleProgress().Report,
+                Trained = result => Console.WriteLine(result.Steps == 0
+                    ? $"untrained: the seed's initial weights, checkpoint {result.Checkpoint}"
+                    : $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}"),
+                Evaluated = results => EvaluateCommand.Print(results, asJson: false),
+                Exported = export => Console.WriteLine(ExportCommand.Describe(export)),
+            }, cancellationToken);
+            Console.WriteLine(ReportCommand.Describe(done.Report));
             return ExitCodes.Success;
         }
         catch (InvalidSettingException error) when (error.Setting is not null)
         {
             throw new UsageException(OptionMessage(error));
         }
+    }
+
+    private static string Describe(PretrainPlan plan)
+    {
+        (ImageSet images, PretrainConfig config) = (plan.Images, plan.Config);
+        return $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), "
+            + $"{config.Encoder.Architecture} D={config.Encoder.EmbeddingDim}, {config.Epochs} epochs of {config.StepsPerEpoch(images.Count)} steps, "
+            + $"batch {config.BatchSize}, {config.Optimizer.Kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, "
+            + $"on {plan.Device.type.ToString().ToLowerInvariant()} with {plan.Threads} threads → {plan.Run.Path}";
     }
 
     /// <summary>A library's error about one pretraining setting, naming the option that sets it: "--lr must be a positive number, not -1.".</summary>
