@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Data;
-using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.SemiSupervised;
 
@@ -14,6 +13,9 @@ namespace Pipeline.Training.Cli;
 /// </summary>
 public static class FixMatchCommand
 {
+    /// <summary>The library's defaults, shown in the help and taken when an option is left out; the required settings come from the command line.</summary>
+    private static readonly FixMatchOptions Defaults = new() { Student = "", Labels = "", Output = "" };
+
     public static Command Create()
     {
         var student = new Option<string>("--student")
@@ -30,36 +32,36 @@ public static class FixMatchCommand
         var data = OptionRules.ParsedBy(new Option<string>("--data")
         {
             Description = "The training images, labelled ones among them: fashion-mnist:train or folder:/path (classes from subfolders).",
-            DefaultValueFactory = _ => "fashion-mnist:train",
+            DefaultValueFactory = _ => Defaults.Data,
         }, DatasetUri.Parse);
         var epochs = StudentTraining.Epochs();
-        var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Training images per step (each seen as a weak and a strong view).", DefaultValueFactory = _ => 256 });
+        var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Training images per step (each seen as a weak and a strong view).", DefaultValueFactory = _ => Defaults.BatchSize });
         var labelledBatchSize = OptionRules.Positive(new Option<int>("--labelled-batch-size")
         {
             Description = "Labelled images per step, drawn with replacement.",
-            DefaultValueFactory = _ => FixMatchSettings.DefaultLabelledBatchSize,
+            DefaultValueFactory = _ => Defaults.LabelledBatchSize,
         });
         var learningRate = StudentTraining.LearningRate();
         var weightDecay = StudentTraining.WeightDecay();
         var confidence = OptionRules.AboveZeroUpToOne(new Option<double>("--confidence")
         {
             Description = "τ: a prediction on a weak view becomes the label of the strong view when its probability is at least this.",
-            DefaultValueFactory = _ => FixMatchSettings.DefaultConfidence,
+            DefaultValueFactory = _ => Defaults.Confidence,
         });
         var unlabelledWeight = OptionRules.NonNegative(new Option<double>("--unlabelled-weight")
         {
             Description = "λ_u: the weight of the pseudo-labelled term against the labelled one.",
-            DefaultValueFactory = _ => 1.0,
+            DefaultValueFactory = _ => Defaults.UnlabelledWeight,
         });
         var minCropScale = OptionRules.AboveZeroUpToOne(new Option<double>("--min-crop-scale")
         {
             Description = "The strong views: smallest random-resized-crop area, as a fraction of the image.",
-            DefaultValueFactory = _ => FixMatchSettings.DefaultStrongAugmentation.CropScale.Min,
+            DefaultValueFactory = _ => Defaults.MinCropScale,
         });
         var erasing = OptionRules.Probability(new Option<double>("--erasing-probability")
         {
             Description = "The strong views: probability of erasing a rectangle (Cutout).",
-            DefaultValueFactory = _ => FixMatchSettings.DefaultStrongAugmentation.ErasingProbability,
+            DefaultValueFactory = _ => Defaults.ErasingProbability,
         });
         var seed = SharedOptions.Seed();
         var output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
@@ -75,51 +77,38 @@ public static class FixMatchCommand
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
-            SharedOptions.ApplyThreads(parse.GetValue(threads));
-            (PretrainConfig pretrained, string studentInit) = StudentTraining.Start(parse.GetValue(student)!, classifierRuns: true);
-            string labelsPath = Path.GetFullPath(parse.GetValue(labels)!);
-            IReadOnlyList<string> labelledIds = ImageIdOption.Read(labels.Name, labelsPath);
-
-            string dataUri = parse.GetValue(data)!;
-            var spec = pretrained.Encoder;
-            Console.Error.WriteLine($"Loading {dataUri}…");
-            ImageSet images = DatasetLoader.Load(dataUri, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
-            if (images.Labels is null)
+            var options = new FixMatchOptions
             {
-                throw new UsageException($"--data {dataUri} has no labels, so the images --labels lists have none: "
-                    + "give labelled data (fashion-mnist:train, or a folder with one subfolder per class).");
-            }
-            ImageIdOption.Resolve(labels.Name, images, labelledIds, labelsPath);
-            int epochCount = parse.GetValue(epochs);
-            PretrainConfig config = StudentTraining.Config(PretextMethods.FixMatch, dataUri, pretrained, images.Count, epochCount, parse.GetValue(batchSize),
-                parse.GetValue(seed), parse.GetValue(learningRate), parse.GetValue(weightDecay)) with
-            {
-                FixMatch = new FixMatchSettings(studentInit, labelledIds, [.. images.ClassNames], parse.GetValue(confidence), parse.GetValue(unlabelledWeight),
-                    parse.GetValue(labelledBatchSize), FixMatchSettings.DefaultWeakAugmentation,
-                    FixMatchSettings.DefaultStrongAugmentation with
-                    {
-                        CropScale = (parse.GetValue(minCropScale), 1.0),
-                        ErasingProbability = parse.GetValue(erasing),
-                    }),
+                Student = parse.GetValue(student)!,
+                Labels = parse.GetValue(labels)!,
+                Data = parse.GetValue(data)!,
+                Output = parse.GetValue(output)!,
+                Resume = parse.GetValue(resume),
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batchSize),
+                LabelledBatchSize = parse.GetValue(labelledBatchSize),
+                LearningRate = parse.GetValue(learningRate),
+                WeightDecay = parse.GetValue(weightDecay),
+                Confidence = parse.GetValue(confidence),
+                UnlabelledWeight = parse.GetValue(unlabelledWeight),
+                MinCropScale = parse.GetValue(minCropScale),
+                ErasingProbability = parse.GetValue(erasing),
+                Seed = parse.GetValue(seed),
+                Device = parse.GetValue(device)!,
+                Threads = parse.GetValue(threads),
             };
-
-            var run = new RunDirectory(parse.GetValue(output)!);
-            Console.Error.WriteLine(
-                $"FixMatch: {spec.Architecture} D={spec.EmbeddingDim} from {studentInit}, {labelledIds.Count} labelled images of {images.Count} in {images.Source} "
-                + $"({images.ClassNames.Count} classes), {epochCount} epochs of {config.StepsPerEpoch(images.Count)} steps, batch {config.BatchSize} + {config.FixMatch.LabelledBatchSize} labelled, "
-                + $"adam lr {config.Optimizer.LearningRate:G4}, confidence {config.FixMatch.Confidence}, λ_u {config.FixMatch.UnlabelledWeight} → {run.Path}");
-            StudentTraining.TrainAndExport(config, images, run, parse.GetValue(resume), parse.GetValue(device)!, "trained", new Dictionary<string, object>
-            {
-                ["method"] = PretextMethods.FixMatch,
-                ["student_init"] = studentInit,
-                ["labels"] = labelsPath,
-                ["labelled_images"] = labelledIds.Count,
-                ["data"] = dataUri,
-                ["epochs"] = epochCount,
-                ["confidence"] = config.FixMatch.Confidence,
-            }, cancellationToken);
-            return Task.FromResult(0);
+            OptionErrors.Named(() => new FixMatchJob().Run(options, ConsoleProgress.Observer(Describe, "trained"), cancellationToken));
+            return Task.FromResult(ExitCodes.Success);
         }, DivergedAdvice.ResumeWithLowerLearningRate));
         return command;
+    }
+
+    private static string Describe(PretrainPlan plan)
+    {
+        (ImageSet images, PretrainConfig config) = (plan.Images, plan.Config);
+        FixMatchSettings fixMatch = config.FixMatch!;
+        return $"FixMatch: {config.Encoder.Architecture} D={config.Encoder.EmbeddingDim} from {fixMatch.StudentInit}, {fixMatch.LabelledIds.Count} labelled images of {images.Count} in {images.Source} "
+            + $"({images.ClassNames.Count} classes), {config.Epochs} epochs of {config.StepsPerEpoch(images.Count)} steps, batch {config.BatchSize} + {fixMatch.LabelledBatchSize} labelled, "
+            + $"adam lr {config.Optimizer.LearningRate:G4}, confidence {fixMatch.Confidence}, λ_u {fixMatch.UnlabelledWeight} → {plan.Run.Path}";
     }
 }

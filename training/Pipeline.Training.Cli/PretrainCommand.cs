@@ -190,27 +190,9 @@ public static class PretrainCommand
     /// </summary>
     public static int Run(PretrainJobOptions options, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        try
-        {
-            PretrainJobResult done = new PretrainJob().Run(options, new PretrainJobObserver
-            {
-                Loading = data => Console.Error.WriteLine($"Loading {data}…"),
-                Planned = plan => Console.Error.WriteLine(Describe(plan)),
-                Step = new ConsoleProgress().Report,
-                Trained = result => Console.WriteLine(result.Steps == 0
-                    ? $"untrained: the seed's initial weights, checkpoint {result.Checkpoint}"
-                    : $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}"),
-                Evaluated = results => EvaluateCommand.Print(results, asJson: false),
-                Exported = export => Console.WriteLine(ExportCommand.Describe(export)),
-            }, cancellationToken);
-            Console.WriteLine(ReportCommand.Describe(done.Report));
-            return ExitCodes.Success;
-        }
-        catch (InvalidSettingException error) when (error.Setting is not null)
-        {
-            throw new UsageException(OptionMessage(error));
-        }
+        PretrainJobResult done = OptionErrors.Named(() => new PretrainJob().Run(options, ConsoleProgress.Observer(Describe, "pretrained"), cancellationToken));
+        Console.WriteLine(ReportCommand.Describe(done.Report));
+        return ExitCodes.Success;
     }
 
     private static string Describe(PretrainPlan plan)
@@ -220,13 +202,6 @@ public static class PretrainCommand
             + $"{config.Encoder.Architecture} D={config.Encoder.EmbeddingDim}, {config.Epochs} epochs of {config.StepsPerEpoch(images.Count)} steps, "
             + $"batch {config.BatchSize}, {config.Optimizer.Kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, "
             + $"on {plan.Device.type.ToString().ToLowerInvariant()} with {plan.Threads} threads → {plan.Run.Path}";
-    }
-
-    /// <summary>A library's error about one pretraining setting, naming the option that sets it: "--lr must be a positive number, not -1.".</summary>
-    public static string OptionMessage(InvalidSettingException error)
-    {
-        ArgumentNullException.ThrowIfNull(error);
-        return error.Setting is { } setting ? $"--{setting} {error.Problem}" : error.Message;
     }
 
     /// <summary>

@@ -114,5 +114,5 @@ public sealed record NightlyConfig
     private static string PretrainMessage(InvalidSettingException error) =>
         error.Setting is { } setting && OwnedOptions.Contains(setting)
             ? $"pretrain.{setting} is set by the nightly job itself: remove it."
-            : $"pretrain: {PretrainCommand.OptionMessage(error)}";
+            : $"pretrain: {OptionErrors.Message(error)}";
 }

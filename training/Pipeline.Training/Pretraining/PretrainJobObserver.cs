@@ -4,8 +4,8 @@ using Pipeline.Training.Export;
 namespace Pipeline.Training.Pretraining;
 
 /// <summary>
-/// What a <see cref="PretrainJob"/> tells its caller as it goes, each stage as soon as it is done, on the job's thread;
-/// every callback is optional.
+/// What a training job (<see cref="PretrainJob"/>, a student run: <see cref="StudentRun"/>) tells its caller as it goes,
+/// each stage as soon as it is done, on the job's thread; every callback is optional.
 /// </summary>
 public sealed record PretrainJobObserver
 {

@@ -190,9 +190,10 @@ public abstract record PretrainOptions
 
     /// <summary>
     /// Throws, naming <paramref name="setting"/> and its <paramref name="value"/>, unless <paramref name="accepted"/>;
-    /// <paramref name="problem"/> says what is accepted, following the name: "must be a positive number".
+    /// <paramref name="problem"/> says what is accepted, following the name: "must be a positive number". The other
+    /// options types of this library check their settings with it too.
     /// </summary>
-    protected static void Require(bool accepted, string setting, string problem, object? value)
+    internal static void Require(bool accepted, string setting, string problem, object? value)
     {
         if (!accepted)
         {
@@ -200,6 +201,6 @@ public abstract record PretrainOptions
         }
     }
 
-    private static void RequireAmong(string setting, string value, IReadOnlyList<string> names) =>
+    internal static void RequireAmong(string setting, string value, IReadOnlyList<string> names) =>
         Require(names.Contains(value), setting, $"must be one of {string.Join(", ", names)}", $"'{value}'");
 }

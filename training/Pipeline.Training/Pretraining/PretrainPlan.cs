@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Training.Pretraining;
 
-/// <summary>What a <see cref="PretrainJob"/> is about to train, once the images are loaded and before anything is written.</summary>
+/// <summary>What a training job (<see cref="PretrainJob"/>, a student run) is about to train, once the images are loaded and before anything is written.</summary>
 /// <param name="Images">The training images.</param>
 /// <param name="Config">Every setting of the run, resolved from the options (<see cref="PretrainOptions.Resolve"/>).</param>
 /// <param name="Device">Where it computes.</param>
