@@ -94,14 +94,7 @@ public abstract record PretrainOptions
     /// </summary>
     public virtual void Validate()
     {
-        try
-        {
-            DatasetUri.Parse(Data);
-        }
-        catch (InvalidSettingException error)
-        {
-            throw InvalidSettingException.ForSetting("data", $"is refused: {error.Message}", error);
-        }
+        RequireDatasetUri("data", Data);
         RequireAmong("encoder", Encoder, EncoderFactory.Names);
         RequireAmong("device", Device, TrainingDevice.Names);
         Require(EmbeddingDim is null or >= 1, "embedding-dim", "must be a positive whole number", EmbeddingDim);
@@ -198,6 +191,19 @@ public abstract record PretrainOptions
         if (!accepted)
         {
             throw InvalidSettingException.ForSetting(setting, $"{problem}, not {Convert.ToString(value, CultureInfo.InvariantCulture)}.");
+        }
+    }
+
+    /// <summary>Throws, naming <paramref name="setting"/>, unless <paramref name="value"/> is a dataset URI (<see cref="DatasetUri.Parse"/>).</summary>
+    internal static void RequireDatasetUri(string setting, string value)
+    {
+        try
+        {
+            DatasetUri.Parse(value);
+        }
+        catch (InvalidSettingException error)
+        {
+            throw InvalidSettingException.ForSetting(setting, $"is refused: {error.Message}", error);
         }
     }
 

@@ -71,14 +71,7 @@ public sealed record FixMatchOptions
     /// </summary>
     public void Validate()
     {
-        try
-        {
-            DatasetUri.Parse(Data);
-        }
-        catch (InvalidSettingException error)
-        {
-            throw InvalidSettingException.ForSetting("data", $"is refused: {error.Message}", error);
-        }
+        PretrainOptions.RequireDatasetUri("data", Data);
         PretrainOptions.Require(!string.IsNullOrWhiteSpace(Student), "student", "must name a run folder", $"'{Student}'");
         PretrainOptions.Require(!string.IsNullOrWhiteSpace(Labels), "labels", "must name a file of image ids", $"'{Labels}'");
         PretrainOptions.Require(!string.IsNullOrWhiteSpace(Output), "out", "must name a run folder", $"'{Output}'");
