@@ -3,10 +3,30 @@ using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Cli;
 
-/// <summary>The pretraining progress bar on stderr (a <see cref="ProgressLine"/>): step, epoch, loss and its logged terms, learning rate, speed, ETA.</summary>
+/// <summary>
+/// A training job on the console: the progress bar on stderr (a <see cref="ProgressLine"/>: step, epoch, loss and its
+/// logged terms, learning rate, speed, ETA), and a line for each stage the job finishes (<see cref="Observer"/>).
+/// </summary>
 public sealed class ConsoleProgress
 {
     private readonly ProgressLine _line = new();
+
+    /// <summary>
+    /// What a training job says on the console: the data it loads and <paramref name="plan"/>'s line (when given) on stderr, the
+    /// progress bar, then on stdout what training reached (<paramref name="trained"/>: "pretrained: 80 steps, …"), the
+    /// evaluation's results, and the export.
+    /// </summary>
+    public static PretrainJobObserver Observer(Func<PretrainPlan, string>? plan, string trained) => new()
+    {
+        Loading = data => Console.Error.WriteLine($"Loading {data}…"),
+        Planned = plan is null ? null : planned => Console.Error.WriteLine(plan(planned)),
+        Step = new ConsoleProgress().Report,
+        Trained = result => Console.WriteLine(result.Steps == 0
+            ? $"untrained: the seed's initial weights, checkpoint {result.Checkpoint}"
+            : $"{trained}: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}"),
+        Evaluated = results => EvaluateCommand.Print(results, asJson: false),
+        Exported = export => Console.WriteLine(ExportCommand.Describe(export)),
+    };
 
     public void Report(PretrainProgress progress)
     {

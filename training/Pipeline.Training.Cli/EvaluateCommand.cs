@@ -10,32 +10,81 @@ using Pipeline.Training.Pretraining;
 namespace Pipeline.Training.Cli;
 
 /// <summary>The <c>evaluate</c> verb: kNN and linear-probe accuracy of a run's frozen embeddings, and a VAE's test ELBO.</summary>
-public static class EvaluateCommand
+public sealed class EvaluateCommand
 {
-    public static Command Create()
+    private readonly Option<string?> _run = new Option<string?>("--run")
     {
-        var run = new Option<string?>("--run")
-        {
-            Description = "Run folder written by pretrain, whose encoder embeds the images (not with --representation pixels).",
-        };
-        var representation = new Option<string>("--representation")
-        {
-            Description = "What the classifiers score: encoder (the run's frozen embeddings) or pixels (the raw-pixel baseline: flattened pixels standardised per position with the training images' statistics; no --run, results printed only).",
-            DefaultValueFactory = _ => "encoder",
-        }.AcceptOnlyFromAmong("encoder", "pixels");
-        var protocols = new Option<string[]>("--protocol")
-        {
-            Description = "knn (cosine, temperature-weighted votes), linear (logistic regression probe) and/or elbo (a vae's test ELBO in nats per image; ignores --labels).",
-            DefaultValueFactory = _ => ["knn"],
-            AllowMultipleArgumentsPerToken = true,
-        }.AcceptOnlyFromAmong([.. Enum.GetNames<EvaluationProtocol>().Select(name => name.ToLowerInvariant())]);
-        var labels = new Option<string[]>("--labels")
-        {
-            Description = "Labelled training images the classifier may use, class-balanced: 1%, 10%, 100% or a count; several allowed.",
-            DefaultValueFactory = _ => ["100%"],
-            AllowMultipleArgumentsPerToken = true,
-        };
-        labels.Validators.Add(result =>
+        Description = "Run folder written by pretrain, whose encoder embeds the images (not with --representation pixels).",
+    };
+    private readonly Option<string> _representation = new Option<string>("--representation")
+    {
+        Description = "What the classifiers score: encoder (the run's frozen embeddings) or pixels (the raw-pixel baseline: flattened pixels standardised per position with the training images' statistics; no --run, results printed only).",
+        DefaultValueFactory = _ => "encoder",
+    }.AcceptOnlyFromAmong("encoder", "pixels");
+    private readonly Option<string[]> _protocols = new Option<string[]>("--protocol")
+    {
+        Description = "knn (cosine, temperature-weighted votes), linear (logistic regression probe) and/or elbo (a vae's test ELBO in nats per image; ignores --labels).",
+        DefaultValueFactory = _ => ["knn"],
+        AllowMultipleArgumentsPerToken = true,
+    }.AcceptOnlyFromAmong([.. Enum.GetNames<EvaluationProtocol>().Select(name => name.ToLowerInvariant())]);
+    private readonly Option<string[]> _labels = new Option<string[]>("--labels")
+    {
+        Description = "Labelled training images the classifier may use, class-balanced: 1%, 10%, 100% or a count; several allowed.",
+        DefaultValueFactory = _ => ["100%"],
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private readonly Option<string?> _checkpoint = new Option<string?>("--checkpoint")
+    {
+        Description = "Checkpoint file to evaluate (default: the run's newest).",
+    };
+    private readonly Option<bool> _everyCheckpoint = new Option<bool>("--every-checkpoint")
+    {
+        Description = "Score every kept checkpoint, oldest first, into eval/curve/: the learning curve the report draws (accuracy against epochs and training time). "
+            + "A checkpoint already scored the same way is skipped, so an interrupted call continues.",
+    };
+    private readonly Option<string?> _trainData = OptionRules.ParsedBy(new Option<string?>("--train-data")
+    {
+        Description = $"Labelled images for the classifier: {DatasetUri.AcceptedForms} (default: the run's training data, all of it; with --representation pixels, fashion-mnist:train).",
+    }, DatasetUri.Parse);
+    private readonly Option<string?> _testData = OptionRules.ParsedBy(new Option<string?>("--test-data")
+    {
+        Description = $"Images to score: {DatasetUri.AcceptedForms} (default: fashion-mnist:test for Fashion-MNIST runs).",
+    }, DatasetUri.Parse);
+    private readonly Option<int> _k = OptionRules.Positive(new Option<int>("--k")
+    {
+        Description = "kNN: neighbours that vote.",
+        DefaultValueFactory = _ => 200,
+    });
+    private readonly Option<double?> _knnTemperature = OptionRules.Positive(new Option<double?>("--knn-temperature")
+    {
+        Description = "kNN: temperature T of the vote weights exp(similarity / T) (default 0.1).",
+    });
+    private readonly Option<int> _probeSteps = OptionRules.Positive(new Option<int>("--probe-steps")
+    {
+        Description = "Linear probe: full-batch optimisation steps.",
+        DefaultValueFactory = _ => 1000,
+    });
+    private readonly Option<int> _samples = OptionRules.Positive(new Option<int>("--samples")
+    {
+        Description = "elbo: samples of z per image for the reconstruction term (the KL term is exact).",
+        DefaultValueFactory = _ => 1,
+    });
+    private readonly Option<int> _seed = SharedOptions.Seed();
+    private readonly Option<string> _device = SharedOptions.Device();
+    private readonly Option<int> _threads = SharedOptions.Threads();
+    private readonly Option<bool> _tune = new Option<bool>("--tune")
+    {
+        Description = "Choose kNN's k (5, 10, 20, 50, 100, 200) and the probe's C (0.01 … 100) by accuracy on a stratified 20% of the labelled images, "
+            + "then fit on all of them: each representation, pixels included, scored with its own best settings.",
+    };
+    private readonly Option<bool> _json = new Option<bool>("--json")
+    {
+        Description = "Print each result as one JSON object per line (with an accuracy field) instead of text.",
+    };
+
+    private EvaluateCommand()
+    {
+        _labels.Validators.Add(result =>
         {
             foreach (string value in result.GetValueOrDefault<string[]>() ?? [])
             {
@@ -45,149 +94,124 @@ public static class EvaluateCommand
                 }
                 catch (InvalidSettingException error)
                 {
-                    result.AddError($"{labels.Name}: {error.Message}");
+                    result.AddError($"{_labels.Name}: {error.Message}");
                 }
             }
         });
-        var checkpoint = new Option<string?>("--checkpoint")
-        {
-            Description = "Checkpoint file to evaluate (default: the run's newest).",
-        };
-        var everyCheckpoint = new Option<bool>("--every-checkpoint")
-        {
-            Description = "Score every kept checkpoint, oldest first, into eval/curve/: the learning curve the report draws (accuracy against epochs and training time). "
-                + "A checkpoint already scored the same way is skipped, so an interrupted call continues.",
-        };
-        var trainData = OptionRules.ParsedBy(new Option<string?>("--train-data")
-        {
-            Description = $"Labelled images for the classifier: {DatasetUri.AcceptedForms} (default: the run's training data, all of it; with --representation pixels, fashion-mnist:train).",
-        }, DatasetUri.Parse);
-        var testData = OptionRules.ParsedBy(new Option<string?>("--test-data")
-        {
-            Description = $"Images to score: {DatasetUri.AcceptedForms} (default: fashion-mnist:test for Fashion-MNIST runs).",
-        }, DatasetUri.Parse);
-        var k = OptionRules.Positive(new Option<int>("--k")
-        {
-            Description = "kNN: neighbours that vote.",
-            DefaultValueFactory = _ => 200,
-        });
-        var knnTemperature = OptionRules.Positive(new Option<double?>("--knn-temperature")
-        {
-            Description = "kNN: temperature T of the vote weights exp(similarity / T) (default 0.1).",
-        });
-        var probeSteps = OptionRules.Positive(new Option<int>("--probe-steps")
-        {
-            Description = "Linear probe: full-batch optimisation steps.",
-            DefaultValueFactory = _ => 1000,
-        });
-        var samples = OptionRules.Positive(new Option<int>("--samples")
-        {
-            Description = "elbo: samples of z per image for the reconstruction term (the KL term is exact).",
-            DefaultValueFactory = _ => 1,
-        });
-        var seed = SharedOptions.Seed();
-        var device = SharedOptions.Device();
-        var threads = SharedOptions.Threads();
-        var tune = new Option<bool>("--tune")
-        {
-            Description = "Choose kNN's k (5, 10, 20, 50, 100, 200) and the probe's C (0.01 … 100) by accuracy on a stratified 20% of the labelled images, "
-                + "then fit on all of them: each representation, pixels included, scored with its own best settings.",
-        };
-        var json = new Option<bool>("--json")
-        {
-            Description = "Print each result as one JSON object per line (with an accuracy field) instead of text.",
-        };
+    }
 
+    public static Command Create() => new EvaluateCommand().Build();
+
+    private Command Build()
+    {
         var command = new Command("evaluate", "Score a run's frozen embeddings with kNN and/or a linear probe at some label fractions, or a vae's test ELBO.")
         {
-            run, representation, protocols, labels, checkpoint, everyCheckpoint, trainData, testData, k, knnTemperature, probeSteps, tune, samples, seed, device, threads, json,
+            _run, _representation, _protocols, _labels, _checkpoint, _everyCheckpoint, _trainData, _testData, _k, _knnTemperature, _probeSteps, _tune,
+            _samples, _seed, _device, _threads, _json,
         };
-        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
-        {
-            SharedOptions.ApplyThreads(parse.GetValue(threads));
-            EvaluationProtocol[] chosen = parse.GetValue(protocols)!.Distinct()
-                .Select(protocol => Enum.Parse<EvaluationProtocol>(protocol, ignoreCase: true)).ToArray();
-            LabelFraction[] fractions = parse.GetValue(labels)!.Distinct().Select(LabelFraction.Parse).ToArray();
-            var evaluations = (
-                from protocol in chosen.Where(protocol => protocol != EvaluationProtocol.Elbo)
-                from fraction in fractions
-                select (protocol, fraction)).ToArray();
-            var classifiers = new EvaluationClassifiers(
-                new KnnClassifier(parse.GetValue(k), parse.GetValue(knnTemperature) ?? 0.1), new LinearProbe(parse.GetValue(probeSteps)), parse.GetValue(tune));
-            if (classifiers.Tune && parse.GetResult(k) is { Implicit: false })
-            {
-                throw new UsageException("--k fixes kNN's k and --tune chooses it: give one of them.");
-            }
-            bool asJson = parse.GetValue(json);
-
-            if (parse.GetValue(representation) == "pixels")
-            {
-                foreach (Option runOption in new Option[] { run, checkpoint, everyCheckpoint })
-                {
-                    if (parse.GetResult(runOption) is { Implicit: false })
-                    {
-                        throw new UsageException(
-                            $"{runOption.Name} chooses an encoder, and --representation pixels scores the raw pixels without one: leave {runOption.Name} out, or drop --representation pixels.");
-                    }
-                }
-                if (chosen.Contains(EvaluationProtocol.Elbo))
-                {
-                    throw new UsageException("--protocol elbo scores a vae run, and pixels have no ELBO: use knn or linear with --representation pixels.");
-                }
-                string pixelTrain = parse.GetValue(trainData) ?? new DatasetUri.FashionMnist(FashionMnistSplit.Train).ToString();
-                Print(PixelBaseline.Evaluate(pixelTrain, parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(pixelTrain),
-                    evaluations, parse.GetValue(seed), classifiers, cancellationToken), asJson);
-                return Task.FromResult(0);
-            }
-
-            bool alongRun = parse.GetValue(everyCheckpoint);
-            if (alongRun && parse.GetResult(checkpoint) is { Implicit: false })
-            {
-                throw new UsageException("--checkpoint scores one checkpoint and --every-checkpoint all of them: give one of them.");
-            }
-            if (alongRun && chosen.Contains(EvaluationProtocol.Elbo))
-            {
-                throw new UsageException("--every-checkpoint draws accuracies along the run, and --protocol elbo is not one: use knn and/or linear with it.");
-            }
-
-            var runDirectory = new RunDirectory(parse.GetValue(run)
-                ?? throw new UsageException("--run is required: the run folder written by pretrain (or --representation pixels for the raw-pixel baseline)."));
-            PretrainConfig config = runDirectory.ReadConfig();
-            string train = parse.GetValue(trainData) ?? config.Data;
-            string test = parse.GetValue(testData) ?? RunEvaluation.DefaultTestData(config.Data);
-            var torchDevice = TrainingDevice.Resolve(parse.GetValue(device)!);
-
-            if (chosen.Contains(EvaluationProtocol.Elbo))
-            {
-                ElboResult elbo = RunEvaluation.EvaluateElbo(runDirectory, parse.GetValue(checkpoint), test, parse.GetValue(samples),
-                    parse.GetValue(seed), torchDevice, cancellationToken: cancellationToken);
-                Console.WriteLine(asJson
-                    ? RunJson.OneLine(elbo, RunJson.CamelCase)
-                    : $"elbo {elbo.Elbo:F2} nats per image (reconstruction {elbo.Reconstruction:F2} + KL {elbo.Kl:F2}, {elbo.Likelihood}, {elbo.Samples} sample{(elbo.Samples == 1 ? "" : "s")} of z) on {elbo.TestImages} images of {elbo.TestData} (step {elbo.Step}, {elbo.Seconds:F1} s)");
-            }
-            if (evaluations.Length == 0)
-            {
-                return Task.FromResult(0);
-            }
-            if (alongRun)
-            {
-                LearningCurve curve = RunEvaluation.EvaluateAlongRun(runDirectory, train, test, evaluations, parse.GetValue(seed), torchDevice,
-                    classifiers, new SynchronousProgress<IReadOnlyList<EvaluationResult>>(results => Print(results, asJson)), cancellationToken);
-                if (!asJson)
-                {
-                    Console.WriteLine($"{curve.Points.Count} checkpoint{(curve.Points.Count == 1 ? "" : "s")} on the learning curve in {LearningCurve.DirectoryOf(runDirectory)}; pipeline-train report --run {runDirectory.Path} draws it.");
-                }
-                return Task.FromResult(0);
-            }
-            Print(RunEvaluation.Evaluate(
-                runDirectory, parse.GetValue(checkpoint), train, test, evaluations, parse.GetValue(seed), torchDevice, classifiers,
-                cancellationToken), asJson);
-            return Task.FromResult(0);
-        }));
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() => Task.FromResult(Run(parse, cancellationToken))));
         return command;
     }
 
-    private static void Print(IReadOnlyList<EvaluationResult> results, bool asJson)
+    private int Run(ParseResult parse, CancellationToken cancellationToken)
+    {
+        SharedOptions.ApplyThreads(parse.GetValue(_threads));
+        EvaluationProtocol[] chosen = parse.GetValue(_protocols)!.Distinct()
+            .Select(protocol => Enum.Parse<EvaluationProtocol>(protocol, ignoreCase: true)).ToArray();
+        LabelFraction[] fractions = parse.GetValue(_labels)!.Distinct().Select(LabelFraction.Parse).ToArray();
+        var evaluations = (
+            from protocol in chosen.Where(protocol => protocol != EvaluationProtocol.Elbo)
+            from fraction in fractions
+            select (protocol, fraction)).ToArray();
+        var classifiers = new EvaluationClassifiers(
+            new KnnClassifier(parse.GetValue(_k), parse.GetValue(_knnTemperature) ?? 0.1), new LinearProbe(parse.GetValue(_probeSteps)), parse.GetValue(_tune));
+        if (classifiers.Tune && parse.GetResult(_k) is { Implicit: false })
+        {
+            throw new UsageException("--k fixes kNN's k and --tune chooses it: give one of them.");
+        }
+        bool asJson = parse.GetValue(_json);
+        if (parse.GetValue(_representation) == "pixels")
+        {
+            EvaluatePixels(parse, chosen, evaluations, classifiers, asJson, cancellationToken);
+        }
+        else
+        {
+            EvaluateRun(parse, chosen, evaluations, classifiers, asJson, cancellationToken);
+        }
+        return 0;
+    }
+
+    // --representation pixels: the raw-pixel baseline, printed only.
+    private void EvaluatePixels(ParseResult parse, EvaluationProtocol[] chosen, (EvaluationProtocol, LabelFraction)[] evaluations,
+        EvaluationClassifiers classifiers, bool asJson, CancellationToken cancellationToken)
+    {
+        foreach (Option runOption in new Option[] { _run, _checkpoint, _everyCheckpoint })
+        {
+            if (parse.GetResult(runOption) is { Implicit: false })
+            {
+                throw new UsageException(
+                    $"{runOption.Name} chooses an encoder, and --representation pixels scores the raw pixels without one: leave {runOption.Name} out, or drop --representation pixels.");
+            }
+        }
+        if (chosen.Contains(EvaluationProtocol.Elbo))
+        {
+            throw new UsageException("--protocol elbo scores a vae run, and pixels have no ELBO: use knn or linear with --representation pixels.");
+        }
+        string pixelTrain = parse.GetValue(_trainData) ?? new DatasetUri.FashionMnist(FashionMnistSplit.Train).ToString();
+        Print(PixelBaseline.Evaluate(pixelTrain, parse.GetValue(_testData) ?? RunEvaluation.DefaultTestData(pixelTrain),
+            evaluations, parse.GetValue(_seed), classifiers, cancellationToken), asJson);
+    }
+
+    // A run's checkpoint (or every one, along the run): the ELBO and/or the classifiers' accuracies.
+    private void EvaluateRun(ParseResult parse, EvaluationProtocol[] chosen, (EvaluationProtocol, LabelFraction)[] evaluations,
+        EvaluationClassifiers classifiers, bool asJson, CancellationToken cancellationToken)
+    {
+        bool alongRun = parse.GetValue(_everyCheckpoint);
+        if (alongRun && parse.GetResult(_checkpoint) is { Implicit: false })
+        {
+            throw new UsageException("--checkpoint scores one checkpoint and --every-checkpoint all of them: give one of them.");
+        }
+        if (alongRun && chosen.Contains(EvaluationProtocol.Elbo))
+        {
+            throw new UsageException("--every-checkpoint draws accuracies along the run, and --protocol elbo is not one: use knn and/or linear with it.");
+        }
+
+        var runDirectory = new RunDirectory(parse.GetValue(_run)
+            ?? throw new UsageException("--run is required: the run folder written by pretrain (or --representation pixels for the raw-pixel baseline)."));
+        PretrainConfig config = runDirectory.ReadConfig();
+        string train = parse.GetValue(_trainData) ?? config.Data;
+        string test = parse.GetValue(_testData) ?? RunEvaluation.DefaultTestData(config.Data);
+        var torchDevice = TrainingDevice.Resolve(parse.GetValue(_device)!);
+        int seed = parse.GetValue(_seed);
+
+        if (chosen.Contains(EvaluationProtocol.Elbo))
+        {
+            ElboResult elbo = RunEvaluation.EvaluateElbo(runDirectory, parse.GetValue(_checkpoint), test, parse.GetValue(_samples), seed, torchDevice,
+                cancellationToken: cancellationToken);
+            Console.WriteLine(asJson
+                ? RunJson.OneLine(elbo, RunJson.CamelCase)
+                : $"elbo {elbo.Elbo:F2} nats per image (reconstruction {elbo.Reconstruction:F2} + KL {elbo.Kl:F2}, {elbo.Likelihood}, {elbo.Samples} sample{(elbo.Samples == 1 ? "" : "s")} of z) on {elbo.TestImages} images of {elbo.TestData} (step {elbo.Step}, {elbo.Seconds:F1} s)");
+        }
+        if (evaluations.Length == 0)
+        {
+            return;
+        }
+        if (alongRun)
+        {
+            LearningCurve curve = RunEvaluation.EvaluateAlongRun(runDirectory, train, test, evaluations, seed, torchDevice,
+                classifiers, new SynchronousProgress<IReadOnlyList<EvaluationResult>>(results => Print(results, asJson)), cancellationToken);
+            if (!asJson)
+            {
+                Console.WriteLine($"{curve.Points.Count} checkpoint{(curve.Points.Count == 1 ? "" : "s")} on the learning curve in {LearningCurve.DirectoryOf(runDirectory)}; pipeline-train report --run {runDirectory.Path} draws it.");
+            }
+            return;
+        }
+        Print(RunEvaluation.Evaluate(runDirectory, parse.GetValue(_checkpoint), train, test, evaluations, seed, torchDevice, classifiers,
+            cancellationToken), asJson);
+    }
+
+    /// <summary>Each result on one line, as text or as one JSON object.</summary>
+    internal static void Print(IReadOnlyList<EvaluationResult> results, bool asJson)
     {
         foreach (EvaluationResult result in results)
         {

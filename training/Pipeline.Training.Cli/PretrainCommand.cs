@@ -6,225 +6,208 @@ using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Runs;
 using Pipeline.Training.Augmentations;
-using Pipeline.Training.Devices;
 using Pipeline.Training.Encoders;
-using Pipeline.Training.Export;
 using Pipeline.Training.Losses;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
-using Pipeline.Training.Reports;
 
 namespace Pipeline.Training.Cli;
 
 /// <summary>The <c>pretrain</c> verb: self-supervised pretraining of an encoder into a run folder.</summary>
-public static class PretrainCommand
+public sealed class PretrainCommand
 {
     /// <summary>The library's defaults, shown in the help; an option left out is not bound, so the library's own apply.</summary>
     private static readonly SimClrPretrainOptions Defaults = new();
 
-    public static Command Create()
+    private readonly Option<string> _method = new Option<string>("--method")
     {
-        var method = new Option<string>("--method")
-        {
-            Description = "Self-supervised method: simclr (contrastive), vae (variational autoencoder; embedding μ), ae (autoencoder), dae (denoising autoencoder) or rotation (rotation prediction).",
-            DefaultValueFactory = _ => PretextMethods.SimClr,
-        }.AcceptOnlyFromAmong([.. PretextMethods.SelfSupervisedNames]);
-        var data = OptionRules.ParsedBy(new Option<string>("--data")
-        {
-            Description = "Training images: fashion-mnist:train, fashion-mnist:test or folder:/path (PNG/JPEG, labels ignored).",
-            DefaultValueFactory = _ => Defaults.Data,
-        }, DatasetUri.Parse);
-        var encoder = new Option<string>("--encoder")
-        {
-            Description = "Encoder architecture: convnet (four convolutions, the CPU default), convnet6 (six, twice as wide) or resnet18 (small-image stem).",
-            DefaultValueFactory = _ => Defaults.Encoder,
-        }.AcceptOnlyFromAmong([.. EncoderFactory.Names]);
-        var embeddingDim = OptionRules.Positive(new Option<int?>("--embedding-dim")
-        {
-            Description = "Width of the encoder's features h, the embedding of simclr and rotation; vae, ae and dae map h to --latent-dim (default: convnet 128, convnet6 256, resnet18 512).",
-        });
-        var channels = OptionRules.Positive(new Option<int?>("--channels")
-        {
-            Description = "Input channels, 1 or 3 (default: the data's own; folders: 3).",
-        });
-        var imageSize = OptionRules.Positive(new Option<int?>("--image-size")
-        {
-            Description = "Input height and width in pixels (default: the data's own; folders: 32).",
-        });
-        var epochs = OptionRules.NonNegative(new Option<int>("--epochs")
-        {
-            Description = "Passes over the training images; 0 trains nothing and keeps the seed's initial weights as checkpoint step 0, the randomly initialised baseline.",
-            DefaultValueFactory = _ => Defaults.Epochs,
-        });
-        var batchSize = OptionRules.Positive(new Option<int>("--batch-size")
-        {
-            Description = "Images per step.",
-            DefaultValueFactory = _ => Defaults.BatchSize,
-        });
-        var seed = SharedOptions.Seed();
-        var output = new Option<string>("--out")
-        {
-            Description = "Run folder: run.json, metrics.jsonl, checkpoints/, eval/, and encoder.onnx and report/ written at the end.",
-            Required = true,
-        };
-        var limit = OptionRules.Positive(new Option<int>("--limit")
-        {
-            Description = "Use only the first N images (quick runs).",
-        });
-        var resume = new Option<bool>("--resume")
-        {
-            Description = "Continue the run in --out from its newest checkpoint, with the same options; --lr may be lowered (after a divergence, say), from that checkpoint on.",
-        };
-        var device = SharedOptions.Device();
-        var threads = SharedOptions.Threads();
-        var optimizer = new Option<string?>("--optimizer")
-        {
-            Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's) (default: sgd for simclr and rotation, adam for vae, ae and dae).",
-        }.AcceptOnlyFromAmong("sgd", "adam", "lars");
-        var learningRate = OptionRules.Positive(new Option<double?>("--lr")
-        {
-            Description = "Peak learning rate (default: sgd 0.06·B/128, lars 0.3·B/256, adam 1e-3).",
-        });
-        var momentum = OptionRules.BelowOne(new Option<double>("--momentum")
-        {
-            Description = "Momentum of sgd and lars, β1 of adam.",
-            DefaultValueFactory = _ => Defaults.Momentum,
-        });
-        var weightDecay = OptionRules.NonNegative(new Option<double?>("--weight-decay")
-        {
-            Description = "Weight decay on weights, never on biases or batch norm (default: sgd 5e-4, lars and adam 1e-6).",
-        });
-        var warmupEpochs = OptionRules.NonNegative(new Option<double?>("--warmup-epochs")
-        {
-            Description = "Linear warm-up before the cosine decay, in epochs (default: a tenth of the run, at most 10).",
-        });
-        var temperature = OptionRules.Positive(new Option<double?>("--temperature")
-        {
-            Description = "SimCLR: NT-Xent temperature τ (default 0.5).",
-        });
-        var projectionDim = OptionRules.Positive(new Option<int?>("--projection-dim")
-        {
-            Description = "SimCLR: width of the projection z (default 128).",
-        });
-        var minCropScale = OptionRules.AboveZeroUpToOne(new Option<double>("--min-crop-scale")
-        {
-            Description = "SimCLR: smallest random-resized-crop area, as a fraction of the image (paper: 0.08).",
-            DefaultValueFactory = _ => Defaults.MinCropScale,
-        });
-        var flipProbability = OptionRules.Probability(new Option<double>("--flip-probability")
-        {
-            Description = "SimCLR: probability of a horizontal flip (paper: 0.5).",
-            DefaultValueFactory = _ => Defaults.FlipProbability,
-        });
-        var jitterProbability = OptionRules.Probability(new Option<double>("--color-jitter-probability")
-        {
-            Description = "SimCLR: probability of the colour jitter (paper: 0.8).",
-            DefaultValueFactory = _ => Defaults.ColorJitterProbability,
-        });
-        var jitterStrength = OptionRules.NonNegative(new Option<double>("--color-jitter-strength")
-        {
-            Description = "SimCLR: colour distortion strength s; brightness, contrast, saturation 0.8s, hue 0.2s (paper, CIFAR-10: 0.5).",
-            DefaultValueFactory = _ => Defaults.ColorJitterStrength,
-        });
-        var grayscaleProbability = OptionRules.Probability(new Option<double>("--grayscale-probability")
-        {
-            Description = "SimCLR: probability of random grayscale, colour images only (paper: 0.2).",
-            DefaultValueFactory = _ => Defaults.GrayscaleProbability,
-        });
-        var blurProbability = OptionRules.Probability(new Option<double>("--blur-probability")
-        {
-            Description = "SimCLR: probability of Gaussian blur, σ in [0.1, 2], kernel 10% of the side (paper: 0 for CIFAR-sized images, 0.5 for ImageNet).",
-            DefaultValueFactory = _ => Defaults.BlurProbability,
-        });
-        var latentDim = OptionRules.Positive(new Option<int>("--latent-dim")
-        {
-            Description = "vae, ae, dae: width of the latent code, the exported embedding (vae: μ).",
-            DefaultValueFactory = _ => AutoencoderSettings.Default.LatentDim,
-        });
-        var likelihood = new Option<string>("--likelihood")
-        {
-            Description = "vae, ae, dae: p(x | z), bernoulli (binary cross-entropy on grey levels) or gaussian (one variance, learned as the maximum-likelihood σ² of each batch).",
-            DefaultValueFactory = _ => AutoencoderSettings.Default.Likelihood.ToString().ToLowerInvariant(),
-        }.AcceptOnlyFromAmong([.. Enum.GetNames<Likelihood>().Select(name => name.ToLowerInvariant())]);
-        var beta = OptionRules.NonNegative(new Option<double>("--beta")
-        {
-            Description = "vae: weight β of the KL term (1: the ELBO).",
-            DefaultValueFactory = _ => VaeSettings.Default.Beta,
-        });
-        var klWarmupSteps = OptionRules.NonNegative(new Option<long>("--kl-warmup-steps")
-        {
-            Description = "vae: steps over which the KL weight rises linearly from 0 to β (0: none).",
-            DefaultValueFactory = _ => VaeSettings.Default.KlWarmupSteps,
-        });
-        var noiseStd = OptionRules.NonNegative(new Option<double>("--noise-std")
-        {
-            Description = "dae: standard deviation of the additive Gaussian noise, pixels being in [0, 1] (0: none).",
-            DefaultValueFactory = _ => DenoisingSettings.Default.NoiseStd,
-        });
-        var maskProbability = OptionRules.BelowOne(new Option<double>("--mask-prob")
-        {
-            Description = "dae: probability that a pixel value is set to 0 (0: none).",
-            DefaultValueFactory = _ => DenoisingSettings.Default.MaskProbability,
-        });
-        var checkpointEvery = OptionRules.Positive(new Option<int>("--checkpoint-every")
-        {
-            Description = "Steps between checkpoints (default: one epoch).",
-        });
+        Description = "Self-supervised method: simclr (contrastive), vae (variational autoencoder; embedding μ), ae (autoencoder), dae (denoising autoencoder) or rotation (rotation prediction).",
+        DefaultValueFactory = _ => PretextMethods.SimClr,
+    }.AcceptOnlyFromAmong([.. PretextMethods.SelfSupervisedNames]);
+    private readonly Option<string> _data = OptionRules.ParsedBy(new Option<string>("--data")
+    {
+        Description = "Training images: fashion-mnist:train, fashion-mnist:test or folder:/path (PNG/JPEG, labels ignored).",
+        DefaultValueFactory = _ => Defaults.Data,
+    }, DatasetUri.Parse);
+    private readonly Option<string> _encoder = new Option<string>("--encoder")
+    {
+        Description = "Encoder architecture: convnet (four convolutions, the CPU default), convnet6 (six, twice as wide) or resnet18 (small-image stem).",
+        DefaultValueFactory = _ => Defaults.Encoder,
+    }.AcceptOnlyFromAmong([.. EncoderFactory.Names]);
+    private readonly Option<int?> _embeddingDim = OptionRules.Positive(new Option<int?>("--embedding-dim")
+    {
+        Description = "Width of the encoder's features h, the embedding of simclr and rotation; vae, ae and dae map h to --latent-dim (default: convnet 128, convnet6 256, resnet18 512).",
+    });
+    private readonly Option<int?> _channels = OptionRules.Positive(new Option<int?>("--channels")
+    {
+        Description = "Input channels, 1 or 3 (default: the data's own; folders: 3).",
+    });
+    private readonly Option<int?> _imageSize = OptionRules.Positive(new Option<int?>("--image-size")
+    {
+        Description = "Input height and width in pixels (default: the data's own; folders: 32).",
+    });
+    private readonly Option<int> _epochs = OptionRules.NonNegative(new Option<int>("--epochs")
+    {
+        Description = "Passes over the training images; 0 trains nothing and keeps the seed's initial weights as checkpoint step 0, the randomly initialised baseline.",
+        DefaultValueFactory = _ => Defaults.Epochs,
+    });
+    private readonly Option<int> _batchSize = OptionRules.Positive(new Option<int>("--batch-size")
+    {
+        Description = "Images per step.",
+        DefaultValueFactory = _ => Defaults.BatchSize,
+    });
+    private readonly Option<int> _seed = SharedOptions.Seed();
+    private readonly Option<string> _output = new Option<string>("--out")
+    {
+        Description = "Run folder: run.json, metrics.jsonl, checkpoints/, eval/, and encoder.onnx and report/ written at the end.",
+        Required = true,
+    };
+    private readonly Option<int> _limit = OptionRules.Positive(new Option<int>("--limit")
+    {
+        Description = "Use only the first N images (quick runs).",
+    });
+    private readonly Option<bool> _resume = new Option<bool>("--resume")
+    {
+        Description = "Continue the run in --out from its newest checkpoint, with the same options; --lr may be lowered (after a divergence, say), from that checkpoint on.",
+    };
+    private readonly Option<string> _device = SharedOptions.Device();
+    private readonly Option<int> _threads = SharedOptions.Threads();
+    private readonly Option<string?> _optimizer = new Option<string?>("--optimizer")
+    {
+        Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's) (default: sgd for simclr and rotation, adam for vae, ae and dae).",
+    }.AcceptOnlyFromAmong("sgd", "adam", "lars");
+    private readonly Option<double?> _learningRate = OptionRules.Positive(new Option<double?>("--lr")
+    {
+        Description = "Peak learning rate (default: sgd 0.06·B/128, lars 0.3·B/256, adam 1e-3).",
+    });
+    private readonly Option<double> _momentum = OptionRules.BelowOne(new Option<double>("--momentum")
+    {
+        Description = "Momentum of sgd and lars, β1 of adam.",
+        DefaultValueFactory = _ => Defaults.Momentum,
+    });
+    private readonly Option<double?> _weightDecay = OptionRules.NonNegative(new Option<double?>("--weight-decay")
+    {
+        Description = "Weight decay on weights, never on biases or batch norm (default: sgd 5e-4, lars and adam 1e-6).",
+    });
+    private readonly Option<double?> _warmupEpochs = OptionRules.NonNegative(new Option<double?>("--warmup-epochs")
+    {
+        Description = "Linear warm-up before the cosine decay, in epochs (default: a tenth of the run, at most 10).",
+    });
+    private readonly Option<double?> _temperature = OptionRules.Positive(new Option<double?>("--temperature")
+    {
+        Description = "SimCLR: NT-Xent temperature τ (default 0.5).",
+    });
+    private readonly Option<int?> _projectionDim = OptionRules.Positive(new Option<int?>("--projection-dim")
+    {
+        Description = "SimCLR: width of the projection z (default 128).",
+    });
+    private readonly Option<double> _minCropScale = OptionRules.AboveZeroUpToOne(new Option<double>("--min-crop-scale")
+    {
+        Description = "SimCLR: smallest random-resized-crop area, as a fraction of the image (paper: 0.08).",
+        DefaultValueFactory = _ => Defaults.MinCropScale,
+    });
+    private readonly Option<double> _flipProbability = OptionRules.Probability(new Option<double>("--flip-probability")
+    {
+        Description = "SimCLR: probability of a horizontal flip (paper: 0.5).",
+        DefaultValueFactory = _ => Defaults.FlipProbability,
+    });
+    private readonly Option<double> _jitterProbability = OptionRules.Probability(new Option<double>("--color-jitter-probability")
+    {
+        Description = "SimCLR: probability of the colour jitter (paper: 0.8).",
+        DefaultValueFactory = _ => Defaults.ColorJitterProbability,
+    });
+    private readonly Option<double> _jitterStrength = OptionRules.NonNegative(new Option<double>("--color-jitter-strength")
+    {
+        Description = "SimCLR: colour distortion strength s; brightness, contrast, saturation 0.8s, hue 0.2s (paper, CIFAR-10: 0.5).",
+        DefaultValueFactory = _ => Defaults.ColorJitterStrength,
+    });
+    private readonly Option<double> _grayscaleProbability = OptionRules.Probability(new Option<double>("--grayscale-probability")
+    {
+        Description = "SimCLR: probability of random grayscale, colour images only (paper: 0.2).",
+        DefaultValueFactory = _ => Defaults.GrayscaleProbability,
+    });
+    private readonly Option<double> _blurProbability = OptionRules.Probability(new Option<double>("--blur-probability")
+    {
+        Description = "SimCLR: probability of Gaussian blur, σ in [0.1, 2], kernel 10% of the side (paper: 0 for CIFAR-sized images, 0.5 for ImageNet).",
+        DefaultValueFactory = _ => Defaults.BlurProbability,
+    });
+    private readonly Option<int> _latentDim = OptionRules.Positive(new Option<int>("--latent-dim")
+    {
+        Description = "vae, ae, dae: width of the latent code, the exported embedding (vae: μ).",
+        DefaultValueFactory = _ => AutoencoderSettings.Default.LatentDim,
+    });
+    private readonly Option<string> _likelihood = new Option<string>("--likelihood")
+    {
+        Description = "vae, ae, dae: p(x | z), bernoulli (binary cross-entropy on grey levels) or gaussian (one variance, learned as the maximum-likelihood σ² of each batch).",
+        DefaultValueFactory = _ => AutoencoderSettings.Default.Likelihood.ToString().ToLowerInvariant(),
+    }.AcceptOnlyFromAmong([.. Enum.GetNames<Likelihood>().Select(name => name.ToLowerInvariant())]);
+    private readonly Option<double> _beta = OptionRules.NonNegative(new Option<double>("--beta")
+    {
+        Description = "vae: weight β of the KL term (1: the ELBO).",
+        DefaultValueFactory = _ => VaeSettings.Default.Beta,
+    });
+    private readonly Option<long> _klWarmupSteps = OptionRules.NonNegative(new Option<long>("--kl-warmup-steps")
+    {
+        Description = "vae: steps over which the KL weight rises linearly from 0 to β (0: none).",
+        DefaultValueFactory = _ => VaeSettings.Default.KlWarmupSteps,
+    });
+    private readonly Option<double> _noiseStd = OptionRules.NonNegative(new Option<double>("--noise-std")
+    {
+        Description = "dae: standard deviation of the additive Gaussian noise, pixels being in [0, 1] (0: none).",
+        DefaultValueFactory = _ => DenoisingSettings.Default.NoiseStd,
+    });
+    private readonly Option<double> _maskProbability = OptionRules.BelowOne(new Option<double>("--mask-prob")
+    {
+        Description = "dae: probability that a pixel value is set to 0 (0: none).",
+        DefaultValueFactory = _ => DenoisingSettings.Default.MaskProbability,
+    });
+    private readonly Option<int> _checkpointEvery = OptionRules.Positive(new Option<int>("--checkpoint-every")
+    {
+        Description = "Steps between checkpoints (default: one epoch).",
+    });
 
+    private PretrainCommand()
+    {
+    }
+
+    public static Command Create() => new PretrainCommand().Build();
+
+    private Command Build()
+    {
         var command = new Command("pretrain", "Pretrain an encoder without labels; writes a run folder with checkpoints, metrics, the ONNX export and a report.")
         {
-            method, data, encoder, embeddingDim, channels, imageSize, epochs, batchSize, seed, output, limit, resume,
-            device, threads, optimizer, learningRate, momentum, weightDecay, warmupEpochs, temperature, projectionDim,
-            minCropScale, flipProbability, jitterProbability, jitterStrength, grayscaleProbability, blurProbability,
-            latentDim, likelihood, beta, klWarmupSteps, noiseStd, maskProbability, checkpointEvery,
+            _method, _data, _encoder, _embeddingDim, _channels, _imageSize, _epochs, _batchSize, _seed, _output, _limit, _resume,
+            _device, _threads, _optimizer, _learningRate, _momentum, _weightDecay, _warmupEpochs, _temperature, _projectionDim,
+            _minCropScale, _flipProbability, _jitterProbability, _jitterStrength, _grayscaleProbability, _blurProbability,
+            _latentDim, _likelihood, _beta, _klWarmupSteps, _noiseStd, _maskProbability, _checkpointEvery,
         };
-        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() => Task.FromResult(Run(
-            Bind(parse, command.Options.Where(option => option != output && option != resume)),
-            parse.GetValue(output)!, parse.GetValue(resume), cancellationToken)), DivergedAdvice.ResumeWithLowerLearningRate));
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() => Task.FromResult(Run(new PretrainJobOptions
+        {
+            Pretrain = Bind(parse, command.Options.Where(option => option != _output && option != _resume)),
+            Output = parse.GetValue(_output)!,
+            Resume = parse.GetValue(_resume),
+        }, cancellationToken)), DivergedAdvice.ResumeWithLowerLearningRate));
         return command;
     }
 
     /// <summary>
-    /// Pretrains as <paramref name="options"/> say into the run folder <paramref name="output"/> (continuing its run with
-    /// <paramref name="resume"/>), then exports the encoder and draws the report, saying what it does on the console;
-    /// returns the exit code. The pretrain verb and the nightly job both run this.
+    /// Runs the <see cref="PretrainJob"/> <paramref name="options"/> ask for, saying what it does on the console as it
+    /// goes; returns the exit code. The pretrain verb and the nightly job both run this.
     /// </summary>
-    public static int Run(PretrainOptions options, string output, bool resume, CancellationToken cancellationToken)
+    public static int Run(PretrainJobOptions options, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        try
-        {
-            options.Validate();
-            int threads = options.Threads ?? Environment.ProcessorCount;
-            SharedOptions.ApplyThreads(threads);
-            var torchDevice = TrainingDevice.Resolve(options.Device);
-            Console.Error.WriteLine($"Loading {options.Data}…");
-            ImageSet images = options.LoadImages(cancellationToken);
-            PretrainConfig config = options.Resolve(images);
-            var run = new RunDirectory(output);
-            long stepsPerEpoch = config.StepsPerEpoch(images.Count);
-            Console.Error.WriteLine(
-                $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), {config.Encoder.Architecture} D={config.Encoder.EmbeddingDim}, {config.Epochs} epochs of {stepsPerEpoch} steps, batch {config.BatchSize}, {config.Optimizer.Kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, on {torchDevice.type.ToString().ToLowerInvariant()} with {threads} threads → {run.Path}");
-            PretrainResult result = new Pretrainer(torchDevice).Run(config, images, run, resume, new ConsoleProgress().Report, cancellationToken);
-            Console.WriteLine(result.Steps == 0
-                ? $"untrained: the seed's initial weights, checkpoint {result.Checkpoint}"
-                : $"pretrained: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.WallSeconds:F0} s, {result.ImagesPerSecond:F0} images/s; checkpoint {result.Checkpoint}");
-            Console.WriteLine(ExportCommand.Describe(RunExport.Export(run, result.Checkpoint, RunExport.DefaultPath(run), cancellationToken)));
-            Console.WriteLine(ReportCommand.Describe(
-                RunReport.Write(run, result.Checkpoint, null, RunReport.DefaultDirectory(run), torchDevice, cancellationToken)));
-            return ExitCodes.Success;
-        }
-        catch (InvalidSettingException error) when (error.Setting is not null)
-        {
-            throw new UsageException(OptionMessage(error));
-        }
+        PretrainJobResult done = OptionErrors.Named(() => new PretrainJob().Run(options, ConsoleProgress.Observer(Describe, "pretrained"), cancellationToken));
+        Console.WriteLine(ReportCommand.Describe(done.Report));
+        return ExitCodes.Success;
     }
 
-    /// <summary>A library's error about one pretraining setting, naming the option that sets it: "--lr must be a positive number, not -1.".</summary>
-    public static string OptionMessage(InvalidSettingException error)
+    private static string Describe(PretrainPlan plan)
     {
-        ArgumentNullException.ThrowIfNull(error);
-        return error.Setting is { } setting ? $"--{setting} {error.Problem}" : error.Message;
+        (ImageSet images, PretrainConfig config) = (plan.Images, plan.Config);
+        return $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), "
+            + $"{config.Encoder.Architecture} D={config.Encoder.EmbeddingDim}, {config.Epochs} epochs of {config.StepsPerEpoch(images.Count)} steps, "
+            + $"batch {config.BatchSize}, {config.Optimizer.Kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, "
+            + $"on {plan.Device.type.ToString().ToLowerInvariant()} with {plan.Threads} threads → {plan.Run.Path}";
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
+using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Training.Cli.Nightly;
+using Pipeline.Training.Evaluation;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 
@@ -36,6 +38,17 @@ public sealed class NightlyConfigTests : IDisposable
         NightlyConfig config = Load("""{ "model": "m", "pretrain": { "method": "dae", "mask-prob": 0.5, "optimizer": "sgd" } }""");
 
         Assert.Equal(new DenoisingPretrainOptions { MaskProbability = 0.5, Optimizer = OptimizerKind.Sgd }, config.Pretrain);
+    }
+
+    [Fact]
+    public void Evaluation_ResolvesToWhatThePretrainJobScoresBeforeTheExport()
+    {
+        NightlyConfig config = Load("""{ "model": "m", "pretrain": {}, "evaluation": { "protocol": "linear", "labels": "10%", "data": "fashion-mnist:test" } }""");
+
+        RunEvaluationOptions evaluation = config.Evaluation.Resolve();
+
+        Assert.Equal(new[] { (EvaluationProtocol.Linear, LabelFraction.Parse("10%")) }, evaluation.Evaluations);
+        Assert.Equal(("fashion-mnist:test", (string?)null, 0), (evaluation.TestData, evaluation.TrainData, evaluation.Seed));
     }
 
     [Fact]

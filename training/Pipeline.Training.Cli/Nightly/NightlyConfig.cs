@@ -85,10 +85,6 @@ public sealed record NightlyConfig
         {
             throw new InvalidSettingException("workDirectory is empty: give a folder to train in.");
         }
-        if (Evaluation.Protocol is not ("knn" or "linear"))
-        {
-            throw new InvalidSettingException($"evaluation.protocol '{Evaluation.Protocol}' is not knn or linear.");
-        }
         if (!(MirrorSeconds > 0) || !double.IsFinite(MirrorSeconds))
         {
             throw new InvalidSettingException($"mirrorSeconds must be a positive number of seconds, not {MirrorSeconds}.");
@@ -98,7 +94,7 @@ public sealed record NightlyConfig
             throw new InvalidSettingException($"promotion.margin must be 0 or more (accuracy as a fraction, 0.002 = 0.2 points), not {Promotion.Margin}.");
         }
         // Every setting's name, type and range is checked now, before the job takes the lease or writes anything,
-        // rather than after a night of training: the pretraining options by the library, the evaluation by its verb's parser.
+        // rather than after a night of training: the pretraining options by the library, the evaluation as the job will read it.
         if (Pretrain is null)
         {
             throw new InvalidSettingException("pretrain is null: give the pretraining options, {} for every default.");
@@ -111,36 +107,12 @@ public sealed record NightlyConfig
         {
             throw new InvalidSettingException(PretrainMessage(error), error);
         }
-        RequireParses("evaluation", EvaluateArguments(WorkDirectory));
+        Evaluation.Resolve();
     }
 
     /// <summary>An error in the pretraining options, naming the option at fault as the pretrain verb does.</summary>
     private static string PretrainMessage(InvalidSettingException error) =>
         error.Setting is { } setting && OwnedOptions.Contains(setting)
             ? $"pretrain.{setting} is set by the nightly job itself: remove it."
-            : $"pretrain: {PretrainCommand.OptionMessage(error)}";
-
-    private static void RequireParses(string section, IReadOnlyList<string> arguments)
-    {
-        System.CommandLine.ParseResult parse = TrainCommand.Create().Parse(arguments.ToArray());
-        if (parse.Errors.Count > 0)
-        {
-            throw new InvalidSettingException($"{section}: {string.Join(" ", parse.Errors.Select(error => error.Message))}");
-        }
-    }
-
-    /// <summary>The evaluate verb's arguments for the evaluation settings, scoring the run in <paramref name="runDirectory"/>.</summary>
-    public IReadOnlyList<string> EvaluateArguments(string runDirectory)
-    {
-        var arguments = new List<string> { "evaluate", "--run", runDirectory, "--protocol", Evaluation.Protocol, "--labels", Evaluation.Labels };
-        if (Evaluation.Data is { } testData)
-        {
-            arguments.AddRange(["--test-data", testData]);
-        }
-        if (Evaluation.TrainData is { } trainData)
-        {
-            arguments.AddRange(["--train-data", trainData]);
-        }
-        return arguments;
-    }
+            : $"pretrain: {OptionErrors.Message(error)}";
 }

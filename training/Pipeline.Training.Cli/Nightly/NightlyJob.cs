@@ -11,8 +11,10 @@ namespace Pipeline.Training.Cli.Nightly;
 /// <summary>
 /// One night of a model's life: take the lease, resume the interrupted run or start one, pretrain (mirroring
 /// checkpoints to the store), evaluate, export with the parity proof, draw the report, publish a candidate, promote it
-/// to champion when it beats the champion by the margin. Each step is the CLI verb of the same name, run in this process:
-/// pretraining from the configuration's typed options (<see cref="PretrainCommand.Run"/>), the others from their arguments.
+/// to champion when it beats the champion by the margin. Pretraining, evaluation, export and report are one
+/// <see cref="PretrainJob"/> from the configuration's typed options, said on the console as the pretrain verb says them
+/// (<see cref="PretrainCommand.Run"/>); the evaluation comes before the export, so the model's metadata, and so the
+/// registry, carries its figure.
 /// </summary>
 public sealed class NightlyJob
 {
@@ -63,16 +65,6 @@ public sealed class NightlyJob
         {
             return code;
         }
-        // The export after the evaluation carries its figure in the model's metadata, and so into the registry; the
-        // report, drawn last, shows it too and is published with the model.
-        foreach (IReadOnlyList<string> step in new[] { _config.EvaluateArguments(run.Path), ["export", "--run", run.Path], ["report", "--run", run.Path] })
-        {
-            code = await CliInvocation.InvokeAsync(TrainCommand.Create().Parse(step.ToArray()), token);
-            if (code != ExitCodes.Success)
-            {
-                return code;
-            }
-        }
 
         PublishedModel candidate = await _registry.PublishAsync(RunPublication.Request(run, model, [ModelNames.Latest]), token);
         bool promoted = await PromoteIfBetterAsync(candidate, token);
@@ -107,13 +99,19 @@ public sealed class NightlyJob
     private async Task<int> PretrainMirroredAsync(RunDirectory run, RunMirror mirror, bool resume, CancellationToken cancellationToken)
     {
         // NightlyConfig.Validate checked these options before the lease was taken.
+        var options = new PretrainJobOptions
+        {
+            Pretrain = _config.Pretrain,
+            Output = run.Path,
+            Resume = resume,
+            Evaluation = _config.Evaluation.Resolve(),
+        };
         using var trained = new CancellationTokenSource();
         Task mirroring = mirror.MirrorUntilAsync(TimeSpan.FromSeconds(_config.MirrorSeconds), trained.Token);
         int code;
         try
         {
-            code = await CliErrors.RunAsync(() => Task.FromResult(PretrainCommand.Run(_config.Pretrain, run.Path, resume, cancellationToken)),
-                DivergedAdvice.ResumeWithLowerLearningRate);
+            code = await CliErrors.RunAsync(() => Task.FromResult(PretrainCommand.Run(options, cancellationToken)), DivergedAdvice.ResumeWithLowerLearningRate);
         }
         finally
         {

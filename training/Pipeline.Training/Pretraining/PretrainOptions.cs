@@ -94,14 +94,7 @@ public abstract record PretrainOptions
     /// </summary>
     public virtual void Validate()
     {
-        try
-        {
-            DatasetUri.Parse(Data);
-        }
-        catch (InvalidSettingException error)
-        {
-            throw InvalidSettingException.ForSetting("data", $"is refused: {error.Message}", error);
-        }
+        RequireDatasetUri("data", Data);
         RequireAmong("encoder", Encoder, EncoderFactory.Names);
         RequireAmong("device", Device, TrainingDevice.Names);
         Require(EmbeddingDim is null or >= 1, "embedding-dim", "must be a positive whole number", EmbeddingDim);
@@ -190,9 +183,10 @@ public abstract record PretrainOptions
 
     /// <summary>
     /// Throws, naming <paramref name="setting"/> and its <paramref name="value"/>, unless <paramref name="accepted"/>;
-    /// <paramref name="problem"/> says what is accepted, following the name: "must be a positive number".
+    /// <paramref name="problem"/> says what is accepted, following the name: "must be a positive number". The other
+    /// options types of this library check their settings with it too.
     /// </summary>
-    protected static void Require(bool accepted, string setting, string problem, object? value)
+    internal static void Require(bool accepted, string setting, string problem, object? value)
     {
         if (!accepted)
         {
@@ -200,6 +194,19 @@ public abstract record PretrainOptions
         }
     }
 
-    private static void RequireAmong(string setting, string value, IReadOnlyList<string> names) =>
+    /// <summary>Throws, naming <paramref name="setting"/>, unless <paramref name="value"/> is a dataset URI (<see cref="DatasetUri.Parse"/>).</summary>
+    internal static void RequireDatasetUri(string setting, string value)
+    {
+        try
+        {
+            DatasetUri.Parse(value);
+        }
+        catch (InvalidSettingException error)
+        {
+            throw InvalidSettingException.ForSetting(setting, $"is refused: {error.Message}", error);
+        }
+    }
+
+    internal static void RequireAmong(string setting, string value, IReadOnlyList<string> names) =>
         Require(names.Contains(value), setting, $"must be one of {string.Join(", ", names)}", $"'{value}'");
 }

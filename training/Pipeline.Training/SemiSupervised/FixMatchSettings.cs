@@ -25,6 +25,9 @@ public sealed record FixMatchSettings(string StudentInit, IReadOnlyList<string> 
     /// <summary>The paper's threshold.</summary>
     public const double DefaultConfidence = 0.95;
 
+    /// <summary>The paper's λ_u.</summary>
+    public const double DefaultUnlabelledWeight = 1.0;
+
     /// <summary>Labelled images per step beside 256 training images (the paper: 64 beside 448).</summary>
     public const int DefaultLabelledBatchSize = 64;
 

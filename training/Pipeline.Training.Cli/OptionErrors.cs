@@ -1,0 +1,32 @@
+using Pipeline.Cli;
+using Pipeline.Errors;
+
+namespace Pipeline.Training.Cli;
+
+/// <summary>
+/// A library's error about one of its settings (<see cref="InvalidSettingException.Setting"/>) in the words of the verb
+/// whose option sets it: the libraries name their settings, never a CLI flag, and the verbs' options bear the same names.
+/// </summary>
+public static class OptionErrors
+{
+    /// <summary>Runs <paramref name="call"/>, turning its error about one setting into a usage error naming the option: "--lr must be …".</summary>
+    public static T Named<T>(Func<T> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            return call();
+        }
+        catch (InvalidSettingException error) when (error.Setting is not null)
+        {
+            throw new UsageException(Message(error));
+        }
+    }
+
+    /// <summary>The error naming the option that sets its setting: "--lr must be a positive number, not -1.".</summary>
+    public static string Message(InvalidSettingException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Setting is { } setting ? $"--{setting} {error.Problem}" : error.Message;
+    }
+}

@@ -1,0 +1,83 @@
+using Pipeline.Data;
+using Pipeline.Errors;
+using Pipeline.Training.Export;
+using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training.Pretraining;
+
+/// <summary>
+/// What <c>distill</c> and <c>fixmatch</c> runs share: a classifier trained from a pretrained encoder (the student) by
+/// the pretraining loop into a run folder, then exported as an <c>inference_model.onnx</c> with a fine-tune's contract.
+/// </summary>
+public static class StudentRun
+{
+    /// <summary>Passes over the images unless told otherwise.</summary>
+    public const int DefaultEpochs = 10;
+
+    /// <summary>Adam's peak learning rate unless told otherwise: its default at a batch of 256.</summary>
+    public static double DefaultLearningRate { get; } = OptimizerSettings.DefaultLearningRate(OptimizerKind.Adam, 256);
+
+    /// <summary>Adam's decoupled weight decay unless told otherwise.</summary>
+    public static double DefaultWeightDecay { get; } = OptimizerSettings.DefaultWeightDecay(OptimizerKind.Adam);
+
+    /// <summary>
+    /// The run folder <paramref name="folder"/> as a starting point: its config and newest checkpoint. A pretraining run
+    /// of simclr or rotation always fits; a run that trained a classifier when <paramref name="classifierRuns"/>.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">The folder holds no run, or one the student cannot start from
+    /// (<see cref="InvalidSettingException.Setting"/> <c>student</c>).</exception>
+    public static (PretrainConfig Config, string Checkpoint) Start(string folder, bool classifierRuns)
+    {
+        var run = new RunDirectory(folder);
+        if (!run.HasConfig)
+        {
+            throw InvalidSettingException.ForSetting("student", $"{run.Path} holds no pretraining run (run.json): give the folder pipeline-train pretrain wrote.");
+        }
+        PretrainConfig config = run.ReadConfig();
+        if (config.Autoencoder is not null || (!classifierRuns && PretextMethods.TrainsClassifier(config.Method)))
+        {
+            throw InvalidSettingException.ForSetting("student", $"{run.Path} is a {config.Method} run: the student starts from a simclr or rotation encoder (its h)"
+                + (classifierRuns ? ", or a distill or fixmatch run." : "."));
+        }
+        return (config, run.LatestCheckpoint());
+    }
+
+    /// <summary>The settings every student run shares: Adam with warm-up and cosine decay, a checkpoint every epoch.</summary>
+    public static PretrainConfig Config(string method, string data, PretrainConfig pretrained, int imageCount, int epochs, int batchSize, int seed,
+        double learningRate, double weightDecay)
+    {
+        ArgumentNullException.ThrowIfNull(pretrained);
+        long stepsPerEpoch = (imageCount + batchSize - 1) / batchSize;
+        return new PretrainConfig
+        {
+            Method = method,
+            Data = data,
+            Encoder = pretrained.Encoder,
+            Epochs = epochs,
+            BatchSize = batchSize,
+            Seed = seed,
+            Optimizer = new OptimizerSettings(OptimizerKind.Adam, learningRate, 0.9, weightDecay,
+                OptimizerSettings.DefaultWarmupSteps(epochs * stepsPerEpoch, stepsPerEpoch)),
+            CheckpointEvery = (int)stepsPerEpoch,
+        };
+    }
+
+    /// <summary>
+    /// Trains <paramref name="config"/> into <paramref name="run"/> and exports the classifier to the run's
+    /// <see cref="RunExport.ClassifierFileName"/> with <paramref name="summary"/> (a JSON object) in its metadata,
+    /// telling <paramref name="observer"/> each step, the training's end and the export.
+    /// </summary>
+    public static StudentRunResult TrainAndExport(PretrainConfig config, ImageSet images, RunDirectory run, bool resume,
+        Device device, string summary, PretrainJobObserver? observer = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        PretrainResult training = new Pretrainer(device).Run(config, images, run, resume, observer?.Step, cancellationToken);
+        observer?.Trained?.Invoke(training);
+        ExportResult export = RunExport.ExportClassifier(run, training.Checkpoint, Path.Combine(run.Path, RunExport.ClassifierFileName), summary,
+            cancellationToken);
+        observer?.Exported?.Invoke(export);
+        return new StudentRunResult(training, export);
+    }
+}
