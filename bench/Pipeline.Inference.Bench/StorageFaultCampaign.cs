@@ -1,0 +1,354 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Pipeline.Runs;
+using Pipeline.Storage;
+using Pipeline.Storage.Registry;
+using Pipeline.Storage.Tests;
+
+namespace Pipeline.Inference.Bench;
+
+/// <summary>
+/// The storage fault campaign (issue 12): the model registry on a real Azurite that is killed (SIGKILL) at random moments
+/// of publishes, pulls and alias moves and started again on the same data. After each kill the operation either completes
+/// once the store is back or fails with a store error and completes when asked again; then every version a reader can see
+/// must pull whole (every file's SHA-256 checked) and every alias must name one.
+/// </summary>
+public sealed partial class StorageFaultCampaign
+{
+    public const string Publish = "publish";
+    public const string Pull = "pull";
+    public const string AliasMove = "alias move";
+    public static readonly IReadOnlyList<string> Operations = [Publish, Pull, AliasMove];
+
+    private const string Model = "m";
+    private const string Champion = "champion";
+    private const string EncoderFile = "encoder.onnx";
+    private const string ConfigFile = "run.json";
+    private const int TypicalRuns = 3;
+    private const string HeartbeatKey = "campaign/heartbeat";
+
+    private readonly AzuriteProcess _azurite;
+    private readonly InFlightStore _store;
+    private readonly ModelRegistry _registry;
+    private readonly string _work;
+    private readonly int _modelBytes;
+    private readonly double _maxOutageSeconds;
+    private readonly Random _random;
+    // The SHA-256 of the model file of each version this campaign saw published, and the versions already pulled whole.
+    private readonly Dictionary<ModelVersion, string> _published = [];
+    private readonly HashSet<ModelVersion> _pulledWhole = [];
+    private int _folders;
+
+    /// <param name="azurite">The running Azurite the store talks to.</param>
+    /// <param name="store">The registry's store on <paramref name="azurite"/>, watched for the calls in flight.</param>
+    /// <param name="work">A folder for the files to publish and the pulls.</param>
+    /// <param name="modelBytes">The size of the model file each publish uploads.</param>
+    /// <param name="maxOutageSeconds">The longest wait, drawn at random, before Azurite is started again after a kill.</param>
+    /// <param name="seed">Seed of the kill points, the outages and the models' bytes.</param>
+    public StorageFaultCampaign(AzuriteProcess azurite, InFlightStore store, string work, int modelBytes, double maxOutageSeconds, int seed)
+    {
+        _azurite = azurite;
+        _store = store;
+        _registry = new ModelRegistry(store);
+        _work = work;
+        _modelBytes = modelBytes;
+        _maxOutageSeconds = maxOutageSeconds;
+        _random = new Random(seed);
+    }
+
+    /// <summary>Kills that landed after the operation had ended (no kill was made then; another point was drawn), per operation.</summary>
+    public Dictionary<string, int> Missed { get; } = Operations.ToDictionary(operation => operation, _ => 0);
+
+    /// <summary>
+    /// Publishes a first version and names it champion, then times each operation uninterrupted (the median of three), the
+    /// span the kill points are drawn from.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, double>> MeasureTypicalAsync(CancellationToken cancellationToken)
+    {
+        await PublishAsync(NewRequest(), cancellationToken);
+        await MoveChampionAsync(_published.Keys.Max(), cancellationToken);
+        var typical = new Dictionary<string, double>();
+        foreach (string operation in Operations)
+        {
+            var times = new List<double>();
+            for (int run = 0; run < TypicalRuns; run++)
+            {
+                Func<CancellationToken, Task> work = Prepare(operation).Run;
+                long started = Stopwatch.GetTimestamp();
+                await work(cancellationToken);
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            typical[operation] = times.Order().ElementAt(TypicalRuns / 2);
+        }
+        return typical;
+    }
+
+    /// <summary>
+    /// One kill: waits until Azurite has saved its metadata (so that the kill can only undo this operation's writes), starts
+    /// <paramref name="operation"/>, kills Azurite at a random moment of its typical duration, starts it again after a
+    /// random outage, and checks the outcome; null when the operation had ended before the moment drawn.
+    /// </summary>
+    public async Task<StorageFaultTrial?> TrialAsync(string operation, double typicalMs, CancellationToken cancellationToken)
+    {
+        await SettleAsync(cancellationToken);
+        Operation prepared = Prepare(operation);
+        double killAt = _random.NextDouble() * typicalMs;
+        double outage = _random.NextDouble() * _maxOutageSeconds;
+        long started = Stopwatch.GetTimestamp();
+        Task running = Task.Run(() => prepared.Run(cancellationToken), cancellationToken);
+        await Task.Delay(TimeSpan.FromMilliseconds(killAt), cancellationToken);
+        IReadOnlyList<string> inFlight = _store.Running;
+        if (running.IsCompleted)
+        {
+            Missed[operation]++;
+            await running;
+            return null;
+        }
+        _azurite.Kill();
+        double killedAt = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        long down = Stopwatch.GetTimestamp();
+        await Task.Delay(TimeSpan.FromSeconds(outage), cancellationToken);
+        await _azurite.StartAsync(cancellationToken);
+        double outageSeconds = Stopwatch.GetElapsedTime(down).TotalSeconds;
+
+        var problems = new List<string>();
+        string? failure = null;
+        try
+        {
+            await running.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            problems.Add($"{operation} still running 2 minutes after Azurite came back");
+            failure = "hung";
+        }
+        catch (Exception error) when (error is ArtifactStoreException or ModelRegistryException)
+        {
+            failure = error.GetType().Name;
+            problems.AddRange(await prepared.CheckFailedAsync(cancellationToken));
+        }
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+        {
+            failure = error.GetType().Name;
+            problems.Add($"{operation} failed with {error.GetType().Name}, not a store error: {error.Message}");
+        }
+        if (failure is not null)
+        {
+            try
+            {
+                await prepared.Run(cancellationToken); // the retry a caller (or the scheduler) makes
+            }
+            catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+            {
+                problems.Add($"{operation} failed again when retried: {error.GetType().Name}: {error.Message}");
+            }
+        }
+        problems.AddRange(await prepared.CheckCompletedAsync(cancellationToken));
+        problems.AddRange(await CheckRegistryAsync(cancellationToken));
+        return new StorageFaultTrial(operation, killedAt, typicalMs, Landed(inFlight), outageSeconds, failure is null, failure, problems);
+    }
+
+    /// <summary>
+    /// The whole registry as a reader sees it: every version with a manifest pulled and every file's SHA-256 checked, every
+    /// alias resolved. Returns the problems and counts the versions without a manifest (left by publishes that failed).
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Problems, int Published, int Unpublished)> FinalCheckAsync(CancellationToken cancellationToken)
+    {
+        _pulledWhole.Clear();
+        IReadOnlyList<string> problems = await CheckRegistryAsync(cancellationToken);
+        IReadOnlyList<ModelVersionSummary> versions = await _registry.ListVersionsAsync(Model, cancellationToken);
+        return (problems, versions.Count(version => version.IsPublished), versions.Count(version => !version.IsPublished));
+    }
+
+    private Operation Prepare(string operation) => operation switch
+    {
+        Publish => PreparePublish(),
+        Pull => PreparePull(),
+        AliasMove => PrepareAliasMove(),
+        _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "publish, pull or alias move"),
+    };
+
+    // A new model file published as the next version; checked: that version's model is this file.
+    private Operation PreparePublish()
+    {
+        PublishRequest request = NewRequest();
+        string sha256 = FileDigest.Of(request.Files[0].SourcePath).Sha256;
+        PublishedModel? published = null;
+        return new Operation(
+            async cancellationToken => published = await PublishAsync(request, cancellationToken),
+            CheckFailedAsync: async cancellationToken =>
+                // A publish that failed is absent: no version with this model file is visible (ListVersions says "not published").
+                (await VisibleVersionsAsync(cancellationToken)).FirstOrDefault(version => version.Manifest!.Files.Any(file => file.Sha256 == sha256)) is { } visible
+                    ? [$"a publish that failed left its version {visible.Version} visible"]
+                    : [],
+            CheckCompletedAsync: async cancellationToken =>
+            {
+                if (published is null)
+                {
+                    return ["the publish never completed"];
+                }
+                PulledModel pulled = await _registry.PullAsync(published.Reference, NewFolder(), cancellationToken: cancellationToken);
+                return FileDigest.Of(pulled.PathOf(EncoderFile)).Sha256 == sha256 ? [] : [$"{published.Reference} does not hold the file published"];
+            });
+    }
+
+    // The latest version into a new folder; checked: the file pulled is the one published, and a pull that failed left no
+    // manifest and no file under its final name that is not whole.
+    private Operation PreparePull()
+    {
+        string folder = NewFolder();
+        PulledModel? pulled = null;
+        return new Operation(
+            async cancellationToken => pulled = await _registry.PullAsync(ModelReference.ForAlias(Model, ModelNames.Latest), folder, cancellationToken: cancellationToken),
+            CheckFailedAsync: _ =>
+            {
+                string target = Path.Combine(folder, EncoderFile);
+                var problems = new List<string>();
+                if (File.Exists(Path.Combine(folder, ModelManifest.FileName)))
+                {
+                    problems.Add("a pull that failed left a manifest");
+                }
+                if (File.Exists(target) && !_published.ContainsValue(FileDigest.Of(target).Sha256))
+                {
+                    problems.Add("a pull that failed left a model file that is not whole");
+                }
+                return Task.FromResult<IReadOnlyList<string>>(problems);
+            },
+            CheckCompletedAsync: _ =>
+            {
+                var problems = new List<string>();
+                if (pulled is null)
+                {
+                    problems.Add("the pull never completed");
+                }
+                else if (!_published.TryGetValue(pulled.Manifest.Version, out string? expected) || FileDigest.Of(pulled.PathOf(EncoderFile)).Sha256 != expected)
+                {
+                    problems.Add($"the pull of {pulled.Manifest.Version} does not hold the file published");
+                }
+                if (Directory.EnumerateFiles(folder, "*.partial").Any())
+                {
+                    problems.Add("a pull left a partial file");
+                }
+                return Task.FromResult<IReadOnlyList<string>>(problems);
+            });
+    }
+
+    // The champion alias to another published version, drawn at random; checked: it names that version, and a move that
+    // failed left it on the old one or the new one.
+    private Operation PrepareAliasMove()
+    {
+        ModelVersion[] versions = [.. _published.Keys.Order()];
+        ModelVersion target = versions[_random.Next(versions.Length)];
+        return new Operation(
+            cancellationToken => MoveChampionAsync(target, cancellationToken),
+            CheckFailedAsync: async cancellationToken =>
+                await _registry.ReadAliasAsync(Model, Champion, cancellationToken) is { } alias && !_published.ContainsKey(alias.Version)
+                    ? [$"an alias move that failed left {Champion} on {alias.Version}, which was never published"]
+                    : [],
+            CheckCompletedAsync: async cancellationToken =>
+                (await _registry.ReadAliasAsync(Model, Champion, cancellationToken))?.Version == target ? [] : [$"{Champion} does not name {target} once moved"]);
+    }
+
+    // Azurite saves its metadata every 5 s, and only when something changed: one small write, then that save, and no kill
+    // can undo what came before.
+    private async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        using (var beat = new MemoryStream(BitConverter.GetBytes(Stopwatch.GetTimestamp())))
+        {
+            await _store.PutAsync(HeartbeatKey, beat, ArtifactCondition.None, cancellationToken);
+        }
+        await _azurite.WaitForMetadataSaveAsync(cancellationToken);
+    }
+
+    private async Task<PublishedModel> PublishAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
+        PublishedModel published = await _registry.PublishAsync(request, cancellationToken);
+        _published[published.Manifest.Version] = published.Manifest.Files.Single(file => file.Path == EncoderFile).Sha256;
+        return published;
+    }
+
+    private Task MoveChampionAsync(ModelVersion target, CancellationToken cancellationToken) =>
+        _registry.PromoteAsync(ModelReference.ForVersion(Model, target), Champion, cancellationToken: cancellationToken);
+
+    // Every version with a manifest pulls whole (each once: versions are immutable) and its files are still stored at their
+    // size; every alias names a version with a manifest.
+    private async Task<IReadOnlyList<string>> CheckRegistryAsync(CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        IReadOnlyList<ModelVersionSummary> visible = await VisibleVersionsAsync(cancellationToken);
+        foreach (ModelVersionSummary version in visible)
+        {
+            if (_pulledWhole.Contains(version.Version))
+            {
+                foreach (ManifestFile file in version.Manifest!.Files)
+                {
+                    ArtifactProperties? stored = await _store.GetPropertiesAsync(RegistryLayout.FileKey(Model, version.Version, file.Path), cancellationToken);
+                    if (stored?.Length != file.Size)
+                    {
+                        problems.Add($"half-visible version: {version.Version}'s {file.Path} is {(stored is null ? "missing" : $"{stored.Length} bytes, not {file.Size}")}");
+                    }
+                }
+                continue;
+            }
+            try
+            {
+                await _registry.PullAsync(ModelReference.ForVersion(Model, version.Version), NewFolder(), cancellationToken: cancellationToken);
+                _pulledWhole.Add(version.Version);
+            }
+            catch (ArtifactIntegrityException error)
+            {
+                problems.Add($"corrupt file: {error.Message}");
+            }
+            catch (ArtifactNotFoundException error)
+            {
+                problems.Add($"half-visible version {version.Version}: {error.Message}");
+            }
+        }
+        foreach (ModelAlias alias in await _registry.ListAliasesAsync(Model, cancellationToken))
+        {
+            if (!visible.Any(version => version.Version == alias.Version))
+            {
+                problems.Add($"alias {alias.Alias} names {alias.Version}, which has no manifest");
+            }
+        }
+        return problems;
+    }
+
+    private async Task<IReadOnlyList<ModelVersionSummary>> VisibleVersionsAsync(CancellationToken cancellationToken) =>
+        [.. (await _registry.ListVersionsAsync(Model, cancellationToken)).Where(version => version.IsPublished)];
+
+    // A model file of fresh random bytes and a small config beside it.
+    private PublishRequest NewRequest()
+    {
+        string folder = NewFolder();
+        byte[] bytes = new byte[_modelBytes];
+        _random.NextBytes(bytes);
+        string encoder = Path.Combine(folder, EncoderFile), config = Path.Combine(folder, ConfigFile);
+        File.WriteAllBytes(encoder, bytes);
+        File.WriteAllText(config, $"{{\"source\": \"{Path.GetFileName(folder)}\"}}");
+        return new PublishRequest
+        {
+            Name = Model,
+            Files = [new PublishFile(EncoderFile, encoder), new PublishFile(ConfigFile, config)],
+            Lineage = new ModelLineage("storage-faults", null, null, DateTimeOffset.UtcNow, new Dictionary<string, string>()),
+        };
+    }
+
+    private string NewFolder()
+    {
+        string folder = Path.Combine(_work, (++_folders).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    // "put models/m/v12/encoder.onnx" → "put v/encoder.onnx"; nothing running → "between store calls".
+    private static string Landed(IReadOnlyList<string> inFlight) =>
+        inFlight.Count == 0 ? "between store calls" : string.Join(" + ", inFlight.Distinct().Select(call => VersionPrefix().Replace(call.Replace($"models/{Model}/", ""), "v/")));
+
+    [GeneratedRegex(@"(?<=^\w+ )v\d+/")]
+    private static partial Regex VersionPrefix();
+
+    // An operation ready to run (and to run again, as its retry), with what must hold after it failed and after it completed.
+    private sealed record Operation(Func<CancellationToken, Task> Run, Func<CancellationToken, Task<IReadOnlyList<string>>> CheckFailedAsync,
+        Func<CancellationToken, Task<IReadOnlyList<string>>> CheckCompletedAsync);
+}
