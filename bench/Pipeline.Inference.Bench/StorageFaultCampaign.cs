@@ -26,6 +26,7 @@ public sealed partial class StorageFaultCampaign
     private const string ConfigFile = "run.json";
     private const int TypicalRuns = 3;
     private const string HeartbeatKey = "campaign/heartbeat";
+    private const double SavingPeriodSeconds = 5;
 
     private readonly AzuriteProcess _azurite;
     private readonly InFlightStore _store;
@@ -94,6 +95,10 @@ public sealed partial class StorageFaultCampaign
         Operation prepared = await PrepareAsync(operation, cancellationToken);
         double killAt = _random.NextDouble() * typicalMs;
         double outage = _random.NextDouble() * _maxOutageSeconds;
+        // Started at a random point of Azurite's 5 s saving period, an operation sometimes sees a save before the kill,
+        // which makes its first writes durable (a claimed version, uploaded files) and the kill leaves them half-done.
+        await Task.Delay(TimeSpan.FromSeconds(_random.NextDouble() * SavingPeriodSeconds), cancellationToken);
+        DateTime beganUtc = DateTime.UtcNow;
         long started = Stopwatch.GetTimestamp();
         Task running = Task.Run(() => prepared.Run(cancellationToken), cancellationToken);
         await Task.Delay(TimeSpan.FromMilliseconds(killAt), cancellationToken);
@@ -106,6 +111,7 @@ public sealed partial class StorageFaultCampaign
         }
         _azurite.Kill();
         double killedAt = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        bool savedMidway = _azurite.MetadataSavedUtc > beganUtc;
         long down = Stopwatch.GetTimestamp();
         await Task.Delay(TimeSpan.FromSeconds(outage), cancellationToken);
         await _azurite.StartAsync(cancellationToken);
@@ -148,7 +154,7 @@ public sealed partial class StorageFaultCampaign
         }
         problems.AddRange(await prepared.CheckCompletedAsync(cancellationToken));
         problems.AddRange(await CheckRegistryAsync(cancellationToken));
-        return new StorageFaultTrial(operation, killedAt, typicalMs, Landed(inFlight), outageSeconds, failure is null && !undone, undone, failure, problems);
+        return new StorageFaultTrial(operation, killedAt, typicalMs, Landed(inFlight), outageSeconds, failure is null && !undone, undone, failure, savedMidway, problems);
     }
 
     /// <summary>
@@ -353,9 +359,13 @@ public sealed partial class StorageFaultCampaign
         return folder;
     }
 
-    // "put models/m/v12/encoder.onnx" → "put v/encoder.onnx"; nothing running → "between store calls".
+    // "put models/m/v12/encoder.onnx" → "put v/encoder.onnx", "list models/m/" → "list versions"; nothing running →
+    // "between store calls".
     private static string Landed(IReadOnlyList<string> inFlight) =>
-        inFlight.Count == 0 ? "between store calls" : string.Join(" + ", inFlight.Distinct().Select(call => VersionPrefix().Replace(call.Replace($"models/{Model}/", ""), "v/")));
+        inFlight.Count == 0
+            ? "between store calls"
+            : string.Join(" + ", inFlight.Distinct().Select(call => VersionPrefix().Replace(call.Replace($"models/{Model}/", ""), "v/").TrimEnd() is var shown
+                && shown.Contains(' ', StringComparison.Ordinal) ? shown : shown + " versions"));
 
     [GeneratedRegex(@"(?<=^\w+ )v\d+/")]
     private static partial Regex VersionPrefix();

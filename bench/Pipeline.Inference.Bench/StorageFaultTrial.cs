@@ -9,6 +9,7 @@ namespace Pipeline.Inference.Bench;
 /// <param name="RodeOut">The operation completed once Azurite was back, without being asked again, and what it wrote stayed.</param>
 /// <param name="Undone">It completed, but Azurite had lost its writes, acknowledged ones included (the registry was as before it); it was retried.</param>
 /// <param name="Failure">The exception type it failed with, when it did not ride the outage out (it was then retried).</param>
+/// <param name="SavedMidway">Azurite saved its metadata between the operation's start and the kill: its first writes survived the kill.</param>
 /// <param name="Problems">Whatever the checks after the trial found wrong (nothing, when the registry kept its promises).</param>
 public sealed record StorageFaultTrial(string Operation, double KilledAtMs, double TypicalMs, string Landed, double OutageSeconds, bool RodeOut,
-    bool Undone, string? Failure, IReadOnlyList<string> Problems);
+    bool Undone, string? Failure, bool SavedMidway, IReadOnlyList<string> Problems);

@@ -68,18 +68,23 @@ public sealed class AzuriteProcess(string executable, string dataFolder) : IDisp
         throw new InvalidOperationException($"azurite-blob did not answer on port {_port} within {StartTimeout.TotalSeconds} s.");
     }
 
-    /// <summary>Waits until Azurite has saved its metadata (every 5 s) after now, so that a kill cannot undo what came before.</summary>
+    /// <summary>
+    /// When Azurite last saved its metadata (every 5 s, when something changed); a kill undoes what came after. 1601 when
+    /// it has not saved yet.
+    /// </summary>
+    public DateTime MetadataSavedUtc => File.GetLastWriteTimeUtc(Path.Combine(dataFolder, "__azurite_db_blob__.json"));
+
+    /// <summary>Waits until Azurite has saved its metadata after now, so that a kill cannot undo what came before.</summary>
     /// <exception cref="InvalidOperationException">It did not within 15 s.</exception>
     public async Task WaitForMetadataSaveAsync(CancellationToken cancellationToken = default)
     {
-        string database = Path.Combine(dataFolder, "__azurite_db_blob__.json");
         DateTime before = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
-        while (!(File.Exists(database) && File.GetLastWriteTimeUtc(database) > before) && clock.Elapsed < SaveTimeout)
+        while (MetadataSavedUtc <= before && clock.Elapsed < SaveTimeout)
         {
             await Task.Delay(50, cancellationToken);
         }
-        if (File.GetLastWriteTimeUtc(database) <= before)
+        if (MetadataSavedUtc <= before)
         {
             throw new InvalidOperationException($"Azurite did not save its metadata within {SaveTimeout.TotalSeconds} s.");
         }
