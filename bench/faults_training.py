@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from benchrun import INFER, ROOT, TRAIN, machine, require_cli, shown, timed, uptime
+from benchrun import INFER, ROOT, TRAIN, machine, require_cli, shown, timed, uptime, write_results
 
 PRETRAIN = ["--limit", "2048", "--epochs", "3", "--batch-size", "64", "--embedding-dim", "32", "--projection-dim", "16",
             "--checkpoint-every", "8", "--seed", "0", "--threads", "2", "--device", "cpu"]
@@ -100,19 +100,28 @@ def metrics_differences(a, b, unit):
     return set().union(*(json_differences(x, y) for x, y in zip(la, lb)))
 
 
-def onnx_differences(a, b):
-    """What differs between two ONNX files: 'graph' when anything but the metadata differs, and the metadata keys that do."""
+def onnx_differences(a, b, run_a, run_b):
+    """What differs between two ONNX files: 'graph' when anything but the metadata differs, and the metadata keys that do
+    once each run's folder is written RUN."""
     import onnx
     ma, mb = onnx.load(a), onnx.load(b)
-    da = {p.key: p.value for p in ma.metadata_props}
-    db = {p.key: p.value for p in mb.metadata_props}
+    da = {p.key: p.value.replace(run_a, "RUN") for p in ma.metadata_props}
+    db = {p.key: p.value.replace(run_b, "RUN") for p in mb.metadata_props}
     del ma.metadata_props[:], mb.metadata_props[:]
     graph = {"graph"} if ma.SerializeToString() != mb.SerializeToString() else set()
     return graph | {f"metadata {key}" for key in json_differences(da, db)}
 
 
+def text_of(path, run):
+    """A text file's content with its run folder's path written RUN (runs in different folders name them)."""
+    with open(path, encoding="utf-8") as f:
+        return f.read().replace(run, "RUN")
+
+
 def differences(reference, folder, unit):
-    """{file: set of what differs} for every file of either run folder that is not bit-identical."""
+    """{file: set of what differs} for every file of either run folder that is not bit-identical: for a metrics log the
+    fields that differ on some line, for JSON the keys, for ONNX 'graph' and the metadata keys, once each run's folder is
+    written RUN (an empty set: the file differs only in that path); 'bytes' for any other file."""
     found = {}
     for name in sorted(set(files_of(reference)) | set(files_of(folder))):
         a, b = os.path.join(reference, name), os.path.join(folder, name)
@@ -122,13 +131,19 @@ def differences(reference, folder, unit):
             if name.endswith(".jsonl"):
                 found[name] = metrics_differences(a, b, unit)
             elif name.endswith(".json"):
-                with open(a) as fa, open(b) as fb:
-                    found[name] = json_differences(json.load(fa), json.load(fb))
+                found[name] = json_differences(json.loads(text_of(a, reference)), json.loads(text_of(b, folder)))
             elif name.endswith(".onnx"):
-                found[name] = onnx_differences(a, b)
+                found[name] = onnx_differences(a, b, reference, folder)
+            elif name.endswith(".md"):
+                found[name] = set() if text_of(a, reference) == text_of(b, folder) else {"text"}
             else:
                 found[name] = {"bytes"}
     return found
+
+
+def described(found):
+    """'file: what, what; file: …', an empty set shown as 'the run folder's path'."""
+    return "; ".join(f"{name}: {', '.join(sorted(what)) or 'the run folder path'}" for name, what in found.items()) or "nothing"
 
 
 def kill_mid_training(campaign, folder, log, rng, units, unit_seconds):
@@ -198,8 +213,9 @@ def run_campaign(campaign, work, kills, rng, max_attempts):
         _, seen["resume_seconds"] = timed(campaign.command(folder, resume=True), folder + ".resume.log")
         found = differences(straight, folder, campaign.unit)
         seen["differences"] = {name: sorted(what) for name, what in found.items()}
-        seen["beyond_baseline"] = {name: sorted(what - baseline.get(name, set())) for name, what in found.items() if what - baseline.get(name, set())}
-        seen["identical_files"] = len(files_of(straight)) - len([name for name in found if os.path.exists(os.path.join(straight, name))])
+        seen["beyond_baseline"] = {name: sorted(what - baseline[name]) if name in baseline else sorted(what)
+                                   for name, what in found.items() if name not in baseline or what - baseline[name]}
+        seen["identical"] = [name for name in files_of(straight) if name not in found]
         kills_seen.append(seen)
         print(f"  kill {len(kills_seen)}: {seen['lines']} {campaign.unit}s logged, resumed from {seen['resumed_from']}; "
               f"{'same as uninterrupted but for ' + json.dumps(seen['differences']) if not seen['beyond_baseline'] else 'DIFFERS: ' + json.dumps(seen['beyond_baseline'])}",
@@ -239,15 +255,20 @@ def render(result):
         out += [f"## {campaign['name']}", "", f"`{campaign['command']}` (RUN: a fresh folder; resumed: the same command with `--resume`)", "",
                 f"- Uninterrupted: {campaign['units']} {campaign['unit']}s in {campaign['uninterrupted_seconds']} s (with start-up and export), "
                 f"{campaign['files']} files in the run folder.",
-                f"- Kills mid-training: **{len(kills)}** of {campaign['attempts']} drawn (the others came after training and killed nothing).",
+                f"- Kills mid-training: **{len(kills)}** of {campaign['attempts']} points drawn ({campaign['attempts'] - len(kills)} came after training and killed nothing).",
                 f"- Resumed runs bit-identical to the uninterrupted run in every file: **{sum(1 for k in kills if not k['differences'])}** of {len(kills)}; "
                 f"identical but for what two uninterrupted runs differ in: **{sum(1 for k in kills if not k['beyond_baseline'])}** of {len(kills)}.",
-                "- Two uninterrupted runs differ in: " + ("; ".join(f"{name}: {', '.join(what)}" for name, what in campaign["baseline"].items()) or "nothing") + ".",
+                "- Bit-identical (SHA-256) to the uninterrupted run's in every resumed run: "
+                + ", ".join(name for name in campaign["kills"][0]["identical"] if all(name in kill["identical"] for kill in kills)) + "." if kills else "",
+                "- Two uninterrupted runs differ in (wall-clock times, and the run folder's own path where a file names it): "
+                + described({name: set(what) for name, what in campaign["baseline"].items()}) + ".",
+                "- Resumed runs differ from the uninterrupted run in: "
+                + "; ".join(sorted({described({name: set(what)}) for kill in kills for name, what in kill["differences"].items()})) + ".",
                 "", f"| kill | {campaign['unit']}s finished at the kill | seconds after start | resumed from {campaign['unit']} | "
                 "files bit-identical | differs from uninterrupted (beyond two uninterrupted runs' differences) |", "|---:|---:|---:|---:|---:|---|"]
         for i, kill in enumerate(kills, 1):
-            beyond = "; ".join(f"{name}: {', '.join(what)}" for name, what in kill["beyond_baseline"].items()) or "nothing"
-            out.append(f"| {i} | {kill['lines']} | {kill['seconds']} | {kill['resumed_from']} | {kill['identical_files']} of {campaign['files']} | {beyond} |")
+            beyond = described({name: set(what) for name, what in kill["beyond_baseline"].items()})
+            out.append(f"| {i} | {kill['lines']} | {kill['seconds']} | {kill['resumed_from']} | {len(kill['identical'])} of {campaign['files']} | {beyond} |")
         out.append("")
     return "\n".join(out)
 
@@ -275,13 +296,7 @@ def main():
         campaigns.append({"name": "finetune", **run_campaign(finetune, args.work, args.kills, rng, args.kills * 3)})
     result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "machine": machine(), "uptime": uptime(),
               "command": "/usr/bin/python3 bench/faults_training.py" + "".join(f" {a}" for a in sys.argv[1:]), "campaigns": campaigns}
-    os.makedirs(os.path.dirname(args.results), exist_ok=True)
-    with open(args.results, "w") as f:
-        json.dump(result, f, indent=2)
-    text = render(result)
-    with open(args.results[:-len(".json")] + ".md", "w") as f:
-        f.write(text)
-    print(text)
+    write_results(args.results, args.results[:-len(".json")] + ".md", result, render)
     sys.exit(1 if any(kill["beyond_baseline"] for campaign in campaigns for kill in campaign["kills"]) else 0)
 
 

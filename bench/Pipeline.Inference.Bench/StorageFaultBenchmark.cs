@@ -17,17 +17,9 @@ public static class StorageFaultBenchmark
 {
     // Retries that ride out an outage of about five seconds and give up on a longer one, so that the campaign meets both
     // ways a publish can end: completed once the store is back, or failed and retried.
-    private static readonly ArtifactStoreOptions StoreOptions = new()
+    private static readonly ArtifactStoreOptions StoreOptions = AzuriteProcess.FastRetries with
     {
-        Resilience = new ArtifactStoreResilienceOptions
-        {
-            MaxRetryAttempts = 8,
-            BaseDelay = TimeSpan.FromMilliseconds(100),
-            MaxDelay = TimeSpan.FromSeconds(1),
-            AttemptTimeout = TimeSpan.FromSeconds(30),
-            BreakDuration = TimeSpan.FromSeconds(1),
-        },
-        TransferChunkBytes = 1 << 20,
+        Resilience = AzuriteProcess.FastRetries.Resilience with { MaxRetryAttempts = 8, BaseDelay = TimeSpan.FromMilliseconds(100) },
         MaxConcurrency = 2,
     };
 
@@ -111,9 +103,9 @@ public static class StorageFaultBenchmark
         text.AppendLine();
         text.AppendLine($"Command: `dotnet bench/Pipeline.Inference.Bench/bin/Release/net10.0/linux-x64/pipeline-inference-bench.dll {string.Join(' ', args)}`");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"- Store: Azurite (npm) on loopback, killed with SIGKILL and started again on the same port and data folder after a random 0–{maxOutageSeconds:0.#} s wait (plus its own start). Azurite saves its metadata every 5 s and a kill undoes the writes since the last save: before each operation the campaign waits for a save, so a kill can only undo the operation under test, then starts it at a random point of the 5 s period, so that some operations see a save before the kill and are left half-done for real (claimed version, files uploaded) rather than undone.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Store: Azurite (npm) on loopback, killed with SIGKILL and started again on the same port and data folder after a random 0–{maxOutageSeconds:0.#} s wait (plus its own start). Azurite saves its metadata every 5 s and a kill undoes the writes since the last save: before each operation the campaign waits for a save, so a kill can only undo the operation under test; pulls, and half the publishes and alias moves, are then killed at a random moment of their uninterrupted duration (the kill undoes all they wrote); the other publishes and alias moves start so that Azurite's next save falls at a random moment of them and are killed as soon as it has saved, which leaves them half-done for real (a claimed version, files uploaded).");
         text.AppendLine(CultureInfo.InvariantCulture, $"- Registry: ModelRegistry through AzureBlobArtifactStore, 1 MiB blocks, 2 at a time, retries after 0.1, 0.2, 0.4, 0.8, 1, 1, 1, 1 s (with jitter); each publish uploads a fresh {modelMiB} MiB model file and a small run.json. Operations uninterrupted: {string.Join(", ", typical.Select(pair => $"{pair.Key} {pair.Value:F0} ms"))}.");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- Kill points: uniform at random over the operation's uninterrupted duration; a point the operation had already passed (it had ended) kills nothing and another is drawn, so every kill counted below landed while the operation ran. Machine: {Environment.ProcessorCount} cores, load average {loadAverage} at the start.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Kill points: random, as above; a point the operation had already passed (it had ended) kills nothing and another is drawn, so every kill counted below landed while the operation ran. Machine: {Environment.ProcessorCount} cores, load average {loadAverage} at the start.");
         text.AppendLine("- After each kill: the operation must complete once Azurite is back or fail with a store error, and then complete when retried (Azurite, unlike a real store, can lose the writes of its last seconds, acknowledged ones included: an operation that completed but finds the registry exactly as before it, every write lost, is retried too and counted apart); a publish that failed must be absent (no visible version holds its file), a pull that failed must leave no manifest and no file that is not whole. Then every visible version is pulled once with every file's size and SHA-256 checked (afterwards its files' sizes are checked again at every trial), and every alias must name a visible version.");
         text.AppendLine();
         text.AppendLine("| operation | kills mid-operation | of which after a metadata save within the operation | points drawn after it ended | completed once Azurite was back | completed, but Azurite lost its writes; completed when retried | failed with a store error; completed when retried | problems |");

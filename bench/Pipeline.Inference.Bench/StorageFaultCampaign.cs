@@ -26,7 +26,8 @@ public sealed partial class StorageFaultCampaign
     private const string ConfigFile = "run.json";
     private const int TypicalRuns = 3;
     private const string HeartbeatKey = "campaign/heartbeat";
-    private const double SavingPeriodSeconds = 5;
+    // Azurite saves its metadata this long after its last save, when something changed since.
+    private static readonly TimeSpan SavingPeriod = TimeSpan.FromSeconds(5);
 
     private readonly AzuriteProcess _azurite;
     private readonly InFlightStore _store;
@@ -92,16 +93,33 @@ public sealed partial class StorageFaultCampaign
     public async Task<StorageFaultTrial?> TrialAsync(string operation, double typicalMs, CancellationToken cancellationToken)
     {
         await SettleAsync(cancellationToken);
+        DateTime nextSaveUtc = _azurite.MetadataSavedUtc + SavingPeriod;
         Operation prepared = await PrepareAsync(operation, cancellationToken);
         double killAt = _random.NextDouble() * typicalMs;
         double outage = _random.NextDouble() * _maxOutageSeconds;
-        // Started at a random point of Azurite's 5 s saving period, an operation sometimes sees a save before the kill,
-        // which makes its first writes durable (a claimed version, uploaded files) and the kill leaves them half-done.
-        await Task.Delay(TimeSpan.FromSeconds(_random.NextDouble() * SavingPeriodSeconds), cancellationToken);
+        // Half the writing operations are killed at a random moment right after they start, which undoes all they wrote; the
+        // other half start so that Azurite's next save falls at a random moment of them, and are killed as soon as it has
+        // saved: their first writes (a claimed version, files uploaded) survive, and the kill leaves them half-done for real.
+        bool afterSave = operation != Pull && _random.NextDouble() < 0.5; // a pull writes nothing, and Azurite saves only changes
+        if (afterSave)
+        {
+            TimeSpan wait = nextSaveUtc - TimeSpan.FromMilliseconds(killAt) - DateTime.UtcNow;
+            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, cancellationToken);
+        }
         DateTime beganUtc = DateTime.UtcNow;
         long started = Stopwatch.GetTimestamp();
         Task running = Task.Run(() => prepared.Run(cancellationToken), cancellationToken);
-        await Task.Delay(TimeSpan.FromMilliseconds(killAt), cancellationToken);
+        if (afterSave)
+        {
+            while (!running.IsCompleted && _azurite.MetadataSavedUtc <= beganUtc)
+            {
+                await Task.Delay(1, cancellationToken);
+            }
+        }
+        else
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(killAt), cancellationToken);
+        }
         IReadOnlyList<string> inFlight = _store.Running;
         if (running.IsCompleted)
         {

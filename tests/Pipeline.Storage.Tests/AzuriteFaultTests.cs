@@ -82,7 +82,7 @@ public sealed class AzuriteFaultTests(AzuriteServer azurite, ITestOutputHelper o
         });
         await azurite.WaitForMetadataSaveAsync(); // so that the kill below cannot undo the publish itself
         // Small ranges, one at a time: the download lasts long enough to be cut.
-        var puller = new ModelRegistry(azurite.NewStore(_container, AzuriteServer.FastRetries with { TransferChunkBytes = 256 << 10, MaxConcurrency = 1 }));
+        var puller = new ModelRegistry(azurite.NewStore(_container, AzuriteProcess.FastRetries with { TransferChunkBytes = 256 << 10, MaxConcurrency = 1 }));
         string folder = _local.File("pulled/x");
         folder = Path.GetDirectoryName(folder)!;
         string target = Path.Combine(folder, "encoder.onnx");

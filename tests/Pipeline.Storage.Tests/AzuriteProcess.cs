@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Pipeline.Storage;
 
 namespace Pipeline.Storage.Tests;
 
@@ -22,6 +23,20 @@ public sealed class AzuriteProcess(string executable, string dataFolder) : IDisp
 
     private readonly int _port = FreePort();
     private Process? _process;
+
+    /// <summary>Short delays so that a store rides out a restart quickly; enough retries to outlast a few seconds of outage.</summary>
+    public static ArtifactStoreOptions FastRetries { get; } = new()
+    {
+        Resilience = new ArtifactStoreResilienceOptions
+        {
+            MaxRetryAttempts = 30,
+            BaseDelay = TimeSpan.FromMilliseconds(50),
+            MaxDelay = TimeSpan.FromSeconds(1),
+            AttemptTimeout = TimeSpan.FromSeconds(30),
+            BreakDuration = TimeSpan.FromSeconds(1),
+        },
+        TransferChunkBytes = 1 << 20,
+    };
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{_port}/{Account};";

@@ -16,23 +16,9 @@ public sealed class AzuriteServer : IAsyncLifetime
 
     public string ConnectionString => _azurite.ConnectionString;
 
-    /// <summary>Short delays so that the tests ride out a restart quickly; enough retries to outlast a few seconds of outage.</summary>
-    public static ArtifactStoreOptions FastRetries { get; } = new()
-    {
-        Resilience = new ArtifactStoreResilienceOptions
-        {
-            MaxRetryAttempts = 30,
-            BaseDelay = TimeSpan.FromMilliseconds(50),
-            MaxDelay = TimeSpan.FromSeconds(1),
-            AttemptTimeout = TimeSpan.FromSeconds(30),
-            BreakDuration = TimeSpan.FromSeconds(1),
-        },
-        TransferChunkBytes = 1 << 20,
-    };
-
     /// <summary>A store on a fresh container of this server.</summary>
     public AzureBlobArtifactStore NewStore(string? container = null, ArtifactStoreOptions? options = null) =>
-        AzureBlobArtifactStore.FromConnectionString(ConnectionString, container ?? NewContainerName(), options ?? FastRetries);
+        AzureBlobArtifactStore.FromConnectionString(ConnectionString, container ?? NewContainerName(), options ?? AzuriteProcess.FastRetries);
 
     public static string NewContainerName() => "test-" + Guid.NewGuid().ToString("N")[..16];
 
