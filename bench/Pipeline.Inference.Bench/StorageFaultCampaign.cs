@@ -25,7 +25,6 @@ public sealed partial class StorageFaultCampaign
     private const string EncoderFile = "encoder.onnx";
     private const string ConfigFile = "run.json";
     private const int TypicalRuns = 3;
-    private const string HeartbeatKey = "campaign/heartbeat";
     // Azurite saves its metadata this long after its last save, when something changed since.
     private static readonly TimeSpan SavingPeriod = TimeSpan.FromSeconds(5);
 
@@ -92,7 +91,7 @@ public sealed partial class StorageFaultCampaign
     /// </summary>
     public async Task<StorageFaultTrial?> TrialAsync(string operation, double typicalMs, CancellationToken cancellationToken)
     {
-        await SettleAsync(cancellationToken);
+        await _azurite.SaveMetadataAsync(cancellationToken); // a kill can undo only this operation's writes
         DateTime nextSaveUtc = _azurite.MetadataSavedUtc + SavingPeriod;
         Operation prepared = await PrepareAsync(operation, cancellationToken);
         double killAt = _random.NextDouble() * typicalMs;
@@ -283,17 +282,6 @@ public sealed partial class StorageFaultCampaign
             CheckCompletedAsync: async cancellationToken =>
                 (await _registry.ReadAliasAsync(Model, Champion, cancellationToken))?.Version == target ? [] : [$"{Champion} does not name {target} once moved"],
             UndoneAsync: async cancellationToken => await _registry.GetAliasETagAsync(Model, Champion, cancellationToken) == before);
-    }
-
-    // Azurite saves its metadata every 5 s, and only when something changed: one small write, then that save, and no kill
-    // can undo what came before.
-    private async Task SettleAsync(CancellationToken cancellationToken)
-    {
-        using (var beat = new MemoryStream(BitConverter.GetBytes(Stopwatch.GetTimestamp())))
-        {
-            await _store.PutAsync(HeartbeatKey, beat, ArtifactCondition.None, cancellationToken);
-        }
-        await _azurite.WaitForMetadataSaveAsync(cancellationToken);
     }
 
     private async Task<PublishedModel> PublishAsync(PublishRequest request, CancellationToken cancellationToken)

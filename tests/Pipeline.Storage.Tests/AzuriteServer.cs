@@ -34,8 +34,8 @@ public sealed class AzuriteServer : IAsyncLifetime
     /// <summary>Starts Azurite and waits until it answers HTTP.</summary>
     public Task StartAsync() => _azurite.StartAsync();
 
-    /// <summary>Waits until Azurite has saved its metadata (every 5 s) after now, so that a kill cannot undo what came before.</summary>
-    public Task WaitForMetadataSaveAsync() => _azurite.WaitForMetadataSaveAsync();
+    /// <summary>Makes Azurite save its metadata and waits for it, so that a kill cannot undo what came before.</summary>
+    public Task SaveMetadataAsync() => _azurite.SaveMetadataAsync();
 
     /// <summary>Kills Azurite at once (SIGKILL), as a crash or an OOM kill would.</summary>
     public void Kill() => _azurite.Kill();
