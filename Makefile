@@ -221,7 +221,7 @@ fault-storage: build
 
 # The training fault campaign (bench/results/reliability-training.md; issue 12): a small pretrain and a fine-tune at 1% of
 # the labels, each killed (SIGKILL) at 10 random points mid-training and resumed with --resume, compared file by file
-# with an uninterrupted run (about 30 minutes on 2 busy cores). Fails when a resumed run differs in more than two
+# with an uninterrupted run (about 12 minutes on 2 busy cores). Fails when a resumed run differs in more than two
 # uninterrupted runs do. FAULT_TRAINING_FLAGS="--kills 2 --only finetune" for a short one.
 fault-training: build
 	/usr/bin/python3 bench/faults_training.py $(FAULT_TRAINING_FLAGS)

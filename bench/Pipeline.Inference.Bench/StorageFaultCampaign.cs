@@ -85,9 +85,9 @@ public sealed partial class StorageFaultCampaign
     }
 
     /// <summary>
-    /// One kill: waits until Azurite has saved its metadata (so that the kill can only undo this operation's writes), starts
-    /// <paramref name="operation"/>, kills Azurite at a random moment of its typical duration, starts it again after a
-    /// random outage, and checks the outcome; null when the operation had ended before the moment drawn.
+    /// One kill: makes Azurite save its metadata (so that the kill can only undo this operation's writes), starts
+    /// <paramref name="operation"/>, kills Azurite at a random moment of its typical duration or right after a save
+    /// within it, starts it again after a random outage, and checks the outcome; null when the operation had ended first.
     /// </summary>
     public async Task<StorageFaultTrial?> TrialAsync(string operation, double typicalMs, CancellationToken cancellationToken)
     {
