@@ -121,10 +121,14 @@ public sealed class FineTuneJob(ILogger? logger = null)
     private static FineTuneResult Train(FineTuner tuner, ImageSet labelled, FineTuneConfig config, FineTuneRunFolder folder, bool resuming,
         IProgress<FineTuneProgress>? progress, CancellationToken cancellationToken)
     {
-        using JsonLinesLog<FineTuneProgress> metrics = JsonLinesLog<FineTuneProgress>.Open(folder.MetricsPath, RunJson.SnakeCase);
         // A run stopped in its first epoch has no checkpoint yet: resumed, it starts from the artifacts' initial weights.
-        return tuner.Fit(labelled, config.Training, folder.CheckpointPath, resuming && File.Exists(folder.CheckpointPath),
-            new LoggedProgress(metrics, progress), cancellationToken);
+        bool fromCheckpoint = resuming && File.Exists(folder.CheckpointPath);
+        // A killed run may have logged an epoch after its last checkpoint, or half a line: the log keeps the epochs the
+        // checkpoint holds, and the resumed run logs the others again.
+        int finished = fromCheckpoint ? FineTuneCheckpointFile.Read(folder.CheckpointPath).State.Epoch : 0;
+        using JsonLinesLog<FineTuneProgress> metrics = JsonLinesLog<FineTuneProgress>.Open(folder.MetricsPath, RunJson.SnakeCase,
+            keep: epoch => epoch.Epoch <= finished);
+        return tuner.Fit(labelled, config.Training, folder.CheckpointPath, fromCheckpoint, new LoggedProgress(metrics, progress), cancellationToken);
     }
 
     // Writes every epoch's figures to metrics.jsonl before the caller sees them.

@@ -259,14 +259,16 @@ public sealed class FineTuner : IDisposable
                 ? Validate(examples, validationIndices, labels, options.EvaluationBatchSize, cancellationToken)
                 : null;
             bool best = state.Record(epoch + 1, validation, () => Manifest.Parameters.Select(p => _runner.Current(p.Name)).ToArray());
+            // The epoch's figures before its checkpoint: a run killed between the two logged an epoch it trains again when
+            // resumed (the log drops it), where the other order would lose that epoch's line.
+            progress?.Report(new FineTuneProgress(epoch + 1, options.Epochs, Step, trainingLoss, validation?.Loss, validation?.Accuracy,
+                schedule.LearningRate(Math.Max(0, Step - 1)), best, clock.Elapsed, examplesPerClass));
             if (checkpointPath is not null)
             {
                 FineTuneCheckpointFile.Write(checkpointPath, Manifest, _runner.Current, state.BestParameters, new FineTuneCheckpointState(Step, epoch + 1,
                     state.BestEpoch, state.StaleEpochs, trainingLoss, state.BestLoss, state.BestAccuracy, optionsJson,
                     Manifest.Files[ArtifactsManifest.TrainingModelFile]));
             }
-            progress?.Report(new FineTuneProgress(epoch + 1, options.Epochs, Step, trainingLoss, validation?.Loss, validation?.Accuracy,
-                schedule.LearningRate(Math.Max(0, Step - 1)), best, clock.Elapsed, examplesPerClass));
         }
         if (state.BestParameters is { } kept)
         {

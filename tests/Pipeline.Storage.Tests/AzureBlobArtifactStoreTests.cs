@@ -31,7 +31,7 @@ public sealed class AzureBlobArtifactStoreTests(AzuriteServer azurite) : Artifac
         BlobClientOptions client = AzureBlobArtifactStore.ClientOptions();
         client.AddPolicy(requests, HttpPipelinePosition.PerRetry);
         var store = new AzureBlobArtifactStore(new BlobContainerClient(azurite.ConnectionString, _container, client), "azblob://paging",
-            AzuriteServer.FastRetries with { ListPageSize = 2 });
+            AzuriteProcess.FastRetries with { ListPageSize = 2 });
         string[] keys = ["k1", "k2", "k3", "k4", "k5"];
         foreach (string key in keys)
         {

@@ -36,7 +36,7 @@ public sealed class AzuriteFaultTests(AzuriteServer azurite, ITestOutputHelper o
                 {
                     // A killed Azurite can lose the files acknowledged in its last seconds, which no real store does;
                     // once the manifest is on its way the publish no longer checks them, so let Azurite save them first.
-                    azurite.WaitForMetadataSaveAsync().GetAwaiter().GetResult();
+                    azurite.SaveMetadataAsync().GetAwaiter().GetResult();
                 }
                 azurite.Kill();
                 killed.SetResult();
@@ -80,9 +80,9 @@ public sealed class AzuriteFaultTests(AzuriteServer azurite, ITestOutputHelper o
             Files = [new PublishFile("encoder.onnx", encoder)],
             Lineage = new ModelLineage("run", null, null, DateTimeOffset.UtcNow, new Dictionary<string, string>()),
         });
-        await azurite.WaitForMetadataSaveAsync(); // so that the kill below cannot undo the publish itself
+        await azurite.SaveMetadataAsync(); // so that the kill below cannot undo the publish itself
         // Small ranges, one at a time: the download lasts long enough to be cut.
-        var puller = new ModelRegistry(azurite.NewStore(_container, AzuriteServer.FastRetries with { TransferChunkBytes = 256 << 10, MaxConcurrency = 1 }));
+        var puller = new ModelRegistry(azurite.NewStore(_container, AzuriteProcess.FastRetries with { TransferChunkBytes = 256 << 10, MaxConcurrency = 1 }));
         string folder = _local.File("pulled/x");
         folder = Path.GetDirectoryName(folder)!;
         string target = Path.Combine(folder, "encoder.onnx");

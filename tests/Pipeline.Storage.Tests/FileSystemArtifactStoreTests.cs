@@ -4,7 +4,7 @@ public sealed class FileSystemArtifactStoreTests : ArtifactStoreContractTests, I
 {
     private readonly TempDirectory _root = new();
 
-    protected override IArtifactStore NewStore() => new FileSystemArtifactStore(Path.Combine(_root.Path, "registry"), AzuriteServer.FastRetries);
+    protected override IArtifactStore NewStore() => new FileSystemArtifactStore(Path.Combine(_root.Path, "registry"), AzuriteProcess.FastRetries);
 
     public void Dispose() => _root.Dispose();
 

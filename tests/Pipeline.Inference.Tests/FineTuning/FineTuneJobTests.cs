@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Data.Tests;
@@ -74,6 +75,36 @@ public sealed class FineTuneJobTests : IDisposable
         Assert.Equal(3, job.Run(_options with { Resume = true }).Training.Epochs);
     }
 
+    // What a SIGKILL can leave in metrics.jsonl past the last checkpoint (epoch 2): half of epoch 3's line, or all of it
+    // (killed after the line, before epoch 3's checkpoint). Resumed, the run logs every epoch once, as an uninterrupted one.
+    [Theory]
+    [InlineData("{\"epoch\":3,\"epochs\":4,\"st")]
+    [InlineData(null)]
+    public void Resume_AfterAKillPastTheLastCheckpoint_LogsEveryEpochOnce_AsAnUninterruptedRun(string? leftOver)
+    {
+        FineTuneJobOptions options = _options with { Epochs = 4 };
+        var job = new FineTuneJob();
+        job.Run(options with { Output = _temp.File("uninterrupted") });
+        using (var stop = new CancellationTokenSource())
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => job.Run(options, progress: new SynchronousProgress<FineTuneProgress>(epoch =>
+            {
+                if (epoch.Epoch == 2)
+                {
+                    stop.Cancel(); // training stops at epoch 3's first step, after epoch 2's checkpoint
+                }
+            }), cancellationToken: stop.Token));
+        }
+        var folder = new FineTuneRunFolder(options.Output);
+        string[] logged = File.ReadAllLines(folder.MetricsPath);
+        Assert.Equal(2, logged.Length);
+        File.AppendAllText(folder.MetricsPath, leftOver ?? logged[1].Replace("\"epoch\":2,", "\"epoch\":3,", StringComparison.Ordinal) + "\n");
+
+        job.Run(options with { Resume = true });
+
+        Assert.Equal(WithoutTimes(Path.Combine(_temp.File("uninterrupted"), FineTuneRunFolder.MetricsFile)), WithoutTimes(folder.MetricsPath));
+    }
+
     [Fact]
     public void Run_EncoderWithAnotherHash_IsRefusedBeforeAnythingIsWritten()
     {
@@ -83,4 +114,13 @@ public sealed class FineTuneJobTests : IDisposable
         Assert.Contains("not the expected 0000", error.Message);
         Assert.False(Path.Exists(_options.Output));
     }
+
+    // The lines of a metrics log without their wall-clock times, which differ from run to run.
+    private static string[] WithoutTimes(string metrics) =>
+        [.. File.ReadAllLines(metrics).Select(line =>
+        {
+            JsonObject epoch = JsonNode.Parse(line)!.AsObject();
+            epoch.Remove("elapsed");
+            return epoch.ToJsonString();
+        })];
 }

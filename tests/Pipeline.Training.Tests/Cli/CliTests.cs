@@ -266,8 +266,10 @@ public sealed class CliTests
         using (Process process = CliProcess.Start(["pretrain", "--out", killed.Path, .. options]))
         {
             Assert.True(CliProcess.WaitWhileRunning(process, () => killed.Checkpoints().Count > 0), "pretrain ended before its first checkpoint");
+            Assert.False(process.HasExited, "pretrain ended before it could be killed");
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
+            Assert.Equal(128 + 9, process.ExitCode); // ended by the SIGKILL, not on its own
         }
         // Killed while training: it had trained and checkpointed, and not finished.
         long checkpointed = killed.Checkpoints()[^1].Step, logged = FinishedLines(killed.MetricsPath);
@@ -278,7 +280,14 @@ public sealed class CliTests
         Assert.True(code == 0, error);
         Assert.Contains("pretrained: 40 steps", output);
 
-        PretrainerTests.AssertSameTensors(new RunDirectory(straight).LatestCheckpoint(), killed.LatestCheckpoint());
+        // Bit for bit: every checkpoint file, and every step's figures but its wall-clock time (the steps trained again
+        // after the kill replace the ones logged before it).
+        var uninterrupted = new RunDirectory(straight);
+        PretrainerTests.AssertSameTensors(uninterrupted.LatestCheckpoint(), killed.LatestCheckpoint());
+        Assert.Equal(uninterrupted.Checkpoints().Select(checkpoint => FileDigest.Of(checkpoint.Path).Sha256),
+            killed.Checkpoints().Select(checkpoint => FileDigest.Of(checkpoint.Path).Sha256));
+        Assert.Equal(MetricsLog.Read(uninterrupted.MetricsPath).Select(step => (step.Step, step.Epoch, step.Loss, step.LearningRate)),
+            MetricsLog.Read(killed.MetricsPath).Select(step => (step.Step, step.Epoch, step.Loss, step.LearningRate)));
     }
 
     [Fact]
