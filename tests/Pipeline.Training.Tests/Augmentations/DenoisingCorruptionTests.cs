@@ -56,12 +56,14 @@ public sealed class DenoisingCorruptionTests
     }
 
     [Theory]
-    [InlineData(0.0, 0.0, "--method ae")]
-    [InlineData(-0.1, 0.2, "--noise-std")]
-    [InlineData(0.1, 1.0, "--mask-prob")]
-    public void Settings_WithNothingToCorruptOrOutOfRange_AreRefused(double noise, double mask, string expected)
+    [InlineData(0.0, 0.0, null, "method ae")]
+    [InlineData(-0.1, 0.2, "noise-std", "noise-std must be 0 or more")]
+    [InlineData(0.1, 1.0, "mask-prob", "mask-prob must be in [0, 1)")]
+    public void Settings_WithNothingToCorruptOrOutOfRange_AreRefused_NamingTheSettingNotAFlag(double noise, double mask, string? setting, string expected)
     {
         var error = Assert.Throws<InvalidSettingException>(() => new DenoisingCorruption(new DenoisingSettings(noise, mask)));
         Assert.Contains(expected, error.Message);
+        Assert.Equal(setting, error.Setting);
+        Assert.DoesNotContain("--", error.Message);
     }
 }

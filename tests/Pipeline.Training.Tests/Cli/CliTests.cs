@@ -40,7 +40,7 @@ public sealed class CliTests
     [InlineData("pretrain --out x --method ae --beta 2", "--beta is an option of vae, not of --method ae")]
     [InlineData("pretrain --out x --method simclr --latent-dim 8", "--latent-dim is an option of vae, ae, dae")]
     [InlineData("pretrain --out x --method rotation --temperature 0.2", "--temperature is an option of simclr")]
-    [InlineData("pretrain --out x --method dae --noise-std 0 --mask-prob 0", "--method ae")]
+    [InlineData("pretrain --out x --method dae --noise-std 0 --mask-prob 0", "with neither it is the plain autoencoder, method ae")]
     [InlineData("pretrain --out x --method dae --mask-prob 1", "--mask-prob")]
     [InlineData("evaluate --run /no/such/run", "not a run folder")]
     [InlineData("evaluate --run x --labels 150%", "1%")]

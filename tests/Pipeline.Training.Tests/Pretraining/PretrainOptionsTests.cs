@@ -133,8 +133,8 @@ public sealed class PretrainOptionsTests
     [Fact]
     public void Validate_TheMethodsOwnSettings_AreCheckedByTheirSettingsTypes()
     {
-        Assert.Contains("--method ae", Assert.Throws<InvalidSettingException>(new DenoisingPretrainOptions { NoiseStd = 0, MaskProbability = 0 }.Validate).Message);
-        Assert.Contains("β", Assert.Throws<InvalidSettingException>(new VaePretrainOptions { Beta = -1 }.Validate).Message);
+        Assert.Contains("method ae", Assert.Throws<InvalidSettingException>(new DenoisingPretrainOptions { NoiseStd = 0, MaskProbability = 0 }.Validate).Message);
+        Assert.Equal("beta", Assert.Throws<InvalidSettingException>(new VaePretrainOptions { Beta = -1 }.Validate).Setting);
     }
 
     [Fact]

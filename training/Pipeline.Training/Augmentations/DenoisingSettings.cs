@@ -10,21 +10,21 @@ public sealed record DenoisingSettings(double NoiseStd, double MaskProbability)
     /// <summary>Both corruptions on: σ = 0.1 and p = 0.25.</summary>
     public static DenoisingSettings Default { get; } = new(0.1, 0.25);
 
-    /// <summary>Throws when a setting is out of range or nothing is corrupted, naming the options.</summary>
+    /// <summary>Throws when a setting is out of range (naming it: <see cref="InvalidSettingException.Setting"/>) or nothing is corrupted.</summary>
     public void Validate()
     {
         if (!(NoiseStd >= 0) || double.IsInfinity(NoiseStd))
         {
-            throw new InvalidSettingException($"The noise σ (--noise-std) must be 0 or more and finite, not {NoiseStd}.");
+            throw InvalidSettingException.ForSetting("noise-std", $"must be 0 or more and finite, not {NoiseStd}.");
         }
         if (!(MaskProbability is >= 0 and < 1))
         {
-            throw new InvalidSettingException($"The masking probability (--mask-prob) must be in [0, 1), not {MaskProbability}.");
+            throw InvalidSettingException.ForSetting("mask-prob", $"must be in [0, 1), not {MaskProbability}.");
         }
         if (NoiseStd == 0 && MaskProbability == 0)
         {
             throw new InvalidSettingException(
-                "A denoising autoencoder needs --noise-std > 0 or --mask-prob > 0; without either it is the plain autoencoder, --method ae.");
+                "A denoising autoencoder corrupts its input: noise-std or mask-prob must be above 0 (with neither it is the plain autoencoder, method ae).");
         }
     }
 }

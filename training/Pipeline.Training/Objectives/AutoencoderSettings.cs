@@ -11,16 +11,16 @@ public sealed record AutoencoderSettings(int LatentDim, Likelihood Likelihood)
     /// <summary>32 latent dimensions and Bernoulli pixels, the usual choice for Fashion-MNIST-sized grey images.</summary>
     public static AutoencoderSettings Default { get; } = new(32, Likelihood.Bernoulli);
 
-    /// <summary>Throws when a setting is out of range, naming it and its option.</summary>
+    /// <summary>Throws when a setting is out of range, naming it (<see cref="InvalidSettingException.Setting"/>).</summary>
     public void Validate()
     {
         if (LatentDim < 1)
         {
-            throw new InvalidSettingException($"The latent width (--latent-dim) must be at least 1, not {LatentDim}.");
+            throw InvalidSettingException.ForSetting("latent-dim", $"must be at least 1, not {LatentDim}.");
         }
         if (!Enum.IsDefined(Likelihood))
         {
-            throw new InvalidSettingException($"Unknown likelihood {Likelihood} (--likelihood): use bernoulli or gaussian.");
+            throw InvalidSettingException.ForSetting("likelihood", $"must be bernoulli or gaussian, not {Likelihood}.");
         }
     }
 }

@@ -10,16 +10,16 @@ public sealed record VaeSettings(double Beta, long KlWarmupSteps)
     /// <summary>The plain ELBO, no warm-up.</summary>
     public static VaeSettings Default { get; } = new(1.0, 0);
 
-    /// <summary>Throws when a setting is out of range, naming it and its option.</summary>
+    /// <summary>Throws when a setting is out of range, naming it (<see cref="InvalidSettingException.Setting"/>).</summary>
     public void Validate()
     {
         if (!(Beta >= 0) || double.IsInfinity(Beta))
         {
-            throw new InvalidSettingException($"β (--beta) must be 0 or more and finite, not {Beta}.");
+            throw InvalidSettingException.ForSetting("beta", $"must be 0 or more and finite, not {Beta}.");
         }
         if (KlWarmupSteps < 0)
         {
-            throw new InvalidSettingException($"The KL warm-up (--kl-warmup-steps) must be 0 or more steps, not {KlWarmupSteps}.");
+            throw InvalidSettingException.ForSetting("kl-warmup-steps", $"must be 0 or more steps, not {KlWarmupSteps}.");
         }
     }
 }
