@@ -128,7 +128,7 @@ public static class DistillCommand
                 labelledTerm = new LabelledTerm([.. labelled.Select(index => ImageIds.Of(images, index))], parse.GetValue(labelledWeight), parse.GetValue(labelledBatchSize));
             }
             int epochCount = parse.GetValue(epochs);
-            PretrainConfig config = StudentTraining.Config(PretextMethods.Distill, dataUri, pretrained, images.Count, epochCount, parse.GetValue(batchSize),
+            PretrainConfig config = StudentRun.Config(PretextMethods.Distill, dataUri, pretrained, images.Count, epochCount, parse.GetValue(batchSize),
                 parse.GetValue(seed), parse.GetValue(learningRate), parse.GetValue(weightDecay)) with
             {
                 Distillation = new DistillationSettings(teachers, studentInit, parse.GetValue(temperature), classNames,

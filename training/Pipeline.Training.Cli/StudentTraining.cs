@@ -36,11 +36,6 @@ internal static class StudentTraining
         DefaultValueFactory = _ => StudentRun.DefaultWeightDecay,
     });
 
-    /// <summary>The settings every student run shares (<see cref="StudentRun.Config"/>).</summary>
-    public static PretrainConfig Config(string method, string data, PretrainConfig pretrained, int imageCount, int epochs, int batchSize, int seed,
-        double learningRate, double weightDecay) =>
-        StudentRun.Config(method, data, pretrained, imageCount, epochs, batchSize, seed, learningRate, weightDecay);
-
     /// <summary>
     /// Trains <paramref name="config"/> into <paramref name="run"/>, prints the result after <paramref name="done"/>
     /// ("distilled"), and exports the classifier with <paramref name="summary"/> in its metadata (<see cref="StudentRun.TrainAndExport"/>).
