@@ -1,7 +1,6 @@
-using Pipeline.Cli;
 using Pipeline.Errors;
 
-namespace Pipeline.Training.Cli;
+namespace Pipeline.Cli;
 
 /// <summary>
 /// A library's error about one of its settings (<see cref="InvalidSettingException.Setting"/>) in the words of the verb
@@ -23,10 +22,10 @@ public static class OptionErrors
         }
     }
 
-    /// <summary>The error naming the option that sets its setting: "--lr must be a positive number, not -1.".</summary>
+    /// <summary>The error naming the option that sets its setting, and the options its advice mentions: "--lr must be a positive number, not -1.".</summary>
     public static string Message(InvalidSettingException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return error.Setting is { } setting ? $"--{setting} {error.Problem}" : error.Message;
+        return error.Describe(setting => $"--{setting}");
     }
 }
