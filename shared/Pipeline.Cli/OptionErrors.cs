@@ -22,6 +22,20 @@ public static class OptionErrors
         }
     }
 
+    /// <summary>Awaits <paramref name="call"/>, turning its error about one setting into a usage error naming the option.</summary>
+    public static async Task NamedAsync(Func<Task> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (InvalidSettingException error) when (error.Setting is not null)
+        {
+            throw new UsageException(Message(error));
+        }
+    }
+
     /// <summary>The error naming the option that sets its setting, and the options its advice mentions: "--lr must be a positive number, not -1.".</summary>
     public static string Message(InvalidSettingException error)
     {
