@@ -76,7 +76,7 @@ public static class IndexCommand
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             string indexPath = parse.GetValue(index)!;
-            EmbeddingIndex catalogueIndex = LoadIndex(index.Name, indexPath);
+            EmbeddingIndex catalogueIndex = LoadIndex(indexPath);
             using EmbeddingModel embedder = await model.LoadAsync(parse, cancellationToken);
             RequireIndexModel(catalogueIndex, embedder, model, parse, indexPath);
             Catalogue catalogue = Catalogue.Open(data.Name, parse.GetValue(data)!, embedder.InputShape, cancellationToken);
@@ -128,7 +128,7 @@ public static class IndexCommand
             {
                 throw new UsageException("index remove: give the entries to remove with --id ID (repeated) or --ids FILE.");
             }
-            EmbeddingIndex catalogueIndex = LoadIndex(index.Name, indexPath);
+            EmbeddingIndex catalogueIndex = LoadIndex(indexPath);
             try
             {
                 catalogueIndex.Remove(removed);
@@ -169,7 +169,7 @@ public static class IndexCommand
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             string indexPath = parse.GetValue(index)!;
-            EmbeddingIndex catalogueIndex = LoadIndex(index.Name, indexPath);
+            EmbeddingIndex catalogueIndex = LoadIndex(indexPath);
             string[] files = parse.GetValue(images)!;
             if (files.FirstOrDefault(file => !File.Exists(file)) is { } missing)
             {
@@ -200,7 +200,7 @@ public static class IndexCommand
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
             string indexPath = parse.GetValue(index)!;
-            EmbeddingIndex catalogueIndex = LoadIndex(index.Name, indexPath);
+            EmbeddingIndex catalogueIndex = LoadIndex(indexPath);
             Console.WriteLine($"{indexPath}: {catalogueIndex.Count} entries of {catalogueIndex.Dim} floats (cosine), {Size(indexPath)}");
             Console.WriteLine($"model SHA-256 {catalogueIndex.ModelSha256}");
             foreach (string id in catalogueIndex.Ids.Take(5))
@@ -229,18 +229,8 @@ public static class IndexCommand
     private static float[] Embed(EmbeddingModel embedder, Catalogue catalogue, IReadOnlyList<string> ids, int batchSize, CancellationToken cancellationToken) =>
         ProgressEmbedding.Embed(embedder, catalogue.Decode(ids, cancellationToken), ids.Count, batchSize, cancellationToken);
 
-    /// <summary>The index file <paramref name="path"/>; one that cannot be read is a usage error naming <paramref name="option"/>.</summary>
-    internal static EmbeddingIndex LoadIndex(string option, string path)
-    {
-        try
-        {
-            return EmbeddingIndex.Load(path);
-        }
-        catch (Exception error) when (error is InvalidDataException or FileNotFoundException)
-        {
-            throw new UsageException($"{option} {path}: {error.Message} Give a file pipeline-infer index build wrote.");
-        }
-    }
+    /// <summary>The index file <paramref name="path"/> of <c>--index</c>; one that cannot be read is a usage error naming it.</summary>
+    private static EmbeddingIndex LoadIndex(string path) => OptionErrors.Named(() => EmbeddingIndex.LoadSetting("index", path));
 
     private static void RequireIndexModel(EmbeddingIndex index, EmbeddingModel model, ModelRun run, ParseResult parse, string indexPath)
     {

@@ -1,137 +1,141 @@
 using System.CommandLine;
-using Microsoft.AspNetCore.Connections;
 using Pipeline.Cli;
 using Pipeline.Errors;
-using Pipeline.Inference.Batching;
 using Pipeline.Inference.Embed;
-using Pipeline.Inference.Search;
 using Pipeline.Inference.Server;
 
 namespace Pipeline.Inference.Cli;
 
-/// <summary>The <c>serve</c> verb: the HTTP embedding server (<see cref="EmbeddingServer"/>) until Ctrl+C or SIGTERM.</summary>
-public static class ServeCommand
+/// <summary>
+/// The <c>serve</c> verb: binds its options into <see cref="ServeOptions"/> and runs the HTTP embedding server
+/// (<see cref="EmbeddingServer.ServeAsync"/>) until Ctrl+C or SIGTERM.
+/// </summary>
+public sealed class ServeCommand
 {
-    public static Command Create()
-    {
-        var defaults = new EmbeddingServerOptions { ModelPath = "encoder.onnx" };
-        var source = new ModelSource(choosesPrecision: true);
-        var name = new Option<string?>("--name")
-        {
-            Description = "The model's name in requests (default: the registry model's name, or the file name without its extension).",
-        };
-        var pollSeconds = OptionRules.Positive(new Option<double?>("--poll-seconds")
-        {
-            Description = "How often a registry alias is read for a new version (default 30).",
-        });
-        var urls = new Option<string[]>("--urls")
-        {
-            Description = $"Addresses to listen on (default {EmbeddingServerOptions.DefaultUrl}); any but loopback needs an API key.",
-            DefaultValueFactory = _ => [EmbeddingServerOptions.DefaultUrl],
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var apiKeyFile = new Option<string?>("--api-key-file")
-        {
-            Description = $"A file holding the API key clients send as 'Authorization: Bearer KEY' (default: ${EmbeddingServerOptions.ApiKeyVariable}).",
-        };
-        var insecure = new Option<bool>("--insecure")
-        {
-            Description = "Serve addresses other than loopback without an API key (a warning is logged).",
-        };
-        var watch = new Option<bool>("--watch")
-        {
-            Description = "Reload the model when its file changes (checked and warmed up first; a broken file is refused).",
-        };
-        var batchSize = ModelOptions.BatchSize(defaults.Batching.MaxBatchSize);
-        var maxWait = OptionRules.NonNegative(new Option<double>("--max-wait-ms")
-        {
-            Description = "How long a batch waits to fill after its first request.",
-            DefaultValueFactory = _ => defaults.Batching.MaxWait.TotalMilliseconds,
-        });
-        var queue = OptionRules.Positive(new Option<int>("--queue-capacity")
-        {
-            Description = "Images that may wait; more are answered 429 at once.",
-            DefaultValueFactory = _ => defaults.Batching.QueueCapacity,
-        });
-        var maxImages = OptionRules.Positive(new Option<int>("--max-images-per-request")
-        {
-            Description = "Most images in one request, at most --batch-size.",
-            DefaultValueFactory = _ => defaults.MaxImagesPerRequest,
-        });
-        var maxBytes = OptionRules.Positive(new Option<int>("--max-request-bytes")
-        {
-            Description = "Largest request body; larger ones get 413.",
-            DefaultValueFactory = _ => (int)defaults.MaxRequestBytes,
-        });
-        var maxSide = OptionRules.Positive(new Option<int>("--max-image-side")
-        {
-            Description = "Widest and tallest image accepted, before resizing.",
-            DefaultValueFactory = _ => defaults.ImageLimits.MaxWidth,
-        });
-        var index = new Option<string?>("--index")
-        {
-            Description = "An index of a catalogue (pipeline-infer index build) built with the served model: POST /v1/search looks images and embeddings up in it.",
-            HelpName = "FILE",
-        };
-        var provider = ModelOptions.ExecutionProvider();
-        var threads = ModelOptions.Threads();
+    // The library's defaults, shown in the help and taken when an option is left out.
+    private static readonly ServeOptions Defaults = new() { ModelPath = "encoder.onnx" };
 
+    private readonly ModelSource _source = new(choosesPrecision: true);
+    private readonly Option<string?> _name = new("--name")
+    {
+        Description = "The model's name in requests (default: the registry model's name, or the file name without its extension).",
+    };
+    private readonly Option<double?> _pollSeconds = OptionRules.Positive(new Option<double?>("--poll-seconds")
+    {
+        Description = $"How often a registry alias is read for a new version (default {ServeOptions.DefaultPollSeconds}).",
+    });
+    private readonly Option<string[]> _urls = new("--urls")
+    {
+        Description = $"Addresses to listen on (default {EmbeddingServerOptions.DefaultUrl}); any but loopback needs an API key.",
+        DefaultValueFactory = _ => [.. Defaults.Urls],
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private readonly Option<string?> _apiKeyFile = new("--api-key-file")
+    {
+        Description = $"A file holding the API key clients send as 'Authorization: Bearer KEY' (default: ${EmbeddingServerOptions.ApiKeyVariable}).",
+    };
+    private readonly Option<bool> _insecure = new("--insecure")
+    {
+        Description = "Serve addresses other than loopback without an API key (a warning is logged).",
+    };
+    private readonly Option<bool> _watch = new("--watch")
+    {
+        Description = "Reload the model when its file changes (checked and warmed up first; a broken file is refused).",
+    };
+    private readonly Option<int> _batchSize = ModelOptions.BatchSize(Defaults.BatchSize);
+    private readonly Option<double> _maxWait = OptionRules.NonNegative(new Option<double>("--max-wait-ms")
+    {
+        Description = "How long a batch waits to fill after its first request.",
+        DefaultValueFactory = _ => Defaults.MaxWaitMs,
+    });
+    private readonly Option<int> _queue = OptionRules.Positive(new Option<int>("--queue-capacity")
+    {
+        Description = "Images that may wait; more are answered 429 at once.",
+        DefaultValueFactory = _ => Defaults.QueueCapacity,
+    });
+    private readonly Option<int> _maxImages = OptionRules.Positive(new Option<int>("--max-images-per-request")
+    {
+        Description = "Most images in one request, at most --batch-size.",
+        DefaultValueFactory = _ => Defaults.MaxImagesPerRequest,
+    });
+    private readonly Option<int> _maxBytes = OptionRules.Positive(new Option<int>("--max-request-bytes")
+    {
+        Description = "Largest request body; larger ones get 413.",
+        DefaultValueFactory = _ => (int)Defaults.MaxRequestBytes,
+    });
+    private readonly Option<int> _maxSide = OptionRules.Positive(new Option<int>("--max-image-side")
+    {
+        Description = "Widest and tallest image accepted, before resizing.",
+        DefaultValueFactory = _ => Defaults.MaxImageSide,
+    });
+    private readonly Option<string?> _index = new("--index")
+    {
+        Description = "An index of a catalogue (pipeline-infer index build) built with the served model: POST /v1/search looks images and embeddings up in it.",
+        HelpName = "FILE",
+    };
+    private readonly Option<ExecutionProvider> _provider = ModelOptions.ExecutionProvider();
+    private readonly Option<int> _threads = ModelOptions.Threads();
+
+    private ServeCommand()
+    {
+    }
+
+    public static Command Create() => new ServeCommand().Build();
+
+    private Command Build()
+    {
         var command = new Command("serve", "Serve a model over HTTP: OpenAI-shaped /v1/embeddings, /v1/search with --index, dynamic batching, metrics, reload.")
         {
-            name, pollSeconds, urls, apiKeyFile, insecure, watch, batchSize, maxWait, queue, maxImages, maxBytes, maxSide, index, provider, threads,
+            _name, _pollSeconds, _urls, _apiKeyFile, _insecure, _watch, _batchSize, _maxWait, _queue, _maxImages, _maxBytes, _maxSide, _index, _provider, _threads,
         };
-        foreach (Option option in source.Options)
+        foreach (Option option in _source.Options)
         {
             command.Options.Add(option);
         }
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            EmbeddingIndex? catalogue = parse.GetValue(index) is { } indexPath ? IndexCommand.LoadIndex(index.Name, indexPath) : null;
-            ResolvedModel model = await source.ResolveAsync(parse, cancellationToken);
-            if (parse.GetValue(pollSeconds) is not null && model.AliasETag is null && model.FromRegistry?.Reference.Alias is null)
-            {
-                throw new UsageException("--poll-seconds follows a registry alias: give --model registry:NAME@ALIAS.");
-            }
-            var options = new EmbeddingServerOptions
-            {
-                ModelPath = model.Path,
-                ModelName = parse.GetValue(name) ?? model.FromRegistry?.Reference.Name,
-                Registry = model.FromRegistry is { Reference.Alias: not null } cached
-                    ? new RegistryFollowOptions(model.Cache!, cached.Reference, cached.Version, model.AliasETag,
-                        TimeSpan.FromSeconds(parse.GetValue(pollSeconds) ?? 30)) { Precision = cached.Precision }
-                    : null,
-                Urls = parse.GetValue(urls)!,
-                ApiKey = ApiKeys.Read(parse.GetValue(apiKeyFile)),
-                Insecure = parse.GetValue(insecure),
-                WatchModelFile = parse.GetValue(watch),
-                Model = model.Apply(ModelOptions.Read(parse, provider, threads)),
-                Batching = new BatchPolicy(parse.GetValue(batchSize), TimeSpan.FromMilliseconds(parse.GetValue(maxWait)), parse.GetValue(queue)),
-                MaxImagesPerRequest = parse.GetValue(maxImages),
-                MaxRequestBytes = parse.GetValue(maxBytes),
-                ImageLimits = new ImageLimits(parse.GetValue(maxSide), parse.GetValue(maxSide)),
-                Index = catalogue,
-            };
-            EmbeddingServer created;
+            ServeOptions options = Bind(parse, await _source.ResolveAsync(parse, cancellationToken));
             try
             {
-                created = EmbeddingServer.Create(options, CliLogging.Configure);
+                await OptionErrors.NamedAsync(() => EmbeddingServer.ServeAsync(options, CliLogging.Configure, cancellationToken));
             }
-            catch (IndexModelMismatchException error)
+            catch (UserErrorException error) when (Advice(error) is { } advice)
             {
-                throw new UsageException($"--index {parse.GetValue(index)} was not built with --model {parse.GetValue(source.Model)}. {error.Message}");
+                throw new UserErrorException(advice, error);
             }
-            await using EmbeddingServer server = created;
-            try
-            {
-                await server.RunAsync(cancellationToken);
-            }
-            catch (IOException error) when (error.InnerException is AddressInUseException)
-            {
-                throw new UserErrorException(
-                    $"--urls {string.Join(" ", options.Urls)}: the address is already in use (another server on that port?): stop it, or give another --urls.", error);
-            }
-            return 0;
+            return ExitCodes.Success;
         }));
         return command;
     }
+
+    // The server's refusals of its addresses, in the options' words.
+    private string? Advice(UserErrorException error) => error switch
+    {
+        ListenAddressInUseException => $"{_urls.Name} {error.Message}",
+        UnprotectedAddressException exposed => $"{string.Join(", ", exposed.Addresses)} can be reached from other machines, so the server needs an API key: "
+            + $"set {EmbeddingServerOptions.ApiKeyVariable} or pass {_apiKeyFile.Name} (or {_insecure.Name} to serve anyone, at your risk).",
+        _ => null,
+    };
+
+    private ServeOptions Bind(ParseResult parse, ResolvedModel model) => new()
+    {
+        ModelPath = model.Path,
+        RegistryVersion = model.FromRegistry,
+        RegistryCache = model.Cache,
+        AliasETag = model.AliasETag,
+        PollSeconds = parse.GetValue(_pollSeconds),
+        ModelName = parse.GetValue(_name),
+        Urls = parse.GetValue(_urls)!,
+        ApiKeyFile = parse.GetValue(_apiKeyFile),
+        Insecure = parse.GetValue(_insecure),
+        Watch = parse.GetValue(_watch),
+        Model = model.Apply(ModelOptions.Read(parse, _provider, _threads)),
+        BatchSize = parse.GetValue(_batchSize),
+        MaxWaitMs = parse.GetValue(_maxWait),
+        QueueCapacity = parse.GetValue(_queue),
+        MaxImagesPerRequest = parse.GetValue(_maxImages),
+        MaxRequestBytes = parse.GetValue(_maxBytes),
+        MaxImageSide = parse.GetValue(_maxSide),
+        Index = parse.GetValue(_index),
+    };
 }

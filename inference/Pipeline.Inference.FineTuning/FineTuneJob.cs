@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.Data;
+using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
@@ -122,13 +123,14 @@ public sealed class FineTuneJob(ILogger? logger = null)
         IProgress<FineTuneProgress>? progress, CancellationToken cancellationToken)
     {
         // A run stopped in its first epoch has no checkpoint yet: resumed, it starts from the artifacts' initial weights.
-        bool fromCheckpoint = resuming && File.Exists(folder.CheckpointPath);
+        (FineTuneCheckpointState State, SafeTensorsContent Content)? checkpoint =
+            resuming && File.Exists(folder.CheckpointPath) ? FineTuneCheckpointFile.Read(folder.CheckpointPath) : null;
         // A killed run may have logged an epoch after its last checkpoint, or half a line: the log keeps the epochs the
         // checkpoint holds, and the resumed run logs the others again.
-        int finished = fromCheckpoint ? FineTuneCheckpointFile.Read(folder.CheckpointPath).State.Epoch : 0;
+        int finished = checkpoint?.State.Epoch ?? 0;
         using JsonLinesLog<FineTuneProgress> metrics = JsonLinesLog<FineTuneProgress>.Open(folder.MetricsPath, RunJson.SnakeCase,
             keep: epoch => epoch.Epoch <= finished);
-        return tuner.Fit(labelled, config.Training, folder.CheckpointPath, fromCheckpoint, new LoggedProgress(metrics, progress), cancellationToken);
+        return tuner.FitFrom(labelled, config.Training, folder.CheckpointPath, checkpoint, new LoggedProgress(metrics, progress), cancellationToken);
     }
 
     // Writes every epoch's figures to metrics.jsonl before the caller sees them.

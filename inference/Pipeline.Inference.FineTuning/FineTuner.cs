@@ -180,6 +180,30 @@ public sealed class FineTuner : IDisposable
     public FineTuneResult Fit(ImageSet images, FineTuneOptions options, string? checkpointPath = null, bool resume = false,
         IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        if (resume && checkpointPath is null)
+        {
+            throw new ArgumentException("Resuming needs the checkpoint path.", nameof(checkpointPath));
+        }
+        return FitFrom(images, options, checkpointPath, resume ? FineTuneCheckpointFile.Read(checkpointPath!) : null, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains as <see cref="Fit"/> does, resuming from <paramref name="resumeFrom"/>, the checkpoint the caller read from <paramref name="checkpointPath"/>
+    /// (<see cref="FineTuneCheckpointFile.Read"/>), or from the artifacts' initial weights when it is null.
+    /// </summary>
+    /// <param name="images">Labelled images of the encoder's input shape, labels indexing the manifest's class names.</param>
+    /// <param name="options">Epochs, batches, schedule, sampling, validation.</param>
+    /// <param name="checkpointPath">Where to write the state after every epoch; null writes none.</param>
+    /// <param name="resumeFrom">The checkpoint to continue from, as read; null starts afresh.</param>
+    /// <param name="progress">Receives every epoch's figures.</param>
+    /// <param name="cancellationToken">Stops after the current step; the last finished epoch's checkpoint stays.</param>
+    /// <exception cref="InvalidSettingException">The images do not fit the artifacts or the options are out of range.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint to resume belongs to other artifacts or other options.</exception>
+    /// <exception cref="TrainingDivergedException">The training loss stopped being finite.</exception>
+    internal FineTuneResult FitFrom(ImageSet images, FineTuneOptions options, string? checkpointPath,
+        (FineTuneCheckpointState State, SafeTensorsContent Content)? resumeFrom, IProgress<FineTuneProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -188,10 +212,6 @@ public sealed class FineTuner : IDisposable
         {
             throw new InvalidSettingException(
                 "Cropping or flipping images changes the frozen prefix's output, which these artifacts cache: generate artifacts that take pixels (no feature caching) to augment.");
-        }
-        if (resume && checkpointPath is null)
-        {
-            throw new ArgumentException("Resuming needs the checkpoint path.", nameof(checkpointPath));
         }
         RequirePixelShape(images);
         int[] labels = images.RequireLabels();
@@ -219,9 +239,10 @@ public sealed class FineTuner : IDisposable
         int firstEpoch = 0;
         double trainingLoss = double.NaN;
         string optionsJson = RunJson.OneLine(options, RunJson.SnakeCase);
-        if (resume)
+        if (resumeFrom is { } checkpoint)
         {
-            (firstEpoch, trainingLoss) = LoadCheckpoint(checkpointPath!, optionsJson, state);
+            ArgumentNullException.ThrowIfNull(checkpointPath);
+            (firstEpoch, trainingLoss) = Restore(checkpointPath, checkpoint, optionsJson, state);
         }
 
         var clock = Stopwatch.StartNew();
@@ -353,10 +374,12 @@ public sealed class FineTuner : IDisposable
         return (lossSum / indices.Length, (double)correct / indices.Length);
     }
 
-    // Restores the weights, optimizer state, step and early-stopping state; returns the epochs already run and the last one's loss.
-    private (int Epochs, double TrainingLoss) LoadCheckpoint(string path, string optionsJson, EarlyStopping state)
+    // Restores the weights, optimizer state, step and early-stopping state of the checkpoint read from path; returns the
+    // epochs already run and the last one's loss.
+    private (int Epochs, double TrainingLoss) Restore(string path, (FineTuneCheckpointState State, SafeTensorsContent Content) checkpoint,
+        string optionsJson, EarlyStopping state)
     {
-        (FineTuneCheckpointState saved, SafeTensorsContent content) = FineTuneCheckpointFile.Read(path);
+        (FineTuneCheckpointState saved, SafeTensorsContent content) = checkpoint;
         if (saved.ArtifactsSha256 != Manifest.Files[ArtifactsManifest.TrainingModelFile])
         {
             throw new InvalidDataException($"{path} was written by other fine-tune artifacts than {_directory}: it cannot be resumed with them.");

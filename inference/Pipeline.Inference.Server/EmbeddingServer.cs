@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -8,7 +9,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Pipeline.Errors;
 using Pipeline.Inference.Batching;
+using Pipeline.Inference.Search;
 
 namespace Pipeline.Inference.Server;
 
@@ -60,9 +63,9 @@ public sealed class EmbeddingServer : IAsyncDisposable
     /// <param name="options">What to serve and how.</param>
     /// <param name="configureLogging">Adjusts logging (tests quiet it); console logging otherwise.</param>
     /// <exception cref="ArgumentException">The options are unusable.</exception>
-    /// <exception cref="InvalidOperationException">A non-loopback address without an API key or --insecure.</exception>
+    /// <exception cref="UnprotectedAddressException">A non-loopback address without an API key, unless insecure.</exception>
     /// <exception cref="InvalidDataException">The model is unusable.</exception>
-    /// <exception cref="Search.IndexModelMismatchException">The options' index was built with another model.</exception>
+    /// <exception cref="IndexModelMismatchException">The options' index was built with another model.</exception>
     public static EmbeddingServer Create(EmbeddingServerOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -73,7 +76,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Inference.Server");
         if (exposed.Count > 0 && options.ApiKey is null)
         {
-            logger.LogWarning("--insecure: {Urls} can be reached from other machines and no API key is asked for. Anyone there can use this server.",
+            logger.LogWarning("Serving insecurely: {Urls} can be reached from other machines and no API key is asked for. Anyone there can use this server.",
                 string.Join(", ", exposed));
         }
         ServedModel model;
@@ -94,10 +97,49 @@ public sealed class EmbeddingServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Serves what <paramref name="options"/> ask for (<see cref="ServeOptions.Resolve"/>, <see cref="Create"/>) until
+    /// <paramref name="cancellationToken"/> is cancelled or the process is asked to stop (Ctrl+C, SIGTERM), then stops.
+    /// </summary>
+    /// <param name="options">What to serve and how, as a user sets it.</param>
+    /// <param name="configureLogging">Adjusts logging (tests quiet it); console logging otherwise.</param>
+    /// <param name="cancellationToken">Stops the server.</param>
+    /// <exception cref="InvalidSettingException">A setting is invalid or conflicts, or the index was
+    /// built with another model (<see cref="InvalidSettingException.Setting"/> names which).</exception>
+    /// <exception cref="UnprotectedAddressException">A non-loopback address without an API key, unless insecure.</exception>
+    /// <exception cref="ListenAddressInUseException">An address is taken.</exception>
+    public static async Task ServeAsync(ServeOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        EmbeddingServerOptions resolved = options.Resolve();
+        EmbeddingServer server;
+        try
+        {
+            server = Create(resolved, configureLogging);
+        }
+        catch (IndexModelMismatchException error)
+        {
+            throw InvalidSettingException.ForSetting("index", name =>
+                $"{options.Index} was not built with {name("model")} {options.ModelDescription}. {error.Message}", error);
+        }
+        await using (server.ConfigureAwait(false))
+        {
+            await server.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Starts listening (and watching the model file, when asked); returns once the server accepts requests.</summary>
+    /// <exception cref="ListenAddressInUseException">An address is taken.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException error) when (error.InnerException is AddressInUseException)
+        {
+            throw new ListenAddressInUseException(_options.Urls, error);
+        }
         if (_options.WatchModelFile)
         {
             string watched = _model.Current.Source;
@@ -340,7 +382,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             if (path.StartsWithSegments(ReloadRoute, StringComparison.OrdinalIgnoreCase))
             {
                 throw new ApiException(403, "reload_needs_api_key",
-                    $"Reloading needs an API key: start the server with {EmbeddingServerOptions.ApiKeyVariable} or --api-key-file, or use --watch.");
+                    $"Reloading needs an API key: start the server with one ({EmbeddingServerOptions.ApiKeyVariable} or an API key file), or have it watch the model file.");
             }
             await next(context).ConfigureAwait(false);
             return;

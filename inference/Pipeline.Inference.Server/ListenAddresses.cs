@@ -29,15 +29,14 @@ public static class ListenAddresses
     /// Throws unless every address is loopback, or there is an API key, or <paramref name="insecure"/> says to serve
     /// without one; returns the non-loopback addresses (for the warning <paramref name="insecure"/> calls for).
     /// </summary>
+    /// <exception cref="UnprotectedAddressException">Other machines can reach an address and nothing protects it.</exception>
     public static IReadOnlyList<string> RequireProtection(IReadOnlyList<string> urls, bool hasApiKey, bool insecure)
     {
         ArgumentNullException.ThrowIfNull(urls);
         string[] exposed = urls.Where(url => !IsLoopback(url)).ToArray();
         if (exposed.Length > 0 && !hasApiKey && !insecure)
         {
-            throw new UserErrorException(
-                $"{string.Join(", ", exposed)} can be reached from other machines, so the server needs an API key: set "
-                + $"{EmbeddingServerOptions.ApiKeyVariable} or pass --api-key-file (or --insecure to serve anyone, at your risk).");
+            throw new UnprotectedAddressException(exposed);
         }
         return exposed;
     }

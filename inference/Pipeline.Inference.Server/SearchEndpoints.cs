@@ -43,7 +43,7 @@ public sealed class SearchEndpoints
     public async Task SearchAsync(HttpContext context)
     {
         EmbeddingIndex index = _index ?? throw new ApiException(404, "no_index",
-            $"This server has no index to search: start it with --index FILE (an index pipeline-infer index build wrote with model '{_model.Name}').");
+            $"This server has no index to search: start it with one (pipeline-infer serve --index FILE, an index pipeline-infer index build wrote with model '{_model.Name}').");
         EmbeddingsEndpoints.RequireContentType(context, "application/json");
         SearchRequest request = EmbeddingsEndpoints.BindJson<SearchRequest>(await _embeddings.ReadBodyAsync(context).ConfigureAwait(false),
             "{\"input\": \"<base64 PNG>\", \"top_k\": 3}", (field, param, _) => InvalidField(field, param, index));

@@ -15,10 +15,6 @@ public static class ImageIdOption
     public static int[] Resolve(string option, ImageSet set, IReadOnlyList<string> ids, string path) =>
         AsUsage(option, () => ImageIds.Resolve(set, ids, path));
 
-    /// <summary>The indices in <paramref name="set"/> of the images a labelled-subset option picks: drawn with <paramref name="seed"/>, or listed in its file.</summary>
-    public static int[] Select(string option, LabelledSubset subset, ImageSet set, int seed) =>
-        AsUsage(option, () => subset.Select(set, seed));
-
     private static T AsUsage<T>(string option, Func<T> read)
     {
         try

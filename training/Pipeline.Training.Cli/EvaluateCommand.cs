@@ -186,8 +186,8 @@ public sealed class EvaluateCommand
 
         if (chosen.Contains(EvaluationProtocol.Elbo))
         {
-            ElboResult elbo = RunEvaluation.EvaluateElbo(runDirectory, parse.GetValue(_checkpoint), test, parse.GetValue(_samples), seed, torchDevice,
-                cancellationToken: cancellationToken);
+            ElboResult elbo = OptionErrors.Named(() => RunEvaluation.EvaluateElbo(runDirectory, parse.GetValue(_checkpoint), test, parse.GetValue(_samples),
+                seed, torchDevice, cancellationToken: cancellationToken));
             Console.WriteLine(asJson
                 ? RunJson.OneLine(elbo, RunJson.CamelCase)
                 : $"elbo {elbo.Elbo:F2} nats per image (reconstruction {elbo.Reconstruction:F2} + KL {elbo.Kl:F2}, {elbo.Likelihood}, {elbo.Samples} sample{(elbo.Samples == 1 ? "" : "s")} of z) on {elbo.TestImages} images of {elbo.TestData} (step {elbo.Step}, {elbo.Seconds:F1} s)");

@@ -75,6 +75,20 @@ public sealed class EmbeddingIndex
     /// <inheritdoc cref="EmbeddingIndexFile.Read" path="/exception"/>
     public static EmbeddingIndex Load(string path) => EmbeddingIndexFile.Read(path);
 
+    /// <summary>Loads the index file the setting <paramref name="setting"/> names (<see cref="Load"/>).</summary>
+    /// <exception cref="InvalidSettingException">The file does not exist or is not an index (<see cref="InvalidSettingException.Setting"/> is <paramref name="setting"/>).</exception>
+    public static EmbeddingIndex LoadSetting(string setting, string path)
+    {
+        try
+        {
+            return Load(path);
+        }
+        catch (Exception error) when (error is InvalidDataException or FileNotFoundException)
+        {
+            throw InvalidSettingException.ForSetting(setting, $"{path}: {error.Message} Give a file pipeline-infer index build wrote.", error);
+        }
+    }
+
     /// <summary>Writes the index to <paramref name="path"/>, whole or not at all; see <see cref="EmbeddingIndexFile.Write"/>.</summary>
     public void Save(string path, CancellationToken cancellationToken = default) => EmbeddingIndexFile.Write(path, this, cancellationToken);
 

@@ -26,6 +26,8 @@ public sealed class CliErrorsTests
         { new IndexModelMismatchException(new string('a', 64), new string('b', 64)), ExitCodes.Failure },
         { new UserErrorException("the address is in use"), ExitCodes.Failure },
         { new InvalidDataException("the file is not an ONNX model"), ExitCodes.Failure },
+        { new FileNotFoundException("Could not find file '/no/such/model.onnx'.", "/no/such/model.onnx"), ExitCodes.Failure },
+        { new DirectoryNotFoundException("Could not find a part of the path '/no/such/folder/out.npy'."), ExitCodes.Failure },
     };
 
     [Theory]

@@ -259,10 +259,11 @@ public sealed class EmbeddingServerTests
     {
         var options = new EmbeddingServerOptions { ModelPath = "unused.onnx", Urls = [url] };
 
-        var error = Assert.Throws<UserErrorException>(() => EmbeddingServer.Create(options));
+        var error = Assert.Throws<UnprotectedAddressException>(() => EmbeddingServer.Create(options));
 
         Assert.Contains(EmbeddingServerOptions.ApiKeyVariable, error.Message);
-        Assert.Contains("--insecure", error.Message);
+        Assert.Contains("serve insecurely", error.Message);
+        Assert.Equal([url], error.Addresses);
     }
 
     [Fact]

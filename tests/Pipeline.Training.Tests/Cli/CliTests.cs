@@ -64,6 +64,37 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Pretrain_IntoAFolderThatHoldsARun_WithoutResume_IsAUsageErrorNamingBothWaysOut()
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "run.json"), "{}");
+
+        (int exitCode, _, string error) = CliProcess.Run(["pretrain", "--out", run, "--epochs", "1", .. Tiny]);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains($"--out {run} already holds a run: add --resume to continue it, or choose another --out.", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Equal(["run.json"], Directory.GetFileSystemEntries(run).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Evaluate_ElboOfARunWithoutOne_IsAUsageErrorNamingTheProtocolsThatApply()
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("run");
+        Assert.Equal(0, CliProcess.Run(["pretrain", "--out", run, "--method", "ae", "--epochs", "1", "--limit", "64", "--batch-size", "32", "--threads", "2", "--device", "cpu"]).ExitCode);
+
+        (int exitCode, _, string error) = CliProcess.Run("evaluate", "--run", run, "--protocol", "elbo", "--device", "cpu");
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("--protocol elbo is a VAE's bound", error);
+        Assert.Contains("Score its embeddings with --protocol knn or linear.", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
     public void Pretrain_OnCudaWhereNoneRuns_IsAUsageErrorOnOneLine_AndWritesNothing()
     {
         using var folder = new TempDirectory();

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Errors;
 using Pipeline.Runs;
 using Pipeline.Tests;
 using Pipeline.Onnx;
@@ -252,6 +253,24 @@ public sealed class DistillationTests
         Assert.Contains(second, error.Message);
         Assert.Contains(first, error.Message);
         Assert.Contains("the same classes in the same order", error.Message);
+    }
+
+    [Fact]
+    public void Job_TheSameTeacherTwice_IsRefusedAsTheTeacherSetting_BeforeTheDataIsRead()
+    {
+        using var folder = new TempDirectory();
+        (RunDirectory student, string teacher) = Fixture(folder, TinyRun.Images(32));
+        string copy = folder.File("copy.onnx");
+        File.Copy(teacher, copy);
+        var options = new DistillOptions { Teachers = [teacher, copy], Student = student.Path, Data = "folder:/no/such/folder", Output = folder.File("distilled"), Device = "cpu" };
+        string[] loaded = [];
+
+        var error = Assert.Throws<InvalidSettingException>(() => new DistillJob().Run(options, new PretrainJobObserver { Loading = data => loaded = [data] }));
+
+        Assert.Equal("teacher", error.Setting);
+        Assert.Contains("another --seed", error.Describe(setting => "--" + setting));
+        Assert.Empty(loaded);
+        Assert.False(Path.Exists(options.Output));
     }
 
     [Fact]

@@ -22,7 +22,9 @@ public sealed class ElboEvaluationTests
             RunEvaluation.EvaluateElbo(run, null, "fashion-mnist:test", samples: 1, seed: 0, CPU));
 
         Assert.Contains("trained with ae", error.Message);
-        Assert.Contains("--protocol knn or linear", error.Message);
+        Assert.Equal("protocol", error.Setting);
+        Assert.Contains("Score its embeddings with protocol knn or linear", error.Message);
+        Assert.Contains("Score its embeddings with --protocol knn or linear", error.Describe(setting => "--" + setting));
         Assert.False(Directory.Exists(run.EvaluationDirectory));
     }
 }

@@ -294,7 +294,9 @@ public sealed class PretrainerTests
         new Pretrainer(CPU).Run(config, images, run, resume: false);
 
         var error = Assert.Throws<RunConflictException>(() => new Pretrainer(CPU).Run(config, images, run, resume: false));
-        Assert.Contains("--resume", error.Message);
+        Assert.Equal("out", error.Setting);
+        Assert.Contains("add resume to continue it", error.Message);
+        Assert.Contains("add --resume to continue it, or choose another --out.", error.Describe(setting => "--" + setting));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pipeline.Cli;
 using Pipeline.Errors;
 using Pipeline.Runs;
 using Pipeline.Storage;

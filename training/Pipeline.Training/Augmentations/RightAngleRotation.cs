@@ -60,7 +60,7 @@ public static class RightAngleRotation
         if (height != width)
         {
             throw new ArgumentException(
-                $"Rotation prediction turns images by 90°, which needs square images, not {height}x{width}. Use square images (pretrain resizes folder images to --image-size × --image-size).");
+                $"Rotation prediction turns images by 90°, which needs square images, not {height}x{width}. Use square images (pretraining resizes folder images to a square of its image size).");
         }
     }
 }

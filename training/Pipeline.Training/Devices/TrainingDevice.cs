@@ -26,6 +26,17 @@ public static class TrainingDevice
         };
     }
 
+    /// <summary>
+    /// What every training job does first: gives TorchSharp <paramref name="threads"/> CPU threads (every core when null)
+    /// and resolves the device <paramref name="name"/> (<see cref="Resolve"/>).
+    /// </summary>
+    public static (Device Device, int Threads) Prepare(string name, int? threads)
+    {
+        int count = threads ?? Environment.ProcessorCount;
+        set_num_threads(count);
+        return (Resolve(name), count);
+    }
+
     private static bool CudaAvailable()
     {
         try

@@ -99,7 +99,7 @@ public static class RunEvaluation
     /// estimated from <paramref name="samples"/> reparameterised samples per image (ε seeded by
     /// <paramref name="seed"/>) and the KL term exact; written to <c>eval/elbo-Nsample(s).json</c> and returned.
     /// </summary>
-    /// <exception cref="InvalidSettingException">The run's method is not vae.</exception>
+    /// <exception cref="InvalidSettingException">The run's method is not vae (<see cref="InvalidSettingException.Setting"/> <c>protocol</c>).</exception>
     public static ElboResult EvaluateElbo(RunDirectory run, string? checkpoint, string testData, int samples, int seed, Device device,
         int batchSize = 512, CancellationToken cancellationToken = default)
     {
@@ -113,8 +113,8 @@ public static class RunEvaluation
         {
             if (objective is not VaeObjective vae)
             {
-                throw new InvalidSettingException(
-                    $"The ELBO is a VAE's bound: {run.Path} was trained with {config.Method}, which has no ELBO. Score its embeddings with --protocol knn or linear.");
+                throw InvalidSettingException.ForSetting("protocol", name =>
+                    $"elbo is a VAE's bound: {run.Path} was trained with {config.Method}, which has no ELBO. Score its embeddings with {name("protocol")} knn or linear.");
             }
             vae.to(device);
             ImageSet test = DatasetLoader.Load(testData, InputShape(config), cancellationToken);

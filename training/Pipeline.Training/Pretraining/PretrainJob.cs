@@ -47,9 +47,7 @@ public sealed class PretrainJob
         PretrainOptions pretrain = options.Pretrain;
         ArgumentNullException.ThrowIfNull(pretrain, nameof(options));
         pretrain.Validate();
-        int threads = pretrain.Threads ?? Environment.ProcessorCount;
-        set_num_threads(threads);
-        Device device = TrainingDevice.Resolve(pretrain.Device);
+        (Device device, int threads) = TrainingDevice.Prepare(pretrain.Device, pretrain.Threads);
         observer?.Loading?.Invoke(pretrain.Data);
         ImageSet images = pretrain.LoadImages(cancellationToken);
         PretrainConfig config = pretrain.Resolve(images);

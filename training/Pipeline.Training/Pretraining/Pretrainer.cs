@@ -212,8 +212,8 @@ public sealed class Pretrainer
         {
             if (run.HasConfig || run.Checkpoints().Count > 0)
             {
-                throw new RunConflictException(
-                    $"{run.Path} already holds a run. Add --resume to continue it, or choose another --out.");
+                throw new RunConflictException("out", name =>
+                    $"{run.Path} already holds a run: add {name("resume")} to continue it, or choose another {name("out")}.");
             }
             Directory.CreateDirectory(run.Path);
             run.WriteConfig(config);

@@ -69,7 +69,7 @@ public sealed class RunDirectory
     {
         if (!HasConfig)
         {
-            throw new DataFormatException(Path, "is not a run folder: it has no run.json. Point --run at the --out of a pretrain run.");
+            throw new DataFormatException(Path, "is not a run folder: it has no run.json. Give the folder a pretraining run wrote.");
         }
         JsonNode config = JsonNode.Parse(File.ReadAllText(ConfigPath)) ?? throw new InvalidDataException($"{ConfigPath} is empty.");
         UpgradeSingleTeacher(config);

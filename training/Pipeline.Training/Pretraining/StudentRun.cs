@@ -1,5 +1,6 @@
 using Pipeline.Data;
 using Pipeline.Errors;
+using Pipeline.Training.Encoders;
 using Pipeline.Training.Export;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
@@ -62,6 +63,50 @@ public static class StudentRun
                 OptimizerSettings.DefaultWarmupSteps(epochs * stepsPerEpoch, stepsPerEpoch)),
             CheckpointEvery = (int)stepsPerEpoch,
         };
+    }
+
+    /// <summary>
+    /// The training images <paramref name="data"/> names, at the input size of the <paramref name="student"/> run's
+    /// encoder, telling <paramref name="observer"/> before they are read.
+    /// </summary>
+    public static ImageSet LoadImages(string data, PretrainConfig student, PretrainJobObserver? observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        observer?.Loading?.Invoke(data);
+        EncoderSpec spec = student.Encoder;
+        return DatasetLoader.Load(data, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="images"/> (the dataset <paramref name="data"/>) has labels for the labelled images
+    /// <paramref name="labels"/> names; <paramref name="labelsOptional"/> says whether the advice may be to leave them out.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">The data has no labels (<see cref="InvalidSettingException.Setting"/> <c>data</c>).</exception>
+    public static void RequireLabelledData(ImageSet images, string data, string labels, bool labelsOptional)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Labels is null)
+        {
+            throw InvalidSettingException.ForSetting("data", name => $"{data} has no labels, so {name("labels")} {labels} has none to learn: "
+                + "give labelled data (fashion-mnist:train, or a folder with one subfolder per class)" + (labelsOptional ? $", or leave {name("labels")} out." : "."));
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="read"/>, which reads or resolves the labelled images; a file it cannot read, ids that are not
+    /// images of the data, or a text that names no labelled images is an error of the <c>labels</c> setting.
+    /// </summary>
+    public static T AsLabelsSetting<T>(Func<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        try
+        {
+            return read();
+        }
+        catch (Exception error) when (error is DataFormatException or InvalidSettingException { Setting: null })
+        {
+            throw InvalidSettingException.ForSetting("labels", error.Message, error);
+        }
     }
 
     /// <summary>

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Training.Devices;
-using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
 using static TorchSharp.torch;
@@ -29,22 +28,14 @@ public sealed class FixMatchJob
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        int threads = options.Threads ?? Environment.ProcessorCount;
-        set_num_threads(threads);
-        Device device = TrainingDevice.Resolve(options.Device);
+        (Device device, int threads) = TrainingDevice.Prepare(options.Device, options.Threads);
         (PretrainConfig student, string studentInit) = StudentRun.Start(options.Student, classifierRuns: true);
         string labelsPath = Path.GetFullPath(options.Labels);
-        IReadOnlyList<string> labelledIds = AsLabelsSetting(() => ImageIdFile.Read(labelsPath));
+        IReadOnlyList<string> labelledIds = StudentRun.AsLabelsSetting(() => ImageIdFile.Read(labelsPath));
 
-        observer?.Loading?.Invoke(options.Data);
-        EncoderSpec spec = student.Encoder;
-        ImageSet images = DatasetLoader.Load(options.Data, new ImageShape(spec.InputChannels, spec.InputHeight, spec.InputWidth), cancellationToken);
-        if (images.Labels is null)
-        {
-            throw InvalidSettingException.ForSetting("data", $"{options.Data} has no labels, so the labelled images listed have none: "
-                + "give labelled data (fashion-mnist:train, or a folder with one subfolder per class).");
-        }
-        AsLabelsSetting(() => ImageIds.Resolve(images, labelledIds, labelsPath));
+        ImageSet images = StudentRun.LoadImages(options.Data, student, observer, cancellationToken);
+        StudentRun.RequireLabelledData(images, options.Data, options.Labels, labelsOptional: false);
+        StudentRun.AsLabelsSetting(() => ImageIds.Resolve(images, labelledIds, labelsPath));
         PretrainConfig config = options.Resolve(student, studentInit, labelledIds, images);
         var run = new RunDirectory(options.Output);
         observer?.Planned?.Invoke(new PretrainPlan(images, config, device, threads, run));
@@ -60,18 +51,5 @@ public sealed class FixMatchJob
             ["confidence"] = options.Confidence,
         });
         return StudentRun.TrainAndExport(config, images, run, options.Resume, device, summary, observer, cancellationToken);
-    }
-
-    // The labelled ids' file, or ids that are not images of the data: an error of the labels setting.
-    private static T AsLabelsSetting<T>(Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (DataFormatException error)
-        {
-            throw InvalidSettingException.ForSetting("labels", error.Message, error);
-        }
     }
 }

@@ -1,7 +1,6 @@
-using Pipeline.Cli;
 using Pipeline.Errors;
 
-namespace Pipeline.Training.Cli;
+namespace Pipeline.Cli;
 
 /// <summary>
 /// A library's error about one of its settings (<see cref="InvalidSettingException.Setting"/>) in the words of the verb
@@ -23,10 +22,24 @@ public static class OptionErrors
         }
     }
 
-    /// <summary>The error naming the option that sets its setting: "--lr must be a positive number, not -1.".</summary>
+    /// <summary>Awaits <paramref name="call"/>, turning its error about one setting into a usage error naming the option.</summary>
+    public static async Task NamedAsync(Func<Task> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (InvalidSettingException error) when (error.Setting is not null)
+        {
+            throw new UsageException(Message(error));
+        }
+    }
+
+    /// <summary>The error naming the option that sets its setting, and the options its advice mentions: "--lr must be a positive number, not -1.".</summary>
     public static string Message(InvalidSettingException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return error.Setting is { } setting ? $"--{setting} {error.Problem}" : error.Message;
+        return error.Describe(setting => $"--{setting}");
     }
 }
