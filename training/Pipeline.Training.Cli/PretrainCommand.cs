@@ -73,12 +73,7 @@ public sealed class PretrainCommand
     };
     private readonly Option<string> _device = SharedOptions.Device();
     private readonly Option<int> _threads = SharedOptions.Threads();
-    private readonly Option<string> _precision = new Option<string>("--precision")
-    {
-        Description = "fp32, or bf16: mixed precision, the encoder's and projection head's convolutions and linear layers in bfloat16 from "
-            + "float32 weights (optimizer, batch-norm statistics, loss and the saved weights stay float32); fast on CPUs with AVX-512 BF16 or AMX.",
-        DefaultValueFactory = _ => "fp32",
-    }.AcceptOnlyFromAmong("fp32", "bf16");
+    private readonly Option<TrainingPrecision> _precision = SharedOptions.Precision();
     private readonly Option<string?> _optimizer = new Option<string?>("--optimizer")
     {
         Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's) (default: sgd for simclr and rotation, adam for vae, ae and dae).",
