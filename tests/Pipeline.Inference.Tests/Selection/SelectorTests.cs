@@ -82,6 +82,17 @@ public sealed class SelectorTests
     }
 
     [Fact]
+    public void KCenter_OnManyDuplicates_PicksThemInIndexOrder()
+    {
+        // Enough rows for the vectorised search of the farthest image: its ties go to the lowest index too.
+        var pool = new EmbeddingPool(Enumerable.Repeat(new[] { 0.6f, 0.8f }, 200).SelectMany(row => row).ToArray(), 2);
+
+        SelectionResult selection = new KCenterGreedySelector().Select(pool, 100, new HashSet<int> { 7, 150 }, seed: 0);
+
+        Assert.Equal(Enumerable.Range(0, 102).Where(i => i is not 7 and not 150).Take(100), selection.Images.Select(image => image.Index));
+    }
+
+    [Fact]
     public void Random_PicksDistinctUnlabelledImages_DeterministicallyForASeed()
     {
         (EmbeddingPool pool, _, _) = Blobs.Make([50]);
