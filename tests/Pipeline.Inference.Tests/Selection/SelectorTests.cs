@@ -46,6 +46,24 @@ public sealed class SelectorTests
     }
 
     [Fact]
+    public void Typiclust_OnAClusterOfSeveralHundredImages_PicksTheImageNearestToItsTwentyNeighbours()
+    {
+        // One cluster of 600: typicality is measured in blocks of members against chunks of the cluster, which must find
+        // what one distance per pair finds.
+        (EmbeddingPool pool, _, _) = Blobs.Make([600], spread: 0.3f);
+        double[] meanDistance = Enumerable.Range(0, pool.Count)
+            .Select(i => Enumerable.Range(0, pool.Count).Where(j => j != i).Select(j => (double)pool.Distance(i, j)).Order()
+                .Take(TypiclustSelector.Neighbours).Average())
+            .ToArray();
+        int expected = Array.IndexOf(meanDistance, meanDistance.Min());
+
+        SelectedImage pick = Assert.Single(new TypiclustSelector().Select(pool, 1, Nothing, seed: 0).Images);
+
+        Assert.Equal(expected, pick.Index);
+        Assert.Equal(1 / (meanDistance[expected] + 1e-5), pick.Typicality!.Value, 1e-3);
+    }
+
+    [Fact]
     public void KCenter_PicksTheFarthestImageEachTime_AndReportsItsDistance()
     {
         // Points on a line (two dimensions, scaled to unit length they stay on the quarter circle in this order).
