@@ -4,9 +4,9 @@ namespace Pipeline.Inference.Selection;
 
 /// <summary>
 /// Squared Euclidean distances from one embedding to a block of others, from dot products:
-/// ||a − b||² = ||a||² + ||b||² − 2 a·b. A block is one <see cref="TensorPrimitives.Dot"/> per row over contiguous memory,
-/// then whole-block vector passes, instead of a difference, a square, a sum and a square root per pair; selection compares
-/// squared distances, which order as distances do.
+/// ||a − b||² = ||a||² + ||b||² − 2 a·b. A block is one <see cref="TensorPrimitives.Dot"/> per row over contiguous memory
+/// and the norms kept beside the rows, instead of a difference, a square, a sum and a square root per pair; selection
+/// compares squared distances, which order as distances do.
 /// </summary>
 internal static class SquaredDistances
 {
@@ -21,10 +21,7 @@ internal static class SquaredDistances
         int dim = vector.Length;
         for (int i = 0; i < destination.Length; i++)
         {
-            destination[i] = TensorPrimitives.Dot(rows.Slice(i * dim, dim), vector);
+            destination[i] = Math.Max(0f, rowSquaredNorms[i] - 2 * TensorPrimitives.Dot(rows.Slice(i * dim, dim), vector) + vectorSquaredNorm);
         }
-        TensorPrimitives.MultiplyAdd(destination, -2f, rowSquaredNorms[..destination.Length], destination);
-        TensorPrimitives.Add(destination, vectorSquaredNorm, destination);
-        TensorPrimitives.Max(destination, 0f, destination);
     }
 }
