@@ -79,8 +79,9 @@ public static class SelectCommand
             SelectionPictures? drawing = parse.GetValue(pictures) is { } prefix ? PicturesAt(prefix) : null;
             IReadOnlyList<string>? labelledIds = parse.GetValue(labelled) is { } labelledPath ? ImageIdOption.Read(labelled.Name, labelledPath) : null;
             SelectionStrategy chosen = Enum.GetValues<SelectionStrategy>().Single(s => ImageSelection.NameOf(s) == parse.GetValue(strategy));
+            bool byClassifier = ImageSelection.NeedsClassifier(chosen);
 
-            if (ImageSelection.NeedsClassifier(chosen)
+            if (byClassifier
                 && new Option[] { cache, pictures }.FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } embeddingsOnly)
             {
                 throw new UsageException($"{embeddingsOnly.Name} works on the pool's embeddings, and {parse.GetValue(strategy)} ranks by a classifier's probabilities: "
@@ -90,7 +91,7 @@ public static class SelectCommand
             ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);
             using ILoggerFactory logging = LoggerFactory.Create(CliLogging.Configure);
             EmbeddingModelOptions modelOptions = resolved.Apply(ModelOptions.Read(parse, provider, threads));
-            using OnnxRuntimeModel model = ImageSelection.NeedsClassifier(chosen)
+            using OnnxRuntimeModel model = byClassifier
                 ? ImageClassifier.Load(resolved.Path, modelOptions, logging.CreateLogger("pipeline-infer"))
                 : EmbeddingModel.Load(resolved.Path, modelOptions, logging.CreateLogger("pipeline-infer"));
             ImageSet pool = DatasetOption.Load(data.Name, parse.GetValue(data)!, model.InputShape, cancellationToken);

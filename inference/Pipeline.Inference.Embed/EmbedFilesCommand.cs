@@ -29,7 +29,7 @@ public static class EmbedFilesCommand
         {
             model, input, output, batchSize, provider, threads,
         };
-        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
+        command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(() =>
         {
             string outputPath = parse.GetValue(output)!;
             EmbeddingFileWriter.FormatOf(outputPath); // refuse a bad extension or folder before any work

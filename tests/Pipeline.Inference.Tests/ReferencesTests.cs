@@ -34,6 +34,21 @@ public sealed class ReferencesTests
     }
 
     [Fact]
+    public void EdgeCli_NeedsTheEmbeddingLibraryAndTheCliCoreOnly_NoStoreRegistryOrTraining()
+    {
+        ProjectGraph graph = ProjectGraph.From([RepositoryRoot.Combine("inference", "Pipeline.Inference.Embed", "Pipeline.Inference.Embed.csproj")]);
+
+        Assert.Equal(
+            ["Pipeline.Cli.Core", "Pipeline.Data", "Pipeline.Errors", "Pipeline.Inference", "Pipeline.Inference.Embed", "Pipeline.Onnx.Contract", "Pipeline.Runs"],
+            graph.Projects.Select(Path.GetFileNameWithoutExtension).Order());
+        Assert.All(graph.PackagesAndImports, reference => Assert.Contains(reference, (string[])
+        [
+            "../OnnxRuntime.Backend.props", "System.CommandLine", "Microsoft.Extensions.Logging.Abstractions", "System.Numerics.Tensors",
+            "SkiaSharp", "SkiaSharp.NativeAssets.Linux.NoDependencies",
+        ]));
+    }
+
+    [Fact]
     public void BuiltDependencies_HoldNoTorchSharp()
     {
         string deps = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Pipeline.Inference.Tests.deps.json"));

@@ -10,6 +10,7 @@ namespace Pipeline.Inference.Selection;
 public sealed class EmbeddingPool
 {
     private readonly float[] _rows;
+    private readonly float[] _squaredNorms;
 
     /// <summary>Copies <paramref name="embeddings"/> ([N, D] row-major) and scales every row to unit length.</summary>
     /// <exception cref="ArgumentException">The length is not a multiple of <paramref name="dim"/>.</exception>
@@ -29,6 +30,12 @@ public sealed class EmbeddingPool
         Dim = dim;
         Count = embeddings.Length / dim;
         UnitRows.Normalise(_rows, dim);
+        // 1 within rounding (0 for a zero row): distances from dot products take the norms as they are.
+        _squaredNorms = new float[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            _squaredNorms[i] = TensorPrimitives.SumOfSquares(Row(i));
+        }
     }
 
     /// <summary>N, the number of images.</summary>
@@ -42,6 +49,27 @@ public sealed class EmbeddingPool
 
     /// <summary>Image <paramref name="index"/>'s unit embedding.</summary>
     public ReadOnlySpan<float> Row(int index) => _rows.AsSpan(index * Dim, Dim);
+
+    /// <summary>Every image's squared norm, [N]: 1 within rounding, 0 for a zero embedding.</summary>
+    internal ReadOnlySpan<float> SquaredNorms => _squaredNorms;
+
+    /// <summary>
+    /// Lowers nearest[i] to the squared distance from image i to image <paramref name="centre"/> wherever that is smaller,
+    /// for every image: the step k-center and k-means++ take for each new centre. In parallel blocks of images, each a run
+    /// of dot products against the centre (<see cref="SquaredDistances"/>) into its part of <paramref name="scratch"/>,
+    /// then a vector minimum.
+    /// </summary>
+    /// <param name="centre">The new centre.</param>
+    /// <param name="nearest">[N] squared distances to the nearest centre so far.</param>
+    /// <param name="scratch">[N] floats to work in.</param>
+    internal void Cover(int centre, float[] nearest, float[] scratch) => ParallelRows.ForBlocks(Count, (start, end) =>
+    {
+        int length = end - start;
+        Span<float> distances = scratch.AsSpan(start, length);
+        SquaredDistances.ToRows(_rows.AsSpan(start * Dim, length * Dim), _squaredNorms.AsSpan(start, length), Row(centre),
+            _squaredNorms[centre], distances);
+        TensorPrimitives.Min(nearest.AsSpan(start, length), distances, nearest.AsSpan(start, length));
+    });
 
     /// <summary>The Euclidean distance between images <paramref name="a"/> and <paramref name="b"/>.</summary>
     public float Distance(int a, int b) => TensorPrimitives.Distance(Row(a), Row(b));

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Pipeline.Inference.Selection;
 
 /// <summary>
@@ -14,47 +16,39 @@ public sealed class KCenterGreedySelector : IImageSelector
         CancellationToken cancellationToken = default)
     {
         ImageSelection.Validate(pool, budget, labelled);
-        // Distance from every image to its nearest centre (labelled or picked); centres themselves are at 0.
+        // Squared distance from every image to its nearest centre (labelled or picked); a centre itself is at −∞, so it is
+        // never the farthest again. Squared distances order the images as distances do.
         float[] nearest = new float[pool.Count];
+        float[] scratch = new float[pool.Count];
         Array.Fill(nearest, float.PositiveInfinity);
         foreach (int centre in labelled.Order())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Cover(pool, nearest, centre);
+            Take(pool, nearest, scratch, centre);
         }
 
-        bool[] taken = new bool[pool.Count];
-        foreach (int index in labelled)
-        {
-            taken[index] = true;
-        }
         var picks = new List<SelectedImage>(budget);
         if (labelled.Count == 0)
         {
             int first = new Random(seed).Next(pool.Count);
             picks.Add(new SelectedImage(first));
-            taken[first] = true;
-            Cover(pool, nearest, first);
+            Take(pool, nearest, scratch, first);
         }
         while (picks.Count < budget)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // Among images not taken, the farthest; duplicates of a centre are at 0 and are picked last.
-            int farthest = -1;
-            for (int i = 0; i < nearest.Length; i++)
-            {
-                if (!taken[i] && (farthest < 0 || nearest[i] > nearest[farthest]))
-                {
-                    farthest = i;
-                }
-            }
-            picks.Add(new SelectedImage(farthest, Distance: nearest[farthest]));
-            taken[farthest] = true;
-            Cover(pool, nearest, farthest);
+            // The farthest image not taken, lowest index on ties; duplicates of a centre are at 0 and are picked last.
+            int farthest = TensorPrimitives.IndexOfMax(nearest);
+            picks.Add(new SelectedImage(farthest, Distance: MathF.Sqrt(nearest[farthest])));
+            Take(pool, nearest, scratch, farthest);
         }
         return new SelectionResult(Strategy, picks);
     }
 
-    private static void Cover(EmbeddingPool pool, float[] nearest, int centre) =>
-        ParallelRows.For(pool.Count, i => nearest[i] = Math.Min(nearest[i], pool.Distance(i, centre)));
+    // Makes centre a centre: every image's nearest squared distance drops to its distance from centre where that is smaller.
+    private static void Take(EmbeddingPool pool, float[] nearest, float[] scratch, int centre)
+    {
+        pool.Cover(centre, nearest, scratch);
+        nearest[centre] = float.NegativeInfinity;
+    }
 }

@@ -58,18 +58,14 @@ public static class KMeans
         int dim = pool.Dim;
         float[] centroids = new float[clusterCount * dim];
         float[] nearest = new float[pool.Count];
+        float[] scratch = new float[pool.Count];
         Array.Fill(nearest, float.PositiveInfinity);
         int chosen = random.Next(pool.Count);
         for (int c = 0; c < clusterCount; c++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             pool.Row(chosen).CopyTo(centroids.AsSpan(c * dim, dim));
-            int centre = chosen;
-            ParallelRows.For(pool.Count, i =>
-            {
-                float distance = pool.Distance(i, centre);
-                nearest[i] = Math.Min(nearest[i], distance * distance);
-            });
+            pool.Cover(chosen, nearest, scratch);
             if (c + 1 < clusterCount)
             {
                 chosen = DrawProportional(nearest, random);

@@ -31,6 +31,11 @@ public sealed class TypiclustSelector : IImageSelector
 
     private const double DistanceFloor = 1e-5;
 
+    // Typicality is measured for blocks of this many members against chunks of this many reference images (256 KB of
+    // embeddings of 256 floats), so that a chunk stays in cache while the block reads it.
+    private const int MemberBlock = 32;
+    private const int ReferenceChunk = 256;
+
     public SelectionStrategy Strategy => SelectionStrategy.Typiclust;
 
     public SelectionResult Select(EmbeddingPool pool, int budget, IReadOnlySet<int> labelled, int seed,
@@ -115,8 +120,18 @@ public sealed class TypiclustSelector : IImageSelector
             random.Shuffle(reference);
             reference = reference[..MaxReferenceImages];
         }
+        // The reference images side by side, so that a chunk of them is read from cache by a whole block of members.
+        int dim = pool.Dim;
+        float[] referenceRows = new float[reference.Length * dim];
+        float[] referenceNorms = new float[reference.Length];
+        for (int r = 0; r < reference.Length; r++)
+        {
+            pool.Row(reference[r]).CopyTo(referenceRows.AsSpan(r * dim, dim));
+            referenceNorms[r] = pool.SquaredNorms[reference[r]];
+        }
         double[] meanDistance = new double[members.Count];
-        ParallelRows.For(members.Count, m => meanDistance[m] = MeanNearestDistance(pool, members[m], reference, neighbours));
+        ParallelRows.ForBlocks(members.Count, MemberBlock, (start, end) =>
+            MeanNearestDistances(pool, members, start, end, reference, referenceRows, referenceNorms, neighbours, meanDistance));
         int best = 0;
         for (int m = 1; m < meanDistance.Length; m++)
         {
@@ -128,23 +143,50 @@ public sealed class TypiclustSelector : IImageSelector
         return (best, 1 / (meanDistance[best] + DistanceFloor));
     }
 
-    // The mean distance from image to its k nearest images of reference (itself excluded).
-    private static double MeanNearestDistance(EmbeddingPool pool, int image, int[] reference, int k)
+    // For members[start..end): the mean distance to its k nearest images of reference (itself excluded), into
+    // meanDistance. Squared distances to a chunk of the reference for each member of the block in turn; the k smallest of
+    // each member kept sorted as the chunks go by.
+    private static void MeanNearestDistances(EmbeddingPool pool, List<int> members, int start, int end, int[] reference,
+        float[] referenceRows, float[] referenceNorms, int k, double[] meanDistance)
     {
-        Span<float> nearest = stackalloc float[k];
-        nearest.Fill(float.PositiveInfinity);
-        foreach (int other in reference)
+        int dim = pool.Dim;
+        float[] nearest = new float[(end - start) * k];
+        Array.Fill(nearest, float.PositiveInfinity);
+        float[] squared = new float[ReferenceChunk];
+        for (int chunk = 0; chunk < reference.Length; chunk += ReferenceChunk)
         {
-            if (other == image)
+            int length = Math.Min(ReferenceChunk, reference.Length - chunk);
+            Span<float> distances = squared.AsSpan(0, length);
+            for (int m = start; m < end; m++)
+            {
+                int image = members[m];
+                SquaredDistances.ToRows(referenceRows.AsSpan(chunk * dim, length * dim), referenceNorms.AsSpan(chunk, length),
+                    pool.Row(image), pool.SquaredNorms[image], distances);
+                KeepSmallest(distances, reference.AsSpan(chunk, length), image, nearest.AsSpan((m - start) * k, k));
+            }
+        }
+        for (int m = start; m < end; m++)
+        {
+            double sum = 0;
+            foreach (float squaredDistance in nearest.AsSpan((m - start) * k, k))
+            {
+                sum += MathF.Sqrt(squaredDistance);
+            }
+            meanDistance[m] = sum / k;
+        }
+    }
+
+    // Inserts each of distances (to the images ids, image itself skipped) that is among the smallest into nearest, kept sorted.
+    private static void KeepSmallest(ReadOnlySpan<float> distances, ReadOnlySpan<int> ids, int image, Span<float> nearest)
+    {
+        int k = nearest.Length;
+        for (int j = 0; j < distances.Length; j++)
+        {
+            float distance = distances[j];
+            if (distance >= nearest[k - 1] || ids[j] == image)
             {
                 continue;
             }
-            float distance = pool.Distance(image, other);
-            if (distance >= nearest[k - 1])
-            {
-                continue;
-            }
-            // Insertion into the sorted k smallest so far.
             int at = k - 1;
             while (at > 0 && nearest[at - 1] > distance)
             {
@@ -153,11 +195,5 @@ public sealed class TypiclustSelector : IImageSelector
             }
             nearest[at] = distance;
         }
-        double sum = 0;
-        foreach (float distance in nearest)
-        {
-            sum += distance;
-        }
-        return sum / k;
     }
 }

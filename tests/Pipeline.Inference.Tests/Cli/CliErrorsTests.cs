@@ -40,6 +40,26 @@ public sealed class CliErrorsTests
         Assert.Equal("error: " + error.Message + Environment.NewLine, stderr);
     }
 
+    public static TheoryData<Exception, int> EdgeUserErrors() => new()
+    {
+        { new InvalidSettingException("a setting is out of range"), ExitCodes.Usage },
+        { new UsageException("--threads must be 0 or a positive whole number, not '0.5'."), ExitCodes.Usage },
+        { new FailedParity("the int8 variant differs by 0.5"), ExitCodes.ParityFailed },
+        { new DataFormatException("/images/x.png", "is not a PNG or JPEG"), ExitCodes.Failure },
+        { new InvalidDataException("the file is not an ONNX model"), ExitCodes.Failure },
+        { new FileNotFoundException("encoder.onnx was not found"), ExitCodes.Failure },
+    };
+
+    [Theory]
+    [MemberData(nameof(EdgeUserErrors))]
+    public async Task TheEdgeCliErrors_WithoutTheStoreAndTraining_GiveTheSameExitCodes(Exception error, int expected)
+    {
+        (int exit, string stderr) = await RunAsync(() => throw error, body => CommandErrors.RunAsync(body));
+
+        Assert.Equal(expected, exit);
+        Assert.Equal("error: " + error.Message + Environment.NewLine, stderr);
+    }
+
     [Theory]
     [InlineData(typeof(InvalidOperationException))]
     [InlineData(typeof(ArgumentException))]
@@ -67,14 +87,15 @@ public sealed class CliErrorsTests
 
     private static Task<int> Fail(Type type) => throw (Exception)Activator.CreateInstance(type, "a broken invariant")!;
 
-    private static async Task<(int Exit, string Stderr)> RunAsync(Func<Task<int>> body)
+    private static async Task<(int Exit, string Stderr)> RunAsync(Func<Task<int>> body, Func<Func<Task<int>>, Task<int>>? runner = null)
     {
+        runner ??= command => CliErrors.RunAsync(command);
         TextWriter stderr = Console.Error;
         using var captured = new StringWriter();
         Console.SetError(captured);
         try
         {
-            return (await CliErrors.RunAsync(body), captured.ToString());
+            return (await runner(body), captured.ToString());
         }
         finally
         {

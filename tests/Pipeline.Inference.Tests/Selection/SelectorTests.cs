@@ -46,6 +46,24 @@ public sealed class SelectorTests
     }
 
     [Fact]
+    public void Typiclust_OnAClusterOfSeveralHundredImages_PicksTheImageNearestToItsTwentyNeighbours()
+    {
+        // One cluster of 600: typicality is measured in blocks of members against chunks of the cluster, which must find
+        // what one distance per pair finds.
+        (EmbeddingPool pool, _, _) = Blobs.Make([600], spread: 0.3f);
+        double[] meanDistance = Enumerable.Range(0, pool.Count)
+            .Select(i => Enumerable.Range(0, pool.Count).Where(j => j != i).Select(j => (double)pool.Distance(i, j)).Order()
+                .Take(TypiclustSelector.Neighbours).Average())
+            .ToArray();
+        int expected = Array.IndexOf(meanDistance, meanDistance.Min());
+
+        SelectedImage pick = Assert.Single(new TypiclustSelector().Select(pool, 1, Nothing, seed: 0).Images);
+
+        Assert.Equal(expected, pick.Index);
+        Assert.Equal(1 / (meanDistance[expected] + 1e-5), pick.Typicality!.Value, 1e-3);
+    }
+
+    [Fact]
     public void KCenter_PicksTheFarthestImageEachTime_AndReportsItsDistance()
     {
         // Points on a line (two dimensions, scaled to unit length they stay on the quarter circle in this order).
@@ -79,6 +97,17 @@ public sealed class SelectorTests
         SelectionResult selection = new KCenterGreedySelector().Select(pool, 4, new HashSet<int> { 2 }, seed: 0);
 
         Assert.Equal([0, 1, 3, 4], selection.Images.Select(image => image.Index));
+    }
+
+    [Fact]
+    public void KCenter_OnManyDuplicates_PicksThemInIndexOrder()
+    {
+        // Enough rows for the vectorised search of the farthest image: its ties go to the lowest index too.
+        var pool = new EmbeddingPool(Enumerable.Repeat(new[] { 0.6f, 0.8f }, 200).SelectMany(row => row).ToArray(), 2);
+
+        SelectionResult selection = new KCenterGreedySelector().Select(pool, 100, new HashSet<int> { 7, 150 }, seed: 0);
+
+        Assert.Equal(Enumerable.Range(0, 102).Where(i => i is not 7 and not 150).Take(100), selection.Images.Select(image => image.Index));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Pipeline.Cli;
 /// unknown verb or option, a missing or refused value) exits <see cref="ExitCodes.Usage"/> with its errors and no help
 /// page; SIGINT (Ctrl+C) and SIGTERM (Kubernetes stopping a pod) cancel the token every verb observes, so a long verb
 /// stops at its next safe point — training after writing the checkpoint of its last finished step — and exits
-/// <see cref="ExitCodes.Cancelled"/> (<see cref="CliErrors"/>). A second signal ends the process at once.
+/// <see cref="ExitCodes.Cancelled"/> (<see cref="CommandErrors"/>). A second signal ends the process at once.
 /// </summary>
 public static class CliInvocation
 {
