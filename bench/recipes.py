@@ -25,6 +25,7 @@ TUNED = ["--min-crop-scale", "0.2", "--temperature", "0.2"]
 RECIPES = [
     {"name": "convnet tuned", "args": ["--encoder", "convnet", *TUNED]},
     {"name": "convnet6 tuned", "args": ["--encoder", "convnet6", *TUNED]},
+    {"name": "convnet6 tuned, bf16", "args": ["--encoder", "convnet6", *TUNED, "--precision", "bf16"]},
     {"name": "convnet tuned, crop 0.35", "args": ["--encoder", "convnet", "--min-crop-scale", "0.35", "--temperature", "0.2"]},
     {"name": "convnet tuned, τ 0.1", "args": ["--encoder", "convnet", "--min-crop-scale", "0.2", "--temperature", "0.1"]},
     {"name": "convnet tuned, no jitter", "args": ["--encoder", "convnet", *TUNED, "--color-jitter-probability", "0"]},

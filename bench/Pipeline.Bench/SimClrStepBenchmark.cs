@@ -4,6 +4,7 @@ using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Encoders;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using TorchSharp;
@@ -29,20 +30,25 @@ public static class SimClrStepBenchmark
             Description = "Sample the resident set size every this many steps (0: only at the end).",
             DefaultValueFactory = _ => 0,
         };
+        var precision = new Option<TrainingPrecision>("--precision")
+        {
+            Description = "fp32, or bf16 mixed precision as pretrain --precision bf16.",
+            DefaultValueFactory = _ => TrainingPrecision.Fp32,
+        };
         var command = new Command("simclr-step", "SimCLR training steps per second, augmentation share, RSS drift; prints one JSON object.")
         {
-            steps, warmup, batchSize, threads, rssEvery,
+            steps, warmup, batchSize, threads, rssEvery, precision,
         };
         command.SetAction(parse =>
         {
             Console.WriteLine(JsonSerializer.Serialize(Run(parse.GetValue(steps), parse.GetValue(warmup), parse.GetValue(batchSize),
-                parse.GetValue(threads), parse.GetValue(rssEvery))));
+                parse.GetValue(threads), parse.GetValue(rssEvery), parse.GetValue(precision))));
             return 0;
         });
         return command;
     }
 
-    private static Dictionary<string, object> Run(int steps, int warmup, int batchSize, int threads, int rssEvery)
+    private static Dictionary<string, object> Run(int steps, int warmup, int batchSize, int threads, int rssEvery, TrainingPrecision precision)
     {
         set_num_threads(threads);
         random.manual_seed(0);
@@ -67,7 +73,11 @@ public static class SimClrStepBenchmark
             {
                 Tensor pixels = Batch(dataset, step, batchSize);
                 using var generator = new Generator((ulong)step);
-                Tensor loss = objective.ComputeLoss(pixels, generator, step).Value;
+                Tensor loss;
+                using (Autocast.Enter(precision))
+                {
+                    loss = objective.ComputeLoss(pixels, generator, step).Value;
+                }
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.Step(0.12, step + 1);
@@ -101,6 +111,7 @@ public static class SimClrStepBenchmark
             ["steps"] = steps,
             ["batch_size"] = batchSize,
             ["threads"] = threads,
+            ["precision"] = precision.ToString().ToLowerInvariant(),
             ["images_per_second"] = steps * (double)batchSize / clock.Elapsed.TotalSeconds,
             ["augmentation_share"] = augmenting.Elapsed / clock.Elapsed,
             ["rss_mib"] = rss.Select(sample => new[] { sample.Step, sample.MiB }).ToArray(),

@@ -4,9 +4,12 @@
 Same convnet encoder (D = 128), projection head (Linear-BN-ReLU-Linear), NT-Xent (tau 0.5), per-sample
 augmentation (random resized crop + flip through one grid_sample, brightness/contrast jitter in a random order per
 sample, p = 0.8), SGD with momentum 0.9 and weight decay 5e-4 on weights only, on the first images of Fashion-MNIST.
-Prints one JSON object. Run it with Debian's interpreter: /usr/bin/python3 (python3-torch).
+`--precision bf16` runs the encoder and projection head under torch.autocast("cpu", bfloat16) — convolutions and linear
+layers in bfloat16 from float32 weights, as the trainer's `--precision bf16` — with the loss in float32. Prints one JSON
+object. Run it with Debian's interpreter: /usr/bin/python3 (python3-torch).
 """
 import argparse
+import contextlib
 import gzip
 import json
 import math
@@ -98,6 +101,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)  # Debian's torch defaults to one thread.
@@ -124,7 +128,9 @@ def main():
         t0 = time.perf_counter()
         views = torch.cat([augment(pixels, g), augment(pixels, g)])
         augment_seconds += time.perf_counter() - t0
-        z = projection(encoder((views - mean) / std))
+        with torch.autocast("cpu", dtype=torch.bfloat16) if args.precision == "bf16" else contextlib.nullcontext():
+            z = projection(encoder((views - mean) / std))
+        z = z.float()
         n = pixels.shape[0]
         loss = nt_xent(z[:n], z[n:])
         optimizer.zero_grad()
@@ -137,6 +143,7 @@ def main():
         "steps": args.steps,
         "batch_size": args.batch_size,
         "threads": args.threads,
+        "precision": args.precision,
         "images_per_second": args.steps * args.batch_size / seconds,
         "augmentation_share": augment_seconds / seconds,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Training.Distillation;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Cli;
@@ -38,6 +39,7 @@ public sealed class DistillCommand
     private readonly Option<int> _batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => Defaults.BatchSize });
     private readonly Option<double> _learningRate = StudentTraining.LearningRate();
     private readonly Option<double> _weightDecay = StudentTraining.WeightDecay();
+    private readonly Option<TrainingPrecision> _precision = SharedOptions.Precision();
     private readonly Option<double> _temperature = OptionRules.Positive(new Option<double>("--temperature")
     {
         Description = "τ: teacher and student logits are divided by it before the softmax (SimCLRv2: 1).",
@@ -89,7 +91,7 @@ public sealed class DistillCommand
         var command = new Command("distill", "Distil a fine-tuned teacher into the pretrained encoder plus a linear head on all images (SimCLRv2); writes a run folder and inference_model.onnx.")
         {
             _teacher, _student, _data, _labels, _labelledWeight, _labelledBatchSize, _epochs, _batchSize, _learningRate, _weightDecay, _temperature, _minCropScale,
-            _flipProbability, _teacherInput, _seed, _output, _resume, _device, _threads,
+            _flipProbability, _teacherInput, _seed, _output, _resume, _device, _threads, _precision,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
@@ -120,6 +122,7 @@ public sealed class DistillCommand
         Seed = parse.GetValue(_seed),
         Device = parse.GetValue(_device)!,
         Threads = parse.GetValue(_threads),
+        Precision = parse.GetValue(_precision),
     };
 
     private static string Describe(PretrainPlan plan)

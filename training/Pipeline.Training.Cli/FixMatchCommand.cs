@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.SemiSupervised;
 
@@ -41,6 +42,7 @@ public sealed class FixMatchCommand
     });
     private readonly Option<double> _learningRate = StudentTraining.LearningRate();
     private readonly Option<double> _weightDecay = StudentTraining.WeightDecay();
+    private readonly Option<TrainingPrecision> _precision = SharedOptions.Precision();
     private readonly Option<double> _confidence = OptionRules.AboveZeroUpToOne(new Option<double>("--confidence")
     {
         Description = "τ: a prediction on a weak view becomes the label of the strong view when its probability is at least this.",
@@ -79,7 +81,7 @@ public sealed class FixMatchCommand
             + "through its own confident predictions, all the others; writes a run folder and inference_model.onnx.")
         {
             _student, _labels, _data, _epochs, _batchSize, _labelledBatchSize, _learningRate, _weightDecay, _confidence, _unlabelledWeight, _minCropScale, _erasing, _seed,
-            _output, _resume, _device, _threads,
+            _output, _resume, _device, _threads, _precision,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
@@ -108,6 +110,7 @@ public sealed class FixMatchCommand
         Seed = parse.GetValue(_seed),
         Device = parse.GetValue(_device)!,
         Threads = parse.GetValue(_threads),
+        Precision = parse.GetValue(_precision),
     };
 
     private static string Describe(PretrainPlan plan)

@@ -8,6 +8,7 @@ using Pipeline.Runs;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Losses;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
 
@@ -72,6 +73,7 @@ public sealed class PretrainCommand
     };
     private readonly Option<string> _device = SharedOptions.Device();
     private readonly Option<int> _threads = SharedOptions.Threads();
+    private readonly Option<TrainingPrecision> _precision = SharedOptions.Precision();
     private readonly Option<string?> _optimizer = new Option<string?>("--optimizer")
     {
         Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's) (default: sgd for simclr and rotation, adam for vae, ae and dae).",
@@ -177,7 +179,7 @@ public sealed class PretrainCommand
         var command = new Command("pretrain", "Pretrain an encoder without labels; writes a run folder with checkpoints, metrics, the ONNX export and a report.")
         {
             _method, _data, _encoder, _embeddingDim, _channels, _imageSize, _epochs, _batchSize, _seed, _output, _limit, _resume,
-            _device, _threads, _optimizer, _learningRate, _momentum, _weightDecay, _warmupEpochs, _temperature, _projectionDim,
+            _device, _threads, _precision, _optimizer, _learningRate, _momentum, _weightDecay, _warmupEpochs, _temperature, _projectionDim,
             _minCropScale, _flipProbability, _jitterProbability, _jitterStrength, _grayscaleProbability, _blurProbability,
             _latentDim, _likelihood, _beta, _klWarmupSteps, _noiseStd, _maskProbability, _checkpointEvery,
         };
@@ -207,6 +209,7 @@ public sealed class PretrainCommand
         return $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), "
             + $"{config.Encoder.Architecture} D={config.Encoder.EmbeddingDim}, {config.Epochs} epochs of {config.StepsPerEpoch(images.Count)} steps, "
             + $"batch {config.BatchSize}, {config.Optimizer.Kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, "
+            + (config.Precision == TrainingPrecision.Bf16 ? "bf16 mixed precision, " : "")
             + $"on {plan.Device.type.ToString().ToLowerInvariant()} with {plan.Threads} threads → {plan.Run.Path}";
     }
 

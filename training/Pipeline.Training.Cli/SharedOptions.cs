@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Training.Devices;
+using Pipeline.Training.MixedPrecision;
 
 namespace Pipeline.Training.Cli;
 
@@ -18,6 +19,13 @@ public static class SharedOptions
         Description = "CPU threads for TorchSharp (default: every core).",
         DefaultValueFactory = _ => Environment.ProcessorCount,
     });
+
+    public static Option<TrainingPrecision> Precision() => new Option<TrainingPrecision>("--precision")
+    {
+        Description = "fp32, or bf16: mixed precision, the encoder's and projection head's convolutions and linear layers in bfloat16 from "
+            + "float32 weights (optimizer, batch-norm statistics, loss and the saved weights stay float32); fast on CPUs with AVX-512 BF16 or AMX.",
+        DefaultValueFactory = _ => TrainingPrecision.Fp32,
+    }.AcceptOnlyFromAmong("fp32", "bf16");
 
     public static Option<int> Seed() => OptionRules.NonNegative(new Option<int>("--seed")
     {

@@ -42,6 +42,8 @@ public sealed class CliTests
     [InlineData("pretrain --out x --method rotation --temperature 0.2", "--temperature is an option of simclr")]
     [InlineData("pretrain --out x --method dae --noise-std 0 --mask-prob 0", "with neither it is the plain autoencoder, method ae")]
     [InlineData("pretrain --out x --method dae --mask-prob 1", "--mask-prob")]
+    [InlineData("pretrain --out x --precision fp16", "bf16")]
+    [InlineData("fixmatch --student x --labels 1% --out y --precision fp16", "bf16")]
     [InlineData("evaluate --run /no/such/run", "not a run folder")]
     [InlineData("evaluate --run x --labels 150%", "1%")]
     [InlineData("evaluate --run x --protocol svm", "elbo")]

@@ -1,6 +1,7 @@
 using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Training.Distillation;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
@@ -41,6 +42,8 @@ public sealed class DistillOptionsTests
         Assert.Equal(DistillationSettings.DefaultAugmentation, distillation.Augmentation);
         Assert.Equal(Classes, distillation.ClassNames);
         Assert.Null(distillation.Labelled);
+        Assert.Equal(TrainingPrecision.Fp32, config.Precision);
+        Assert.Equal(TrainingPrecision.Bf16, Resolve(Options() with { Precision = TrainingPrecision.Bf16 }).Precision);
     }
 
     [Fact]
@@ -117,6 +120,7 @@ public sealed class DistillOptionsTests
     [InlineData("labels")]
     [InlineData("labelled-batch-size")]
     [InlineData("device")]
+    [InlineData("precision")]
     public void Validate_AnOutOfRangeSetting_IsRefusedByItsName(string setting)
     {
         DistillOptions options = setting switch
@@ -126,6 +130,7 @@ public sealed class DistillOptionsTests
             "flip-probability" => Options() with { FlipProbability = 1.5 },
             "labels" => Options() with { Labels = "no such file or fraction" },
             "labelled-batch-size" => Options() with { Labels = "1%", LabelledBatchSize = 1 },
+            "precision" => Options() with { Precision = (TrainingPrecision)7 },
             _ => Options() with { Device = "tpu" },
         };
 

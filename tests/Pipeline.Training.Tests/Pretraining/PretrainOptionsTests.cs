@@ -4,6 +4,7 @@ using Pipeline.Errors;
 using Pipeline.Runs;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Losses;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
@@ -89,6 +90,16 @@ public sealed class PretrainOptionsTests
             (options.BatchSize, options.LearningRate, options.KlWarmupSteps, options.Likelihood, options.Epochs, options.Threads, options.Device));
     }
 
+    [Fact]
+    public void Json_Precision_ReachesTheConfig_AndIsFp32WhenLeftOut()
+    {
+        PretrainConfig mixed = Read<PretrainOptions>("""{ "method": "rotation", "precision": "bf16" }""").Resolve(Images);
+        PretrainConfig plain = Read<PretrainOptions>("""{ "method": "rotation" }""").Resolve(Images);
+
+        Assert.Equal((TrainingPrecision.Bf16, TrainingPrecision.Fp32), (mixed.Precision, plain.Precision));
+        Assert.Contains("\"precision\": \"bf16\"", JsonSerializer.Serialize(mixed, RunJson.CamelCase));
+    }
+
     [Theory]
     [InlineData("""{ "method": "ae", "beta": 2 }""", "beta", "is a setting of vae, not of ae")]
     [InlineData("""{ "latent-dim": 8 }""", "latent-dim", "is a setting of vae, ae, dae, not of simclr")]
@@ -98,6 +109,7 @@ public sealed class PretrainOptionsTests
     [InlineData("""{ "epochs": "abc" }""", "epochs", "must be a whole number, not \"abc\"")]
     [InlineData("""{ "optimizer": "rmsprop" }""", "optimizer", "must be one of sgd, adam, lars")]
     [InlineData("""{ "lr": [1] }""", "lr", "must be a number")]
+    [InlineData("""{ "precision": "fp16" }""", "precision", "must be one of fp32, bf16")]
     public void Json_ASettingNoOptionsOfTheMethodHave_IsRefusedNamingIt(string json, string setting, string problem)
     {
         var error = Assert.Throws<InvalidSettingException>(() => Read<PretrainOptions>(json));

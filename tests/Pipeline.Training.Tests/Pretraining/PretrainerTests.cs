@@ -6,6 +6,7 @@ using Pipeline.Errors;
 using Pipeline.Onnx.Optimizers;
 using Pipeline.Training.Checkpoints;
 using Pipeline.Training.Encoders;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
@@ -43,6 +44,32 @@ public sealed class PretrainerTests
         Assert.Equal(
             MetricsLog.Read(new RunDirectory(folder.File("straight")).MetricsPath).Select(m => (m.Step, m.Loss, Terms(m))),
             MetricsLog.Read(interruptedRun.MetricsPath).Select(m => (m.Step, m.Loss, Terms(m))));
+    }
+
+    [Fact]
+    public void Bf16Run_ResumedAfterCancellation_ReachesTheUninterruptedWeights_AndRecordsItsPrecision()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(96);
+        PretrainConfig config = TinyRun.Config(images, epochs: 2, batchSize: 32, checkpointEvery: 2) with { Precision = TrainingPrecision.Bf16 };
+        var pretrainer = new Pretrainer(CPU);
+
+        PretrainResult uninterrupted = pretrainer.Run(config, images, new RunDirectory(folder.File("straight")), resume: false);
+        PretrainResult fp32 = pretrainer.Run(config with { Precision = TrainingPrecision.Fp32 }, images, new RunDirectory(folder.File("fp32")), resume: false);
+        var interruptedRun = new RunDirectory(folder.File("interrupted"));
+        using var cancellation = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => pretrainer.Run(config, images, interruptedRun, resume: false,
+            progress => { if (progress.Metrics.Step == 3) { cancellation.Cancel(); } }, cancellation.Token));
+        PretrainResult resumed = pretrainer.Run(config, images, interruptedRun, resume: true);
+
+        AssertSameTensors(uninterrupted.Checkpoint, resumed.Checkpoint);
+        Assert.Equal(TrainingPrecision.Bf16, interruptedRun.ReadConfig().Precision);
+        // The weights are float32 either way, and bfloat16 arithmetic took the run somewhere near, not onto, the fp32 one.
+        SafeTensorsContent mixed = SafeTensorsFile.Read(uninterrupted.Checkpoint);
+        SafeTensorsContent exact = SafeTensorsFile.Read(fp32.Checkpoint);
+        Assert.Equal(exact.Tensors.ToDictionary(pair => pair.Key, pair => pair.Value.DType), mixed.Tensors.ToDictionary(pair => pair.Key, pair => pair.Value.DType));
+        Assert.Contains(exact.Tensors, pair => !pair.Value.Data.AsSpan().SequenceEqual(mixed.Tensors[pair.Key].Data));
+        Assert.InRange(Math.Abs(resumed.FinalLoss - fp32.FinalLoss), 0, 0.05 * fp32.FinalLoss);
     }
 
     [Theory]

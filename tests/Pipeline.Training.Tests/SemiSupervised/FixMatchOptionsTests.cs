@@ -1,5 +1,6 @@
 using Pipeline.Data;
 using Pipeline.Errors;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
@@ -37,10 +38,14 @@ public sealed class FixMatchOptionsTests
     [Fact]
     public void Resolve_GivenSettings_AreTheStrongViewsAndTheRunsSettings()
     {
-        FixMatchOptions options = Options() with { MinCropScale = 0.5, ErasingProbability = 0.25, Confidence = 0.8, UnlabelledWeight = 2, Epochs = 3, Seed = 7 };
+        FixMatchOptions options = Options() with
+        {
+            MinCropScale = 0.5, ErasingProbability = 0.25, Confidence = 0.8, UnlabelledWeight = 2, Epochs = 3, Seed = 7, Precision = TrainingPrecision.Bf16,
+        };
 
         PretrainConfig config = options.Resolve(Student, "step-1.safetensors", ["1"], Images);
 
+        Assert.Equal(TrainingPrecision.Bf16, config.Precision);
         Assert.Equal(((0.5, 1.0), 0.25), (config.FixMatch!.StrongAugmentation.CropScale, config.FixMatch.StrongAugmentation.ErasingProbability));
         Assert.Equal((0.8, 2.0, 3, 7), (config.FixMatch.Confidence, config.FixMatch.UnlabelledWeight, config.Epochs, config.Seed));
     }

@@ -1,4 +1,5 @@
 using Pipeline.Errors;
+using Pipeline.Training.MixedPrecision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -61,7 +62,7 @@ public sealed class ConvNetEncoder : Encoder
     public override Tensor forward(Tensor pixels)
     {
         // [N, C, H, W] → [N, D]
-        using Tensor normalized = normalization.forward(pixels);
-        return features.forward(normalized);
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(Autocast.End(Autocast.Run(features, Autocast.Begin(normalization.forward(pixels)))));
     }
 }

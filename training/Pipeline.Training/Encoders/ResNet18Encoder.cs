@@ -1,4 +1,5 @@
 using Pipeline.Errors;
+using Pipeline.Training.MixedPrecision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,8 +46,12 @@ public sealed class ResNet18Encoder : Encoder
     {
         using var scope = NewDisposeScope();
         // [N, C, H, W] → [N, D, H/8, W/8] → [N, D]
-        Tensor features = layer4.forward(layer3.forward(layer2.forward(layer1.forward(stem.forward(normalization.forward(pixels))))));
-        return scope.MoveToOuter(pool.forward(features).flatten(1));
+        Tensor features = Autocast.Begin(normalization.forward(pixels));
+        foreach (Sequential layers in new[] { stem, layer1, layer2, layer3, layer4 })
+        {
+            features = Autocast.Run(layers, features);
+        }
+        return scope.MoveToOuter(Autocast.End(pool.forward(features).flatten(1)));
     }
 
     private static Sequential Stage(int inChannels, int outChannels, int stride) => nn.Sequential(

@@ -1,3 +1,4 @@
+using Pipeline.Training.MixedPrecision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,8 +36,8 @@ public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        Tensor residual = bn2.forward(conv2.forward(bn1.forward(conv1.forward(input)).relu_()));
-        Tensor identity = shortcut is null ? input : shortcut.forward(input);
+        Tensor residual = bn2.forward(Autocast.Conv2d(conv2, bn1.forward(Autocast.Conv2d(conv1, input)).relu_()));
+        Tensor identity = shortcut is null ? input : Autocast.Run(shortcut, input);
         return scope.MoveToOuter(residual.add_(identity).relu_());
     }
 }

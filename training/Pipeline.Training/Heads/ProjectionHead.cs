@@ -1,3 +1,4 @@
+using Pipeline.Training.MixedPrecision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -60,5 +61,9 @@ public sealed class ProjectionHead : nn.Module<Tensor, Tensor>
             ("relu1", (nn.Module<Tensor, Tensor>)children["relu1"]));
     }
 
-    public override Tensor forward(Tensor embedding) => layers.forward(embedding);
+    public override Tensor forward(Tensor embedding)
+    {
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(Autocast.End(Autocast.Run(layers, Autocast.Begin(embedding))));
+    }
 }

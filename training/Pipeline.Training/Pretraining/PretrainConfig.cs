@@ -2,6 +2,7 @@ using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Distillation;
 using Pipeline.Training.Encoders;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.SemiSupervised;
@@ -35,6 +36,12 @@ public sealed record PretrainConfig
     public required int Seed { get; init; }
 
     public required OptimizerSettings Optimizer { get; init; }
+
+    /// <summary>
+    /// The arithmetic of the encoder's and projection head's convolutions and linear layers during training
+    /// (<see cref="Autocast"/>); weights, checkpoints and exports are float32 either way.
+    /// </summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
 
     /// <summary>Write a checkpoint every this many steps (and always at the end).</summary>
     public required int CheckpointEvery { get; init; }
@@ -79,6 +86,10 @@ public sealed record PretrainConfig
         if (Limit is < 2)
         {
             throw new InvalidSettingException($"The image limit must be at least 2 images, not {Limit}.");
+        }
+        if (!Enum.IsDefined(Precision))
+        {
+            throw new InvalidSettingException($"Unknown training precision {(int)Precision}: use fp32 or bf16.");
         }
         if (CheckpointEvery < 1)
         {

@@ -4,6 +4,7 @@ using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Training.Devices;
 using Pipeline.Training.Encoders;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 
@@ -82,6 +83,12 @@ public abstract record PretrainOptions
     [JsonPropertyName("checkpoint-every")]
     public int? CheckpointEvery { get; init; }
 
+    /// <summary>
+    /// fp32, or bf16: mixed precision, the encoder's and projection head's convolutions and linear layers in bfloat16
+    /// from float32 weights (<see cref="TrainingPrecision.Bf16"/>).
+    /// </summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+
     /// <summary>Where to compute, a name of <see cref="TrainingDevice.Names"/>; it does not enter the run's config.</summary>
     public string Device { get; init; } = "auto";
 
@@ -110,6 +117,7 @@ public abstract record PretrainOptions
         Require(WeightDecay is null || (WeightDecay >= 0 && double.IsFinite(WeightDecay.Value)), "weight-decay", "must be 0 or a positive number", WeightDecay);
         Require(WarmupEpochs is null || (WarmupEpochs >= 0 && WarmupEpochs <= Epochs), "warmup-epochs",
             $"must be between 0 and the run's {Epochs} epochs", WarmupEpochs);
+        Require(Enum.IsDefined(Precision), "precision", "must be fp32 or bf16", Precision);
         Require(CheckpointEvery is null or >= 1, "checkpoint-every", "must be a positive whole number", CheckpointEvery);
         Require(Threads is null or >= 1, "threads", "must be a positive whole number", Threads);
     }
@@ -167,6 +175,7 @@ public abstract record PretrainOptions
                 WarmupEpochs is { } warmup
                     ? (long)Math.Round(warmup * stepsPerEpoch)
                     : OptimizerSettings.DefaultWarmupSteps(Epochs * stepsPerEpoch, stepsPerEpoch)),
+            Precision = Precision,
             CheckpointEvery = CheckpointEvery ?? (int)stepsPerEpoch,
         });
     }

@@ -4,6 +4,7 @@ using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx.Optimizers;
 using Pipeline.Runs;
 using Pipeline.Training.Checkpoints;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using TorchSharp;
@@ -135,7 +136,11 @@ public sealed class Pretrainer
                 // [n, C, H, W] uint8 → float32 in [0, 1], on the training device.
                 Tensor pixels = dataset.index_select(0, indices).to(ScalarType.Float32).div_(255f);
                 using var generator = new Generator(StepSeed(config.Seed, step));
-                PretextLoss loss = objective.ComputeLoss(pixels, generator, step);
+                PretextLoss loss;
+                using (Autocast.Enter(config.Precision))
+                {
+                    loss = objective.ComputeLoss(pixels, generator, step);
+                }
                 optimizer.ZeroGrad();
                 loss.Value.backward();
                 optimizer.Step(learningRate, step + 1);

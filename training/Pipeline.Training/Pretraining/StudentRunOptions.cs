@@ -1,5 +1,6 @@
 using Pipeline.Data;
 using Pipeline.Training.Devices;
+using Pipeline.Training.MixedPrecision;
 
 namespace Pipeline.Training.Pretraining;
 
@@ -43,6 +44,9 @@ public abstract record StudentRunOptions
     /// <summary>CPU threads for TorchSharp; null for every core.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>The student's training arithmetic: fp32, or bf16 mixed precision in its encoder (<see cref="TrainingPrecision.Bf16"/>).</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+
     /// <summary>
     /// Throws <see cref="Errors.InvalidSettingException"/> for the first of these settings that is out of range, naming it;
     /// a subtype checks its own settings after these.
@@ -59,12 +63,13 @@ public abstract record StudentRunOptions
         PretrainOptions.Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), "weight-decay", "must be 0 or a positive number", WeightDecay);
         PretrainOptions.Require(Seed >= 0, "seed", "must be 0 or a positive whole number", Seed);
         PretrainOptions.Require(Threads is null or >= 1, "threads", "must be a positive whole number", Threads);
+        PretrainOptions.Require(Enum.IsDefined(Precision), "precision", "must be fp32 or bf16", Precision);
     }
 
     /// <summary>The settings every student run of <paramref name="method"/> shares (<see cref="StudentRun.Config"/>), from these options.</summary>
     protected PretrainConfig StudentConfig(string method, PretrainConfig student, ImageSet images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        return StudentRun.Config(method, Data, student, images.Count, Epochs, BatchSize, Seed, LearningRate, WeightDecay);
+        return StudentRun.Config(method, Data, student, images.Count, Epochs, BatchSize, Seed, LearningRate, WeightDecay) with { Precision = Precision };
     }
 }
