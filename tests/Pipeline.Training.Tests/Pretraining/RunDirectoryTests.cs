@@ -86,7 +86,7 @@ public sealed class RunDirectoryTests
         using var folder = new TempDirectory();
 
         var error = Assert.Throws<DataFormatException>(() => new RunDirectory(folder.Path).ReadConfig());
-        Assert.Contains("--out of a pretrain run", error.Message);
+        Assert.Contains("Give the folder a pretraining run wrote", error.Message);
     }
 
     [Fact]
