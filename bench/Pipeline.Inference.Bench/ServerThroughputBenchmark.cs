@@ -35,7 +35,7 @@ public static class ServerThroughputBenchmark
             DefaultValueFactory = _ => 3,
         });
         var batchSize = OptionRules.Positive(new Option<int>("--batch-size") { DefaultValueFactory = _ => 32, Description = "Largest batch." });
-        var maxWaitMs = new Option<double>("--max-wait-ms") { DefaultValueFactory = _ => 2, Description = "Batch wait." };
+        var maxWaitMs = new Option<double>("--max-wait-ms") { DefaultValueFactory = _ => 0, Description = "Batch wait (serve's default: 0)." };
         var output = new Option<string>("--out")
         {
             Description = "Markdown file for the results.",

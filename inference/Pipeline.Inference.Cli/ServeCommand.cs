@@ -45,7 +45,7 @@ public sealed class ServeCommand
     private readonly Option<int> _batchSize = ModelOptions.BatchSize(Defaults.BatchSize);
     private readonly Option<double> _maxWait = OptionRules.NonNegative(new Option<double>("--max-wait-ms")
     {
-        Description = "How long a batch waits to fill after its first request.",
+        Description = "How long a batch waits to fill after its first request (0: no wait; an idle model runs a request at once, and requests that arrive meanwhile form the next batch).",
         DefaultValueFactory = _ => Defaults.MaxWaitMs,
     });
     private readonly Option<int> _queue = OptionRules.Positive(new Option<int>("--queue-capacity")
