@@ -311,6 +311,8 @@ public sealed class PretrainerTests
             new Pretrainer(CPU).Run(TinyRun.Config(images, epochs: 3), images, run, resume: true));
         Assert.Contains("\"epochs\": 1", error.Message);
         Assert.Contains("\"epochs\": 3", error.Message);
+        Assert.Equal("resume", error.Setting);
+        Assert.Contains("or start a new run in another out.", error.Message);
     }
 
     [Fact]

@@ -234,8 +234,8 @@ public sealed class Pretrainer
         SettingsDifference difference = SettingsDifference.Between(saved, comparable, RunJson.CamelCase);
         if (!difference.IsEmpty)
         {
-            throw new RunConflictException(
-                $"--resume: the options differ from the run's {run.ConfigPath}. Resume with the same options (a lower learning rate is the one change allowed), or start a new run in another --out.\n{difference.Describe(indented: true)}");
+            throw new RunConflictException("resume", name =>
+                $"is refused: the options differ from the run's {run.ConfigPath}. Resume with the same options (a lower learning rate is the one change allowed), or start a new run in another {name("out")}.\n{difference.Describe(indented: true)}");
         }
         long startStep = run.Checkpoints() is { Count: > 0 } checkpoints ? checkpoints[^1].Step : 0;
         double peak = saved.Optimizer.PeakLearningRateAt(startStep);
