@@ -37,7 +37,7 @@ public static class Autocast
 
     /// <summary>
     /// Computes in <paramref name="precision"/> on this thread until the returned scope is disposed; scopes nest, the
-    /// innermost wins. <see cref="TrainingPrecision.Fp32"/> is no scope at all.
+    /// innermost wins, so a <see cref="TrainingPrecision.Fp32"/> scope inside a bf16 one computes in float32.
     /// </summary>
     public static IDisposable Enter(TrainingPrecision precision) => new Scope(precision switch
     {
