@@ -130,7 +130,7 @@ edge-aot: $(ONNX_PROTO) $(if $(filter linux-arm64,$(EDGE_AOT_RIDS)),arm64-cross)
 
 # The edge builds side by side (bench/results/edge.md): size, start-up time, and linux-arm64 under qemu-user embedding the
 # same images as linux-x64 within float tolerance (several minutes once built: qemu emulates every instruction); the
-# Native AOT build too when edge-aot has made it. A self-contained .NET binary still loads
+# Native AOT builds too where edge-aot has made them. A self-contained .NET binary still loads
 # the C library, libstdc++ and OpenSSL (SHA-256) of its platform: Debian's arm64 ones are installed beside qemu.
 bench-edge: edge arm64-userland
 	/usr/bin/python3 bench/edge.py $(EDGE_FLAGS)
