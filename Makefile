@@ -39,9 +39,9 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve pack edge edge-aot arm64-userland bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision soak fault-storage fault-training reference-model clean
+.PHONY: setup build run test serve pack edge edge-aot arm64-userland arm64-cross bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision soak fault-storage fault-training reference-model clean
 
-setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT) arm64-userland
+setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT) arm64-userland arm64-cross
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
 
 $(FASHION_MNIST):
@@ -118,10 +118,11 @@ edge: $(ONNX_PROTO)
 	@ls -l $(EDGE_DIR)/*/pipeline-embed
 
 # Native AOT instead, for each of EDGE_AOT_RIDS: artifacts/edge/RID-aot/ holds the native pipeline-embed and ONNX Runtime's
-# and SkiaSharp's libraries. It needs clang (Debian's clang-14 will do); linux-arm64 would need a cross toolchain besides.
-EDGE_AOT_RIDS ?= linux-x64
+# and SkiaSharp's libraries. It needs clang (Debian's clang-14 will do); linux-arm64 is cross-compiled on this x86-64
+# machine, and clang links it with arm64-cross's linker, C library and GCC start files.
+EDGE_AOT_RIDS ?= linux-x64 linux-arm64
 CLANG ?= $(shell command -v clang || command -v clang-14 || echo clang)
-edge-aot: $(ONNX_PROTO)
+edge-aot: $(ONNX_PROTO) $(if $(filter linux-arm64,$(EDGE_AOT_RIDS)),arm64-cross)
 	for rid in $(EDGE_AOT_RIDS); do \
 	  $(DOTNET) publish inference/Pipeline.Inference.Embed -c Release -r $$rid -p:EdgeBuild=aot -p:CppCompilerAndLinker=$(CLANG) \
 	    --artifacts-path $(EDGE_DIR)/build/$$rid-aot -o $(EDGE_DIR)/$$rid-aot --nologo -v:q || exit 1; \
@@ -129,7 +130,7 @@ edge-aot: $(ONNX_PROTO)
 
 # The edge builds side by side (bench/results/edge.md): size, start-up time, and linux-arm64 under qemu-user embedding the
 # same images as linux-x64 within float tolerance (several minutes once built: qemu emulates every instruction); the
-# Native AOT build too when edge-aot has made it. A self-contained .NET binary still loads
+# Native AOT builds too where edge-aot has made them. A self-contained .NET binary still loads
 # the C library, libstdc++ and OpenSSL (SHA-256) of its platform: Debian's arm64 ones are installed beside qemu.
 bench-edge: edge arm64-userland
 	/usr/bin/python3 bench/edge.py $(EDGE_FLAGS)
@@ -143,6 +144,17 @@ arm64-userland:
 	  { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO dpkg --add-architecture arm64 \
 	    && $(call apt_install,qemu-user-static libc6:arm64 libstdc++6:arm64 libssl3:arm64); } \
 	  || echo "Could not install them: the linux-arm64 edge test will be skipped, and make bench-edge cannot run."; }
+
+# What clang needs to link Native AOT for linux-arm64 here (make edge-aot): Debian's aarch64 binutils (the linker), the
+# arm64 C library and GCC start files as a cross sysroot, and clang itself. About 10 MB, seconds to install.
+# Best effort: where they cannot be installed, the Native AOT linux-arm64 edge test is skipped and says why.
+ARM64_CROSS := /usr/bin/clang /usr/bin/aarch64-linux-gnu-ld.bfd /usr/aarch64-linux-gnu/lib/crt1.o \
+  /usr/lib/gcc-cross/aarch64-linux-gnu/12/crtbeginS.o
+arm64-cross:
+	@for file in $(ARM64_CROSS); do [ -e $$file ] || missing=1; done; [ -z "$$missing" ] || { \
+	  echo "Installing clang, binutils-aarch64-linux-gnu, libc6-dev-arm64-cross and libgcc-12-dev-arm64-cross (to link Native AOT for linux-arm64)…"; \
+	  $(call apt_install,clang binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross) \
+	  || echo "Could not install them: make edge-aot cannot link linux-arm64, and its edge test will be skipped."; }
 
 # Benchmarks, never tests: they print figures beside their peers' and write bench/results/.
 bench: build bench-deps
