@@ -61,4 +61,38 @@ public sealed class EmbeddingEvaluationTests
         Assert.Equal(50, settings["steps"]);
         Assert.Equal(1, settings["tuned"]);
     }
+
+    // Two dimensions with a large common offset (like non-negative ReLU features or grey levels): the first holds the
+    // class (100 ± 0.5), the second noise of the same size (100 + N(0, 1)). Unstandardised, every vector points the same
+    // way and the cosine sees mostly the noise; standardised, the class splits the plane in two half-planes.
+    private static (Tensor Features, int[] Labels) OffsetFeatures(int seed, int count)
+    {
+        var random = new Random(seed);
+        var values = new float[count * 2];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            labels[i] = i % 2;
+            double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+            values[2 * i] = (float)(100 + (labels[i] - 0.5) + 0.05 * (random.NextDouble() - 0.5));
+            values[2 * i + 1] = (float)(100 + gaussian);
+        }
+        return (tensor(values).reshape(count, 2), labels);
+    }
+
+    [Theory]
+    [InlineData(EvaluationProtocol.Knn)]
+    [InlineData(EvaluationProtocol.Linear)]
+    public void Score_StandardisesTheFeaturesFirst_SoAnOffsetDoesNotHideTheClass(EvaluationProtocol protocol)
+    {
+        (Tensor train, int[] trainLabels) = OffsetFeatures(1, 400);
+        (Tensor test, int[] testLabels) = OffsetFeatures(2, 400);
+
+        (double accuracy, _, IReadOnlyDictionary<string, double> settings) = EmbeddingEvaluation.Score(train, trainLabels, test, testLabels, 2,
+            protocol, LabelFraction.Parse("100%"), seed: 0, new EvaluationClassifiers(new KnnClassifier(k: 5), new LinearProbe(steps: 200)));
+
+        // Unstandardised, the cosine kNN scores about 63% here (the class moves a vector's angle no more than the noise does).
+        Assert.True(accuracy > 0.95, $"{protocol} scored {accuracy:P1}");
+        Assert.Equal(1, settings[EmbeddingEvaluation.StandardizedSetting]);
+    }
 }

@@ -7,7 +7,8 @@ namespace Pipeline.Training.Evaluation;
 
 /// <summary>
 /// Scores embeddings by the standard protocols: a classifier fitted on a class-balanced fraction of the labelled
-/// training embeddings, scored on the test embeddings.
+/// training embeddings, scored on the test embeddings — both standardised with the statistics of every training
+/// embedding first (<see cref="FeatureStandardization"/>), whatever the representation.
 /// </summary>
 public static class EmbeddingEvaluation
 {
@@ -40,8 +41,11 @@ public static class EmbeddingEvaluation
         return results;
     }
 
-    /// <summary>The accuracy of <paramref name="protocol"/> with the labelled fraction of the training embeddings.</summary>
-    /// <param name="trainEmbeddings">Embeddings of every training image [N, D] (the fraction is drawn from them).</param>
+    /// <summary>
+    /// The accuracy of <paramref name="protocol"/> with the labelled fraction of the training embeddings, after
+    /// standardising both sets with the statistics of every training embedding.
+    /// </summary>
+    /// <param name="trainEmbeddings">Embeddings of every training image [N, D] (the fraction is drawn from them; their statistics standardise both sets).</param>
     /// <param name="trainLabels">Their classes, length N.</param>
     /// <param name="testEmbeddings">Embeddings of the test images [Q, D].</param>
     /// <param name="testLabels">Their classes, length Q.</param>
@@ -63,6 +67,7 @@ public static class EmbeddingEvaluation
         ArgumentNullException.ThrowIfNull(fraction);
 
         using var scope = NewDisposeScope();
+        (trainEmbeddings, testEmbeddings) = FeatureStandardization.Apply(trainEmbeddings, testEmbeddings);
         int[] chosen = fraction.Select(trainLabels, classCount, seed);
         Tensor chosenIndices = tensor(chosen.Select(i => (long)i).ToArray());
         Tensor bank = trainEmbeddings.index_select(0, chosenIndices);
@@ -92,22 +97,38 @@ public static class EmbeddingEvaluation
         return (Accuracy(predictions, testLabels), chosen.Length, settings);
     }
 
-    /// <summary>The settings a kNN result records: k, T, and whether k was chosen by tuning.</summary>
+    /// <summary>
+    /// The settings a kNN result records: k, T, whether k was chosen by tuning, and that the features were standardised
+    /// (<see cref="StandardizedSetting"/>).
+    /// </summary>
     public static Dictionary<string, double> Settings(KnnClassifier knn, bool tuned)
     {
         ArgumentNullException.ThrowIfNull(knn);
-        return new Dictionary<string, double> { ["k"] = knn.K, ["temperature"] = knn.Temperature, ["tuned"] = tuned ? 1 : 0 };
+        return new Dictionary<string, double>
+        {
+            ["k"] = knn.K, ["temperature"] = knn.Temperature, ["tuned"] = tuned ? 1 : 0, [StandardizedSetting] = 1,
+        };
     }
 
-    /// <summary>The settings a linear-probe result records: steps, learning rate, C, and whether C was chosen by tuning.</summary>
+    /// <summary>
+    /// The settings a linear-probe result records: steps, learning rate, C, whether C was chosen by tuning, and that the
+    /// features were standardised (<see cref="StandardizedSetting"/>).
+    /// </summary>
     public static Dictionary<string, double> Settings(LinearProbe probe, bool tuned)
     {
         ArgumentNullException.ThrowIfNull(probe);
         return new Dictionary<string, double>
         {
             ["steps"] = probe.Steps, ["learningRate"] = probe.LearningRate, ["C"] = probe.InverseRegularization, ["tuned"] = tuned ? 1 : 0,
+            [StandardizedSetting] = 1,
         };
     }
+
+    /// <summary>
+    /// The setting that marks a result scored on standardised features (1); results stored before every representation
+    /// was standardised lack it, so they are not taken for results made the current way.
+    /// </summary>
+    public const string StandardizedSetting = "standardized";
 
     /// <summary>The setting <see cref="EvaluationClassifiers.Tune"/> chooses for a protocol: k for kNN, C for the probe.</summary>
     public static string TunedSetting(EvaluationProtocol protocol) => protocol == EvaluationProtocol.Knn ? "k" : "C";

@@ -8,22 +8,15 @@ namespace Pipeline.Training.Evaluation;
 
 /// <summary>
 /// The raw-pixel baseline a learned representation must beat: the same kNN and linear probe that score a run's
-/// embeddings, on each image's pixels flattened to a vector of C·H·W values and standardised per pixel position.
+/// embeddings, on each image's pixels flattened to a vector of C·H·W grey levels, standardised per pixel position by
+/// <see cref="EmbeddingEvaluation"/> exactly as embeddings are (<see cref="FeatureStandardization"/>).
 /// </summary>
-/// <remarks>
-/// Standardising with the mean and standard deviation of every training image (a pixel that never varies keeps
-/// standard deviation 1) is what scikit-learn's StandardScaler does for DESIGN.md's raw-pixel figures; it matters for
-/// the cosine kNN, while the linear probe standardises its input again and is unaffected.
-/// </remarks>
 public static class PixelBaseline
 {
     /// <summary>The name the baseline's results carry in place of a method.</summary>
     public const string Name = "pixels";
 
-    /// <summary>
-    /// The standardised pixels of the training and test images, float32 [N, C·H·W] and [Q, C·H·W], with the
-    /// statistics of the training images.
-    /// </summary>
+    /// <summary>The pixels of the training and test images in [0, 1], float32 [N, C·H·W] and [Q, C·H·W].</summary>
     /// <exception cref="InvalidSettingException">The sets' images differ in shape.</exception>
     /// <exception cref="DataFormatException">There are no training images.</exception>
     public static (Tensor Train, Tensor Test) Features(ImageSet train, ImageSet test)
@@ -39,17 +32,11 @@ public static class PixelBaseline
         {
             throw new DataFormatException(train.Source, "holds no images to take pixel statistics from.");
         }
-        using var scope = NewDisposeScope();
-        // [N, C·H·W] grey levels in [0, 1]
-        Tensor trainPixels = Flatten(train);
-        Tensor testPixels = Flatten(test);
-        (Tensor std, Tensor mean) = trainPixels.std_mean(0, unbiased: false, keepdim: true);
-        std = where(std.gt(1e-6), std, ones_like(std));
-        return (scope.MoveToOuter(trainPixels.sub(mean).div_(std)), scope.MoveToOuter(testPixels.sub(mean).div_(std)));
+        return (Flatten(train), Flatten(test));
     }
 
     /// <summary>
-    /// Loads the two sets and scores every (protocol, fraction) pair on their standardised pixels; nothing is written.
+    /// Loads the two sets and scores every (protocol, fraction) pair on their pixels; nothing is written.
     /// </summary>
     /// <param name="trainData">Dataset URI of the labelled images (their pixels also give the statistics).</param>
     /// <param name="testData">Dataset URI of the images to score, loaded at the training images' shape.</param>
