@@ -4,33 +4,25 @@ using Pipeline.Runs;
 namespace Pipeline.Cli;
 
 /// <summary>
-/// Checks a file a verb will write, before the verb does any work, so a typo costs nothing: the library's checks
-/// (<see cref="OutputPath"/>) as usage errors naming the verb's option.
+/// Checks a file a verb will write, before the verb does any work, so a typo costs nothing: the library's check
+/// (<see cref="OutputPath"/>) as a usage error naming the verb's option.
 /// </summary>
 public static class OutputFile
 {
-    /// <summary>
-    /// Refuses <paramref name="path"/> unless its folder exists and it is not itself a folder: a
-    /// <see cref="UsageException"/> naming <paramref name="option"/>.
-    /// </summary>
-    public static void RequireWritable(string option, string path) => AsUsage(() => OutputPath.RequireWritable(option, path));
-
     /// <summary>
     /// Creates <paramref name="path"/>'s folder now, as the verb would when writing, so that a folder that cannot exist
     /// (under a file, or where the user may not write) is a <see cref="UsageException"/> naming <paramref name="option"/>
     /// before any work, not an error after it.
     /// </summary>
-    public static void CreateFolderFor(string option, string path) => AsUsage(() => OutputPath.CreateFolderFor(option, path));
-
-    // The library's error names the setting it was given, here the option: its message is the usage error's.
-    private static void AsUsage(Action check)
+    public static void CreateFolderFor(string option, string path)
     {
         try
         {
-            check();
+            OutputPath.CreateFolderFor(option, path);
         }
         catch (InvalidSettingException error)
         {
+            // The library's error names the setting it was given, here the option: its message is the usage error's.
             throw new UsageException(error.Message);
         }
     }
