@@ -54,15 +54,7 @@ public sealed class SelectionJob(ILogger? logger = null)
         using OnnxRuntimeModel model = options.ByClassifier
             ? ImageClassifier.Load(options.Model, options.ModelOptions, logger)
             : EmbeddingModel.Load(options.Model, options.ModelOptions, logger);
-        ImageSet pool = DatasetLoader.LoadSetting("data", options.Data, model.InputShape, cancellationToken);
-        var labelled = new HashSet<int>(labelledIds is null
-            ? []
-            : DataFormatException.AsSetting("labelled", () => ImageIds.Resolve(pool, labelledIds, options.Labelled!)));
-        if (options.Budget > pool.Count - labelled.Count)
-        {
-            throw InvalidSettingException.ForSetting("budget", $"{options.Budget} is more than the {pool.Count - labelled.Count} images of {pool.Source} "
-                + $"not yet labelled ({pool.Count} in all, {labelled.Count} labelled): choose at most that many.");
-        }
+        (ImageSet pool, HashSet<int> labelled) = Pool(options, model.InputShape, labelledIds, cancellationToken);
         planned?.Invoke(new SelectionPlan(pool, labelled.Count, (model as EmbeddingModel)?.EmbeddingDim));
 
         var clock = Stopwatch.StartNew();
@@ -87,6 +79,22 @@ public sealed class SelectionJob(ILogger? logger = null)
         TimeSpan elapsed = clock.Elapsed;
         SelectionFile.Write(options.Output, selection, [.. Enumerable.Range(0, pool.Count).Select(index => ImageIds.Of(pool, index))]);
         return new SelectionJobResult(selection, pool, labelled.Count, embeddings, fromCache, inference, elapsed, options.Output);
+    }
+
+    // The pool at the model's input shape and its labelled images, with room for the budget among the others.
+    private static (ImageSet Pool, HashSet<int> Labelled) Pool(SelectionOptions options, ImageShape shape, IReadOnlyList<string>? labelledIds,
+        CancellationToken cancellationToken)
+    {
+        ImageSet pool = DatasetLoader.LoadSetting("data", options.Data, shape, cancellationToken);
+        var labelled = new HashSet<int>(labelledIds is null
+            ? []
+            : DataFormatException.AsSetting("labelled", () => ImageIds.Resolve(pool, labelledIds, options.Labelled!)));
+        if (options.Budget > pool.Count - labelled.Count)
+        {
+            throw InvalidSettingException.ForSetting("budget", $"{options.Budget} is more than the {pool.Count - labelled.Count} images of {pool.Source} "
+                + $"not yet labelled ({pool.Count} in all, {labelled.Count} labelled): choose at most that many.");
+        }
+        return (pool, labelled);
     }
 
     // The pool's embeddings: from the cache when it holds this model's embeddings of these images, else from the model
