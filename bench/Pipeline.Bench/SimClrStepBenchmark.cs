@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Training.Augmentations;
+using Pipeline.Training.Cli;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
@@ -30,11 +31,7 @@ public static class SimClrStepBenchmark
             Description = "Sample the resident set size every this many steps (0: only at the end).",
             DefaultValueFactory = _ => 0,
         };
-        var precision = new Option<TrainingPrecision>("--precision")
-        {
-            Description = "fp32, or bf16 mixed precision as pretrain --precision bf16.",
-            DefaultValueFactory = _ => TrainingPrecision.Fp32,
-        };
+        Option<TrainingPrecision> precision = SharedOptions.Precision();
         var command = new Command("simclr-step", "SimCLR training steps per second, augmentation share, RSS drift; prints one JSON object.")
         {
             steps, warmup, batchSize, threads, rssEvery, precision,

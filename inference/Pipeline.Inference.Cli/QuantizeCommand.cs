@@ -4,107 +4,96 @@ using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Inference.Embed;
 using Pipeline.Inference.Quantization;
-using Pipeline.Onnx;
 using Pipeline.Onnx.Quantization;
 
 namespace Pipeline.Inference.Cli;
 
 /// <summary>
-/// The <c>quantize</c> verb: an int8 (QDQ, calibrated) or float16 variant of an embedding model, written only when its
-/// embeddings of held-out images follow the float32 model's within the limits (exit 5 otherwise).
+/// The <c>quantize</c> verb: binds its options into <see cref="QuantizationJobOptions"/> and runs the
+/// <see cref="QuantizationJob"/>, which writes an int8 (QDQ, calibrated) or float16 variant of an embedding model only
+/// when its embeddings of held-out images follow the float32 model's within the limits (exit 5 otherwise).
 /// </summary>
-public static class QuantizeCommand
+public sealed class QuantizeCommand
 {
-    public static Command Create()
-    {
-        var source = new ModelSource();
-        source.Model.Description = $"The float32 model to make a variant of: an encoder.onnx, a fine-tuned inference_model.onnx, or {ModelSource.RegistryScheme}NAME@ALIAS / {ModelSource.RegistryScheme}NAME@VERSION from --registry.";
-        var precision = new Option<string>("--precision")
-        {
-            Description = "int8: static QDQ (int8 weights per channel, uint8 activations calibrated on images); fp16: float16 weights and compute.",
-            Required = true,
-        }.AcceptOnlyFromAmong([.. Enum.GetValues<ModelPrecision>().Select(PrecisionMetadata.NameOf)]);
-        var calibration = OptionRules.ParsedBy(new Option<string>("--calibration")
-        {
-            Description = $"Images at the model's input: int8 calibrates on a seeded draw of them, and a disjoint draw proves the variant: {DatasetUri.AcceptedForms}.",
-            Required = true,
-        }, DatasetUri.Parse);
-        var calibrationSize = OptionRules.Positive(new Option<int>("--calibration-size")
-        {
-            Description = "How many images int8 calibrates its activation ranges on.",
-            DefaultValueFactory = _ => new QuantizationOptions { Precision = ModelPrecision.Int8 }.CalibrationImages,
-        });
-        var method = new Option<string>("--calibration-method")
-        {
-            Description = "How an activation's range is taken from its values: minmax (nothing clips) or percentile (the rarest outliers clip).",
-            DefaultValueFactory = _ => PrecisionMetadata.NameOf(new QuantizationOptions { Precision = ModelPrecision.Int8 }.CalibrationMethod),
-        }.AcceptOnlyFromAmong([.. Enum.GetValues<CalibrationMethod>().Select(PrecisionMetadata.NameOf)]);
-        var percentile = OptionRules.UpperPercentile(new Option<double>("--calibration-percentile")
-        {
-            Description = "With --calibration-method percentile: the upper percentile kept, above 50 and at most 100 (the lower is 100 minus it).",
-            DefaultValueFactory = _ => new QuantizationOptions { Precision = ModelPrecision.Int8 }.Percentile,
-        });
-        var proofSize = OptionRules.Positive(new Option<int>("--proof-size")
-        {
-            Description = "How many held-out images (never calibration images) both models embed for the proof.",
-            DefaultValueFactory = _ => new QuantizationOptions { Precision = ModelPrecision.Int8 }.ProofImages,
-        });
-        var output = new Option<string>("--out") { Description = "The variant's file, such as encoder.int8.onnx.", Required = true };
-        var provider = ModelOptions.ExecutionProvider();
-        var threads = ModelOptions.Threads();
+    private static readonly QuantizationOptions Defaults = QuantizationJobOptions.Defaults;
 
+    private readonly ModelSource _source = new();
+    private readonly Option<string> _precision = new Option<string>("--precision")
+    {
+        Description = "int8: static QDQ (int8 weights per channel, uint8 activations calibrated on images); fp16: float16 weights and compute.",
+        Required = true,
+    }.AcceptOnlyFromAmong([.. Enum.GetValues<ModelPrecision>().Select(PrecisionMetadata.NameOf)]);
+    private readonly Option<string> _calibration = OptionRules.ParsedBy(new Option<string>("--calibration")
+    {
+        Description = $"Images at the model's input: int8 calibrates on a seeded draw of them, and a disjoint draw proves the variant: {DatasetUri.AcceptedForms}.",
+        Required = true,
+    }, DatasetUri.Parse);
+    private readonly Option<int> _calibrationSize = OptionRules.Positive(new Option<int>("--calibration-size")
+    {
+        Description = "How many images int8 calibrates its activation ranges on.",
+        DefaultValueFactory = _ => Defaults.CalibrationImages,
+    });
+    private readonly Option<string> _method = new Option<string>("--calibration-method")
+    {
+        Description = "How an activation's range is taken from its values: minmax (nothing clips) or percentile (the rarest outliers clip).",
+        DefaultValueFactory = _ => PrecisionMetadata.NameOf(Defaults.CalibrationMethod),
+    }.AcceptOnlyFromAmong([.. Enum.GetValues<CalibrationMethod>().Select(PrecisionMetadata.NameOf)]);
+    private readonly Option<double> _percentile = OptionRules.UpperPercentile(new Option<double>("--calibration-percentile")
+    {
+        Description = "With --calibration-method percentile: the upper percentile kept, above 50 and at most 100 (the lower is 100 minus it).",
+        DefaultValueFactory = _ => Defaults.Percentile,
+    });
+    private readonly Option<int> _proofSize = OptionRules.Positive(new Option<int>("--proof-size")
+    {
+        Description = "How many held-out images (never calibration images) both models embed for the proof.",
+        DefaultValueFactory = _ => Defaults.ProofImages,
+    });
+    private readonly Option<string> _output = new("--out") { Description = "The variant's file, such as encoder.int8.onnx.", Required = true };
+    private readonly Option<ExecutionProvider> _provider = ModelOptions.ExecutionProvider();
+    private readonly Option<int> _threads = ModelOptions.Threads();
+
+    private QuantizeCommand()
+    {
+        _source.Model.Description = $"The float32 model to make a variant of: an encoder.onnx, a fine-tuned inference_model.onnx, or {ModelSource.RegistryScheme}NAME@ALIAS / {ModelSource.RegistryScheme}NAME@VERSION from --registry.";
+    }
+
+    public static Command Create() => new QuantizeCommand().Build();
+
+    private Command Build()
+    {
         var command = new Command("quantize", "Make an int8 or float16 variant of an embedding model, proven against it on held-out images.")
         {
-            precision, calibration, calibrationSize, method, percentile, proofSize, output, provider, threads,
+            _precision, _calibration, _calibrationSize, _method, _percentile, _proofSize, _output, _provider, _threads,
         };
-        foreach (Option option in source.Options)
+        foreach (Option option in _source.Options)
         {
             command.Options.Add(option);
         }
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            var options = new QuantizationOptions
-            {
-                Precision = Enum.Parse<ModelPrecision>(parse.GetValue(precision)!, ignoreCase: true),
-                CalibrationImages = parse.GetValue(calibrationSize),
-                CalibrationMethod = Enum.Parse<CalibrationMethod>(parse.GetValue(method)!, ignoreCase: true),
-                Percentile = parse.GetValue(percentile),
-                ProofImages = parse.GetValue(proofSize),
-            };
-            if (options.Precision != ModelPrecision.Int8
-                && new Option[] { calibrationSize, method, percentile }.FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } int8Only)
-            {
-                throw new UsageException($"{int8Only.Name} applies to --precision int8 only: float16 calibrates nothing (its --calibration images only prove it).");
-            }
-            if (options.ProofImages <= options.Neighbours)
-            {
-                throw new UsageException($"{proofSize.Name} must be above {options.Neighbours}, not {options.ProofImages}: the proof compares each image's {options.Neighbours} nearest neighbours among them.");
-            }
-            string outputPath = parse.GetValue(output)!;
-            OutputFile.CreateFolderFor(output.Name, outputPath);
-
-            ResolvedModel resolved = await source.ResolveAsync(parse, cancellationToken);
-            if (string.Equals(Path.GetFullPath(resolved.Path), Path.GetFullPath(outputPath), StringComparison.Ordinal))
-            {
-                throw new UsageException($"{output.Name} {outputPath} is the model itself: write the variant to another file.");
-            }
-            EmbeddingModelMetadata metadata = EmbeddingModelMetadata.Read(resolved.Path);
-            string uri = parse.GetValue(calibration)!;
-            ImageSet images = DatasetOption.Load(calibration.Name, uri, new ImageShape(metadata.Channels, metadata.Height, metadata.Width), cancellationToken);
-            if (images.Count < options.ImagesNeeded)
-            {
-                throw new UsageException($"{calibration.Name} {uri} has {images.Count} images, fewer than the {options.ImagesNeeded} needed: "
-                    + (options.Precision == ModelPrecision.Int8 ? $"{calibrationSize.Name} {options.CalibrationImages} and " : "")
-                    + $"{proofSize.Name} {options.ProofImages} (the two draws never share an image). Ask for fewer, or give more images.");
-            }
-
-            QuantizationResult result = ModelQuantizer.Quantize(resolved.Path, images,
-                options with { Runtime = resolved.Apply(ModelOptions.Read(parse, provider, threads)) }, outputPath, cancellationToken);
-            Console.WriteLine(Summary(result, parse.GetValue(source.Model)!));
-            return 0;
+            QuantizationJobOptions options = Bind(parse, await _source.ResolveAsync(parse, cancellationToken));
+            QuantizationResult result = OptionErrors.Named(() => new QuantizationJob().Run(options, cancellationToken));
+            Console.WriteLine(Summary(result, parse.GetValue(_source.Model)!));
+            return ExitCodes.Success;
         }));
         return command;
     }
+
+    // The int8-only settings are the library's to default: given only when the command line gives them.
+    private QuantizationJobOptions Bind(ParseResult parse, ResolvedModel model) => new()
+    {
+        Model = model.Path,
+        ModelOptions = model.Apply(ModelOptions.Read(parse, _provider, _threads)),
+        Precision = Enum.Parse<ModelPrecision>(parse.GetValue(_precision)!, ignoreCase: true),
+        Calibration = DatasetUri.Parse(parse.GetValue(_calibration)!),
+        CalibrationImages = Given(parse, _calibrationSize) ? parse.GetValue(_calibrationSize) : null,
+        CalibrationMethod = Given(parse, _method) ? Enum.Parse<CalibrationMethod>(parse.GetValue(_method)!, ignoreCase: true) : null,
+        Percentile = Given(parse, _percentile) ? parse.GetValue(_percentile) : null,
+        ProofImages = parse.GetValue(_proofSize),
+        Output = parse.GetValue(_output)!,
+    };
+
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     private static string Summary(QuantizationResult result, string model)
     {

@@ -10,11 +10,16 @@ public static class ProgressEmbedding
     public static float[] Embed(EmbeddingModel model, byte[] pixels, int count, int batchSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return model.EmbedBytes(pixels, batchSize, Reporter(count), cancellationToken);
+    }
+
+    /// <summary>The progress line of embedding <paramref name="count"/> images, from now: told how many are done, it shows them and the rate.</summary>
+    public static IProgress<int> Reporter(int count)
+    {
         var line = new ProgressLine();
         var clock = Stopwatch.StartNew();
-        var progress = new SynchronousProgress<int>(done =>
+        return new SynchronousProgress<int>(done =>
             line.Report((double)done / count, $"{done}/{count} images {done / clock.Elapsed.TotalSeconds:F0} images/s", last: done == count));
-        return model.EmbedBytes(pixels, batchSize, progress, cancellationToken);
     }
 
     /// <summary>Decodes the image files <see cref="EmbedInputs.List"/> found at the model's input and embeds them: [N, D].</summary>

@@ -21,4 +21,23 @@ public sealed class DataFormatException : UserErrorException
 
     /// <summary>The file or folder at fault.</summary>
     public string DataPath { get; }
+
+    /// <summary>
+    /// Runs <paramref name="read"/>, which reads data the setting <paramref name="setting"/> names (a file of image ids):
+    /// data it finds missing or malformed is an error of that setting, worded as this exception is.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">The data is missing or malformed (<see cref="InvalidSettingException.Setting"/> is <paramref name="setting"/>).</exception>
+    public static T AsSetting<T>(string setting, Func<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        ArgumentNullException.ThrowIfNull(read);
+        try
+        {
+            return read();
+        }
+        catch (DataFormatException error)
+        {
+            throw InvalidSettingException.ForSetting(setting, error.Message, error);
+        }
+    }
 }

@@ -13,6 +13,25 @@ public static class DatasetLoader
         return Load(DatasetUri.Parse(uri), shape, cancellationToken);
     }
 
+    /// <summary>
+    /// Loads the set the setting <paramref name="setting"/> names at a model's input <paramref name="shape"/>; images
+    /// that cannot be converted to it are an error of that setting.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">The images do not fit the model (<see cref="InvalidSettingException.Setting"/> is <paramref name="setting"/>).</exception>
+    /// <exception cref="DataFormatException">The data is missing or malformed.</exception>
+    public static ImageSet LoadSetting(string setting, DatasetUri uri, ImageShape shape, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        try
+        {
+            return Load(uri, shape, cancellationToken);
+        }
+        catch (InvalidSettingException error)
+        {
+            throw InvalidSettingException.ForSetting(setting, $"{uri} does not fit the model: {error.Message}", error);
+        }
+    }
+
     /// <summary>Loads the set <paramref name="uri"/> names.</summary>
     /// <param name="uri">The dataset.</param>
     /// <param name="shape">

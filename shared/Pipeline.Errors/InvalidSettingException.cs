@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Pipeline.Errors;
 
 /// <summary>
@@ -50,6 +52,19 @@ public class InvalidSettingException : UserErrorException
     /// <param name="innerException">The low-level error that revealed the problem, if any.</param>
     public static InvalidSettingException ForSetting(string setting, Func<Func<string, string>, string> problem, Exception? innerException = null) =>
         new(setting, problem, innerException);
+
+    /// <summary>
+    /// Throws an error about <paramref name="setting"/> and its <paramref name="value"/> unless <paramref name="accepted"/>:
+    /// the range check of every options type. <paramref name="problem"/> says what is accepted, following the name: "must
+    /// be a positive number" gives "lr must be a positive number, not -1.".
+    /// </summary>
+    public static void ThrowUnless(bool accepted, string setting, string problem, object? value)
+    {
+        if (!accepted)
+        {
+            throw ForSetting(setting, $"{problem}, not {Convert.ToString(value, CultureInfo.InvariantCulture)}.");
+        }
+    }
 
     /// <summary>
     /// The message with every setting named by <paramref name="name"/> (a CLI's <c>lr</c> → <c>--lr</c>):

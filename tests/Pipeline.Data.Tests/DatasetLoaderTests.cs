@@ -44,6 +44,16 @@ public sealed class DatasetLoaderTests : IDisposable
     }
 
     [Fact]
+    public void LoadSetting_ImagesThatDoNotFitTheModel_AreAnErrorOfTheSetting()
+    {
+        var error = Assert.Throws<InvalidSettingException>(
+            () => DatasetLoader.LoadSetting("calibration", DatasetUri.Parse("fashion-mnist:test"), new ImageShape(3, 32, 32)));
+
+        Assert.Equal("calibration", error.Setting);
+        Assert.StartsWith("calibration fashion-mnist:test does not fit the model: fashion-mnist:test holds 1x28x28 images, not 3x32x32", error.Message);
+    }
+
+    [Fact]
     public void Load_NotAUri_ListsAcceptedForms()
     {
         var error = Assert.Throws<InvalidSettingException>(() => DatasetLoader.Load("cifar10:train"));

@@ -46,4 +46,16 @@ public sealed class ImageIdFileTests : IDisposable
 
         Assert.Contains("does not exist", error.Message);
     }
+
+    [Fact]
+    public void Read_AsASetting_AMissingFileIsAnErrorOfTheSetting()
+    {
+        string path = Path.Combine(_temp.Path, "none.csv");
+
+        var error = Assert.Throws<Errors.InvalidSettingException>(() => DataFormatException.AsSetting("labelled", () => ImageIdFile.Read(path)));
+
+        Assert.Equal("labelled", error.Setting);
+        Assert.StartsWith($"labelled {path} does not exist", error.Message);
+        Assert.IsType<DataFormatException>(error.InnerException);
+    }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Data;
 using Pipeline.Training.Distillation;
-using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Cli;
@@ -25,21 +24,11 @@ public sealed class DistillCommand
         Required = true,
         AllowMultipleArgumentsPerToken = true,
     };
-    private readonly Option<string> _student = new("--student")
-    {
-        Description = "The pretraining run folder whose encoder the student starts from (its newest checkpoint).",
-        Required = true,
-    };
-    private readonly Option<string> _data = OptionRules.ParsedBy(new Option<string>("--data")
-    {
-        Description = "The images the teacher labels and the student learns from, labelled or not: fashion-mnist:train or folder:/path.",
-        DefaultValueFactory = _ => Defaults.Data,
-    }, DatasetUri.Parse);
-    private readonly Option<int> _epochs = StudentTraining.Epochs();
-    private readonly Option<int> _batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => Defaults.BatchSize });
-    private readonly Option<double> _learningRate = StudentTraining.LearningRate();
-    private readonly Option<double> _weightDecay = StudentTraining.WeightDecay();
-    private readonly Option<TrainingPrecision> _precision = SharedOptions.Precision();
+    private readonly StudentTraining _run = new(Defaults,
+        student: "The pretraining run folder whose encoder the student starts from (its newest checkpoint).",
+        data: "The images the teacher labels and the student learns from, labelled or not: fashion-mnist:train or folder:/path.",
+        batchSize: "Images per step.",
+        resume: "Continue the run in --out from its newest checkpoint (same options and teacher; --lr may be lowered).");
     private readonly Option<double> _temperature = OptionRules.Positive(new Option<double>("--temperature")
     {
         Description = "τ: teacher and student logits are divided by it before the softmax (SimCLRv2: 1).",
@@ -74,11 +63,6 @@ public sealed class DistillCommand
     {
         Description = $"Labelled images per step, drawn with replacement (with --labels; default {LabelledTerm.DefaultBatchSize}).",
     });
-    private readonly Option<int> _seed = SharedOptions.Seed();
-    private readonly Option<string> _output = new("--out") { Description = "The run folder to write.", Required = true };
-    private readonly Option<bool> _resume = new("--resume") { Description = "Continue the run in --out from its newest checkpoint (same options and teacher; --lr may be lowered)." };
-    private readonly Option<string> _device = SharedOptions.Device();
-    private readonly Option<int> _threads = SharedOptions.Threads();
 
     private DistillCommand()
     {
@@ -90,8 +74,8 @@ public sealed class DistillCommand
     {
         var command = new Command("distill", "Distil a fine-tuned teacher into the pretrained encoder plus a linear head on all images (SimCLRv2); writes a run folder and inference_model.onnx.")
         {
-            _teacher, _student, _data, _labels, _labelledWeight, _labelledBatchSize, _epochs, _batchSize, _learningRate, _weightDecay, _temperature, _minCropScale,
-            _flipProbability, _teacherInput, _seed, _output, _resume, _device, _threads, _precision,
+            _teacher, _run.Student, _run.Data, _labels, _labelledWeight, _labelledBatchSize, _run.Epochs, _run.BatchSize, _run.LearningRate, _run.WeightDecay,
+            _temperature, _minCropScale, _flipProbability, _teacherInput, _run.Seed, _run.Output, _run.Resume, _run.Device, _run.Threads, _run.Precision,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
@@ -101,29 +85,19 @@ public sealed class DistillCommand
         return command;
     }
 
-    private DistillOptions Bind(ParseResult parse) => new()
+    private DistillOptions Bind(ParseResult parse) => _run.Bind(parse, new DistillOptions
     {
         Teachers = parse.GetValue(_teacher)!,
-        Student = parse.GetValue(_student)!,
-        Data = parse.GetValue(_data)!,
+        Student = parse.GetValue(_run.Student)!,
+        Output = parse.GetValue(_run.Output)!,
         Labels = parse.GetValue(_labels),
         LabelledWeight = parse.GetValue(_labelledWeight),
         LabelledBatchSize = parse.GetValue(_labelledBatchSize),
-        Output = parse.GetValue(_output)!,
-        Resume = parse.GetValue(_resume),
-        Epochs = parse.GetValue(_epochs),
-        BatchSize = parse.GetValue(_batchSize),
-        LearningRate = parse.GetValue(_learningRate),
-        WeightDecay = parse.GetValue(_weightDecay),
         Temperature = parse.GetValue(_temperature),
         MinCropScale = parse.GetValue(_minCropScale),
         FlipProbability = parse.GetValue(_flipProbability),
         TeacherInput = parse.GetValue(_teacherInput),
-        Seed = parse.GetValue(_seed),
-        Device = parse.GetValue(_device)!,
-        Threads = parse.GetValue(_threads),
-        Precision = parse.GetValue(_precision),
-    };
+    });
 
     private static string Describe(PretrainPlan plan)
     {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Data;
-using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Pretraining;
 using Pipeline.Training.SemiSupervised;
 
@@ -17,32 +16,22 @@ public sealed class FixMatchCommand
     /// <summary>The library's defaults, shown in the help and taken when an option is left out; the required settings come from the command line.</summary>
     private static readonly FixMatchOptions Defaults = new() { Student = "", Labels = "", Output = "" };
 
-    private readonly Option<string> _student = new Option<string>("--student")
-    {
-        Description = "The run folder the model starts from (its newest checkpoint): a pretraining run (simclr, rotation; the head starts random) "
+    private readonly StudentTraining _run = new(Defaults,
+        student: "The run folder the model starts from (its newest checkpoint): a pretraining run (simclr, rotation; the head starts random) "
             + "or a distill or fixmatch run (encoder and head).",
-        Required = true,
-    };
+        data: "The training images, labelled ones among them: fashion-mnist:train or folder:/path (classes from subfolders).",
+        batchSize: "Training images per step (each seen as a weak and a strong view).",
+        resume: "Continue the run in --out from its newest checkpoint (same options; --lr may be lowered).");
     private readonly Option<string> _labels = new Option<string>("--labels")
     {
         Description = "The labelled images: a file of ids of --data (the labelled.csv pipeline-infer finetune wrote, or what select chose); their labels come from the data.",
         Required = true,
     };
-    private readonly Option<string> _data = OptionRules.ParsedBy(new Option<string>("--data")
-    {
-        Description = "The training images, labelled ones among them: fashion-mnist:train or folder:/path (classes from subfolders).",
-        DefaultValueFactory = _ => Defaults.Data,
-    }, DatasetUri.Parse);
-    private readonly Option<int> _epochs = StudentTraining.Epochs();
-    private readonly Option<int> _batchSize = OptionRules.Positive(new Option<int>("--batch-size") { Description = "Training images per step (each seen as a weak and a strong view).", DefaultValueFactory = _ => Defaults.BatchSize });
     private readonly Option<int> _labelledBatchSize = OptionRules.Positive(new Option<int>("--labelled-batch-size")
     {
         Description = "Labelled images per step, drawn with replacement.",
         DefaultValueFactory = _ => Defaults.LabelledBatchSize,
     });
-    private readonly Option<double> _learningRate = StudentTraining.LearningRate();
-    private readonly Option<double> _weightDecay = StudentTraining.WeightDecay();
-    private readonly Option<TrainingPrecision> _precision = SharedOptions.Precision();
     private readonly Option<double> _confidence = OptionRules.AboveZeroUpToOne(new Option<double>("--confidence")
     {
         Description = "τ: a prediction on a weak view becomes the label of the strong view when its probability is at least this.",
@@ -63,11 +52,6 @@ public sealed class FixMatchCommand
         Description = "The strong views: probability of erasing a rectangle (Cutout).",
         DefaultValueFactory = _ => Defaults.ErasingProbability,
     });
-    private readonly Option<int> _seed = SharedOptions.Seed();
-    private readonly Option<string> _output = new Option<string>("--out") { Description = "The run folder to write.", Required = true };
-    private readonly Option<bool> _resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (same options; --lr may be lowered)." };
-    private readonly Option<string> _device = SharedOptions.Device();
-    private readonly Option<int> _threads = SharedOptions.Threads();
 
     private FixMatchCommand()
     {
@@ -80,8 +64,8 @@ public sealed class FixMatchCommand
         var command = new Command("fixmatch", "Semi-supervised training (FixMatch) of the pretrained encoder plus a linear head on the labelled images and, "
             + "through its own confident predictions, all the others; writes a run folder and inference_model.onnx.")
         {
-            _student, _labels, _data, _epochs, _batchSize, _labelledBatchSize, _learningRate, _weightDecay, _confidence, _unlabelledWeight, _minCropScale, _erasing, _seed,
-            _output, _resume, _device, _threads, _precision,
+            _run.Student, _labels, _run.Data, _run.Epochs, _run.BatchSize, _labelledBatchSize, _run.LearningRate, _run.WeightDecay, _confidence, _unlabelledWeight,
+            _minCropScale, _erasing, _run.Seed, _run.Output, _run.Resume, _run.Device, _run.Threads, _run.Precision,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() =>
         {
@@ -91,27 +75,17 @@ public sealed class FixMatchCommand
         return command;
     }
 
-    private FixMatchOptions Bind(ParseResult parse) => new()
+    private FixMatchOptions Bind(ParseResult parse) => _run.Bind(parse, new FixMatchOptions
     {
-        Student = parse.GetValue(_student)!,
+        Student = parse.GetValue(_run.Student)!,
+        Output = parse.GetValue(_run.Output)!,
         Labels = parse.GetValue(_labels)!,
-        Data = parse.GetValue(_data)!,
-        Output = parse.GetValue(_output)!,
-        Resume = parse.GetValue(_resume),
-        Epochs = parse.GetValue(_epochs),
-        BatchSize = parse.GetValue(_batchSize),
         LabelledBatchSize = parse.GetValue(_labelledBatchSize),
-        LearningRate = parse.GetValue(_learningRate),
-        WeightDecay = parse.GetValue(_weightDecay),
         Confidence = parse.GetValue(_confidence),
         UnlabelledWeight = parse.GetValue(_unlabelledWeight),
         MinCropScale = parse.GetValue(_minCropScale),
         ErasingProbability = parse.GetValue(_erasing),
-        Seed = parse.GetValue(_seed),
-        Device = parse.GetValue(_device)!,
-        Threads = parse.GetValue(_threads),
-        Precision = parse.GetValue(_precision),
-    };
+    });
 
     private static string Describe(PretrainPlan plan)
     {

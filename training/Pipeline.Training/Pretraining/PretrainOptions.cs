@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
 using Pipeline.Data;
 using Pipeline.Errors;
@@ -195,13 +194,8 @@ public abstract record PretrainOptions
     /// <paramref name="problem"/> says what is accepted, following the name: "must be a positive number". The other
     /// options types of this library check their settings with it too.
     /// </summary>
-    internal static void Require(bool accepted, string setting, string problem, object? value)
-    {
-        if (!accepted)
-        {
-            throw InvalidSettingException.ForSetting(setting, $"{problem}, not {Convert.ToString(value, CultureInfo.InvariantCulture)}.");
-        }
-    }
+    internal static void Require(bool accepted, string setting, string problem, object? value) =>
+        InvalidSettingException.ThrowUnless(accepted, setting, problem, value);
 
     /// <summary>Throws, naming <paramref name="setting"/>, unless <paramref name="value"/> is a dataset URI (<see cref="DatasetUri.Parse"/>).</summary>
     internal static void RequireDatasetUri(string setting, string value)
