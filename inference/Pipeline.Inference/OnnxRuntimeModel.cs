@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Data;
 using Pipeline.Onnx;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference;
 
@@ -107,7 +107,7 @@ public abstract class OnnxRuntimeModel : IDisposable
         where TModel : OnnxRuntimeModel
     {
         options ??= new EmbeddingModelOptions();
-        string sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        string sha256 = FileDigest.Of(bytes).Sha256;
         if (options.ExpectedSha256 is { } expected && !string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidDataException($"{source} has SHA-256 {sha256}, not the expected {expected}: it is another or a damaged file.");
