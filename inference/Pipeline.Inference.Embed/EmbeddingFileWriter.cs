@@ -3,10 +3,14 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Embed;
 
-/// <summary>Writes [N, D] embeddings with the names of the images they came from, as .npy, .csv or .jsonl.</summary>
+/// <summary>
+/// Writes [N, D] embeddings with the names of the images they came from, as .npy, .csv or .jsonl; each file whole or not
+/// at all (<see cref="AtomicFile"/>).
+/// </summary>
 public static class EmbeddingFileWriter
 {
     /// <summary>The format an output path's extension names.</summary>
@@ -42,27 +46,26 @@ public static class EmbeddingFileWriter
         switch (FormatOf(path))
         {
             case EmbeddingFileFormat.Npy:
-                WriteNpy(path, embeddings, names.Count, dim);
-                File.WriteAllLines(NamesPath(path), names);
+                AtomicFile.Write(path, stream => WriteNpy(stream, embeddings, names.Count, dim));
+                AtomicFile.Write(NamesPath(path), stream => WriteLines(stream, names));
                 return [path, NamesPath(path)];
             case EmbeddingFileFormat.Csv:
-                WriteCsv(path, names, embeddings, dim);
+                AtomicFile.Write(path, stream => WriteCsv(stream, names, embeddings, dim));
                 return [path];
             default:
-                WriteJsonl(path, names, embeddings, dim);
+                AtomicFile.Write(path, stream => WriteJsonl(stream, names, embeddings, dim));
                 return [path];
         }
     }
 
     // NumPy format 1.0: magic, version, little-endian header length, a dict padded so the data starts at a multiple of 64.
-    private static void WriteNpy(string path, float[] embeddings, int count, int dim)
+    private static void WriteNpy(Stream stream, float[] embeddings, int count, int dim)
     {
         string dictionary = string.Create(CultureInfo.InvariantCulture,
             $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({count}, {dim}), }}");
         int unpadded = 10 + dictionary.Length + 1;
         string header = dictionary + new string(' ', (64 - unpadded % 64) % 64) + "\n";
-        using FileStream stream = File.Create(path);
-        using var writer = new BinaryWriter(stream);
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write((byte)0x93);
         writer.Write("NUMPY"u8);
         writer.Write((byte)1);
@@ -75,9 +78,19 @@ public static class EmbeddingFileWriter
         }
     }
 
-    private static void WriteCsv(string path, IReadOnlyList<string> names, float[] embeddings, int dim)
+    // UTF-8 without a byte-order mark, a line each, as File.WriteAllLines writes them.
+    private static void WriteLines(Stream stream, IReadOnlyList<string> lines)
     {
-        using var writer = new StreamWriter(path, append: false, new UTF8Encoding(false));
+        using StreamWriter writer = Text(stream);
+        foreach (string line in lines)
+        {
+            writer.WriteLine(line);
+        }
+    }
+
+    private static void WriteCsv(Stream stream, IReadOnlyList<string> names, float[] embeddings, int dim)
+    {
+        using StreamWriter writer = Text(stream);
         writer.Write("file");
         for (int d = 0; d < dim; d++)
         {
@@ -96,9 +109,8 @@ public static class EmbeddingFileWriter
         }
     }
 
-    private static void WriteJsonl(string path, IReadOnlyList<string> names, float[] embeddings, int dim)
+    private static void WriteJsonl(Stream stream, IReadOnlyList<string> names, float[] embeddings, int dim)
     {
-        using FileStream stream = File.Create(path);
         for (int i = 0; i < names.Count; i++)
         {
             using (var json = new Utf8JsonWriter(stream))
@@ -116,4 +128,6 @@ public static class EmbeddingFileWriter
             stream.WriteByte((byte)'\n');
         }
     }
+
+    private static StreamWriter Text(Stream stream) => new(stream, new UTF8Encoding(false), leaveOpen: true);
 }

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Data;
 using Pipeline.Onnx;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference;
 
@@ -30,8 +30,10 @@ public abstract class OnnxRuntimeModel : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames = [InputName];
     private readonly string[] _outputNames;
-    // Readers are runs; Dispose takes it for writing, so it waits for them and no run starts after it.
-    private readonly ReaderWriterLockSlim _lifetime = new(LockRecursionPolicy.NoRecursion);
+    // Guards the two fields below; Dispose waits on it until no run is in flight. A monitor, not a lock object that
+    // would itself need disposing while late runs may still be waiting on it.
+    private readonly object _lifetime = new();
+    private int _running;
     private bool _disposed;
 
     /// <summary>Takes over <paramref name="loaded"/>'s session; runs compute <paramref name="outputName"/>.</summary>
@@ -64,21 +66,20 @@ public abstract class OnnxRuntimeModel : IDisposable
     /// <summary>Waits for the runs in flight, then frees the session; disposing again does nothing.</summary>
     public void Dispose()
     {
-        _lifetime.EnterWriteLock();
-        try
+        lock (_lifetime)
         {
             if (_disposed)
             {
                 return;
             }
             _disposed = true;
-            _session.Dispose();
-            _runOptions.Dispose();
+            while (_running > 0)
+            {
+                Monitor.Wait(_lifetime);
+            }
         }
-        finally
-        {
-            _lifetime.ExitWriteLock();
-        }
+        _session.Dispose();
+        _runOptions.Dispose();
     }
 
     /// <summary>The bytes of the model file at <paramref name="path"/>; a missing file names <paramref name="whatToGive"/>.</summary>
@@ -107,7 +108,7 @@ public abstract class OnnxRuntimeModel : IDisposable
         where TModel : OnnxRuntimeModel
     {
         options ??= new EmbeddingModelOptions();
-        string sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        string sha256 = FileDigest.Of(bytes).Sha256;
         if (options.ExpectedSha256 is { } expected && !string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidDataException($"{source} has SHA-256 {sha256}, not the expected {expected}: it is another or a damaged file.");
@@ -140,10 +141,13 @@ public abstract class OnnxRuntimeModel : IDisposable
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     private protected void Run(ReadOnlyMemory<float> pixels, int images, Memory<float> output, int outputWidth)
     {
-        _lifetime.EnterReadLock();
-        try
+        lock (_lifetime)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            _running++;
+        }
+        try
+        {
             using OrtValue input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 MemoryMarshal.AsMemory(pixels), [images, InputShape.Channels, InputShape.Height, InputShape.Width]);
             using OrtValue result = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output, [images, outputWidth]);
@@ -151,7 +155,13 @@ public abstract class OnnxRuntimeModel : IDisposable
         }
         finally
         {
-            _lifetime.ExitReadLock();
+            lock (_lifetime)
+            {
+                if (--_running == 0 && _disposed)
+                {
+                    Monitor.PulseAll(_lifetime);
+                }
+            }
         }
     }
 

@@ -20,6 +20,9 @@ public sealed record FileDigest(long Length, string Sha256)
         return new FileDigest(file.Length, Convert.ToHexStringLower(SHA256.HashData(file)));
     }
 
+    /// <summary>The digest of a file's <paramref name="bytes"/>, read whole already.</summary>
+    public static FileDigest Of(ReadOnlySpan<byte> bytes) => new(bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+
     /// <inheritdoc cref="Of(string)"/>
     public static async Task<FileDigest> OfAsync(string path, CancellationToken cancellationToken = default)
     {

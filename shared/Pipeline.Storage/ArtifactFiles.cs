@@ -1,6 +1,6 @@
 namespace Pipeline.Storage;
 
-/// <summary>File handling the stores share: streams opened for large sequential transfers, and rewinding a stream before a retried attempt.</summary>
+/// <summary>File handling the stores share: files opened for large sequential reads, and rewinding a stream before a retried attempt.</summary>
 internal static class ArtifactFiles
 {
     private const int BufferSize = 1 << 16;
@@ -8,10 +8,6 @@ internal static class ArtifactFiles
     public static FileStream OpenRead(string path) =>
         new(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize,
             FileOptions.Asynchronous | FileOptions.SequentialScan);
-
-    /// <summary>A new file, refused if the path exists.</summary>
-    public static FileStream CreateNew(string path) =>
-        new(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize, FileOptions.Asynchronous);
 
     /// <summary>The position a retried attempt must return to; a stream that cannot seek cannot be retried, so it is refused.</summary>
     public static long RetryStart(Stream stream, string parameter)

@@ -64,21 +64,8 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             content.Position = start;
             string staging = Path.Combine(Root, StagingFolder);
             Directory.CreateDirectory(staging);
-            string temporary = AtomicFile.TemporaryPath(staging, Path.GetFileName(key));
-            try
-            {
-                FileStream file = ArtifactFiles.CreateNew(temporary);
-                await using (file.ConfigureAwait(false))
-                {
-                    await content.CopyToAsync(file, token).ConfigureAwait(false);
-                    file.Flush(flushToDisk: true);
-                }
-                return await UnderLockAsync(key, () => Commit(key, temporary, condition), token).ConfigureAwait(false);
-            }
-            finally
-            {
-                File.Delete(temporary); // nothing there once committed
-            }
+            return await AtomicFile.StageAsync(staging, Path.GetFileName(key), (file, writing) => content.CopyToAsync(file, writing),
+                (temporary, committing) => UnderLockAsync(key, () => Commit(key, temporary, condition), committing), token).ConfigureAwait(false);
         }, cancellationToken);
     }
 

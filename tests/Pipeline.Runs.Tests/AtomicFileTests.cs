@@ -100,6 +100,39 @@ public sealed class AtomicFileTests : IDisposable
         AssertOnly(path, "new");
     }
 
+    [Fact]
+    public async Task StageAsync_CommitsAFlushedFileFromAnotherFolder()
+    {
+        string staging = Directory.CreateDirectory(_temp.File("staging")).FullName;
+        string path = OldFile();
+
+        string committed = await AtomicFile.StageAsync(staging, "out.bin", WriteNew, (temporary, token) =>
+        {
+            Assert.Equal(staging, Path.GetDirectoryName(temporary));
+            Assert.Equal("new", File.ReadAllText(temporary)); // whole before the commit sees it
+            File.Move(temporary, path, overwrite: true);
+            return Task.FromResult("moved");
+        });
+
+        Assert.Equal("moved", committed);
+        AssertOnly(path, "new");
+        Assert.Empty(Directory.GetFiles(staging));
+    }
+
+    [Fact]
+    public async Task StageAsync_CommitThatRefuses_LeavesNoTemporaryFile()
+    {
+        string staging = Directory.CreateDirectory(_temp.File("staging")).FullName;
+        string path = OldFile();
+
+        // A conditional write whose condition fails: the commit throws instead of renaming.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => AtomicFile.StageAsync<string>(staging, "out.bin", WriteNew,
+            (_, _) => throw new InvalidOperationException("the file changed")));
+
+        AssertOnly(path, "old");
+        Assert.Empty(Directory.GetFiles(staging));
+    }
+
     private static Task WriteNew(Stream stream, CancellationToken cancellationToken) =>
         stream.WriteAsync("new"u8.ToArray(), cancellationToken).AsTask();
 

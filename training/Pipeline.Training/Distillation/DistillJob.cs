@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Runs;
@@ -53,7 +52,7 @@ public sealed class DistillJob
         observer?.Planned?.Invoke(new PretrainPlan(images, config, device, threads, run));
 
         DistillationSettings distillation = config.Distillation!;
-        string summary = JsonSerializer.Serialize(new Dictionary<string, object>
+        string summary = RunJson.OneLine(new Dictionary<string, object>
         {
             ["method"] = PretextMethods.Distill,
             ["teachers"] = teachers.Select(file => new Dictionary<string, string> { ["path"] = file.Path, ["sha256"] = file.Sha256 }).ToArray(),
@@ -63,7 +62,7 @@ public sealed class DistillJob
             ["temperature"] = distillation.Temperature,
             ["teacher_input"] = distillation.TeacherInput.ToString().ToLowerInvariant(),
             ["labelled_images"] = distillation.Labelled?.LabelledIds.Count ?? 0,
-        });
+        }, RunJson.SnakeCase);
         return StudentRun.TrainAndExport(config, images, run, options.Resume, device, summary, observer, cancellationToken);
     }
 

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Errors;
+using Pipeline.Runs;
 using Pipeline.Training.Devices;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Pretraining;
@@ -40,7 +40,7 @@ public sealed class FixMatchJob
         var run = new RunDirectory(options.Output);
         observer?.Planned?.Invoke(new PretrainPlan(images, config, device, threads, run));
 
-        string summary = JsonSerializer.Serialize(new Dictionary<string, object>
+        string summary = RunJson.OneLine(new Dictionary<string, object>
         {
             ["method"] = PretextMethods.FixMatch,
             ["student_init"] = studentInit,
@@ -49,7 +49,7 @@ public sealed class FixMatchJob
             ["data"] = options.Data,
             ["epochs"] = options.Epochs,
             ["confidence"] = options.Confidence,
-        });
+        }, RunJson.SnakeCase);
         return StudentRun.TrainAndExport(config, images, run, options.Resume, device, summary, observer, cancellationToken);
     }
 }
