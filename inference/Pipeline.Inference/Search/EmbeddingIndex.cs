@@ -40,7 +40,6 @@ public sealed class EmbeddingIndex
 
     private readonly List<string> _ids = [];
     private readonly Dictionary<string, int> _rowOf = new(StringComparer.Ordinal);
-    private readonly VectorStandardization? _standardization;
     private float[] _vectors = [];
 
     /// <summary>
@@ -74,7 +73,7 @@ public sealed class EmbeddingIndex
         }
         ModelSha256 = modelSha256.ToLowerInvariant();
         Dim = dim;
-        _standardization = standardization;
+        Standardization = standardization;
     }
 
     /// <summary>
@@ -136,10 +135,10 @@ public sealed class EmbeddingIndex
     public ReadOnlySpan<float> Vectors => _vectors.AsSpan(0, Count * Dim);
 
     /// <summary>How queries are compared with the entries.</summary>
-    public IndexMetric Metric => _standardization is null ? IndexMetric.Cosine : IndexMetric.StandardizedCosine;
+    public IndexMetric Metric => Standardization is null ? IndexMetric.Cosine : IndexMetric.StandardizedCosine;
 
     /// <summary>The statistics every entry and query is standardised with, fixed when the index was built; null for plain cosine.</summary>
-    public VectorStandardization? Standardization => _standardization;
+    public VectorStandardization? Standardization { get; }
 
     /// <summary>Whether an entry has the id <paramref name="id"/>.</summary>
     public bool Contains(string id) => _rowOf.ContainsKey(id);
@@ -221,7 +220,7 @@ public sealed class EmbeddingIndex
         vectors.CopyTo(added);
         if (standardize)
         {
-            _standardization?.Apply(added);
+            Standardization?.Apply(added);
         }
         UnitRows.Normalise(added, Dim);
         foreach (string id in ids)
@@ -363,10 +362,10 @@ public sealed class EmbeddingIndex
             throw new InvalidInputException("non_finite_value", "The query holds a NaN or infinite value: send finite numbers.");
         }
         float[] unit = query.ToArray();
-        _standardization?.Apply(unit);
+        Standardization?.Apply(unit);
         if (TensorPrimitives.Norm(unit) == 0)
         {
-            throw new InvalidInputException("zero_vector", _standardization is null
+            throw new InvalidInputException("zero_vector", Standardization is null
                 ? "The query is all zeros, which has no direction to compare: send an embedding."
                 : "The query is the catalogue's mean in every dimension, so standardised it is all zeros, which has no direction to compare: send an embedding.");
         }
