@@ -15,7 +15,7 @@ namespace Pipeline.Inference.Cli;
 /// </summary>
 public static class IndexCommand
 {
-    public static Command Create() => new("index", "Look images up by similarity: an index of a catalogue's embeddings (exact cosine search).")
+    public static Command Create() => new("index", "Look images up by similarity: an index of a catalogue's embeddings (exact cosine search, standardised per dimension by default).")
     {
         Build(),
         Add(),
@@ -31,12 +31,18 @@ public static class IndexCommand
         var ids = Ids("Index only the images this file lists (one id per line, or a CSV whose first column is id, such as select writes)");
         var output = new Option<string>("--out")
         {
-            Description = "The index file to write (safetensors: the unit vectors, the ids, the model's SHA-256).",
+            Description = "The index file to write (safetensors: the unit vectors, the ids, the model's SHA-256, the statistics).",
             Required = true,
         };
+        var metric = new Option<string>("--metric")
+        {
+            Description = "standardized-cosine: cosine after standardising every dimension with the catalogue's mean and standard deviation, "
+                + "fixed now (later adds and every query use them); cosine: cosine of the raw embeddings.",
+            DefaultValueFactory = _ => EmbeddingIndexFile.NameOf(IndexMetric.StandardizedCosine),
+        }.AcceptOnlyFromAmong([.. EmbeddingIndexFile.MetricNames]);
         var command = new Command("build", "Embed a catalogue of images and write an index of them; ids are paths relative to the folder.")
         {
-            data, ids, output,
+            data, ids, output, metric,
         };
         model.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
@@ -48,11 +54,11 @@ public static class IndexCommand
             IReadOnlyList<string> chosen = parse.GetValue(ids) is { } listPath ? catalogue.Listed(ids.Name, listPath) : catalogue.Ids;
 
             var clock = Stopwatch.StartNew();
-            var index = new EmbeddingIndex(embedder.Sha256, embedder.EmbeddingDim);
-            index.Add(chosen, Embed(embedder, catalogue, chosen, model.BatchSizeOf(parse), cancellationToken));
+            EmbeddingIndex index = EmbeddingIndex.Build(embedder.Sha256, embedder.EmbeddingDim, chosen,
+                Embed(embedder, catalogue, chosen, model.BatchSizeOf(parse), cancellationToken), EmbeddingIndexFile.MetricOf(parse.GetValue(metric)!));
             index.Save(outputPath, cancellationToken);
             Console.WriteLine($"indexed {index.Count} images of {catalogue.Source} with {embedder.Source} ({embedder.EmbeddingDim} floats each, "
-                + $"SHA-256 {embedder.Sha256}) in {clock.Elapsed.TotalSeconds:F1} s → {outputPath} ({Size(outputPath)})");
+                + $"SHA-256 {embedder.Sha256}, {EmbeddingIndexFile.NameOf(index.Metric)}) in {clock.Elapsed.TotalSeconds:F1} s → {outputPath} ({Size(outputPath)})");
             return 0;
         }));
         return command;
@@ -68,7 +74,7 @@ public static class IndexCommand
         {
             Description = "Embed again the images the index holds already (an image that changed), instead of skipping them.",
         };
-        var command = new Command("add", "Add a catalogue's new images to an index, embedded with the index's model.")
+        var command = new Command("add", "Add a catalogue's new images to an index, embedded with the index's model (and standardised with its statistics).")
         {
             index, data, ids, replace,
         };
@@ -161,7 +167,7 @@ public static class IndexCommand
             Description = "How many entries to show per image, most similar first.",
             DefaultValueFactory = _ => 10,
         });
-        var command = new Command("search", "Look images up in an index: the most similar entries by cosine, with the index's model.")
+        var command = new Command("search", "Look images up in an index: the most similar entries by the index's metric, with the index's model.")
         {
             index, images, topK,
         };
@@ -201,7 +207,7 @@ public static class IndexCommand
         {
             string indexPath = parse.GetValue(index)!;
             EmbeddingIndex catalogueIndex = LoadIndex(indexPath);
-            Console.WriteLine($"{indexPath}: {catalogueIndex.Count} entries of {catalogueIndex.Dim} floats (cosine), {Size(indexPath)}");
+            Console.WriteLine($"{indexPath}: {catalogueIndex.Count} entries of {catalogueIndex.Dim} floats ({EmbeddingIndexFile.NameOf(catalogueIndex.Metric)}), {Size(indexPath)}");
             Console.WriteLine($"model SHA-256 {catalogueIndex.ModelSha256}");
             foreach (string id in catalogueIndex.Ids.Take(5))
             {

@@ -253,7 +253,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
             .Produces<ErrorResponse>(StatusCodes.Status409Conflict)
-            .WithSummary("The index's entries most similar to an image or an embedding (exact cosine), best first.");
+            .WithSummary("The index's entries most similar to an image or a raw embedding (exact cosine, standardised per dimension unless the index's metric is plain cosine), best first.");
     }
 
     // GET /v1/models, POST /v1/models/reload, and what operators and orchestrators poll: /healthz, /readyz, /metrics.

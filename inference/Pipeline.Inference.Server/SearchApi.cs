@@ -31,7 +31,7 @@ public sealed record SearchRequest
 /// <summary>The body of a successful <c>POST /v1/search</c>: the entries found, most similar first.</summary>
 public sealed record SearchResponse(string Object, IReadOnlyList<SearchResult> Data, string Model, SearchUsage Usage);
 
-/// <summary>One entry found: its id (the image's path relative to the catalogue folder) and its cosine similarity to the query.</summary>
+/// <summary>One entry found: its id (the image's path relative to the catalogue folder) and its cosine similarity to the query in the index's space (<see cref="Pipeline.Inference.Search.EmbeddingIndex.Metric"/>).</summary>
 public sealed record SearchResult(string Object, int Index, string Id, float Score);
 
 /// <summary>What a search used: images embedded (0 for an <c>embedding</c> query) and the index's entries compared.</summary>

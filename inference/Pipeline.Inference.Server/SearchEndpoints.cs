@@ -5,7 +5,8 @@ namespace Pipeline.Inference.Server;
 
 /// <summary>
 /// <c>POST /v1/search</c>: the entries of the served <see cref="EmbeddingIndex"/> most similar to an image (embedded by the
-/// served model, through the same batcher as <c>/v1/embeddings</c>) or to an embedding, by exact cosine search.
+/// served model, through the same batcher as <c>/v1/embeddings</c>) or to a raw embedding, by exact cosine search in the
+/// index's space (<see cref="EmbeddingIndex.Metric"/>: the index standardises the query with its statistics).
 /// </summary>
 /// <remarks>
 /// The index holds one model's embeddings. While the served model is another (a reload, or a registry alias that moved,

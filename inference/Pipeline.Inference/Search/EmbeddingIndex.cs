@@ -11,6 +11,12 @@ namespace Pipeline.Inference.Search;
 /// k best kept in a bounded heap; large indexes are scanned in blocks of rows on several threads.
 /// </summary>
 /// <remarks>
+/// <para>The <see cref="Metric"/> says in which space: <see cref="IndexMetric.Cosine"/> compares the embeddings as the
+/// model gives them; <see cref="IndexMetric.StandardizedCosine"/> (what <see cref="Build"/> makes unless told otherwise)
+/// first standardises every dimension with the catalogue's mean and standard deviation (<see cref="Standardization"/>),
+/// the entries when they are added and every query when it is searched, so callers always pass raw embeddings. The
+/// statistics are fixed when the index is built: entries added later are standardised with them, and removing entries
+/// does not change them.</para>
 /// <para>Searches are thread-safe and may run on many threads at once. <see cref="Add"/> and <see cref="Remove"/> are
 /// not: they must not overlap any other call on the same index.</para>
 /// <para>Results are deterministic: ties are broken by id (ordinal), so the same query finds the same hits in the same
@@ -18,9 +24,9 @@ namespace Pipeline.Inference.Search;
 /// <para>Files: <see cref="Save"/> and <see cref="Load"/> (the format is <see cref="EmbeddingIndexFile"/>'s).</para>
 /// <example>
 /// <code>
-/// var index = new EmbeddingIndex(model.Sha256, model.EmbeddingDim);
-/// index.Add(["shoes/1.png", "shoes/2.png"], model.Embed(pixels));
-/// IReadOnlyList&lt;SearchHit&gt; hits = index.Search(query, k: 3);   // best first: (id, cosine)
+/// var index = EmbeddingIndex.Build(model.Sha256, model.EmbeddingDim, ["shoes/1.png", "shoes/2.png"], model.Embed(pixels));
+/// index.Add(["shoes/3.png"], model.Embed(morePixels));             // standardised with the statistics of the first two
+/// IReadOnlyList&lt;SearchHit&gt; hits = index.Search(query, k: 3);   // a raw embedding; best first: (id, cosine)
 /// </code>
 /// </example>
 /// </remarks>
@@ -36,9 +42,28 @@ public sealed class EmbeddingIndex
     private readonly Dictionary<string, int> _rowOf = new(StringComparer.Ordinal);
     private float[] _vectors = [];
 
-    /// <summary>An empty index for the embeddings of the model with <paramref name="modelSha256"/>, <paramref name="dim"/> floats each.</summary>
+    /// <summary>
+    /// An empty index for the embeddings of the model with <paramref name="modelSha256"/>, <paramref name="dim"/> floats
+    /// each, compared by plain cosine (<see cref="IndexMetric.Cosine"/>): an empty catalogue has no statistics to
+    /// standardise with. <see cref="Build"/> makes a standardised one from a catalogue.
+    /// </summary>
     /// <exception cref="ArgumentException"><paramref name="modelSha256"/> is not 64 hex digits.</exception>
     public EmbeddingIndex(string modelSha256, int dim)
+        : this(modelSha256, dim, standardization: null)
+    {
+    }
+
+    /// <summary>
+    /// An empty index for the embeddings of the model with <paramref name="modelSha256"/>, compared by cosine after
+    /// <paramref name="standardization"/> (<see cref="IndexMetric.StandardizedCosine"/>); its width is the statistics'.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="modelSha256"/> is not 64 hex digits.</exception>
+    public EmbeddingIndex(string modelSha256, VectorStandardization standardization)
+        : this(modelSha256, (standardization ?? throw new ArgumentNullException(nameof(standardization))).Dim, standardization)
+    {
+    }
+
+    private EmbeddingIndex(string modelSha256, int dim, VectorStandardization? standardization)
     {
         ArgumentNullException.ThrowIfNull(modelSha256);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
@@ -48,6 +73,47 @@ public sealed class EmbeddingIndex
         }
         ModelSha256 = modelSha256.ToLowerInvariant();
         Dim = dim;
+        Standardization = standardization;
+    }
+
+    /// <summary>
+    /// An index of a catalogue: <paramref name="ids"/>[i] with the raw embedding in row i of <paramref name="vectors"/>
+    /// ([N, D] row-major). With <see cref="IndexMetric.StandardizedCosine"/> (the default: on Fashion-MNIST it finds
+    /// neighbours of the same class more often than plain cosine does) the statistics are these vectors'.
+    /// </summary>
+    /// <param name="modelSha256">The SHA-256 of the model that made the vectors.</param>
+    /// <param name="dim">D, floats per vector.</param>
+    /// <param name="ids">The entries' ids; see <see cref="Add"/>.</param>
+    /// <param name="vectors">Their embeddings as the model gave them.</param>
+    /// <param name="metric">How to compare: standardised cosine, or plain cosine of the raw embeddings.</param>
+    /// <exception cref="ArgumentException">The vectors are not <paramref name="ids"/>.Count rows of <paramref name="dim"/> floats; <paramref name="modelSha256"/> is not a SHA-256.</exception>
+    /// <exception cref="UserErrorException">
+    /// As <see cref="Add"/>; or the catalogue is empty and <paramref name="metric"/> is <see cref="IndexMetric.StandardizedCosine"/>,
+    /// which needs statistics.
+    /// </exception>
+    public static EmbeddingIndex Build(string modelSha256, int dim, IReadOnlyList<string> ids, ReadOnlySpan<float> vectors,
+        IndexMetric metric = IndexMetric.StandardizedCosine)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
+        RequireRows(ids, vectors, dim);
+        RequireFinite(vectors);
+        EmbeddingIndex index;
+        switch (metric)
+        {
+            case IndexMetric.Cosine:
+                index = new EmbeddingIndex(modelSha256, dim);
+                break;
+            case IndexMetric.StandardizedCosine when ids.Count == 0:
+                throw new UserErrorException("An index standardised per dimension takes its statistics from the catalogue, but it is empty: give at least one image.");
+            case IndexMetric.StandardizedCosine:
+                index = new EmbeddingIndex(modelSha256, VectorStandardization.Fit(vectors, dim));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(metric), metric, "Not a metric.");
+        }
+        index.Add(ids, vectors);
+        return index;
     }
 
     /// <summary>The SHA-256 (64 lower-case hex digits) of the model whose embeddings the index holds.</summary>
@@ -65,8 +131,14 @@ public sealed class EmbeddingIndex
     /// <summary>The entries' ids, in row order.</summary>
     public IReadOnlyList<string> Ids => _ids;
 
-    /// <summary>The entries' unit vectors, [N, D] row-major, in row order.</summary>
+    /// <summary>The entries' unit vectors, [N, D] row-major, in row order: standardised first when <see cref="Standardization"/> is set.</summary>
     public ReadOnlySpan<float> Vectors => _vectors.AsSpan(0, Count * Dim);
+
+    /// <summary>How queries are compared with the entries.</summary>
+    public IndexMetric Metric => Standardization is null ? IndexMetric.Cosine : IndexMetric.StandardizedCosine;
+
+    /// <summary>The statistics every entry and query is standardised with, fixed when the index was built; null for plain cosine.</summary>
+    public VectorStandardization? Standardization { get; }
 
     /// <summary>Whether an entry has the id <paramref name="id"/>.</summary>
     public bool Contains(string id) => _rowOf.ContainsKey(id);
@@ -106,8 +178,9 @@ public sealed class EmbeddingIndex
     }
 
     /// <summary>
-    /// Adds entries: <paramref name="ids"/>[i] with the vector in row i of <paramref name="vectors"/> ([N, D] row-major),
-    /// scaled to unit length (a zero vector stays zero, and scores 0 against every query). All or nothing.
+    /// Adds entries: <paramref name="ids"/>[i] with the raw embedding in row i of <paramref name="vectors"/> ([N, D]
+    /// row-major), standardised with <see cref="Standardization"/> when it is set, then scaled to unit length (a zero
+    /// vector stays zero, and scores 0 against every query). All or nothing.
     /// </summary>
     /// <exception cref="ArgumentException">The vectors are not <paramref name="ids"/>.Count rows of <see cref="Dim"/> floats.</exception>
     /// <exception cref="UserErrorException">
@@ -115,18 +188,19 @@ public sealed class EmbeddingIndex
     /// in the index already (<see cref="Remove"/> it first to replace it); or the index would hold more than
     /// <see cref="Capacity"/> entries.
     /// </exception>
-    public void Add(IReadOnlyList<string> ids, ReadOnlySpan<float> vectors)
+    public void Add(IReadOnlyList<string> ids, ReadOnlySpan<float> vectors) => Append(ids, vectors, standardize: true);
+
+    /// <summary>
+    /// Adds entries whose vectors are in the index's space already, as <see cref="Vectors"/> holds them (read from a
+    /// file): they are scaled to unit length but not standardised again.
+    /// </summary>
+    internal void AddStored(IReadOnlyList<string> ids, ReadOnlySpan<float> vectors) => Append(ids, vectors, standardize: false);
+
+    private void Append(IReadOnlyList<string> ids, ReadOnlySpan<float> vectors, bool standardize)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        if (vectors.Length != (long)ids.Count * Dim)
-        {
-            throw new ArgumentException($"{vectors.Length} floats are not {ids.Count} vectors of {Dim}.", nameof(vectors));
-        }
-        // IsFiniteAll is false for no values at all.
-        if (!vectors.IsEmpty && !TensorPrimitives.IsFiniteAll(vectors))
-        {
-            throw new UserErrorException("The vectors hold a NaN or infinite value: the encoder is broken for these images.");
-        }
+        RequireRows(ids, vectors, Dim);
+        RequireFinite(vectors);
         CheckNewIds(ids);
         if ((long)Count + ids.Count > Capacity)
         {
@@ -144,6 +218,10 @@ public sealed class EmbeddingIndex
         }
         Span<float> added = _vectors.AsSpan(start, vectors.Length);
         vectors.CopyTo(added);
+        if (standardize)
+        {
+            Standardization?.Apply(added);
+        }
         UnitRows.Normalise(added, Dim);
         foreach (string id in ids)
         {
@@ -203,17 +281,18 @@ public sealed class EmbeddingIndex
 
     /// <summary>
     /// The <paramref name="k"/> entries most similar to <paramref name="query"/> by cosine, best first (ties by id); all
-    /// of them when the index holds fewer. Exact: every vector is compared.
+    /// of them when the index holds fewer. Exact: every vector is compared. With <see cref="Standardization"/> set the
+    /// query is standardised with it first, so the score is the cosine in standardised space.
     /// </summary>
-    /// <param name="query">D floats, any length but zero (it is scaled to unit length).</param>
+    /// <param name="query">A raw embedding, D floats, with a direction (it is scaled to unit length).</param>
     /// <param name="k">How many entries to return, at least 1.</param>
     /// <param name="maxDegreeOfParallelism">
     /// Threads to scan with: 1 for the calling thread alone, −1 (default) for as many as the thread pool gives. Indexes
     /// under <see cref="ParallelMinRows"/> entries are scanned on the calling thread either way.
     /// </param>
     /// <exception cref="InvalidInputException">
-    /// The query is not <see cref="Dim"/> floats (<c>wrong_width</c>), holds a NaN or infinity (<c>non_finite_value</c>) or is all
-    /// zeros (<c>zero_vector</c>).
+    /// The query is not <see cref="Dim"/> floats (<c>wrong_width</c>), holds a NaN or infinity (<c>non_finite_value</c>) or
+    /// has no direction (<c>zero_vector</c>): all zeros, or on a standardised index the catalogue's mean in every dimension.
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException">
     /// <paramref name="k"/> is below 1, or <paramref name="maxDegreeOfParallelism"/> is neither −1 nor positive.
@@ -283,9 +362,12 @@ public sealed class EmbeddingIndex
             throw new InvalidInputException("non_finite_value", "The query holds a NaN or infinite value: send finite numbers.");
         }
         float[] unit = query.ToArray();
+        Standardization?.Apply(unit);
         if (TensorPrimitives.Norm(unit) == 0)
         {
-            throw new InvalidInputException("zero_vector", "The query is all zeros, which has no direction to compare: send an embedding.");
+            throw new InvalidInputException("zero_vector", Standardization is null
+                ? "The query is all zeros, which has no direction to compare: send an embedding."
+                : "The query is the catalogue's mean in every dimension, so standardised it is all zeros, which has no direction to compare: send an embedding.");
         }
         UnitRows.Normalise(unit, Dim);
         return unit;
@@ -302,6 +384,23 @@ public sealed class EmbeddingIndex
             {
                 top.Offer(score, row);
             }
+        }
+    }
+
+    private static void RequireRows(IReadOnlyList<string> ids, ReadOnlySpan<float> vectors, int dim)
+    {
+        if (vectors.Length != (long)ids.Count * dim)
+        {
+            throw new ArgumentException($"{vectors.Length} floats are not {ids.Count} vectors of {dim}.", nameof(vectors));
+        }
+    }
+
+    private static void RequireFinite(ReadOnlySpan<float> vectors)
+    {
+        // IsFiniteAll is false for no values at all.
+        if (!vectors.IsEmpty && !TensorPrimitives.IsFiniteAll(vectors))
+        {
+            throw new UserErrorException("The vectors hold a NaN or infinite value: the encoder is broken for these images.");
         }
     }
 

@@ -85,7 +85,8 @@ public sealed class IndexCommandTests : IDisposable
         string half = _temp.File("half.txt");
         IReadOnlyList<string> all = ImageFolderReader.ListImageFiles(_catalogue);
         File.WriteAllLines(half, all.Where((_, i) => i % 2 == 0));
-        Assert.Equal(0, (await Index("build", "--model", _encoder, "--data", "folder:" + _catalogue, "--ids", half, "--out", _index)).Exit);
+        // Plain cosine, so that what is added in two steps is what one build makes (standardised statistics would differ).
+        Assert.Equal(0, (await Index("build", "--model", _encoder, "--data", "folder:" + _catalogue, "--ids", half, "--out", _index, "--metric", "cosine")).Exit);
 
         (int exit, string stdout, string stderr) = await Index("add", "--model", _encoder, "--index", _index, "--data", "folder:" + _catalogue);
 
@@ -94,7 +95,7 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Contains("skipped 15 the index holds already", stdout);
         EmbeddingIndex grown = EmbeddingIndex.Load(_index);
         Assert.Equal(all.Order(StringComparer.Ordinal), grown.Ids.Order(StringComparer.Ordinal));
-        await Index("build", "--model", _encoder, "--data", "folder:" + _catalogue, "--out", _temp.File("whole.index"));
+        await Index("build", "--model", _encoder, "--data", "folder:" + _catalogue, "--out", _temp.File("whole.index"), "--metric", "cosine");
         EmbeddingIndex whole = EmbeddingIndex.Load(_temp.File("whole.index"));
         float[] query = [1, -1, 0.5f, 0.2f, 0];
         Assert.Equal(whole.Search(query, 30).Select(h => h.Id), grown.Search(query, 30).Select(h => h.Id));
@@ -110,6 +111,44 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Contains("added 0 images", stdout);
         Assert.Contains("replaced 15", stdout);
         Assert.Equal(30, EmbeddingIndex.Load(_index).Count);
+    }
+
+    [Fact]
+    public async Task Build_StandardizesByDefault_AndAddUsesTheStatisticsOfTheBuild()
+    {
+        string half = _temp.File("half.txt");
+        IReadOnlyList<string> all = ImageFolderReader.ListImageFiles(_catalogue);
+        File.WriteAllLines(half, all.Where((_, i) => i % 2 == 0));
+        Assert.Equal(0, (await Index("build", "--model", _encoder, "--data", "folder:" + _catalogue, "--ids", half, "--out", _index)).Exit);
+        EmbeddingIndex built = EmbeddingIndex.Load(_index);
+        Assert.Equal(IndexMetric.StandardizedCosine, built.Metric);
+
+        (int exit, _, string stderr) = await Index("add", "--model", _encoder, "--index", _index, "--data", "folder:" + _catalogue);
+
+        Assert.True(exit == 0, stderr);
+        EmbeddingIndex grown = EmbeddingIndex.Load(_index);
+        Assert.Equal(built.Standardization!.Mean, grown.Standardization!.Mean);
+        Assert.Equal(built.Standardization.Scale, grown.Standardization.Scale);
+        string added = all[1];
+        (exit, string stdout, stderr) = await Index("search", "--model", _encoder, "--index", _index, "--image", Path.Combine(_catalogue, added), "--top-k", "1");
+        Assert.True(exit == 0, stderr);
+        Assert.Matches($@"^\s+1  1\.0000  {added}$", stdout.Trim().Split('\n')[1]);
+    }
+
+    [Fact]
+    public async Task Build_WithMetricCosine_WritesAPlainCosineIndexOfVersionOne_AndAnUnknownMetricIsExitTwo()
+    {
+        (int exit, _, string stderr) = await Index("build", "--model", _encoder, "--data", "folder:" + _catalogue, "--out", _index, "--metric", "cosine");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(IndexMetric.Cosine, EmbeddingIndex.Load(_index).Metric);
+        Assert.Equal("1", Pipeline.Data.SafeTensors.SafeTensorsFile.Read(_index).Metadata["format_version"]);
+
+        (exit, _, stderr) = await Index("build", "--model", _encoder, "--data", "folder:" + _catalogue, "--out", _temp.File("x.index"), "--metric", "euclidean");
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("'euclidean'", stderr);
+        Assert.Contains("standardized-cosine", stderr);
+        Assert.False(File.Exists(_temp.File("x.index")));
     }
 
     [Fact]
@@ -183,7 +222,7 @@ public sealed class IndexCommandTests : IDisposable
         (int exit, string stdout, _) = await Index("show", "--index", _index);
 
         Assert.Equal(0, exit);
-        Assert.Contains("30 entries of 5 floats (cosine)", stdout);
+        Assert.Contains("30 entries of 5 floats (standardized-cosine)", stdout);
         Assert.Contains("  flat/020.png", stdout);
         Assert.Contains("… and 25 more", stdout);
     }

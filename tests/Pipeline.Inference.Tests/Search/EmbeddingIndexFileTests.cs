@@ -8,7 +8,8 @@ namespace Pipeline.Inference.Tests.Search;
 public sealed class EmbeddingIndexFileTests : IDisposable
 {
     // Reads an index file with numpy alone (no safetensors package, no .NET), as a FAISS or Qdrant loader would, and
-    // prints the model's SHA-256 and the k nearest entries to a query: id and cosine.
+    // prints the model's SHA-256 and the k nearest entries to a raw query (standardised first when the file says so):
+    // id and cosine.
     private const string NumpyReader = """
         import json, struct, sys
         import numpy as np
@@ -21,6 +22,8 @@ public sealed class EmbeddingIndexFileTests : IDisposable
             return np.frombuffer(data[begin:end], dtype=dtype).reshape(header[name]["shape"])
         vectors = tensor("vectors", "<f4")
         ids = tensor("ids", np.uint8).tobytes().decode("utf-8").split("\n")[:-1]
+        if header["__metadata__"]["metric"] == "standardized-cosine":
+            query = (query - tensor("mean", "<f4")) / tensor("scale", "<f4")
         scores = vectors @ (query / np.linalg.norm(query))
         print(header["__metadata__"]["model_sha256"])
         for i in sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))[:k]:
@@ -70,18 +73,90 @@ public sealed class EmbeddingIndexFileTests : IDisposable
         SafeTensorsContent content = SafeTensorsFile.Read(path);
 
         Assert.Equal(EmbeddingIndexFile.FormatName, content.Metadata["format"]);
-        Assert.Equal(EmbeddingIndexFile.FormatVersion, content.Metadata["format_version"]);
+        // Plain cosine needs nothing version 1 lacked, so builds that read only version 1 read it too.
+        Assert.Equal(EmbeddingIndexFile.CosineFormatVersion, content.Metadata["format_version"]);
         Assert.Equal(EmbeddingIndexTests.Sha, content.Metadata["model_sha256"]);
         Assert.Equal("cosine", content.Metadata["metric"]);
         Assert.Equal(("5", "3"), (content.Metadata["count"], content.Metadata["dim"]));
         Assert.Equal([5L, 3L], content.Require(EmbeddingIndexFile.VectorsTensor).Shape);
         Assert.Equal(SafeTensorDType.U8, content.Require(EmbeddingIndexFile.IdsTensor).DType);
+        Assert.False(content.Tensors.ContainsKey(EmbeddingIndexFile.MeanTensor));
     }
 
     [Fact]
-    public void NumpyAlone_ReadsTheFile_AndFindsWhatSearchFinds()
+    public void AStandardizedIndex_IsVersionTwo_WithTheStatisticsAsTensors_AndRoundTrips()
     {
-        EmbeddingIndex index = Sample(200, 8);
+        (string[] ids, float[] vectors) = EmbeddingIndexTests.ReluLikeEntries(300, 8, seed: 12);
+        EmbeddingIndex index = EmbeddingIndex.Build(EmbeddingIndexTests.Sha, 8, ids, vectors);
+        string path = _temp.File("standardized.index");
+
+        index.Save(path);
+        SafeTensorsContent content = SafeTensorsFile.Read(path);
+        EmbeddingIndex loaded = EmbeddingIndex.Load(path);
+
+        Assert.Equal(EmbeddingIndexFile.FormatVersion, content.Metadata["format_version"]);
+        Assert.Equal("2", content.Metadata["format_version"]);
+        Assert.Equal("standardized-cosine", content.Metadata["metric"]);
+        Assert.Equal([8L], content.Require(EmbeddingIndexFile.MeanTensor).Shape);
+        Assert.Equal(SafeTensorDType.F32, content.Require(EmbeddingIndexFile.ScaleTensor).DType);
+        Assert.Equal(index.Standardization!.Mean, content.Require(EmbeddingIndexFile.MeanTensor).ToFloats());
+        Assert.Equal(IndexMetric.StandardizedCosine, loaded.Metric);
+        Assert.Equal(index.Standardization.Mean, loaded.Standardization!.Mean);
+        Assert.Equal(index.Standardization.Scale, loaded.Standardization.Scale);
+        Assert.Equal(index.Vectors.ToArray(), loaded.Vectors.ToArray());
+        float[] query = vectors[(40 * 8)..(41 * 8)];
+        Assert.Equal(index.Search(query, 10), loaded.Search(query, 10));
+        Assert.Equal(ids[40], loaded.Search(query, 1)[0].Id);
+    }
+
+    [Fact]
+    public void AVersionOneFile_IsStillRead_AndSearchedByPlainCosine()
+    {
+        // What the first version wrote: no statistics, format_version 1.
+        (string[] ids, float[] vectors) = EmbeddingIndexTests.ReluLikeEntries(100, 4, seed: 13);
+        var plain = new EmbeddingIndex(EmbeddingIndexTests.Sha, 4);
+        plain.Add(ids, vectors);
+        byte[] idBytes = System.Text.Encoding.UTF8.GetBytes(string.Concat(ids.Select(id => id + "\n")));
+        string path = _temp.File("v1.index");
+        SafeTensorsFile.Write(path,
+            [SafeTensor.FromFloats("vectors", [100, 4], plain.Vectors), new SafeTensor("ids", SafeTensorDType.U8, [idBytes.Length], idBytes)],
+            new Dictionary<string, string>
+            {
+                ["format"] = EmbeddingIndexFile.FormatName, ["format_version"] = "1", ["model_sha256"] = EmbeddingIndexTests.Sha,
+                ["metric"] = "cosine", ["count"] = "100", ["dim"] = "4", ["created_utc"] = "2025-01-01T00:00:00.0000000+00:00",
+            });
+
+        EmbeddingIndex loaded = EmbeddingIndex.Load(path);
+
+        Assert.Equal(IndexMetric.Cosine, loaded.Metric);
+        Assert.Null(loaded.Standardization);
+        float[] query = [3, 12, 25, 31];
+        Assert.Equal(plain.Search(query, 10), loaded.Search(query, 10));
+    }
+
+    [Fact]
+    public void AStandardizedFileWithoutItsStatistics_IsRefused()
+    {
+        string path = _temp.File("broken.index");
+        SafeTensorsFile.Write(path,
+            [SafeTensor.FromFloats("vectors", [1, 2], [1f, 0f]), new SafeTensor("ids", SafeTensorDType.U8, [2], "a\n"u8.ToArray()),
+             SafeTensor.FromFloats("mean", [2], [0f, 0f])],
+            new Dictionary<string, string>
+            {
+                ["format"] = EmbeddingIndexFile.FormatName, ["format_version"] = "2", ["model_sha256"] = EmbeddingIndexTests.Sha,
+                ["metric"] = "standardized-cosine",
+            });
+
+        Assert.Contains("scale", Assert.Throws<InvalidDataException>(() => EmbeddingIndex.Load(path)).Message);
+    }
+
+    [Theory]
+    [InlineData(IndexMetric.Cosine)]
+    [InlineData(IndexMetric.StandardizedCosine)]
+    public void NumpyAlone_ReadsTheFile_AndFindsWhatSearchFinds(IndexMetric metric)
+    {
+        (string[] ids, float[] vectors) = EmbeddingIndexTests.RandomEntries(200, 8, seed: 200);
+        EmbeddingIndex index = EmbeddingIndex.Build(EmbeddingIndexTests.Sha, 8, ids, vectors, metric);
         string path = _temp.File("catalogue.index");
         index.Save(path);
         float[] query = [0.3f, -1, 0.2f, 0.7f, 0, 0.1f, -0.4f, 0.9f];

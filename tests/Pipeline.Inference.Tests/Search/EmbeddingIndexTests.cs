@@ -245,6 +245,124 @@ public sealed class EmbeddingIndexTests
     }
 
     [Fact]
+    public void Build_Standardized_KeepsTheCataloguesStatistics_AndSearchesEntriesAndQueriesInThatSpace()
+    {
+        int count = 400, dim = 12;
+        (string[] ids, float[] vectors) = ReluLikeEntries(count, dim, seed: 5);
+
+        EmbeddingIndex index = EmbeddingIndex.Build(Sha, dim, ids, vectors);
+
+        Assert.Equal(IndexMetric.StandardizedCosine, index.Metric);
+        (double[] mean, double[] std) = Statistics(vectors, dim);
+        VectorStandardization standardization = index.Standardization!;
+        Assert.Equal(mean.Select(value => (float)value), standardization.Mean, new ToleranceComparer(1e-4f));
+        Assert.Equal(std.Select(value => (float)value), standardization.Scale, new ToleranceComparer(1e-4f));
+        float[] standardized = Standardize(vectors, mean, std);
+        bool differsFromRawCosine = false;
+        for (int q = 0; q < 5; q++)
+        {
+            float[] query = RandomVector(dim, new Random(2000 + q)).Select((value, d) => value * 3 + 10f * d).ToArray();
+            IReadOnlyList<SearchHit> hits = index.Search(query, 10);
+
+            (string Id, double Score)[] expected = BruteForce(ids, standardized, dim, Standardize(query, mean, std), 10);
+            Assert.Equal(expected.Select(e => e.Id), hits.Select(h => h.Id));
+            Assert.Equal(expected.Select(e => (float)e.Score), hits.Select(h => h.Score), new ToleranceComparer(1e-4f));
+            differsFromRawCosine |= !BruteForce(ids, vectors, dim, query, 10).Select(e => e.Id).SequenceEqual(hits.Select(h => h.Id));
+        }
+        // The large means would have dominated a raw cosine: the data tells the two metrics apart.
+        Assert.True(differsFromRawCosine);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(123)]
+    [InlineData(399)]
+    public void Build_Standardized_AQueryEqualToAnEntrysRawEmbedding_FindsItFirstWithScoreOne(int row)
+    {
+        (string[] ids, float[] vectors) = ReluLikeEntries(400, 12, seed: 6);
+        EmbeddingIndex index = EmbeddingIndex.Build(Sha, 12, ids, vectors);
+
+        SearchHit first = index.Search(vectors.AsSpan(row * 12, 12), 3)[0];
+
+        Assert.Equal(ids[row], first.Id);
+        Assert.Equal(1f, first.Score, 5);
+    }
+
+    [Fact]
+    public void Build_Cosine_GivesWhatAPlainIndexGives_BitForBit()
+    {
+        (string[] ids, float[] vectors) = ReluLikeEntries(300, 8, seed: 7);
+        var plain = new EmbeddingIndex(Sha, 8);
+        plain.Add(ids, vectors);
+
+        EmbeddingIndex built = EmbeddingIndex.Build(Sha, 8, ids, vectors, IndexMetric.Cosine);
+
+        Assert.Equal(IndexMetric.Cosine, built.Metric);
+        Assert.Null(built.Standardization);
+        Assert.Equal(plain.Vectors.ToArray(), built.Vectors.ToArray());
+        float[] query = RandomVector(8, new Random(4));
+        Assert.Equal(plain.Search(query, 20), built.Search(query, 20));
+        Assert.Equal(BruteForce(ids, vectors, 8, query, 20).Select(e => e.Id), built.Search(query, 20).Select(h => h.Id));
+    }
+
+    [Fact]
+    public void Add_ToAStandardizedIndex_UsesTheStatisticsFixedWhenItWasBuilt()
+    {
+        (string[] ids, float[] vectors) = ReluLikeEntries(200, 6, seed: 8);
+        EmbeddingIndex index = EmbeddingIndex.Build(Sha, 6, ids[..100], vectors.AsSpan(0, 600));
+        VectorStandardization fixedStatistics = index.Standardization!;
+        float[] mean = [.. fixedStatistics.Mean];
+
+        index.Add(ids[100..], vectors.AsSpan(600));
+        index.Remove(ids[..10]);
+
+        Assert.Same(fixedStatistics, index.Standardization);
+        Assert.Equal(mean, index.Standardization!.Mean);
+        var expected = new EmbeddingIndex(Sha, fixedStatistics);
+        expected.Add(ids[10..], vectors.AsSpan(60));
+        Assert.Equal(expected.Vectors.ToArray(), index.Vectors.ToArray());
+        Assert.Equal(ids[150], index.Search(vectors.AsSpan(150 * 6, 6), 1)[0].Id);
+    }
+
+    [Fact]
+    public void Build_Standardized_WithADimensionThatNeverVaries_ScoresWithoutNaN()
+    {
+        (string[] ids, float[] vectors) = ReluLikeEntries(50, 4, seed: 9);
+        for (int row = 0; row < 50; row++)
+        {
+            vectors[row * 4 + 2] = 5f;
+        }
+
+        EmbeddingIndex index = EmbeddingIndex.Build(Sha, 4, ids, vectors);
+        IReadOnlyList<SearchHit> hits = index.Search([1, 2, 100, 3], 50);
+
+        Assert.Equal(1f, index.Standardization!.Scale[2]);
+        Assert.True(float.IsFinite(index.Standardization.Mean[2]));
+        Assert.All(hits, hit => Assert.True(float.IsFinite(hit.Score), $"{hit.Id}: {hit.Score}"));
+        Assert.All(index.Vectors.ToArray(), value => Assert.True(float.IsFinite(value)));
+        Assert.Equal(ids[7], index.Search(vectors.AsSpan(7 * 4, 4), 1)[0].Id);
+    }
+
+    [Fact]
+    public void Search_OfAStandardizedIndex_RefusesOnlyAQueryAtTheCataloguesMean()
+    {
+        EmbeddingIndex index = EmbeddingIndex.Build(Sha, 2, ["a", "b", "c"], [1, 10, 3, 10, 5, 40]);
+
+        Assert.Equal("zero_vector", Assert.Throws<InvalidInputException>(() => index.Search([3, 20], 1)).Code);
+        // All zeros is below the mean in both dimensions: a direction like any other.
+        Assert.Equal("a", index.Search([0, 0], 1)[0].Id);
+    }
+
+    [Fact]
+    public void Build_Standardized_OfNothing_IsRefused_AndCosineOfNothingIsEmpty()
+    {
+        Assert.Throws<UserErrorException>(() => EmbeddingIndex.Build(Sha, 3, [], []));
+        Assert.Equal(0, EmbeddingIndex.Build(Sha, 3, [], [], IndexMetric.Cosine).Count);
+        Assert.Contains("NaN", Assert.Throws<UserErrorException>(() => EmbeddingIndex.Build(Sha, 1, ["a", "b"], [1, float.NaN])).Message);
+        Assert.Throws<ArgumentException>(() => EmbeddingIndex.Build(Sha, 2, ["a"], [1, 2, 3]));
+    }
+
+    [Fact]
     public void Constructor_RefusesSomethingThatIsNoSha256()
     {
         Assert.Throws<ArgumentException>(() => new EmbeddingIndex("abc", 2));
@@ -264,6 +382,31 @@ public sealed class EmbeddingIndexTests
         }
         return (ids, vectors);
     }
+
+    /// <summary>Like ReLU features: dimension d is non-negative around a mean of 10·d, spread 1 to 3.</summary>
+    internal static (string[] Ids, float[] Vectors) ReluLikeEntries(int count, int dim, int seed)
+    {
+        (string[] ids, float[] vectors) = RandomEntries(count, dim, seed);
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            vectors[i] = Math.Max(0, vectors[i] + 10f * (i % dim));
+        }
+        return (ids, vectors);
+    }
+
+    // Each dimension's mean and population standard deviation, in doubles.
+    private static (double[] Mean, double[] Std) Statistics(float[] vectors, int dim)
+    {
+        int count = vectors.Length / dim;
+        double[] mean = Enumerable.Range(0, dim).Select(d => Enumerable.Range(0, count).Average(row => (double)vectors[row * dim + d])).ToArray();
+        double[] std = Enumerable.Range(0, dim)
+            .Select(d => Math.Sqrt(Enumerable.Range(0, count).Average(row => Math.Pow(vectors[row * dim + d] - mean[d], 2))))
+            .ToArray();
+        return (mean, std);
+    }
+
+    private static float[] Standardize(float[] vectors, double[] mean, double[] std) =>
+        vectors.Select((value, i) => (float)((value - mean[i % mean.Length]) / std[i % mean.Length])).ToArray();
 
     private static float[] RandomVector(int dim, Random random) =>
         Enumerable.Range(0, dim).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();

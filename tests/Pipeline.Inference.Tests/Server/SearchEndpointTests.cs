@@ -183,6 +183,40 @@ public sealed class SearchEndpointTests : IClassFixture<SearchServer>
     }
 
     [Fact]
+    public async Task AStandardizedIndex_StandardizesARawEmbeddingQuery_AndFindsItsImageFirst()
+    {
+        byte[][] images = Catalogue();
+        EmbeddingIndex index = null!;
+        float[] embeddings = null!;
+        await using RunningServer running = await RunningServer.StartAsync(configure: options =>
+        {
+            index = IndexOf(options.ModelPath, images, IndexMetric.StandardizedCosine);
+            using EmbeddingModel model = EmbeddingModel.Load(options.ModelPath);
+            embeddings = model.EmbedImages(images.Select(png => (ReadOnlyMemory<byte>)png).ToArray());
+            return options with { Index = index };
+        });
+        int dim = index.Dim;
+        float[] raw = embeddings[(11 * dim)..(12 * dim)];
+
+        using HttpResponseMessage response = await running.Client.PostAsJsonAsync(SearchEndpoints.Route, new { embedding = raw, top_k = 5 });
+        string text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.IsSuccessStatusCode, text);
+        JsonElement[] data = JsonDocument.Parse(text).RootElement.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal("catalogue/11.png", data[0].GetProperty("id").GetString());
+        Assert.Equal(1f, data[0].GetProperty("score").GetSingle(), 4);
+        IReadOnlyList<SearchHit> expected = index.Search(raw, 5);
+        Assert.Equal(expected.Select(hit => hit.Id), data.Select(item => item.GetProperty("id").GetString()));
+        Assert.Equal(expected.Select(hit => hit.Score), data.Select(item => item.GetProperty("score").GetSingle()));
+        // The stored vector is the standardised one: the raw embedding's own cosine to it is not 1.
+        ReadOnlySpan<float> stored = index.Vectors.Slice(11 * dim, dim);
+        Assert.True(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(raw, stored) < 0.999f);
+
+        using HttpResponseMessage image = await running.Client.PostAsJsonAsync(SearchEndpoints.Route, new { input = Convert.ToBase64String(images[11]), top_k = 1 });
+        Assert.Contains("catalogue/11.png", await image.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task AnIndexOfAnotherModel_IsRefusedAtStart()
     {
         using var temp = new TempDirectory();
@@ -205,12 +239,10 @@ public sealed class SearchEndpointTests : IClassFixture<SearchServer>
         .ToArray();
 
     /// <summary>An index of <paramref name="images"/> (ids <c>catalogue/NN.png</c>) built with the model at <paramref name="modelPath"/>.</summary>
-    internal static EmbeddingIndex IndexOf(string modelPath, byte[][] images)
+    internal static EmbeddingIndex IndexOf(string modelPath, byte[][] images, IndexMetric metric = IndexMetric.Cosine)
     {
         using EmbeddingModel model = EmbeddingModel.Load(modelPath);
-        var index = new EmbeddingIndex(model.Sha256, model.EmbeddingDim);
-        index.Add(Enumerable.Range(0, images.Length).Select(i => $"catalogue/{i:D2}.png").ToArray(),
-            model.EmbedImages(images.Select(png => (ReadOnlyMemory<byte>)png).ToArray()));
-        return index;
+        return EmbeddingIndex.Build(model.Sha256, model.EmbeddingDim, Enumerable.Range(0, images.Length).Select(i => $"catalogue/{i:D2}.png").ToArray(),
+            model.EmbedImages(images.Select(png => (ReadOnlyMemory<byte>)png).ToArray()), metric);
     }
 }
