@@ -39,7 +39,7 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve pack edge edge-aot arm64-userland arm64-cross bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-precision soak fault-storage fault-training reference-model clean
+.PHONY: setup build run test serve pack edge edge-aot arm64-userland arm64-cross bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-index-knn bench-precision soak fault-storage fault-training reference-model clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT) arm64-userland arm64-cross
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -203,6 +203,11 @@ bench-quality: build
 # chosen images, three seeds (an hour or two on 2 cores; resumable). SELECTION_FLAGS="--seeds 0 --budgets 10 100" for less.
 bench-selection: build
 	/usr/bin/python3 bench/selection.py --reference $(REFERENCE_MODEL) $(SELECTION_FLAGS)
+
+# Lookup by similarity as a classifier (bench/results/index-knn.md): the reference encoder's index of the 60,000 training
+# images, raw against standardised cosine, every test image looked up through serve's /v1/search (about 10 minutes).
+bench-index-knn: build
+	/usr/bin/python3 bench/index_knn.py $(INDEX_KNN_FLAGS)
 
 # Lookup by similarity (bench/results/search.md): exact top-10 cosine search at 10k, 100k and 1M random unit vectors of
 # width 128, one thread and every core, beside FAISS's IndexFlatIP (a few minutes). SEARCH_FLAGS="--sizes 10000 --seconds 2" for less.
