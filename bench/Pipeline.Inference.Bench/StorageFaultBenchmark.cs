@@ -151,7 +151,7 @@ public static class StorageFaultBenchmark
         text.AppendLine();
         text.AppendLine("Boundary kills (Azurite saved, then killed; the state checked at the kill):");
         text.AppendLine();
-        text.AppendLine("| operation | boundary | kills | reached after it ended (no kill) | state at the kill as the boundary means | completed once Azurite was back | failed with a store error; completed when retried | second versions | problems |");
+        text.AppendLine("| operation | boundary | kills | operation ended before the boundary (no kill) | state at the kill as the boundary means | completed once Azurite was back | failed with a store error; completed when retried | second versions | problems |");
         text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (KillPoint point in StorageFaultCampaign.KillPoints)
         {
