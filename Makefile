@@ -230,9 +230,11 @@ soak: build
 	  --model $(REFERENCE_MODEL)/encoder.onnx --server-cpus 0 $(SOAK_FLAGS)
 
 # The storage fault campaign (bench/results/reliability-storage.md; issue 12): the model registry on an Azurite killed
-# (SIGKILL) at 50 random points of publishes, pulls and alias moves and started again on the same data; every operation
-# completes or fails and completes when retried, no version is half-visible, no pulled file is corrupt (about 15 minutes).
-# Fails when a check does. FAULT_STORAGE_FLAGS="--kills 6" for a short one.
+# (SIGKILL) at 50 random points of publishes, pulls and alias moves, and 4 times at each boundary between a publish's
+# manifest and the alias moves after it (publish then promote, as the nightly job ends; a champion move), and started
+# again on the same data; every operation completes or fails and completes when retried without a second version, no
+# version is half-visible, no pulled file is corrupt, no alias names a missing version (about 40 minutes on a busy
+# machine). Fails when a check does. FAULT_STORAGE_FLAGS="--kills 6 --boundary-kills 2" for a short one.
 fault-storage: build
 	dotnet bench/Pipeline.Inference.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipeline-inference-bench.dll storage-faults $(FAULT_STORAGE_FLAGS)
 

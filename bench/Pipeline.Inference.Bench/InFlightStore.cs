@@ -6,12 +6,14 @@ namespace Pipeline.Inference.Bench;
 
 /// <summary>
 /// A store that passes every call on to another and knows which calls are running at any moment, so that a fault
-/// campaign can tell where a kill landed (as the model's upload ran, as the manifest was written, between calls).
+/// campaign can tell where a kill landed (as the model's upload ran, as the manifest was written, between calls), or
+/// act at a chosen boundary between calls (<see cref="Arm"/>).
 /// </summary>
 public sealed class InFlightStore(IArtifactStore inner) : IArtifactStore
 {
     private readonly ConcurrentDictionary<long, string> _running = new();
     private long _calls;
+    private Boundary? _armed;
 
     public string Location => inner.Location;
 
@@ -49,17 +51,38 @@ public sealed class InFlightStore(IArtifactStore inner) : IArtifactStore
     public Task<IArtifactLease?> TryAcquireLeaseAsync(string key, CancellationToken cancellationToken = default) =>
         TrackAsync($"lease {key}", () => inner.TryAcquireLeaseAsync(key, cancellationToken));
 
+    /// <summary>
+    /// Runs <paramref name="act"/> once, at the first call <paramref name="watched"/> accepts (by its description, as in
+    /// <see cref="Running"/>): before it is made, or once it has returned, before its caller gets the answer. The caller
+    /// waits for <paramref name="act"/>; a call that fails runs nothing after it.
+    /// </summary>
+    public void Arm(Func<string, bool> watched, bool beforeCall, Func<Task> act) => _armed = new Boundary(watched, beforeCall, act);
+
+    /// <summary>Forgets the act <see cref="Arm"/> left waiting, when the calls it watched for never came.</summary>
+    public void Disarm() => _armed = null;
+
     private async Task<T> TrackAsync<T>(string description, Func<Task<T>> call)
     {
+        Boundary? boundary = _armed is { } armed && armed.Watched(description) && Interlocked.CompareExchange(ref _armed, null, armed) == armed ? armed : null;
+        if (boundary is { BeforeCall: true })
+        {
+            await boundary.Act().ConfigureAwait(false);
+        }
         long id = Begin(description);
+        T result;
         try
         {
-            return await call().ConfigureAwait(false);
+            result = await call().ConfigureAwait(false);
         }
         finally
         {
             _running.TryRemove(id, out _);
         }
+        if (boundary is { BeforeCall: false })
+        {
+            await boundary.Act().ConfigureAwait(false);
+        }
+        return result;
     }
 
     private long Begin(string description)
@@ -68,4 +91,6 @@ public sealed class InFlightStore(IArtifactStore inner) : IArtifactStore
         _running[id] = description;
         return id;
     }
+
+    private sealed record Boundary(Func<string, bool> Watched, bool BeforeCall, Func<Task> Act);
 }

@@ -9,19 +9,32 @@ namespace Pipeline.Inference.Bench;
 
 /// <summary>
 /// The storage fault campaign (issue 12): the model registry on a real Azurite that is killed (SIGKILL) at random moments
-/// of publishes, pulls and alias moves and started again on the same data. After each kill the operation either completes
-/// once the store is back or fails with a store error and completes when asked again; then every version a reader can see
-/// must pull whole (every file's SHA-256 checked) and every alias must name one.
+/// of publishes, pulls and alias moves, and at chosen boundaries between a publish's manifest and the alias moves after
+/// it (<see cref="KillPoints"/>), and started again on the same data. After each kill the operation either completes
+/// once the store is back or fails with a store error and completes when asked again, without a second version of its
+/// files; then every version a reader can see must pull whole (every file's SHA-256 checked) and every alias must name one.
 /// </summary>
 public sealed partial class StorageFaultCampaign
 {
     public const string Publish = "publish";
     public const string Pull = "pull";
     public const string AliasMove = "alias move";
+    // The nightly job's end: publish a candidate (latest follows), then move champion to it, conditionally on the champion read.
+    public const string PublishThenPromote = "publish then promote";
+    /// <summary>The operations killed at random moments, in turn.</summary>
     public static readonly IReadOnlyList<string> Operations = [Publish, Pull, AliasMove];
 
+    /// <summary>The boundaries the targeted kills land at, each once the registry's state there is saved.</summary>
+    public static readonly IReadOnlyList<KillPoint> KillPoints =
+    [
+        new("manifest written, latest not moved", PublishThenPromote, ModelManifest.FileName, BeforeWrite: false),
+        new("latest moved, champion not", PublishThenPromote, $"aliases/{ModelNames.Latest}.json", BeforeWrite: false),
+        new("champion read, its conditional move not sent", PublishThenPromote, $"aliases/{Champion}.json", BeforeWrite: true),
+        new("champion read, its move not sent", AliasMove, $"aliases/{Champion}.json", BeforeWrite: true),
+    ];
+
     private const string Model = "m";
-    private const string Champion = "champion";
+    private const string Champion = ModelNames.Champion;
     private const string EncoderFile = "encoder.onnx";
     private const string ConfigFile = "run.json";
     private const int TypicalRuns = 3;
@@ -60,6 +73,9 @@ public sealed partial class StorageFaultCampaign
     /// <summary>Kills that landed after the operation had ended (no kill was made then; another point was drawn), per operation.</summary>
     public Dictionary<string, int> Missed { get; } = Operations.ToDictionary(operation => operation, _ => 0);
 
+    /// <summary>Targeted kills whose operation ended without reaching the boundary (no kill was made), per kill point.</summary>
+    public Dictionary<KillPoint, int> MissedBoundaries { get; } = KillPoints.ToDictionary(point => point, _ => 0);
+
     /// <summary>
     /// Publishes a first version and names it champion, then times each operation uninterrupted (the median of three), the
     /// span the kill points are drawn from.
@@ -69,7 +85,7 @@ public sealed partial class StorageFaultCampaign
         await PublishAsync(NewRequest(), cancellationToken);
         await MoveChampionAsync(_published.Keys.Max(), cancellationToken);
         var typical = new Dictionary<string, double>();
-        foreach (string operation in Operations)
+        foreach (string operation in (string[])[.. Operations, PublishThenPromote])
         {
             var times = new List<double>();
             for (int run = 0; run < TypicalRuns; run++)
@@ -129,11 +145,66 @@ public sealed partial class StorageFaultCampaign
         _azurite.Kill();
         double killedAt = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         bool savedMidway = _azurite.MetadataSavedUtc > beganUtc;
-        long down = Stopwatch.GetTimestamp();
-        await Task.Delay(TimeSpan.FromSeconds(outage), cancellationToken);
-        await _azurite.StartAsync(cancellationToken);
-        double outageSeconds = Stopwatch.GetElapsedTime(down).TotalSeconds;
+        double outageSeconds = await RestartAfterAsync(TimeSpan.FromSeconds(outage), cancellationToken);
+        (IReadOnlyList<string> problems, string? failure, bool undone) = await SettleAsync(operation, prepared, running, cancellationToken);
+        return new StorageFaultTrial(operation, killedAt, typicalMs, Landed(inFlight), outageSeconds, failure is null && !undone, undone, failure, savedMidway, problems);
+    }
 
+    /// <summary>
+    /// One targeted kill: makes Azurite save its metadata, starts <paramref name="point"/>'s operation, and at the boundary
+    /// makes Azurite save again (what the operation wrote so far survives: the boundary state is real), checks the store is
+    /// in that state, kills Azurite, starts it again after <paramref name="outage"/> (null: a random one, as after a random
+    /// kill) and checks the outcome as <see cref="TrialAsync"/> does; null when the operation ended without reaching the boundary.
+    /// </summary>
+    public async Task<StorageFaultTrial?> TargetedTrialAsync(KillPoint point, double typicalMs, TimeSpan? outage, CancellationToken cancellationToken)
+    {
+        TimeSpan down = outage ?? TimeSpan.FromSeconds(_random.NextDouble() * _maxOutageSeconds);
+        await _azurite.SaveMetadataAsync(cancellationToken);
+        Operation prepared = await PrepareAsync(point.Operation, cancellationToken);
+        Func<KillPoint, CancellationToken, Task<IReadOnlyList<string>>> checkBoundary = prepared.CheckBoundaryAsync
+            ?? throw new ArgumentException($"{point.Operation} has no boundaries to kill at.", nameof(point));
+        var killed = new TaskCompletionSource<(double AtMs, IReadOnlyList<string> OutsideBoundary)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long started = Stopwatch.GetTimestamp();
+        _store.Arm(call => call.StartsWith("put ", StringComparison.Ordinal) && call.EndsWith("/" + point.Write, StringComparison.Ordinal), point.BeforeWrite,
+            async () =>
+            {
+                double at = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                await _azurite.SaveMetadataAsync(cancellationToken);
+                IReadOnlyList<string> outside = await checkBoundary(point, cancellationToken);
+                _azurite.Kill();
+                killed.SetResult((at, outside));
+            });
+        Task running = Task.Run(() => prepared.Run(cancellationToken), cancellationToken);
+        await Task.WhenAny(killed.Task, running);
+        if (!killed.Task.IsCompleted)
+        {
+            _store.Disarm();
+            MissedBoundaries[point]++;
+            await running;
+            return null;
+        }
+        (double killedAt, IReadOnlyList<string> outsideBoundary) = await killed.Task;
+        double outageSeconds = await RestartAfterAsync(down, cancellationToken);
+        (IReadOnlyList<string> problems, string? failure, bool undone) = await SettleAsync(point.Operation, prepared, running, cancellationToken);
+        return new StorageFaultTrial(point.Operation, killedAt, typicalMs, point.Name, outageSeconds, failure is null && !undone, undone, failure,
+            SavedMidway: true, [.. outsideBoundary, .. problems]);
+    }
+
+    // Waits, starts Azurite again and says how long it was down (the wait and its start).
+    private async Task<double> RestartAfterAsync(TimeSpan outage, CancellationToken cancellationToken)
+    {
+        long down = Stopwatch.GetTimestamp();
+        await Task.Delay(outage, cancellationToken);
+        await _azurite.StartAsync(cancellationToken);
+        return Stopwatch.GetElapsedTime(down).TotalSeconds;
+    }
+
+    // Once Azurite is back: the killed operation completes, or fails with a store error leaving the registry as it promises
+    // and completes when retried; then the registry as a whole is checked. The problems found, the failure, and whether
+    // Azurite had lost the writes of an operation that completed (it was retried too).
+    private async Task<(IReadOnlyList<string> Problems, string? Failure, bool Undone)> SettleAsync(string operation, Operation prepared, Task running,
+        CancellationToken cancellationToken)
+    {
         var problems = new List<string>();
         string? failure = null;
         try
@@ -171,7 +242,7 @@ public sealed partial class StorageFaultCampaign
         }
         problems.AddRange(await prepared.CheckCompletedAsync(cancellationToken));
         problems.AddRange(await CheckRegistryAsync(cancellationToken));
-        return new StorageFaultTrial(operation, killedAt, typicalMs, Landed(inFlight), outageSeconds, failure is null && !undone, undone, failure, savedMidway, problems);
+        return (problems, failure, undone);
     }
 
     /// <summary>
@@ -188,25 +259,25 @@ public sealed partial class StorageFaultCampaign
 
     private async Task<Operation> PrepareAsync(string operation, CancellationToken cancellationToken) => operation switch
     {
-        Publish => PreparePublish(),
+        Publish => await PreparePublishAsync(cancellationToken),
         Pull => PreparePull(),
         AliasMove => await PrepareAliasMoveAsync(cancellationToken),
-        _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "publish, pull or alias move"),
+        PublishThenPromote => await PreparePublishThenPromoteAsync(cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "publish, pull, alias move or publish then promote"),
     };
 
-    // A new model file published as the next version; checked: that version's model is this file.
-    private Operation PreparePublish()
+    // A new model file published as the next version, with a publish id (retried with it); checked: that version's model is
+    // this file, and no other version holds it.
+    private async Task<Operation> PreparePublishAsync(CancellationToken cancellationToken)
     {
         PublishRequest request = NewRequest();
         string sha256 = FileDigest.Of(request.Files[0].SourcePath).Sha256;
+        int versionsBefore = (await _registry.ListVersionsAsync(Model, cancellationToken)).Count;
         PublishedModel? published = null;
         return new Operation(
             async cancellationToken => published = await PublishAsync(request, cancellationToken),
-            CheckFailedAsync: async cancellationToken =>
-                // A publish that failed is absent: no version with this model file is visible (ListVersions says "not published").
-                (await VisibleVersionsAsync(cancellationToken)).FirstOrDefault(version => version.Manifest!.Files.Any(file => file.Sha256 == sha256)) is { } visible
-                    ? [$"a publish that failed left its version {visible.Version} visible"]
-                    : [],
+            // A publish that failed is absent, or it failed as the aliases moved and its version is whole (the registry check pulls it).
+            CheckFailedAsync: async cancellationToken => SecondVersions(await HoldingAsync(sha256, cancellationToken)),
             CheckCompletedAsync: async cancellationToken =>
             {
                 if (published is null)
@@ -218,10 +289,66 @@ public sealed partial class StorageFaultCampaign
                     return [$"{published.Reference} is not visible once published"];
                 }
                 PulledModel pulled = await _registry.PullAsync(published.Reference, NewFolder(), cancellationToken: cancellationToken);
-                return FileDigest.Of(pulled.PathOf(EncoderFile)).Sha256 == sha256 ? [] : [$"{published.Reference} does not hold the file published"];
+                return [.. FileDigest.Of(pulled.PathOf(EncoderFile)).Sha256 == sha256 ? [] : (string[])[$"{published.Reference} does not hold the file published"],
+                    .. SecondVersions(await HoldingAsync(sha256, cancellationToken)), .. await VersionsTakenAsync(versionsBefore, cancellationToken)];
             },
             UndoneAsync: async cancellationToken =>
-                published is not null && !(await VisibleVersionsAsync(cancellationToken)).Any(version => version.Version == published.Manifest.Version));
+                published is not null && !(await VisibleVersionsAsync(cancellationToken)).Any(version => version.Version == published.Manifest.Version),
+            CheckBoundaryAsync: null);
+    }
+
+    // The nightly job's end: a new model file published as the next version (latest follows), then champion moved to it,
+    // conditionally on the champion read just before. Checked at a boundary: the candidate is visible, champion still the
+    // old one, latest the old one until the publish moved it. Checked after a failure: champion is the old one or the
+    // candidate, never anything else, and the candidate has one version at most. Checked once completed (by the retry, which
+    // publishes with the same publish id): champion and latest name the candidate, the one version of its file, and the
+    // publish took one version number in all.
+    private async Task<Operation> PreparePublishThenPromoteAsync(CancellationToken cancellationToken)
+    {
+        PublishRequest request = NewRequest();
+        string sha256 = FileDigest.Of(request.Files[0].SourcePath).Sha256;
+        int versionsBefore = (await _registry.ListVersionsAsync(Model, cancellationToken)).Count;
+        ModelVersion? championBefore = (await _registry.ReadAliasAsync(Model, Champion, cancellationToken))?.Version;
+        ModelVersion? latestBefore = (await _registry.ReadAliasAsync(Model, ModelNames.Latest, cancellationToken))?.Version;
+        ModelVersion? promoted = null;
+        return new Operation(
+            async cancellationToken =>
+            {
+                PublishedModel candidate = await PublishAsync(request, cancellationToken);
+                ModelAlias? champion = await _registry.ReadAliasAsync(Model, Champion, cancellationToken);
+                await _registry.PromoteAsync(candidate.Reference, Champion, champion?.Version, cancellationToken);
+                promoted = candidate.Manifest.Version;
+            },
+            CheckFailedAsync: async cancellationToken =>
+            {
+                IReadOnlyList<ModelVersion> holding = await HoldingAsync(sha256, cancellationToken);
+                ModelVersion? champion = (await _registry.ReadAliasAsync(Model, Champion, cancellationToken))?.Version;
+                return [.. SecondVersions(holding), .. champion == championBefore || holding.Contains(champion ?? default) ? [] :
+                    (string[])[$"a promotion that failed left {Champion} on {champion?.ToString() ?? "nothing"}, neither the old champion ({championBefore}) nor the candidate"]];
+            },
+            CheckCompletedAsync: async cancellationToken =>
+            {
+                if (promoted is not { } candidate)
+                {
+                    return ["the publish and promotion never completed"];
+                }
+                ModelVersion? champion = (await _registry.ReadAliasAsync(Model, Champion, cancellationToken))?.Version;
+                ModelVersion? latest = (await _registry.ReadAliasAsync(Model, ModelNames.Latest, cancellationToken))?.Version;
+                return [.. champion == candidate ? [] : (string[])[$"{Champion} names {champion}, not the candidate {candidate}, once promoted"],
+                    .. latest == candidate ? [] : (string[])[$"{ModelNames.Latest} names {latest}, not the candidate {candidate}, once published"],
+                    .. SecondVersions(await HoldingAsync(sha256, cancellationToken)), .. await VersionsTakenAsync(versionsBefore, cancellationToken)];
+            },
+            UndoneAsync: async cancellationToken => (await HoldingAsync(sha256, cancellationToken)).Count == 0,
+            CheckBoundaryAsync: async (point, cancellationToken) =>
+            {
+                IReadOnlyList<ModelVersion> holding = await HoldingAsync(sha256, cancellationToken);
+                ModelVersion? champion = (await _registry.ReadAliasAsync(Model, Champion, cancellationToken))?.Version;
+                ModelVersion? latest = (await _registry.ReadAliasAsync(Model, ModelNames.Latest, cancellationToken))?.Version;
+                ModelVersion? latestThen = point.Write == ModelManifest.FileName ? latestBefore : holding.FirstOrDefault();
+                return holding.Count == 1 && champion == championBefore && latest == latestThen
+                    ? []
+                    : [$"the kill missed its boundary ({point.Name}): candidate visible as {string.Join(", ", holding)}, {Champion} {champion}, {ModelNames.Latest} {latest}"];
+            });
     }
 
     // The latest version into a new folder; checked: the file pulled is the one published, and a pull that failed left no
@@ -263,14 +390,16 @@ public sealed partial class StorageFaultCampaign
                 }
                 return Task.FromResult<IReadOnlyList<string>>(problems);
             },
-            UndoneAsync: _ => Task.FromResult(false)); // a pull writes nothing to the store
+            UndoneAsync: _ => Task.FromResult(false), // a pull writes nothing to the store
+            CheckBoundaryAsync: null);
     }
 
-    // The champion alias to a published version drawn at random; checked: it names that version, and a move that failed
-    // left it on a published one.
+    // The champion alias to a published version other than the one it names, drawn at random; checked: it names that
+    // version, and a move that failed left it on a published one; at a boundary, it still names the one it did.
     private async Task<Operation> PrepareAliasMoveAsync(CancellationToken cancellationToken)
     {
-        ModelVersion[] versions = [.. _published.Keys.Order()];
+        ModelVersion? current = (await _registry.ReadAliasAsync(Model, Champion, cancellationToken))?.Version;
+        ModelVersion[] versions = [.. _published.Keys.Where(version => version != current).Order()];
         ModelVersion target = versions[_random.Next(versions.Length)];
         string? before = await _registry.GetAliasETagAsync(Model, Champion, cancellationToken);
         return new Operation(
@@ -281,7 +410,11 @@ public sealed partial class StorageFaultCampaign
                     : [],
             CheckCompletedAsync: async cancellationToken =>
                 (await _registry.ReadAliasAsync(Model, Champion, cancellationToken))?.Version == target ? [] : [$"{Champion} does not name {target} once moved"],
-            UndoneAsync: async cancellationToken => await _registry.GetAliasETagAsync(Model, Champion, cancellationToken) == before);
+            UndoneAsync: async cancellationToken => await _registry.GetAliasETagAsync(Model, Champion, cancellationToken) == before,
+            CheckBoundaryAsync: async (point, cancellationToken) =>
+                (await _registry.ReadAliasAsync(Model, Champion, cancellationToken))?.Version is var champion && champion == current
+                    ? []
+                    : [$"the kill missed its boundary ({point.Name}): {Champion} names {champion}, not {current}"]);
     }
 
     private async Task<PublishedModel> PublishAsync(PublishRequest request, CancellationToken cancellationToken)
@@ -341,6 +474,19 @@ public sealed partial class StorageFaultCampaign
     private async Task<IReadOnlyList<ModelVersionSummary>> VisibleVersionsAsync(CancellationToken cancellationToken) =>
         [.. (await _registry.ListVersionsAsync(Model, cancellationToken)).Where(version => version.IsPublished)];
 
+    // The visible versions whose model file has this SHA-256: one publish's versions.
+    private async Task<IReadOnlyList<ModelVersion>> HoldingAsync(string sha256, CancellationToken cancellationToken) =>
+        [.. (await VisibleVersionsAsync(cancellationToken)).Where(version => version.Manifest!.Files.Any(file => file.Sha256 == sha256)).Select(version => version.Version)];
+
+    private static IReadOnlyList<string> SecondVersions(IReadOnlyList<ModelVersion> holding) =>
+        holding.Count > 1 ? [$"second version: one publish's file is visible as {string.Join(", ", holding)}"] : [];
+
+    // A publish takes one version number, however often it is retried (a retry goes on with the version it claimed).
+    private async Task<IReadOnlyList<string>> VersionsTakenAsync(int before, CancellationToken cancellationToken) =>
+        (await _registry.ListVersionsAsync(Model, cancellationToken)).Count is var after && after > before + 1
+            ? [$"second version: the publish and its retry took {after - before} version numbers"]
+            : [];
+
     // A model file of fresh random bytes and a small config beside it.
     private PublishRequest NewRequest()
     {
@@ -353,6 +499,7 @@ public sealed partial class StorageFaultCampaign
         return new PublishRequest
         {
             Name = Model,
+            PublishId = "storage-faults-" + Path.GetFileName(folder),
             Files = [new PublishFile(EncoderFile, encoder), new PublishFile(ConfigFile, config)],
             Lineage = new ModelLineage("storage-faults", null, null, DateTimeOffset.UtcNow, new Dictionary<string, string>()),
         };
@@ -377,7 +524,9 @@ public sealed partial class StorageFaultCampaign
     private static partial Regex VersionPrefix();
 
     // An operation ready to run (and to run again, as its retry), with what must hold after it failed and after it completed,
-    // and whether the store is as it was before the operation (every write of it lost).
+    // whether the store is as it was before the operation (every write of it lost), and, for one that targeted kills stop
+    // at a boundary, whether the store is in the state that boundary means.
     private sealed record Operation(Func<CancellationToken, Task> Run, Func<CancellationToken, Task<IReadOnlyList<string>>> CheckFailedAsync,
-        Func<CancellationToken, Task<IReadOnlyList<string>>> CheckCompletedAsync, Func<CancellationToken, Task<bool>> UndoneAsync);
+        Func<CancellationToken, Task<IReadOnlyList<string>>> CheckCompletedAsync, Func<CancellationToken, Task<bool>> UndoneAsync,
+        Func<KillPoint, CancellationToken, Task<IReadOnlyList<string>>>? CheckBoundaryAsync);
 }

@@ -1,10 +1,10 @@
 namespace Pipeline.Inference.Bench;
 
 /// <summary>One kill of the storage fault campaign: what ran, where the kill landed and what came of it.</summary>
-/// <param name="Operation">publish, pull or alias move.</param>
+/// <param name="Operation">publish, pull, alias move or publish then promote.</param>
 /// <param name="KilledAtMs">When Azurite was killed, in milliseconds after the operation began.</param>
 /// <param name="TypicalMs">How long the operation takes uninterrupted (the median of a few), for scale.</param>
-/// <param name="Landed">The store calls running at the kill ("put v/encoder.onnx"), or "between store calls".</param>
+/// <param name="Landed">The store calls running at the kill ("put v/encoder.onnx"), or "between store calls"; for a boundary kill, the boundary's name.</param>
 /// <param name="OutageSeconds">From the kill until Azurite answered again.</param>
 /// <param name="RodeOut">The operation completed once Azurite was back, without being asked again, and what it wrote stayed.</param>
 /// <param name="Undone">It completed, but Azurite had lost its writes, acknowledged ones included (the registry was as before it); it was retried.</param>

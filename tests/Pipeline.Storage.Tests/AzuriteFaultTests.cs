@@ -6,8 +6,9 @@ namespace Pipeline.Storage.Tests;
 /// <summary>
 /// The registry against a store that dies: Azurite killed (SIGKILL) in the middle of a publish (at a chosen point of a
 /// chosen upload) or a pull, then started again on the same port and data folder; the transfer completes once it is
-/// back. Azurite saves its metadata every 5 s, so a kill may also undo acknowledged writes of the last seconds; the
-/// registry must stay consistent all the same.
+/// back; or between a publish's manifest and the alias moves after it, where a retry must promote the same version.
+/// Azurite saves its metadata every 5 s, so a kill may also undo acknowledged writes of the last seconds; the registry
+/// must stay consistent all the same.
 /// </summary>
 public sealed class AzuriteFaultTests(AzuriteServer azurite, ITestOutputHelper output) : IClassFixture<AzuriteServer>, IDisposable
 {
@@ -67,6 +68,58 @@ public sealed class AzuriteFaultTests(AzuriteServer azurite, ITestOutputHelper o
         Assert.Equal(File.ReadAllBytes(encoder), File.ReadAllBytes(pulled.PathOf("encoder.onnx")));
         Assert.Equal(File.ReadAllBytes(config), File.ReadAllBytes(pulled.PathOf("run.json")));
         await AssertEveryVisibleVersionIsWholeAsync(registry);
+    }
+
+    // The nightly job's end (publish a candidate, then promote it with the champion it saw as the expected one) killed at
+    // the boundary after the write named: once that write is acknowledged and saved, before the next store call. The store
+    // stays down until the night has given up; then the registry must be consistent (the candidate whole or absent, every
+    // alias on a visible version, champion still the old one), and the night run again must promote the very candidate.
+    [Theory]
+    [InlineData(ModelManifest.FileName)] // the candidate is published; latest does not name it yet
+    [InlineData("aliases/latest.json")] // published and latest; the conditional move of champion has not begun
+    public async Task PublishThenPromote_KilledBetweenTheManifestAndTheAliasMoves_StaysConsistent_AndARetryPromotesWithoutASecondVersion(string written)
+    {
+        var reader = new ModelRegistry(azurite.NewStore(_container));
+        ModelVersion champion = (await reader.PublishAsync(SmallRequest(seed: 4))).Manifest.Version;
+        await reader.PromoteAsync(ModelReference.ForVersion("m", champion), ModelNames.Champion);
+        ModelVersion candidate = champion.Next;
+        (ModelVersion? Latest, ModelVersion? Champion, bool Published) atKill = default;
+        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Two quick retries: the night gives up while the store is down.
+        var dying = new ModelRegistry(new InterceptingStore(azurite.NewStore(_container, AzuriteProcess.FastRetries with
+        {
+            Resilience = AzuriteProcess.FastRetries.Resilience with { MaxRetryAttempts = 2 },
+        }))
+        {
+            Watched = key => key.EndsWith("/" + written, StringComparison.Ordinal),
+            Acknowledged = true,
+            Reached = () =>
+            {
+                azurite.SaveMetadataAsync().GetAwaiter().GetResult(); // what is written so far survives the kill
+                atKill = (reader.ReadAliasAsync("m", ModelNames.Latest).GetAwaiter().GetResult()?.Version,
+                    reader.ReadAliasAsync("m", ModelNames.Champion).GetAwaiter().GetResult()?.Version,
+                    reader.Store.GetPropertiesAsync(RegistryLayout.ManifestKey("m", candidate)).GetAwaiter().GetResult() is not null);
+                azurite.Kill();
+                killed.SetResult();
+            },
+        });
+        PublishRequest request = SmallRequest(seed: 5) with { PublishId = "nightly-2" };
+
+        Task<ModelVersion> night = Task.Run(() => PublishThenPromoteAsync(dying, request));
+        await Task.WhenAny(killed.Task, night).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(killed.Task.IsCompleted, $"the night ended before its {written} write: nothing was killed");
+        await Assert.ThrowsAnyAsync<ArtifactStoreException>(() => night.WaitAsync(TimeSpan.FromSeconds(60)));
+        await azurite.StartAsync();
+
+        // The kill landed in the window: the candidate's manifest written, champion not moved, latest moved only after it.
+        Assert.Equal((written == ModelManifest.FileName ? champion : candidate, champion, true), atKill);
+        Assert.Equal(champion, (await reader.ReadAliasAsync("m", ModelNames.Champion))!.Version);
+        await AssertEveryVisibleVersionIsWholeAsync(reader);
+        ModelVersion promoted = await PublishThenPromoteAsync(reader, request);
+        Assert.Equal(candidate, promoted);
+        Assert.Equal((candidate, candidate), ((await reader.ReadAliasAsync("m", ModelNames.Champion))!.Version, (await reader.ReadAliasAsync("m", ModelNames.Latest))!.Version));
+        Assert.Equal([champion, candidate], (await reader.ListVersionsAsync("m")).Select(version => version.Version));
+        await AssertEveryVisibleVersionIsWholeAsync(reader);
     }
 
     [Fact]
@@ -148,9 +201,26 @@ public sealed class AzuriteFaultTests(AzuriteServer azurite, ITestOutputHelper o
             PulledModel pulled = await registry.PullAsync(ModelReference.ForVersion("m", version.Version), _local.File($"verify/{Guid.NewGuid():N}/x"));
             Assert.Equal(version.Manifest!.TotalSize, pulled.Manifest.Files.Sum(file => new FileInfo(pulled.PathOf(file.Path)).Length));
         }
-        if (await registry.ReadAliasAsync("m", ModelNames.Latest) is { } latest)
+        foreach (ModelAlias alias in await registry.ListAliasesAsync("m"))
         {
-            Assert.Contains(versions, v => v.Version == latest.Version && v.IsPublished);
+            Assert.Contains(versions, v => v.Version == alias.Version && v.IsPublished);
         }
     }
+
+    // What the nightly job does once its candidate is trained: publish it (latest follows), then promote it over the champion
+    // it read, conditionally (a promotion made meanwhile is not overwritten).
+    private static async Task<ModelVersion> PublishThenPromoteAsync(ModelRegistry registry, PublishRequest request)
+    {
+        PublishedModel candidate = await registry.PublishAsync(request);
+        ModelAlias? champion = await registry.ReadAliasAsync("m", ModelNames.Champion);
+        await registry.PromoteAsync(candidate.Reference, ModelNames.Champion, champion?.Version);
+        return candidate.Manifest.Version;
+    }
+
+    private PublishRequest SmallRequest(int seed) => new()
+    {
+        Name = "m",
+        Files = [new PublishFile("encoder.onnx", TestBytes.File(_local.File($"run{seed}/encoder.onnx"), 1 << 20, seed))],
+        Lineage = new ModelLineage("run", null, null, DateTimeOffset.UtcNow, new Dictionary<string, string>()),
+    };
 }

@@ -2,7 +2,7 @@ namespace Pipeline.Storage.Tests;
 
 /// <summary>
 /// A store that passes every call on to another, and lets a test hide blobs from listings (a stale listing) or act at a
-/// chosen point of an upload (kill the store while it runs).
+/// chosen point of an upload (kill the store while it runs) or once it is acknowledged (kill the store before the next call).
 /// </summary>
 internal sealed class InterceptingStore(IArtifactStore inner) : IArtifactStore
 {
@@ -17,14 +17,28 @@ internal sealed class InterceptingStore(IArtifactStore inner) : IArtifactStore
     /// <summary>The share of a watched upload's content read when <see cref="Reached"/> runs: 0 before its first byte is sent.</summary>
     public double Share { get; init; }
 
-    /// <summary>Runs once, on the uploading thread, when the first watched upload has read <see cref="Share"/> of its content.</summary>
+    /// <summary>
+    /// Runs once, on the uploading thread, when the first watched upload has read <see cref="Share"/> of its content, or
+    /// with <see cref="Acknowledged"/> once the store has acknowledged it (before the caller gets the answer).
+    /// </summary>
     public Action? Reached { get; init; }
+
+    /// <summary><see cref="Reached"/> runs once the first watched upload is acknowledged, not while it is sent.</summary>
+    public bool Acknowledged { get; init; }
 
     public string Location => inner.Location;
 
-    public Task<ArtifactProperties> PutAsync(string key, Stream content, ArtifactCondition condition, CancellationToken cancellationToken = default) =>
-        inner.PutAsync(key, Watched?.Invoke(key) == true ? new WatchedStream(content, (long)(Share * content.Length), Reach) : content,
+    public async Task<ArtifactProperties> PutAsync(string key, Stream content, ArtifactCondition condition, CancellationToken cancellationToken = default)
+    {
+        bool watched = Watched?.Invoke(key) == true;
+        ArtifactProperties written = await inner.PutAsync(key, watched && !Acknowledged ? new WatchedStream(content, (long)(Share * content.Length), Reach) : content,
             condition, cancellationToken);
+        if (watched && Acknowledged)
+        {
+            Reach();
+        }
+        return written;
+    }
 
     public Task<ArtifactProperties> GetAsync(string key, Stream destination, CancellationToken cancellationToken = default) =>
         inner.GetAsync(key, destination, cancellationToken);

@@ -147,6 +147,33 @@ public abstract class ModelRegistryContractTests : IDisposable
     }
 
     [Fact]
+    public async Task APublishRetriedWithItsId_GoesOnWithTheVersionItClaimed_NeverASecondOne()
+    {
+        IArtifactStore store = NewStore();
+        var registry = new ModelRegistry(store);
+        PublishRequest request = Request("m", seed: 1) with { PublishId = "nightly-1" };
+        ModelVersion v1 = (await registry.PublishAsync(request)).Manifest.Version;
+        // What a publish that failed as it moved its aliases leaves: a published version that latest does not name.
+        await store.DeleteAsync(RegistryLayout.AliasKey("m", ModelNames.Latest));
+
+        PublishedModel retried = await registry.PublishAsync(request);
+
+        Assert.Equal(v1, retried.Manifest.Version);
+        Assert.Equal(["latest"], retried.Aliases);
+        Assert.Equal(v1, await registry.ResolveAsync(ModelReference.Parse("m@latest")));
+        // What a publish that died before its manifest leaves: its claim and files; the retry writes the manifest there.
+        ModelVersion v2 = (await registry.PublishAsync(Request("m", seed: 2) with { PublishId = "nightly-2" })).Manifest.Version;
+        await store.DeleteAsync(RegistryLayout.ManifestKey("m", v2));
+        PublishedModel resumed = await registry.PublishAsync(Request("m", seed: 2) with { PublishId = "nightly-2" });
+        Assert.Equal(v2, resumed.Manifest.Version);
+        await registry.PullAsync(resumed.Reference, _local.File("pulled/x"));
+        // Without an id, or with another one, a publish takes the next version.
+        Assert.Equal(v2.Next, (await registry.PublishAsync(Request("m", seed: 2))).Manifest.Version);
+        Assert.Equal(v2.Next.Next, (await registry.PublishAsync(Request("m", seed: 1) with { PublishId = "nightly-3" })).Manifest.Version);
+        Assert.Equal([1, 2, 3, 4], (await registry.ListVersionsAsync("m")).Where(v => v.IsPublished).Select(v => v.Version.Number));
+    }
+
+    [Fact]
     public async Task ConcurrentPromotes_FromTwoWriters_AllLand_NoneLost()
     {
         ModelRegistry[] writers = [new(NewStore()), new(NewStore())];

@@ -12,7 +12,8 @@ namespace Pipeline.Storage.Registry;
 /// <para><b>Versions.</b> A publish takes the next number with a create-only <c>claim.json</c> (a publish that loses
 /// the race takes the one after), uploads the files, then writes <c>manifest.json</c> create-only. A version exists
 /// for readers exactly when its manifest does, so a publish that dies leaves orphan files that no reader sees and no
-/// later publish reuses; <see cref="DeleteVersionAsync"/> removes them.</para>
+/// later publish reuses; <see cref="DeleteVersionAsync"/> removes them. A publish retried with its id
+/// (<see cref="PublishRequest.PublishId"/>) goes on with the version it claimed instead.</para>
 /// <para><b>Aliases.</b> <c>latest</c> follows publishes, <c>champion</c> follows promotions. Every change reads the
 /// alias, then writes it with <c>If-Match</c> (or <c>If-None-Match: *</c> for a new one); a writer that loses the race
 /// reads again and retries, so no update is lost. Serving polls <see cref="GetAliasETagAsync"/> (one HEAD) and reads
@@ -54,7 +55,10 @@ public sealed class ModelRegistry
     /// </summary>
     /// <exception cref="FileNotFoundException">A file to publish does not exist; nothing was written.</exception>
     /// <exception cref="VariantSourceMismatchException">A variant was made from another file than the one it is published beside; nothing was written.</exception>
-    /// <exception cref="ArtifactStoreException">The store failed; the version was not published (orphan files may remain).</exception>
+    /// <exception cref="ArtifactStoreException">
+    /// The store failed: the version was not published (orphan files may remain), or, when the failure came as the aliases
+    /// moved, it was; retried with the same <see cref="PublishRequest.PublishId"/>, the publish goes on with that version.
+    /// </exception>
     public async Task<PublishedModel> PublishAsync(PublishRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -81,37 +85,13 @@ public sealed class ModelRegistry
             }
         }
 
-        var claim = new PublishClaim(Guid.NewGuid().ToString("N"), _time.GetUtcNow(), Environment.MachineName);
-        ModelVersion version = await ClaimVersionAsync(name, claim, cancellationToken).ConfigureAwait(false);
-        // The claim makes the version this publish's alone: a retried upload may simply overwrite its own file.
-        await UploadAsync(name, version, request.Files, files, Enumerable.Range(0, files.Count), cancellationToken).ConfigureAwait(false);
-        // A store that crashed may have lost writes it had acknowledged (Azurite keeps the last seconds in memory): check
-        // every file is there before the manifest makes the version visible, upload what is missing once more.
-        IReadOnlyList<int> missing = await MissingAsync(name, version, files, cancellationToken).ConfigureAwait(false);
-        if (missing.Count > 0)
-        {
-            await UploadAsync(name, version, request.Files, files, missing, cancellationToken).ConfigureAwait(false);
-            missing = await MissingAsync(name, version, files, cancellationToken).ConfigureAwait(false);
-            if (missing.Count > 0)
-            {
-                throw new ModelRegistryException(
-                    $"{Store.Location} lost {string.Join(", ", missing.Select(i => files[i].Path))} of {name}@{version} twice after writing them; "
-                    + "the version was left unpublished. Check the store's health and publish again.");
-            }
-        }
-
-        var manifest = new ModelManifest
-        {
-            Name = name,
-            Version = version,
-            CreatedUtc = _time.GetUtcNow(),
-            PublishId = claim.PublishId,
-            Files = files,
-            Metrics = new Dictionary<string, double>(request.Metrics, StringComparer.Ordinal),
-            Lineage = request.Lineage,
-            Variants = request.Variants.Count > 0 ? request.Variants : null,
-        };
-        await WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var claim = new PublishClaim(request.PublishId ?? Guid.NewGuid().ToString("N"), _time.GetUtcNow(), Environment.MachineName);
+        // A retried publish (its id given again) goes on with the version it claimed, and finds it published when it got
+        // as far as the manifest before it failed (as the aliases moved): no second version of the same files.
+        ModelVersion? resumed = request.PublishId is null ? null : await ClaimedAsync(name, claim.PublishId, cancellationToken).ConfigureAwait(false);
+        ModelVersion version = resumed ?? await ClaimVersionAsync(name, claim, cancellationToken).ConfigureAwait(false);
+        ModelManifest manifest = (resumed is null ? null : await ReadManifestAsync(name, version, cancellationToken).ConfigureAwait(false))
+            ?? await CompleteAsync(name, request, claim, version, files, cancellationToken).ConfigureAwait(false);
 
         var aliases = new List<string>();
         foreach (string alias in request.Aliases.Distinct(StringComparer.Ordinal))
@@ -328,11 +308,66 @@ public sealed class ModelRegistry
         {
             ModelNames.ValidateAlias(alias);
         }
+        if (request.PublishId is { } publishId)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(publishId, nameof(request));
+        }
         ArgumentNullException.ThrowIfNull(request.Variants, nameof(request));
         if (ModelManifest.VariantProblem(request.Files.Select(file => file.Path).ToArray(), request.Variants, sourcesListed: true) is { } problem)
         {
             throw new ArgumentException(problem, nameof(request));
         }
+    }
+
+    // Uploads the files of a claimed version and writes its manifest, which makes it visible.
+    private async Task<ModelManifest> CompleteAsync(string name, PublishRequest request, PublishClaim claim, ModelVersion version,
+        IReadOnlyList<ManifestFile> files, CancellationToken cancellationToken)
+    {
+        // The claim makes the version this publish's alone: a retried upload may simply overwrite its own file.
+        await UploadAsync(name, version, request.Files, files, Enumerable.Range(0, files.Count), cancellationToken).ConfigureAwait(false);
+        // A store that crashed may have lost writes it had acknowledged (Azurite keeps the last seconds in memory): check
+        // every file is there before the manifest makes the version visible, upload what is missing once more.
+        IReadOnlyList<int> missing = await MissingAsync(name, version, files, cancellationToken).ConfigureAwait(false);
+        if (missing.Count > 0)
+        {
+            await UploadAsync(name, version, request.Files, files, missing, cancellationToken).ConfigureAwait(false);
+            missing = await MissingAsync(name, version, files, cancellationToken).ConfigureAwait(false);
+            if (missing.Count > 0)
+            {
+                throw new ModelRegistryException(
+                    $"{Store.Location} lost {string.Join(", ", missing.Select(i => files[i].Path))} of {name}@{version} twice after writing them; "
+                    + "the version was left unpublished. Check the store's health and publish again.");
+            }
+        }
+
+        var manifest = new ModelManifest
+        {
+            Name = name,
+            Version = version,
+            CreatedUtc = _time.GetUtcNow(),
+            PublishId = claim.PublishId,
+            Files = files,
+            Metrics = new Dictionary<string, double>(request.Metrics, StringComparer.Ordinal),
+            Lineage = request.Lineage,
+            Variants = request.Variants.Count > 0 ? request.Variants : null,
+        };
+        await WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+        return manifest;
+    }
+
+    // The newest version a publish with this id claimed, or null when none did (one small read per version).
+    private async Task<ModelVersion?> ClaimedAsync(string name, string publishId, CancellationToken cancellationToken)
+    {
+        foreach (ModelVersion version in (await VersionsInAsync(name, cancellationToken).ConfigureAwait(false)).Reverse())
+        {
+            PublishClaim? claim = await ReadAsync(RegistryLayout.ClaimKey(name, version), (bytes, _) => PublishClaim.FromJson(bytes), cancellationToken)
+                .ConfigureAwait(false);
+            if (claim?.PublishId == publishId)
+            {
+                return version;
+            }
+        }
+        return null;
     }
 
     private async Task UploadAsync(string name, ModelVersion version, IReadOnlyList<PublishFile> sources, IReadOnlyList<ManifestFile> files,

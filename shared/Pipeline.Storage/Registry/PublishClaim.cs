@@ -7,7 +7,7 @@ namespace Pipeline.Storage.Registry;
 /// <c>models/NAME/vN/claim.json</c>: the first blob a publish writes, create-only, so that exactly one publish owns the
 /// number vN. A version with a claim and no manifest is an abandoned (or running) publish.
 /// </summary>
-/// <param name="PublishId">A fresh id per publish; the manifest repeats it.</param>
+/// <param name="PublishId">The publish's id (<see cref="PublishRequest.PublishId"/>, or a fresh one); the manifest repeats it.</param>
 /// <param name="StartedUtc">When the publish began.</param>
 /// <param name="Host">The machine that publishes.</param>
 internal sealed record PublishClaim(string PublishId, DateTimeOffset StartedUtc, string Host)

@@ -21,4 +21,12 @@ public sealed record PublishRequest
 
     /// <summary>Aliases moved to the new version once it exists, unless they already name a newer one (default: latest).</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [ModelNames.Latest];
+
+    /// <summary>
+    /// What makes the publish retryable (a caller that retries a failed publish passes the same id again): a publish with
+    /// the id of an earlier one resumes the version that one claimed, and returns it as it is once its manifest exists
+    /// (moving the aliases), instead of publishing a second version. Null: a fresh id, and a retry after a failure that
+    /// came once the manifest was written (as the aliases moved) publishes the files again as the next version.
+    /// </summary>
+    public string? PublishId { get; init; }
 }

@@ -52,6 +52,31 @@ public sealed class NightlyCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Nightly_ThatFailedAfterItsPublish_IsRetriedByTheNextRun_WhichPromotesThatVersion_NotASecondOne()
+    {
+        string config = WriteConfig(margin: 0);
+        (int first, _, string firstError) = CliProcess.Run("nightly", "--config", config);
+        Assert.True(first == 0, firstError);
+        IArtifactStore store = ArtifactStoreUri.Open("file:" + _registry);
+        var registry = new ModelRegistry(store);
+        NightlyState night = await ReadStateAsync(store);
+        // What a night that failed as it promoted (the store unreachable) leaves: its version published, champion not moved,
+        // the run not completed.
+        await store.DeleteAsync(RegistryLayout.AliasKey(Model, ModelNames.Champion));
+        await store.PutAsync($"nightly/{Model}/state.json", new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(night with { CompletedUtc = null, Version = null, Promoted = false },
+            RunJson.CamelCase)), ArtifactCondition.None);
+
+        (int retried, string output, string error) = CliProcess.Run("nightly", "--config", config);
+
+        Assert.True(retried == 0, error);
+        Assert.Contains($"Resuming {night.RunId}", error);
+        Assert.Contains($"{Model}@v1", output);
+        Assert.Equal([new ModelVersion(1)], (await registry.ListVersionsAsync(Model)).Select(version => version.Version));
+        Assert.Equal(new ModelVersion(1), (await registry.ReadAliasAsync(Model, ModelNames.Champion))!.Version);
+        Assert.Equal(("v1", true), ((await ReadStateAsync(store)).Version, (await ReadStateAsync(store)).Promoted));
+    }
+
+    [Fact]
     public async Task Nightly_WhileAnotherRunHoldsTheLease_DoesNothingAndExitsThree()
     {
         IArtifactStore store = ArtifactStoreUri.Open("file:" + _registry);

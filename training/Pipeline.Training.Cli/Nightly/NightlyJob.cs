@@ -66,7 +66,9 @@ public sealed class NightlyJob
             return code;
         }
 
-        PublishedModel candidate = await _registry.PublishAsync(RunPublication.Request(run, model, [ModelNames.Latest]), token);
+        // The run's id as the publish id: a night that failed after its publish (as it promoted) is retried by the next
+        // job, which resumes the run and goes on with the version published then instead of publishing a second one.
+        PublishedModel candidate = await _registry.PublishAsync(RunPublication.Request(run, model, [ModelNames.Latest]) with { PublishId = state.RunId }, token);
         bool promoted = await PromoteIfBetterAsync(candidate, token);
         await WriteStateAsync(state with { CompletedUtc = _time.GetUtcNow(), Version = candidate.Manifest.Version.ToString(), Promoted = promoted }, token);
         await mirror.DeleteAsync(token);
