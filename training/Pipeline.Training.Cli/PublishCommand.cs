@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Pipeline.Cli;
 using Pipeline.Storage.Registry;
 using Pipeline.Training.Pretraining;
@@ -36,9 +37,23 @@ public static class PublishCommand
             AllowMultipleArgumentsPerToken = true,
         };
 
+        var publishId = new Option<string?>("--publish-id")
+        {
+            Description = "An id of your choosing for this publish (1 to 128 letters, digits, '.', '_', '-'). Run the command again with the same id "
+                + "after it failed (exit 75: the store could not be reached) and it completes the version it started instead of publishing a second one.",
+            HelpName = "ID",
+        };
+        publishId.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } id && !Regex.IsMatch(id, "^[A-Za-z0-9._-]{1,128}$"))
+            {
+                result.AddError($"{publishId.Name} '{id}': an id is 1 to 128 letters, digits, '.', '_' or '-' (the run's name will do, for example).");
+            }
+        });
+
         var command = new Command("publish", "Publish a run's encoder.onnx (with its precision variants), run.json, eval/ and report/ as a new, immutable version of a model in the registry.")
         {
-            run, registry, name, aliases, variants,
+            run, registry, name, aliases, variants, publishId,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
@@ -62,7 +77,7 @@ public static class PublishCommand
             }
             ModelRegistry models = RegistryOptions.OpenOrCreate(parse, registry);
             PublishRequest request = RunPublication.Request(new RunDirectory(parse.GetValue(run)!), parse.GetValue(name)!, parse.GetValue(aliases)!,
-                [.. described.Values]);
+                [.. described.Values]) with { PublishId = parse.GetValue(publishId) };
             PublishedModel published;
             try
             {

@@ -8,6 +8,33 @@ namespace Pipeline.Training.Tests.Cli;
 public sealed class RegistryCliTests
 {
     [Fact]
+    public void Publish_AgainWithTheSamePublishId_CompletesThatVersionInsteadOfASecond()
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("tiny-run");
+        string registry = "file:" + folder.File("registry");
+        (int trained, _, string trainError) = CliProcess.Run(["pretrain", "--out", run, .. ExportCommandTests.Tiny]);
+        Assert.True(trained == 0, trainError);
+
+        (int code, string output, string error) = CliProcess.Run("publish", "--run", run, "--registry", registry, "--name", "m", "--publish-id", "night-7");
+        Assert.True(code == 0, error);
+        Assert.StartsWith("published m@v1 ", output);
+        // The same id again, as after a failure past the manifest: the version it started, not v2.
+        (code, output, error) = CliProcess.Run("publish", "--run", run, "--registry", registry, "--name", "m", "--publish-id", "night-7");
+        Assert.True(code == 0, error);
+        Assert.StartsWith("published m@v1 ", output);
+        (code, output, error) = CliProcess.Run("publish", "--run", run, "--registry", registry, "--name", "m", "--publish-id", "night-8");
+        Assert.True(code == 0, error);
+        Assert.StartsWith("published m@v2 ", output);
+
+        (code, _, error) = CliProcess.Run("publish", "--run", run, "--registry", "file:" + folder.File("other"), "--name", "m", "--publish-id", "two words");
+        Assert.Equal(2, code);
+        Assert.Contains("--publish-id 'two words'", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(Directory.Exists(folder.File("other")));
+    }
+
+    [Fact]
     public void PublishListPromotePull_OnAFolderRegistry_DeliversTheRunsFilesVerified()
     {
         using var folder = new TempDirectory();
