@@ -26,12 +26,16 @@ public static class EmbeddingEvaluation
         ArgumentNullException.ThrowIfNull(evaluations);
         ArgumentNullException.ThrowIfNull(subject);
         var results = new List<EvaluationResult>();
+        // Standardised once for every (protocol, fraction) pair: the statistics are those of all training embeddings.
+        (Tensor standardTrain, Tensor standardTest) = FeatureStandardization.Apply(trainEmbeddings, testEmbeddings);
+        using var disposeTrain = standardTrain;
+        using var disposeTest = standardTest;
         foreach ((EvaluationProtocol protocol, LabelFraction fraction) in evaluations)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var scoring = Stopwatch.StartNew();
-            (double accuracy, int labelled, IReadOnlyDictionary<string, double> settings) = Score(
-                trainEmbeddings, train.RequireLabels(), testEmbeddings, test.RequireLabels(), train.ClassNames.Count,
+            (double accuracy, int labelled, IReadOnlyDictionary<string, double> settings) = ScoreStandardized(
+                standardTrain, train.RequireLabels(), standardTest, test.RequireLabels(), train.ClassNames.Count,
                 protocol, fraction, seed, classifiers, cancellationToken);
             results.Add(new EvaluationResult(
                 protocol.ToString().ToLowerInvariant(), fraction.ToString(), labelled, test.Count, accuracy,
@@ -66,8 +70,22 @@ public static class EmbeddingEvaluation
         ArgumentNullException.ThrowIfNull(testLabels);
         ArgumentNullException.ThrowIfNull(fraction);
 
+        (Tensor standardTrain, Tensor standardTest) = FeatureStandardization.Apply(trainEmbeddings, testEmbeddings);
+        using (standardTrain)
+        using (standardTest)
+        {
+            return ScoreStandardized(standardTrain, trainLabels, standardTest, testLabels, classCount, protocol, fraction, seed, classifiers,
+                cancellationToken);
+        }
+    }
+
+    // Score on features FeatureStandardization has already standardised.
+    private static (double Accuracy, int Labelled, IReadOnlyDictionary<string, double> Settings) ScoreStandardized(
+        Tensor trainEmbeddings, int[] trainLabels, Tensor testEmbeddings, int[] testLabels, int classCount,
+        EvaluationProtocol protocol, LabelFraction fraction, int seed, EvaluationClassifiers classifiers,
+        CancellationToken cancellationToken)
+    {
         using var scope = NewDisposeScope();
-        (trainEmbeddings, testEmbeddings) = FeatureStandardization.Apply(trainEmbeddings, testEmbeddings);
         int[] chosen = fraction.Select(trainLabels, classCount, seed);
         Tensor chosenIndices = tensor(chosen.Select(i => (long)i).ToArray());
         Tensor bank = trainEmbeddings.index_select(0, chosenIndices);
