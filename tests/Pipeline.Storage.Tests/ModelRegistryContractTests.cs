@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Pipeline.Errors;
 using Pipeline.Storage.Registry;
 
 namespace Pipeline.Storage.Tests;
@@ -171,6 +172,10 @@ public abstract class ModelRegistryContractTests : IDisposable
         Assert.Equal(v2.Next, (await registry.PublishAsync(Request("m", seed: 2))).Manifest.Version);
         Assert.Equal(v2.Next.Next, (await registry.PublishAsync(Request("m", seed: 1) with { PublishId = "nightly-3" })).Manifest.Version);
         Assert.Equal([1, 2, 3, 4], (await registry.ListVersionsAsync("m")).Where(v => v.IsPublished).Select(v => v.Version.Number));
+        // An id that is not one is refused before anything is written.
+        var refused = await Assert.ThrowsAsync<InvalidSettingException>(() => registry.PublishAsync(Request("m", seed: 3) with { PublishId = "night 5" }));
+        Assert.Contains("'night 5' is not a publish id", refused.Message);
+        Assert.Equal(4, (await registry.ListVersionsAsync("m")).Count);
     }
 
     [Fact]

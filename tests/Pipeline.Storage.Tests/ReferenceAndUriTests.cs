@@ -41,6 +41,31 @@ public sealed class ReferenceAndUriTests
     }
 
     [Theory]
+    [InlineData("nightly-20261204-010000", true)]
+    [InlineData("Run_7.b", true)]
+    [InlineData("", false)]
+    [InlineData("two words", false)]
+    [InlineData("../x", false)]
+    [InlineData("ü", false)]
+    public void PublishIds_AreLettersDigitsDotsUnderscoresAndHyphens(string publishId, bool valid)
+    {
+        if (valid)
+        {
+            Assert.Equal(publishId, ModelNames.ValidatePublishId(publishId));
+            return;
+        }
+        var refused = Assert.Throws<InvalidSettingException>(() => ModelNames.ValidatePublishId(publishId));
+        Assert.Contains($"'{publishId}' is not a publish id", refused.Message);
+    }
+
+    [Fact]
+    public void APublishId_IsAtMost128Characters()
+    {
+        Assert.Equal(128, ModelNames.ValidatePublishId(new string('a', 128)).Length);
+        Assert.Throws<InvalidSettingException>(() => ModelNames.ValidatePublishId(new string('a', 129)));
+    }
+
+    [Theory]
     [InlineData("file:./registry", "file:./registry")]
     [InlineData("file:/srv/registry", "file:/srv/registry")]
     [InlineData("file:///srv/registry", "file:/srv/registry")]

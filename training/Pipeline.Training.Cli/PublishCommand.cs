@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Text.RegularExpressions;
 using Pipeline.Cli;
+using Pipeline.Errors;
 using Pipeline.Storage.Registry;
 using Pipeline.Training.Pretraining;
 
@@ -45,9 +45,16 @@ public static class PublishCommand
         };
         publishId.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { } id && !Regex.IsMatch(id, "^[A-Za-z0-9._-]{1,128}$"))
+            if (result.GetValueOrDefault<string?>() is { } id)
             {
-                result.AddError($"{publishId.Name} '{id}': an id is 1 to 128 letters, digits, '.', '_' or '-' (the run's name will do, for example).");
+                try
+                {
+                    ModelNames.ValidatePublishId(id);
+                }
+                catch (InvalidSettingException error)
+                {
+                    result.AddError($"{publishId.Name} {error.Message}");
+                }
             }
         });
 

@@ -35,11 +35,24 @@ public static partial class ModelNames
                 $"'{alias}' is not an alias name: use 1-64 lower-case letters, digits and '-', starting with a letter, and not of the form v1, v2 (those are versions).");
     }
 
+    /// <summary>Throws <see cref="InvalidSettingException"/> unless <paramref name="publishId"/> is 1-128 of A-Z a-z 0-9 . _ - (<see cref="PublishRequest.PublishId"/>).</summary>
+    public static string ValidatePublishId(string publishId)
+    {
+        ArgumentNullException.ThrowIfNull(publishId);
+        return PublishIdPattern().IsMatch(publishId)
+            ? publishId
+            : throw new InvalidSettingException(
+                $"'{publishId}' is not a publish id: use 1 to 128 letters, digits, '.', '_' and '-' (a run's name will do, such as nightly-20261204-010000).");
+    }
+
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex ModelPattern();
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex AliasPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PublishIdPattern();
 
     // v0 and v01 are not versions, but a reader would take them for one.
     [GeneratedRegex("^v[0-9]+$", RegexOptions.CultureInvariant)]

@@ -310,7 +310,7 @@ public sealed class ModelRegistry
         }
         if (request.PublishId is { } publishId)
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(publishId, nameof(request));
+            ModelNames.ValidatePublishId(publishId);
         }
         ArgumentNullException.ThrowIfNull(request.Variants, nameof(request));
         if (ModelManifest.VariantProblem(request.Files.Select(file => file.Path).ToArray(), request.Variants, sourcesListed: true) is { } problem)

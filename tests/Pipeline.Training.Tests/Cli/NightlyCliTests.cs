@@ -51,8 +51,10 @@ public sealed class NightlyCliTests : IDisposable
         Assert.False(state.Promoted);
     }
 
-    [Fact]
-    public async Task Nightly_ThatFailedAfterItsPublish_IsRetriedByTheNextRun_WhichPromotesThatVersion_NotASecondOne()
+    [Theory]
+    [InlineData(false, "is the new champion (the first)")]
+    [InlineData(true, "is the champion already (promoted by the attempt that failed after it)")]
+    public async Task Nightly_ThatFailedAfterItsPublish_IsRetriedByTheNextRun_WhichPromotesThatVersion_NotASecondOne(bool promotedBeforeTheFailure, string said)
     {
         string config = WriteConfig(margin: 0);
         (int first, _, string firstError) = CliProcess.Run("nightly", "--config", config);
@@ -61,8 +63,11 @@ public sealed class NightlyCliTests : IDisposable
         var registry = new ModelRegistry(store);
         NightlyState night = await ReadStateAsync(store);
         // What a night that failed as it promoted (the store unreachable) leaves: its version published, champion not moved,
-        // the run not completed.
-        await store.DeleteAsync(RegistryLayout.AliasKey(Model, ModelNames.Champion));
+        // the run not completed; or, failing as it wrote state.json, the same with the champion moved.
+        if (!promotedBeforeTheFailure)
+        {
+            await store.DeleteAsync(RegistryLayout.AliasKey(Model, ModelNames.Champion));
+        }
         await store.PutAsync($"nightly/{Model}/state.json", new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(night with { CompletedUtc = null, Version = null, Promoted = false },
             RunJson.CamelCase)), ArtifactCondition.None);
 
@@ -71,6 +76,7 @@ public sealed class NightlyCliTests : IDisposable
         Assert.True(retried == 0, error);
         Assert.Contains($"Resuming {night.RunId}", error);
         Assert.Contains($"{Model}@v1", output);
+        Assert.Contains(said, output);
         Assert.Equal([new ModelVersion(1)], (await registry.ListVersionsAsync(Model)).Select(version => version.Version));
         Assert.Equal(new ModelVersion(1), (await registry.ReadAliasAsync(Model, ModelNames.Champion))!.Version);
         Assert.Equal(("v1", true), ((await ReadStateAsync(store)).Version, (await ReadStateAsync(store)).Promoted));

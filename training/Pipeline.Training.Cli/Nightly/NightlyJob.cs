@@ -133,6 +133,14 @@ public sealed class NightlyJob
             throw new InvalidOperationException($"{candidate.Reference} has no {metric} figure to compare: its metrics are {string.Join(", ", manifest.Metrics.Keys)}.");
         }
         ModelAlias? champion = await _registry.ReadAliasAsync(manifest.Name, ModelNames.Champion, cancellationToken);
+        if (champion?.Version == manifest.Version)
+        {
+            // A retried night whose first attempt promoted and then failed (writing state.json): compared with itself it
+            // would not beat the champion by the margin, yet it is the champion.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"nightly: {candidate.Reference} {metric} {score:P2} is the champion already (promoted by the attempt that failed after it)"));
+            return true;
+        }
         if (champion is not null)
         {
             ModelManifest current = await _registry.GetManifestAsync(ModelReference.ForVersion(manifest.Name, champion.Version), cancellationToken);
