@@ -11,10 +11,23 @@ namespace Pipeline.Inference.Bench;
 /// <summary>
 /// Embeddings per second over HTTP (`pipeline-infer serve`, raw float32 and OpenAI-shaped PNG routes) against
 /// in-process <see cref="DynamicBatcher"/> calls with the same batch policy, at several client counts, in one run;
-/// p50 and p99 latency, the server's resident memory, and the in-process bytes allocated per request.
+/// p50 and p99 latency, the server's resident memory, and the in-process bytes allocated per request. Two one-client
+/// reference rows from the same run, a bare batch-of-one model call and an empty HTTP round trip, check issue 14 §4's
+/// goals.
 /// </summary>
 public static class ServerThroughputBenchmark
 {
+    private const string RawPath = "HTTP raw float32";
+
+    /// <summary>Issue 14 §4: at 1 client, the server's p50 within this of a bare model call plus an empty HTTP round trip.</summary>
+    private const double OneClientOverheadGoalMs = 0.5;
+
+    /// <summary>
+    /// Issue 14 §4's "today's" throughput at 32 clients: HTTP raw float32 with the former 2 ms batch wait, measured on
+    /// quiet cores on 2026-12-04 (commit 56deb65, bench/results/inference_server.md).
+    /// </summary>
+    private const double FormerRawPerSecondAt32 = 1723;
+
     public static RootCommand Create()
     {
         var model = new Option<string>("--model") { Description = "The encoder.onnx to serve.", Required = true };
@@ -59,6 +72,14 @@ public static class ServerThroughputBenchmark
         (float[][] pixels, byte[][] pngs) = BenchImages.Load(model.InputShape);
         var results = new List<LoadResult>();
 
+        // The model run directly, as DynamicBatcher runs a batch but with no queue or wait around it.
+        float[] embedding = new float[model.EmbeddingDim];
+        LoadResult bareModel = await LoadGenerator.RunAsync("bare ONNX Runtime, batch of one", 1, duration, i =>
+        {
+            model.Embed(pixels[i % BenchImages.Count], embedding);
+            return Task.CompletedTask;
+        });
+
         long allocatedBefore, requestsInProcess = 0, allocatedInProcess;
         await using (var batcher = new DynamicBatcher(() => model, policy))
         {
@@ -80,6 +101,7 @@ public static class ServerThroughputBenchmark
             "--queue-capacity", policy.QueueCapacity.ToString(CultureInfo.InvariantCulture),
         ];
         (double Now, double Peak) idle, loaded;
+        LoadResult emptyHttp;
         using (ServerProcess server = await ServerProcess.StartAsync(cliDll, modelPath, serveOptions))
         {
             idle = server.ResidentMiB();
@@ -91,9 +113,11 @@ public static class ServerThroughputBenchmark
             string name = Path.GetFileNameWithoutExtension(modelPath);
             byte[][] json = pngs.Select(png => Encoding.UTF8.GetBytes(
                 $"{{\"model\": \"{name}\", \"input\": [\"{Convert.ToBase64String(png)}\"]}}")).ToArray();
+            emptyHttp = await LoadGenerator.RunAsync("empty HTTP round trip (GET /healthz)", 1, duration,
+                _ => SendAsync(http, new HttpRequestMessage(HttpMethod.Get, "/healthz")));
             foreach (int count in clientCounts)
             {
-                results.Add(await LoadGenerator.RunAsync("HTTP raw float32", count, duration,
+                results.Add(await LoadGenerator.RunAsync(RawPath, count, duration,
                     i => PostAsync(http, "/v1/embeddings/raw", raw[i % BenchImages.Count], "application/octet-stream")));
                 results.Add(await LoadGenerator.RunAsync("HTTP JSON base64 PNG", count, duration,
                     i => PostAsync(http, "/v1/embeddings", json[i % BenchImages.Count], "application/json")));
@@ -101,7 +125,7 @@ public static class ServerThroughputBenchmark
             loaded = server.ResidentMiB();
         }
 
-        string report = Report(results, modelPath, model, policy, duration, loadAverage, idle, loaded,
+        string report = Report(results, bareModel, emptyHttp, modelPath, model, policy, duration, loadAverage, idle, loaded,
             (double)allocatedInProcess / requestsInProcess, args);
         Console.WriteLine(report);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
@@ -110,20 +134,30 @@ public static class ServerThroughputBenchmark
         return 0;
     }
 
-    private static async Task PostAsync(HttpClient http, string route, byte[] body, string contentType)
+    private static Task PostAsync(HttpClient http, string route, byte[] body, string contentType)
     {
-        using var content = new ByteArrayContent(body);
+        var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        using HttpResponseMessage response = await http.PostAsync(route, content).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"{route} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        }
-        await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+        return SendAsync(http, new HttpRequestMessage(HttpMethod.Post, route) { Content = content });
     }
 
-    private static string Report(List<LoadResult> results, string modelPath, EmbeddingModel model, BatchPolicy policy, TimeSpan duration,
-        string loadAverage, (double Now, double Peak) idle, (double Now, double Peak) loaded, double bytesPerRequest, string[] args)
+    /// <summary>Sends <paramref name="request"/> (and disposes it), reads the whole answer, and throws unless it is a success.</summary>
+    private static async Task SendAsync(HttpClient http, HttpRequestMessage request)
+    {
+        using (request)
+        {
+            using HttpResponseMessage response = await http.SendAsync(request).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException(
+                    $"{request.RequestUri} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
+            await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string Report(List<LoadResult> results, LoadResult bareModel, LoadResult emptyHttp, string modelPath, EmbeddingModel model,
+        BatchPolicy policy, TimeSpan duration, string loadAverage, (double Now, double Peak) idle, (double Now, double Peak) loaded, double bytesPerRequest, string[] args)
     {
         var text = new StringBuilder();
         text.AppendLine("# Embedding server against in-process calls");
@@ -143,8 +177,42 @@ public static class ServerThroughputBenchmark
                 $"| {result.Path} | {result.Clients} | {result.EmbeddingsPerSecond:F0} | {result.Percentile(0.5):F2} | {result.Percentile(0.99):F2} | {result.EmbeddingsPerSecond / baseline.EmbeddingsPerSecond:P0} |");
         }
         text.AppendLine();
+        text.AppendLine("One client, the same run: the model called directly (`EmbeddingModel.Embed`, no batcher), and the server asked for");
+        text.AppendLine("`/healthz` (no model work) over the HTTP client and connection the rows above use.");
+        text.AppendLine();
+        text.AppendLine("| reference | clients | requests/s | p50 ms | p99 ms |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (LoadResult reference in (LoadResult[])[bareModel, emptyHttp])
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {reference.Path} | {reference.Clients} | {reference.EmbeddingsPerSecond:F0} | {reference.Percentile(0.5):F2} | {reference.Percentile(0.99):F2} |");
+        }
+        text.AppendLine();
+        GoalLines(text, results, bareModel, emptyHttp);
         text.AppendLine(CultureInfo.InvariantCulture, $"- Server resident memory: {idle.Now:F0} MiB with the model loaded and warmed up, {loaded.Peak:F0} MiB at its peak under load (goal < 250 MB).");
         text.AppendLine(CultureInfo.InvariantCulture, $"- In-process allocation: {bytesPerRequest:F0} bytes per request (batcher, OrtValues, the result array).");
         return text.ToString();
+    }
+
+    // Issue 14 §4's two goals, each from the rows of this run that it is defined on; a goal whose row was not measured
+    // (--clients without 1 or 32) is left out.
+    private static void GoalLines(StringBuilder text, List<LoadResult> results, LoadResult bareModel, LoadResult emptyHttp)
+    {
+        if (results.FirstOrDefault(r => r.Path == RawPath && r.Clients == 1) is { } oneClient)
+        {
+            double server = oneClient.Percentile(0.5);
+            double bare = bareModel.Percentile(0.5);
+            double empty = emptyHttp.Percentile(0.5);
+            double over = server - (bare + empty);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"- Goal at 1 client: {RawPath} p50 {server:F2} ms against {bare:F2} ms bare + {empty:F2} ms empty HTTP = {bare + empty:F2} ms: "
+                + $"{over:+0.00;-0.00} ms, {(over <= OneClientOverheadGoalMs ? "within" : "not within")} {OneClientOverheadGoalMs} ms.");
+        }
+        if (results.FirstOrDefault(r => r.Path == RawPath && r.Clients == 32) is { } manyClients)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"- At 32 clients: {RawPath} {manyClients.EmbeddingsPerSecond:F0}/s against {FormerRawPerSecondAt32:F0}/s with the former 2 ms wait "
+                + $"(quiet cores, 2026-12-04): {manyClients.EmbeddingsPerSecond / FormerRawPerSecondAt32:F2}x.");
+        }
     }
 }
