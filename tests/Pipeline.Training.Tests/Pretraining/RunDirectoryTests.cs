@@ -2,6 +2,7 @@ using Pipeline.Data;
 using Pipeline.Training.Augmentations;
 using Pipeline.Training.Distillation;
 using Pipeline.Training.Evaluation;
+using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
@@ -62,9 +63,11 @@ public sealed class RunDirectoryTests
     }
 
     [Fact]
-    public void ShippedReferenceRun_WrittenBeforeTheSharedJsonConventions_StillReads()
+    public void FormerReferenceRun_WrittenBeforeTheSharedJsonConventions_StillReads()
     {
-        var run = new RunDirectory(RepositoryRoot.Combine("models", "fashion-mnist-simclr-convnet6"));
+        // The run.json, eval/ and the first epoch of metrics.jsonl of the reference run shipped on 2026-12-02, kept as
+        // they were written: newer settings (precision, erasing, learning-rate changes, distillation) absent.
+        var run = new RunDirectory(RepositoryRoot.Combine("tests", "Pipeline.Training.Tests", "Pretraining", "Fixtures", "reference-run-2026-12-02"));
 
         PretrainConfig config = run.ReadConfig();
         IReadOnlyList<StepMetrics> metrics = MetricsLog.Read(run.MetricsPath);
@@ -75,8 +78,9 @@ public sealed class RunDirectoryTests
         Assert.Equal(OptimizerKind.Sgd, config.Optimizer.Kind);
         Assert.Equal((0.2, 1.0), config.SimClr!.Augmentation.CropScale);
         Assert.Null(config.Limit);
-        Assert.Equal(4700, metrics.Count);
-        Assert.Equal(4700, metrics[^1].Step);
+        Assert.Equal(TrainingPrecision.Fp32, config.Precision);
+        Assert.Equal(235, metrics.Count);
+        Assert.Equal(235, metrics[^1].Step);
         Assert.Equal(["knn", "knn", "knn", "linear", "linear", "linear"], evaluations.Accuracies.Select(result => result.Protocol));
     }
 
