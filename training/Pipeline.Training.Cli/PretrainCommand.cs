@@ -10,6 +10,7 @@ using Pipeline.Training.Encoders;
 using Pipeline.Training.Losses;
 using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
+using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
 
 namespace Pipeline.Training.Cli;
@@ -76,20 +77,20 @@ public sealed class PretrainCommand
     private readonly Option<TrainingPrecision> _precision = SharedOptions.Precision();
     private readonly Option<string?> _optimizer = new Option<string?>("--optimizer")
     {
-        Description = "sgd (momentum), adam (decoupled weight decay) or lars (SimCLR's) (default: sgd for simclr and rotation, adam for vae, ae and dae).",
-    }.AcceptOnlyFromAmong("sgd", "adam", "lars");
+        Description = $"sgd (momentum), adamw (Adam with decoupled weight decay; {OptimizerKindJsonConverter.FormerAdamWName}, its former name, is accepted too) or lars (SimCLR's) (default: sgd for simclr and rotation, adamw for vae, ae and dae).",
+    }.AcceptOnlyFromAmong("sgd", "adamw", "lars", OptimizerKindJsonConverter.FormerAdamWName);
     private readonly Option<double?> _learningRate = OptionRules.Positive(new Option<double?>("--lr")
     {
-        Description = "Peak learning rate (default: sgd 0.06·B/128, lars 0.3·B/256, adam 1e-3).",
+        Description = "Peak learning rate (default: sgd 0.06·B/128, lars 0.3·B/256, adamw 1e-3).",
     });
     private readonly Option<double> _momentum = OptionRules.BelowOne(new Option<double>("--momentum")
     {
-        Description = "Momentum of sgd and lars, β1 of adam.",
+        Description = "Momentum of sgd and lars, β1 of adamw.",
         DefaultValueFactory = _ => Defaults.Momentum,
     });
     private readonly Option<double?> _weightDecay = OptionRules.NonNegative(new Option<double?>("--weight-decay")
     {
-        Description = "Weight decay on weights, never on biases or batch norm (default: sgd 5e-4, lars and adam 1e-6).",
+        Description = "Weight decay on weights, never on biases or batch norm (default: sgd 5e-4, lars and adamw 1e-6).",
     });
     private readonly Option<double?> _warmupEpochs = OptionRules.NonNegative(new Option<double?>("--warmup-epochs")
     {

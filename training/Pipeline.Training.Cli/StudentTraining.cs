@@ -36,14 +36,14 @@ internal sealed class StudentTraining(StudentRunOptions defaults, string student
     /// <summary>--batch-size: training images per step.</summary>
     public Option<int> BatchSize { get; } = OptionRules.Positive(new Option<int>("--batch-size") { Description = batchSize, DefaultValueFactory = _ => defaults.BatchSize });
 
-    /// <summary>--lr: Adam's peak learning rate.</summary>
+    /// <summary>--lr: AdamW's peak learning rate.</summary>
     public Option<double> LearningRate { get; } = OptionRules.Positive(new Option<double>("--lr")
     {
-        Description = "Peak learning rate of Adam (decoupled weight decay) after the warm-up; cosine decay to 0.",
+        Description = "Peak learning rate of AdamW after the warm-up; cosine decay to 0.",
         DefaultValueFactory = _ => defaults.LearningRate,
     });
 
-    /// <summary>--weight-decay: Adam's decoupled weight decay.</summary>
+    /// <summary>--weight-decay: AdamW's decoupled weight decay.</summary>
     public Option<double> WeightDecay { get; } = OptionRules.NonNegative(new Option<double>("--weight-decay")
     {
         Description = "Weight decay on weights (never biases or batch norm).",

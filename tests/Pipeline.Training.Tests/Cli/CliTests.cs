@@ -194,6 +194,22 @@ public sealed class CliTests
         Assert.Null(config.Autoencoder);
     }
 
+    [Theory]
+    [InlineData("adamw")]
+    [InlineData("adam")]
+    public void Pretrain_OptimizerAdamWOrItsFormerNameAdam_TrainsWithAdamW_AndRunJsonSaysAdamw(string name)
+    {
+        using var folder = new TempDirectory();
+        string run = folder.File("run");
+
+        (int trained, _, string trainError) = CliProcess.Run(["pretrain", "--epochs", "0", "--out", run, .. Tiny, "--optimizer", name]);
+
+        Assert.True(trained == 0, trainError);
+        // AdamW 1e-3; no warm-up in a run of 0 epochs.
+        Assert.Equal(new OptimizerSettings(OptimizerKind.AdamW, 1e-3, 0.9, 1e-6, 0), new RunDirectory(run).ReadConfig().Optimizer);
+        Assert.Contains("\"kind\": \"adamw\"", File.ReadAllText(Path.Combine(run, "run.json")));
+    }
+
     [Fact]
     public void EvaluatePixels_ScoresTheRawPixelBaselineWithoutARun()
     {

@@ -40,6 +40,16 @@ public sealed class NightlyConfigTests : IDisposable
         Assert.Equal(new DenoisingPretrainOptions { MaskProbability = 0.5, Optimizer = OptimizerKind.Sgd }, config.Pretrain);
     }
 
+    [Theory]
+    [InlineData("adamw")]
+    [InlineData("adam")]
+    public void Load_AdamWByItsNameOrItsFormerOne_IsAdamW(string name)
+    {
+        NightlyConfig config = Load($$"""{ "model": "m", "pretrain": { "method": "ae", "optimizer": "{{name}}" } }""");
+
+        Assert.Equal(new AutoencoderPretrainOptions { Optimizer = OptimizerKind.AdamW }, config.Pretrain);
+    }
+
     [Fact]
     public void Evaluation_ResolvesToWhatThePretrainJobScoresBeforeTheExport()
     {

@@ -34,7 +34,7 @@ public sealed class DistillOptionsTests
 
         Assert.Equal(PretextMethods.Distill, config.Method);
         Assert.Equal(Student.Encoder, config.Encoder);
-        Assert.Equal(new OptimizerSettings(OptimizerKind.Adam, 1e-3, 0.9, 1e-6, 4), config.Optimizer);
+        Assert.Equal(new OptimizerSettings(OptimizerKind.AdamW, 1e-3, 0.9, 1e-6, 4), config.Optimizer);
         Assert.Equal((10, 256, 4), (config.Epochs, config.BatchSize, config.CheckpointEvery));
         DistillationSettings distillation = config.Distillation!;
         Assert.Equal(Teachers, distillation.Teachers);

@@ -59,7 +59,7 @@ public sealed class DistillationTests
             Method = PretextMethods.Distill,
             SimClr = null,
             Epochs = epochs,
-            Optimizer = new OptimizerSettings(OptimizerKind.Adam, 1e-2, 0.9, 0, 0),
+            Optimizer = new OptimizerSettings(OptimizerKind.AdamW, 1e-2, 0.9, 0, 0),
             CheckpointEvery = 2,
             Distillation = new DistillationSettings([new TeacherFile(teacher, FileDigest.Of(teacher).Sha256)], student.LatestCheckpoint(), 1.0, Classes,
                 SimClrAugmentationOptions.None),

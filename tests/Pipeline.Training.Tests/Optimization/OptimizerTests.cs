@@ -25,10 +25,10 @@ public sealed class OptimizerTests
     }
 
     [Fact]
-    public void Adam_FirstStep_MovesEachWeightByTheLearningRate()
+    public void AdamW_FirstStep_MovesEachWeightByTheLearningRate()
     {
         (OptimizedParameter weight, OptimizedParameter bias) = Parameters();
-        using var adam = new AdamOptimizer([weight, bias], 0.9, 0.999, 1e-8, weightDecay: 0);
+        using var adam = new AdamWOptimizer([weight, bias], 0.9, 0.999, 1e-8, weightDecay: 0);
 
         SetGradients(weight, bias, 3f);
         adam.Step(0.01, 1);
@@ -39,10 +39,10 @@ public sealed class OptimizerTests
     }
 
     [Fact]
-    public void Adam_WeightDecay_IsDecoupledAndSkipsBiases()
+    public void AdamW_WeightDecay_IsDecoupledAndSkipsBiases()
     {
         (OptimizedParameter weight, OptimizedParameter bias) = Parameters();
-        using var adam = new AdamOptimizer([weight, bias], 0.9, 0.999, 1e-8, weightDecay: 0.5);
+        using var adam = new AdamWOptimizer([weight, bias], 0.9, 0.999, 1e-8, weightDecay: 0.5);
 
         SetGradients(weight, bias, 3f);
         adam.Step(0.1, 1);

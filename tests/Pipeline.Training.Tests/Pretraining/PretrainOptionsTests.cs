@@ -39,8 +39,8 @@ public sealed class PretrainOptionsTests
         Assert.Equal((1, 28, 28, 128), (simClr.Encoder.InputChannels, simClr.Encoder.InputHeight, simClr.Encoder.InputWidth, simClr.Encoder.EmbeddingDim));
         Assert.Equal(SimClrSettings.Default, simClr.SimClr);
         Assert.Null(simClr.Autoencoder);
-        // The autoencoders default to Adam; warm-up at most 10 epochs.
-        Assert.Equal(new OptimizerSettings(OptimizerKind.Adam, 1e-3, 0.9, 1e-6, 100), vae.Optimizer);
+        // The autoencoders default to AdamW; warm-up at most 10 epochs.
+        Assert.Equal(new OptimizerSettings(OptimizerKind.AdamW, 1e-3, 0.9, 1e-6, 100), vae.Optimizer);
         Assert.Equal(256, vae.Encoder.EmbeddingDim);
         Assert.Equal((AutoencoderSettings.Default, VaeSettings.Default), (vae.Autoencoder, vae.Vae));
         Assert.Null(vae.SimClr);
@@ -101,13 +101,27 @@ public sealed class PretrainOptionsTests
     }
 
     [Theory]
+    [InlineData("adamw")]
+    [InlineData("adam")]
+    public void Json_AdamWByItsNameOrItsFormerOne_IsAdamW_WrittenAdamwInTheOptionsAndTheConfig(string name)
+    {
+        PretrainOptions options = Read<PretrainOptions>($$"""{ "method": "ae", "optimizer": "{{name}}" }""");
+
+        PretrainConfig config = options.Resolve(Images);
+
+        Assert.Equal(OptimizerKind.AdamW, options.Optimizer);
+        Assert.Contains("\"optimizer\": \"adamw\"", JsonSerializer.Serialize(options, RunJson.CamelCase));
+        Assert.Contains("\"kind\": \"adamw\"", JsonSerializer.Serialize(config, RunJson.CamelCase));
+    }
+
+    [Theory]
     [InlineData("""{ "method": "ae", "beta": 2 }""", "beta", "is a setting of vae, not of ae")]
     [InlineData("""{ "latent-dim": 8 }""", "latent-dim", "is a setting of vae, ae, dae, not of simclr")]
     [InlineData("""{ "colour": 1 }""", "colour", "is not a pretraining setting")]
     [InlineData("""{ "method": "byol" }""", "method", "must be one of simclr, vae, ae, dae, rotation, not 'byol'")]
     [InlineData("""{ "method": "distill" }""", "method", "not 'distill'")]
     [InlineData("""{ "epochs": "abc" }""", "epochs", "must be a whole number, not \"abc\"")]
-    [InlineData("""{ "optimizer": "rmsprop" }""", "optimizer", "must be one of sgd, adam, lars")]
+    [InlineData("""{ "optimizer": "rmsprop" }""", "optimizer", "must be one of sgd, adamw, lars")]
     [InlineData("""{ "lr": [1] }""", "lr", "must be a number")]
     [InlineData("""{ "precision": "fp16" }""", "precision", "must be one of fp32, bf16")]
     public void Json_ASettingNoOptionsOfTheMethodHave_IsRefusedNamingIt(string json, string setting, string problem)

@@ -416,6 +416,30 @@ public sealed class PretrainerTests
     }
 
     [Fact]
+    public void Resume_ARunWhoseRunJsonCallsAdamWAdam_ContinuesWithTheSameOptions()
+    {
+        using var folder = new TempDirectory();
+        ImageSet images = TinyRun.Images(64);
+        PretrainConfig config = TinyRun.Config(images, epochs: 1, checkpointEvery: 1, method: "ae");
+        var run = new RunDirectory(folder.File("run"));
+        var pretrainer = new Pretrainer(CPU);
+        using (var cancellation = new CancellationTokenSource())
+        {
+            Assert.Throws<OperationCanceledException>(() => pretrainer.Run(config, images, run, resume: false,
+                progress => { if (progress.Metrics.Step == 1) { cancellation.Cancel(); } }, cancellation.Token));
+        }
+        // As run.json was written before AdamW took the field's name.
+        string former = File.ReadAllText(run.ConfigPath).Replace("\"kind\": \"adamw\"", "\"kind\": \"adam\"", StringComparison.Ordinal);
+        Assert.Contains("\"kind\": \"adam\"", former);
+        File.WriteAllText(run.ConfigPath, former);
+
+        PretrainResult resumed = pretrainer.Run(config, images, run, resume: true);
+
+        Assert.Equal(2, resumed.Steps);
+        Assert.Equal(config.Optimizer, run.ReadConfig().Optimizer);
+    }
+
+    [Fact]
     public void EpochOrder_IsAPermutationFixedBySeedAndEpoch()
     {
         int[] order = Pretrainer.EpochOrder(1000, 3, 5);

@@ -25,8 +25,8 @@ public sealed class FixMatchOptionsTests
 
         Assert.Equal(PretextMethods.FixMatch, config.Method);
         Assert.Equal(Student.Encoder, config.Encoder);
-        // Adam 1e-3 at a batch of 256; four steps an epoch, ten epochs, a tenth of them warming up; a checkpoint an epoch.
-        Assert.Equal(new OptimizerSettings(OptimizerKind.Adam, 1e-3, 0.9, 1e-6, 4), config.Optimizer);
+        // AdamW 1e-3 at a batch of 256; four steps an epoch, ten epochs, a tenth of them warming up; a checkpoint an epoch.
+        Assert.Equal(new OptimizerSettings(OptimizerKind.AdamW, 1e-3, 0.9, 1e-6, 4), config.Optimizer);
         Assert.Equal((10, 256, 4), (config.Epochs, config.BatchSize, config.CheckpointEvery));
         FixMatchSettings fixMatch = config.FixMatch!;
         Assert.Equal(("step-1.safetensors", 0.95, 1.0, 64), (fixMatch.StudentInit, fixMatch.Confidence, fixMatch.UnlabelledWeight, fixMatch.LabelledBatchSize));

@@ -24,22 +24,22 @@ public static class PretextMethods
             SimClrSettings simClr = config.SimClr ?? SimClrSettings.Default;
             return new SimClrObjective(encoder, simClr.ProjectionDim, simClr.Temperature, simClr.Augmentation);
         }),
-        ["vae"] = Method(Latent, OptimizerKind.Adam, typeof(VaePretrainOptions), (config, encoder, _) =>
+        ["vae"] = Method(Latent, OptimizerKind.AdamW, typeof(VaePretrainOptions), (config, encoder, _) =>
             new VaeObjective(encoder, Autoencoder(config).Likelihood, config.Vae ?? VaeSettings.Default)),
-        ["ae"] = Method(Latent, OptimizerKind.Adam, typeof(AutoencoderPretrainOptions), (config, encoder, _) =>
+        ["ae"] = Method(Latent, OptimizerKind.AdamW, typeof(AutoencoderPretrainOptions), (config, encoder, _) =>
             new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, corruption: null)),
-        ["dae"] = Method(Latent, OptimizerKind.Adam, typeof(DenoisingPretrainOptions), (config, encoder, _) =>
+        ["dae"] = Method(Latent, OptimizerKind.AdamW, typeof(DenoisingPretrainOptions), (config, encoder, _) =>
             new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, new DenoisingCorruption(config.Denoising ?? DenoisingSettings.Default))),
         ["rotation"] = Method(Backbone, OptimizerKind.Sgd, typeof(RotationPretrainOptions), (config, encoder, _) => new RotationObjective(encoder)),
         // Not self-supervised: the student of a teacher fine-tuned on labels (pipeline-train distill), trained by the same loop.
         // Its labelled term, if any, takes the labelled images from the training images.
-        [Distill] = Method(Backbone, OptimizerKind.Adam, options: null, (config, encoder, images) =>
+        [Distill] = Method(Backbone, OptimizerKind.AdamW, options: null, (config, encoder, images) =>
         {
             DistillationSettings settings = config.Distillation ?? throw new ArgumentException("A distill run needs its distillation settings.");
             return WithLabelledImages(images, settings.Labelled?.LabelledIds, labelled => new DistillationObjective(encoder, settings, labelled));
         }),
         // Semi-supervised: the labelled images come from the training images (pipeline-train fixmatch).
-        [FixMatch] = Method(Backbone, OptimizerKind.Adam, options: null, (config, encoder, images) =>
+        [FixMatch] = Method(Backbone, OptimizerKind.AdamW, options: null, (config, encoder, images) =>
         {
             FixMatchSettings settings = config.FixMatch ?? throw new ArgumentException("A fixmatch run needs its FixMatch settings.");
             return WithLabelledImages(images, settings.LabelledIds, labelled => new FixMatchObjective(encoder, settings, labelled));
@@ -96,7 +96,7 @@ public static class PretextMethods
         }
     }
 
-    /// <summary>The optimizer a method trains with unless told otherwise: SGD for simclr and rotation, Adam for the autoencoders.</summary>
+    /// <summary>The optimizer a method trains with unless told otherwise: SGD for simclr and rotation, AdamW for the others.</summary>
     public static OptimizerKind DefaultOptimizer(string method) => Lookup(method).DefaultOptimizer;
 
     /// <summary>The <see cref="PretrainOptions"/> type that holds the settings of a self-supervised method.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Pipeline.Onnx.Optimizers;
 
 namespace Pipeline.Training.Optimization;
@@ -7,10 +8,11 @@ namespace Pipeline.Training.Optimization;
 /// </summary>
 /// <param name="Kind">Which optimizer.</param>
 /// <param name="LearningRate">Peak learning rate, reached after warm-up.</param>
-/// <param name="Momentum">Momentum for SGD and LARS; β1 for Adam.</param>
+/// <param name="Momentum">Momentum for SGD and LARS; β1 for AdamW.</param>
 /// <param name="WeightDecay">Applied to weights, never to biases or batch-norm parameters.</param>
 /// <param name="WarmupSteps">Steps of linear warm-up before the cosine decay.</param>
-public sealed record OptimizerSettings(OptimizerKind Kind, double LearningRate, double Momentum, double WeightDecay, long WarmupSteps)
+public sealed record OptimizerSettings(
+    [property: JsonConverter(typeof(OptimizerKindJsonConverter))] OptimizerKind Kind, double LearningRate, double Momentum, double WeightDecay, long WarmupSteps)
 {
     /// <summary>
     /// Lower peaks from a step on, ordered by step: how a run resumed with a smaller learning rate (after it diverged,
@@ -33,17 +35,17 @@ public sealed record OptimizerSettings(OptimizerKind Kind, double LearningRate, 
 
     /// <summary>
     /// The peak learning rate when none is given: SGD 0.06·B/128 (lightly's SimCLR benchmarks on CIFAR-10), LARS
-    /// 0.3·B/256 (SimCLR, Appendix B.1), Adam 1e-3 (Kingma and Ba 2015).
+    /// 0.3·B/256 (SimCLR, Appendix B.1), AdamW 1e-3 (Kingma and Ba 2015).
     /// </summary>
     public static double DefaultLearningRate(OptimizerKind kind, int batchSize) => kind switch
     {
         OptimizerKind.Sgd => 0.06 * batchSize / 128,
         OptimizerKind.Lars => 0.3 * batchSize / 256,
-        OptimizerKind.Adam => 1e-3,
+        OptimizerKind.AdamW => 1e-3,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
-    /// <summary>The weight decay when none is given: SGD 5e-4 (lightly's benchmarks), LARS and Adam 1e-6 (SimCLR).</summary>
+    /// <summary>The weight decay when none is given: SGD 5e-4 (lightly's benchmarks), LARS and AdamW 1e-6 (SimCLR).</summary>
     public static double DefaultWeightDecay(OptimizerKind kind) => kind == OptimizerKind.Sgd ? 5e-4 : 1e-6;
 
     /// <summary>
@@ -55,7 +57,7 @@ public sealed record OptimizerSettings(OptimizerKind Kind, double LearningRate, 
     public PretrainingOptimizer Create(IReadOnlyList<OptimizedParameter> parameters) => Kind switch
     {
         OptimizerKind.Sgd => new SgdOptimizer(parameters, Momentum, WeightDecay),
-        OptimizerKind.Adam => new AdamOptimizer(parameters, Momentum, beta2: 0.999, epsilon: 1e-8, WeightDecay),
+        OptimizerKind.AdamW => new AdamWOptimizer(parameters, Momentum, beta2: 0.999, epsilon: 1e-8, WeightDecay),
         OptimizerKind.Lars => new LarsOptimizer(parameters, Momentum, WeightDecay, trustCoefficient: 1e-3),
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, null),
     };

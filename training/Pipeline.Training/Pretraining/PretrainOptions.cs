@@ -61,13 +61,14 @@ public abstract record PretrainOptions
     public int? Limit { get; init; }
 
     /// <summary>The optimizer; null for the method's own (<see cref="PretextMethods.DefaultOptimizer"/>).</summary>
+    [JsonConverter(typeof(OptimizerKindJsonConverter))]
     public OptimizerKind? Optimizer { get; init; }
 
     /// <summary>Peak learning rate; null for the optimizer's own at this batch size (<see cref="OptimizerSettings.DefaultLearningRate"/>).</summary>
     [JsonPropertyName("lr")]
     public double? LearningRate { get; init; }
 
-    /// <summary>Momentum of SGD and LARS, β1 of Adam, in [0, 1).</summary>
+    /// <summary>Momentum of SGD and LARS, β1 of AdamW, in [0, 1).</summary>
     public double Momentum { get; init; } = 0.9;
 
     /// <summary>Weight decay on weights; null for the optimizer's own (<see cref="OptimizerSettings.DefaultWeightDecay"/>).</summary>

@@ -50,11 +50,12 @@ public sealed class PretrainOptionsJsonConverter : JsonConverter<PretrainOptions
             }
             try
             {
-                value.Deserialize(property.PropertyType, options);
+                // Alone in the options type, so that it reads as it will below: by its property's converter, where one is named.
+                new JsonObject { [name] = value?.DeepClone() }.Deserialize(type, options);
             }
             catch (JsonException error)
             {
-                throw InvalidSettingException.ForSetting(name, $"must be {Expected(property.PropertyType)}, not {value?.ToJsonString() ?? "null"}.", error);
+                throw InvalidSettingException.ForSetting(name, $"must be {Expected(property.PropertyType, options)}, not {value?.ToJsonString() ?? "null"}.", error);
             }
         }
         return (PretrainOptions)settings.Deserialize(type, options)!;
@@ -71,11 +72,12 @@ public sealed class PretrainOptionsJsonConverter : JsonConverter<PretrainOptions
     internal static IReadOnlyDictionary<string, JsonPropertyInfo> Settings(Type optionsType, JsonSerializerOptions? options = null) =>
         (options ?? RunJson.CamelCase).GetTypeInfo(optionsType).Properties.ToDictionary(property => property.Name, StringComparer.OrdinalIgnoreCase);
 
-    private static string Expected(Type type)
+    // An enum's values are named as the options write them, so a name an enum member sets (adamw) is the one shown.
+    private static string Expected(Type type, JsonSerializerOptions options)
     {
         Type plain = Nullable.GetUnderlyingType(type) ?? type;
         return plain == typeof(string) ? "a text"
-            : plain.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(plain).Select(JsonNamingPolicy.CamelCase.ConvertName))
+            : plain.IsEnum ? "one of " + string.Join(", ", Enum.GetValues(plain).Cast<object>().Select(value => JsonSerializer.SerializeToElement(value, plain, options)))
             : plain == typeof(double) ? "a number"
             : "a whole number";
     }

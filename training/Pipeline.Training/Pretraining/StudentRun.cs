@@ -17,11 +17,11 @@ public static class StudentRun
     /// <summary>Passes over the images unless told otherwise.</summary>
     public const int DefaultEpochs = 10;
 
-    /// <summary>Adam's peak learning rate unless told otherwise: its default at a batch of 256.</summary>
-    public static double DefaultLearningRate { get; } = OptimizerSettings.DefaultLearningRate(OptimizerKind.Adam, 256);
+    /// <summary>AdamW's peak learning rate unless told otherwise: its default at a batch of 256.</summary>
+    public static double DefaultLearningRate { get; } = OptimizerSettings.DefaultLearningRate(OptimizerKind.AdamW, 256);
 
-    /// <summary>Adam's decoupled weight decay unless told otherwise.</summary>
-    public static double DefaultWeightDecay { get; } = OptimizerSettings.DefaultWeightDecay(OptimizerKind.Adam);
+    /// <summary>AdamW's decoupled weight decay unless told otherwise.</summary>
+    public static double DefaultWeightDecay { get; } = OptimizerSettings.DefaultWeightDecay(OptimizerKind.AdamW);
 
     /// <summary>
     /// The run folder <paramref name="folder"/> as a starting point: its config and newest checkpoint. A pretraining run
@@ -45,7 +45,7 @@ public static class StudentRun
         return (config, run.LatestCheckpoint());
     }
 
-    /// <summary>The settings every student run shares: Adam with warm-up and cosine decay, a checkpoint every epoch.</summary>
+    /// <summary>The settings every student run shares: AdamW with warm-up and cosine decay, a checkpoint every epoch.</summary>
     public static PretrainConfig Config(string method, string data, PretrainConfig pretrained, int imageCount, int epochs, int batchSize, int seed,
         double learningRate, double weightDecay)
     {
@@ -59,7 +59,7 @@ public static class StudentRun
             Epochs = epochs,
             BatchSize = batchSize,
             Seed = seed,
-            Optimizer = new OptimizerSettings(OptimizerKind.Adam, learningRate, 0.9, weightDecay,
+            Optimizer = new OptimizerSettings(OptimizerKind.AdamW, learningRate, 0.9, weightDecay,
                 OptimizerSettings.DefaultWarmupSteps(epochs * stepsPerEpoch, stepsPerEpoch)),
             CheckpointEvery = (int)stepsPerEpoch,
         };

@@ -29,7 +29,7 @@ public abstract record StudentRunOptions
     /// <summary>Training images per step; at least 2.</summary>
     public int BatchSize { get; init; } = 256;
 
-    /// <summary>Adam's peak learning rate after the warm-up; cosine decay to 0.</summary>
+    /// <summary>AdamW's peak learning rate after the warm-up; cosine decay to 0.</summary>
     public double LearningRate { get; init; } = StudentRun.DefaultLearningRate;
 
     /// <summary>Weight decay on weights, never on biases or batch norm.</summary>

@@ -6,7 +6,7 @@ namespace Pipeline.Training.Optimization;
 /// Adam (Kingma and Ba 2015) with decoupled weight decay (AdamW, Loshchilov and Hutter 2019): decay shrinks the
 /// weights directly instead of entering the moment estimates.
 /// </summary>
-public sealed class AdamOptimizer : PretrainingOptimizer
+public sealed class AdamWOptimizer : PretrainingOptimizer
 {
     private readonly Dictionary<OptimizedParameter, (Tensor First, Tensor Second)> _moments = new();
 
@@ -15,16 +15,16 @@ public sealed class AdamOptimizer : PretrainingOptimizer
     /// <param name="beta2">Decay of the second-moment estimate, in [0, 1); the paper's 0.999.</param>
     /// <param name="epsilon">Added to the denominator; the paper's 1e-8.</param>
     /// <param name="weightDecay">Decoupled decay coefficient, for parameters that decay.</param>
-    public AdamOptimizer(IReadOnlyList<OptimizedParameter> parameters, double beta1, double beta2, double epsilon,
+    public AdamWOptimizer(IReadOnlyList<OptimizedParameter> parameters, double beta1, double beta2, double epsilon,
         double weightDecay) : base(parameters, weightDecay)
     {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(beta1), $"Adam betas must be in [0, 1), not ({beta1}, {beta2}).");
+            throw new ArgumentOutOfRangeException(nameof(beta1), $"AdamW betas must be in [0, 1), not ({beta1}, {beta2}).");
         }
         if (!(epsilon > 0))
         {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"Adam epsilon must be positive, not {epsilon}.");
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"AdamW epsilon must be positive, not {epsilon}.");
         }
         Beta1 = beta1;
         Beta2 = beta2;
