@@ -20,7 +20,7 @@ public sealed class PretrainOptionsTests
     public void ShippedReferenceRun_ItsOptionsResolveToTheConfigItRecorded_SoItResumesExactly()
     {
         PretrainConfig recorded = new RunDirectory(RepositoryRoot.Combine("models", "fashion-mnist-simclr-convnet6")).ReadConfig();
-        var options = Read<SimClrPretrainOptions>("""{ "encoder": "convnet6", "temperature": 0.2, "min-crop-scale": 0.2 }""");
+        var options = Read<SimClrPretrainOptions>("""{ "encoder": "convnet6", "epochs": 40, "temperature": 0.2, "min-crop-scale": 0.2, "precision": "bf16" }""");
 
         PretrainConfig resolved = options.Resolve(options.LoadImages());
 
