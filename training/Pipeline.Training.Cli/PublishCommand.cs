@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Pipeline.Cli;
-using Pipeline.Errors;
 using Pipeline.Storage.Registry;
 using Pipeline.Training.Pretraining;
 
@@ -37,26 +36,12 @@ public static class PublishCommand
             AllowMultipleArgumentsPerToken = true,
         };
 
-        var publishId = new Option<string?>("--publish-id")
+        var publishId = OptionRules.ParsedBy(new Option<string?>("--publish-id")
         {
             Description = "An id of your choosing for this publish (1 to 128 letters, digits, '.', '_', '-'). Run the command again with the same id "
                 + "after it failed (exit 75: the store could not be reached) and it completes the version it started instead of publishing a second one.",
             HelpName = "ID",
-        };
-        publishId.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<string?>() is { } id)
-            {
-                try
-                {
-                    ModelNames.ValidatePublishId(id);
-                }
-                catch (InvalidSettingException error)
-                {
-                    result.AddError($"{publishId.Name} {error.Message}");
-                }
-            }
-        });
+        }, ModelNames.ValidatePublishId);
 
         var command = new Command("publish", "Publish a run's encoder.onnx (with its precision variants), run.json, eval/ and report/ as a new, immutable version of a model in the registry.")
         {

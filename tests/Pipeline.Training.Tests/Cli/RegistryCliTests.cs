@@ -29,7 +29,7 @@ public sealed class RegistryCliTests
 
         (code, _, error) = CliProcess.Run("publish", "--run", run, "--registry", "file:" + folder.File("other"), "--name", "m", "--publish-id", "two words");
         Assert.Equal(2, code);
-        Assert.Contains("--publish-id 'two words'", error);
+        Assert.Contains("--publish-id: 'two words' is not a publish id", error);
         Assert.DoesNotContain("   at ", error);
         Assert.False(Directory.Exists(folder.File("other")));
     }
