@@ -76,11 +76,11 @@ public sealed class FineTuneCommand
         Description = "Epochs without a better validation loss before stopping; 0 never stops early.",
         DefaultValueFactory = _ => Defaults.Patience,
     });
-    private readonly Option<ClassBalance> _balance = new("--balance")
+    private readonly Option<ClassBalance> _balance = OptionRules.OneOf(new Option<ClassBalance>("--balance")
     {
         Description = "Class-balanced batches: auto (when classes are imbalanced), on, off.",
         DefaultValueFactory = _ => Defaults.ClassBalance,
-    };
+    });
     private readonly Option<string[]?> _augment = new Option<string[]?>("--augment")
     {
         Description = "none, or crop and/or flip: a random resized crop (--min-crop-scale) and random left-right flips of every training image "

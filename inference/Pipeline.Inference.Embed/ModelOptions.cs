@@ -13,11 +13,11 @@ public static class ModelOptions
         Required = true,
     };
 
-    public static Option<ExecutionProvider> ExecutionProvider() => new("--execution-provider")
+    public static Option<ExecutionProvider> ExecutionProvider() => OptionRules.OneOf(new Option<ExecutionProvider>("--execution-provider")
     {
         Description = "Where ONNX Runtime runs: auto (CUDA when the GPU build and a GPU are there, else CPU), cpu, or cuda.",
         DefaultValueFactory = _ => Inference.ExecutionProvider.Auto,
-    };
+    });
 
     public static Option<int> Threads() => OptionRules.NonNegative(new Option<int>("--threads")
     {

@@ -55,6 +55,30 @@ public static class OptionRules
         Accept(option, value => value is > 50 and <= 100, "a number above 50 and at most 100");
 
     /// <summary>
+    /// Accepts a name of <typeparamref name="T"/>'s values, written in lower case (<c>auto|cpu|cuda</c>) in the help and
+    /// read in any case; anything else is refused with the names, not the enum's type.
+    /// </summary>
+    public static Option<T> OneOf<T>(Option<T> option) where T : struct, Enum
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        T[] values = Enum.GetValues<T>();
+        string[] names = Enum.GetNames<T>().Select(name => name.ToLowerInvariant()).ToArray();
+        option.HelpName = string.Join('|', names);
+        option.CustomParser = result =>
+        {
+            string text = string.Join(' ', result.Tokens.Select(token => token.Value));
+            int index = Array.FindIndex(names, name => string.Equals(name, text, StringComparison.OrdinalIgnoreCase));
+            if (index >= 0)
+            {
+                return values[index];
+            }
+            result.AddError($"{option.Name} must be {string.Join(", ", names[..^1])} or {names[^1]}, not '{text}'.");
+            return default;
+        };
+        return option;
+    }
+
+    /// <summary>
     /// Accepts the text <paramref name="parse"/> (a library's parser, such as a label fraction's) reads without an
     /// <see cref="InvalidSettingException"/>; its message, after the option's name, is the error.
     /// </summary>

@@ -62,16 +62,38 @@ public sealed class JsonLinesLog<T> : IDisposable
     /// <summary>Appends one record, on one line, and flushes it.</summary>
     public void Write(T record) => _writer.WriteLine(RunJson.OneLine(record, _options));
 
-    /// <summary>Every record of the log at <paramref name="path"/>, in order; blank lines are skipped.</summary>
-    /// <exception cref="JsonException">A line is not a record.</exception>
-    /// <exception cref="InvalidDataException">A line holds null.</exception>
+    /// <summary>
+    /// Every record of the log at <paramref name="path"/>, in order; blank lines are skipped, and so is a last line cut
+    /// short by a kill (no line end, not a record), as <see cref="Open"/> drops it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A whole line is not a record, or holds null: the message names the file and the line.</exception>
     public static IReadOnlyList<T> Read(string path, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return File.ReadLines(path)
-            .Where(line => line.Length > 0)
-            .Select(line => RunJson.Read<T>(line, options) ?? throw new InvalidDataException($"{path}: an empty record."))
-            .ToArray();
+        string text = File.ReadAllText(path);
+        string[] lines = text.Split('\n');
+        var records = new List<T>();
+        for (int index = 0; index < lines.Length; index++)
+        {
+            string line = lines[index].TrimEnd('\r');
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            try
+            {
+                records.Add(RunJson.Read<T>(line, options) ?? throw new JsonException("it holds null"));
+            }
+            catch (JsonException) when (index == lines.Length - 1)
+            {
+                // The last line, without its line end: a write cut short.
+            }
+            catch (JsonException error)
+            {
+                throw new InvalidDataException($"{path} is damaged: line {index + 1} is not a record ({error.Message}). Restore the file, or delete that line.", error);
+            }
+        }
+        return records;
     }
 
     public void Dispose() => _writer.Dispose();

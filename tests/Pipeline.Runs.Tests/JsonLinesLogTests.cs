@@ -24,6 +24,29 @@ public sealed class JsonLinesLogTests : IDisposable
     }
 
     [Fact]
+    public void Read_SkipsALastLineCutShortByAKill()
+    {
+        string path = _temp.File("metrics.jsonl");
+        File.WriteAllText(path, "{\"number\":1,\"loss\":3}\n{\"number\":2,\"lo");
+
+        Assert.Equal([new Step(1, 3)], JsonLinesLog<Step>.Read(path, RunJson.CamelCase));
+    }
+
+    [Theory]
+    [InlineData("{\"number\":1,\"loss\":3}\ngarbage\n{\"number\":3,\"loss\":1}\n", 2)]
+    [InlineData("null\n", 1)]
+    [InlineData("{\"number\":\"one\",\"loss\":3}\n", 1)]
+    public void Read_OfADamagedLine_SaysWhichFileAndLine(string content, int line)
+    {
+        string path = _temp.File("metrics.jsonl");
+        File.WriteAllText(path, content);
+
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => JsonLinesLog<Step>.Read(path, RunJson.CamelCase));
+
+        Assert.StartsWith($"{path} is damaged: line {line} is not a record (", error.Message);
+    }
+
+    [Fact]
     public void Open_WithKeep_DropsTheRecordsItDoesNotKeep_AndALineCutShort_KeepingTheOthersAsWritten()
     {
         string path = _temp.File("metrics.jsonl");

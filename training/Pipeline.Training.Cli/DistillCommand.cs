@@ -44,11 +44,11 @@ public sealed class DistillCommand
         Description = "The student's views: probability of a horizontal flip.",
         DefaultValueFactory = _ => Defaults.FlipProbability,
     });
-    private readonly Option<TeacherInput> _teacherInput = new("--teacher-input")
+    private readonly Option<TeacherInput> _teacherInput = OptionRules.OneOf(new Option<TeacherInput>("--teacher-input")
     {
         Description = "What the teacher labels: the student's augmented view (SimCLRv2) or the un-augmented image (Noisy Student: only the student is noised).",
         DefaultValueFactory = _ => Defaults.TeacherInput,
-    };
+    });
     private readonly Option<string?> _labels = OptionRules.ParsedBy(new Option<string?>("--labels")
     {
         Description = $"Labelled images whose true labels the student learns too, beside the teacher's targets (SimCLRv2's ground-truth term): {LabelledSubset.AcceptedForms}. "

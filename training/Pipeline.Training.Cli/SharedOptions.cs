@@ -20,12 +20,12 @@ public static class SharedOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     });
 
-    public static Option<TrainingPrecision> Precision() => new Option<TrainingPrecision>("--precision")
+    public static Option<TrainingPrecision> Precision() => OptionRules.OneOf(new Option<TrainingPrecision>("--precision")
     {
         Description = "fp32, or bf16: mixed precision, the encoder's and projection head's convolutions and linear layers in bfloat16 from "
             + "float32 weights (optimizer, batch-norm statistics, loss and the saved weights stay float32); fast on CPUs with AVX-512 BF16 or AMX.",
         DefaultValueFactory = _ => TrainingPrecision.Fp32,
-    }.AcceptOnlyFromAmong("fp32", "bf16");
+    });
 
     public static Option<int> Seed() => OptionRules.NonNegative(new Option<int>("--seed")
     {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -147,6 +148,37 @@ public sealed class InferCommandTests : IDisposable
 
         Assert.Equal(code, exit);
         Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task Embed_WithAnUnknownExecutionProvider_NamesTheAcceptedValuesNotTheEnumType()
+    {
+        string output = _temp.File("provider.npy");
+
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+            "--out", output, "--execution-provider", "gpu");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--execution-provider must be auto, cpu or cuda, not 'gpu'.", stderr);
+        Assert.DoesNotContain("Pipeline.Inference", stderr);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task Embed_WithTheExecutionProviderInCapitals_ReadsIt()
+    {
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), "embed", "--model", _model, "--input", Path.Combine(_temp.Path, "photos"),
+            "--out", _temp.File("capitals.npy"), "--execution-provider", "CPU");
+
+        Assert.True(exit == 0, stderr);
+    }
+
+    [Fact]
+    public void Help_ShowsEnumOptionsByTheirLowerCaseNames()
+    {
+        Option option = InferCommand.Create().Subcommands.Single(command => command.Name == "embed").Options.Single(option => option.Name == "--execution-provider");
+
+        Assert.Equal("auto|cpu|cuda", option.HelpName);
     }
 
     [Fact]
