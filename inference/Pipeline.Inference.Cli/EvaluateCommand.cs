@@ -48,10 +48,10 @@ public static class EvaluateCommand
                     ["data"] = images.Source,
                     ["accuracy"] = report.Accuracy,
                     ["count"] = report.Count,
-                    ["class_names"] = report.ClassNames,
-                    ["per_class_accuracy"] = report.PerClassAccuracy,
-                    ["confusion_matrix"] = report.ConfusionMatrix,
-                }, RunJson.SnakeCase)
+                    ["classNames"] = report.ClassNames,
+                    ["perClassAccuracy"] = report.PerClassAccuracy,
+                    ["confusionMatrix"] = report.ConfusionMatrix,
+                }, RunJson.CamelCase)
                 : Tables(report, classifier.Source, images.Source));
             return Task.FromResult(0);
         }));

@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Text.Json;
 using Pipeline.Data.SafeTensors;
 using Pipeline.Onnx.FineTuning;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.FineTuning;
 
 /// <summary>
 /// How far a fine-tune had gone when it wrote a checkpoint: what <see cref="FineTuner.Fit"/> needs besides the weights
 /// and optimizer moments to resume as if it had never stopped. Kept as the checkpoint's metadata, one entry per member,
-/// named as the member in snake_case (<c>best_epoch</c>), numbers in invariant round-trip text.
+/// named as the member in camelCase (<c>bestEpoch</c>), numbers in invariant round-trip text. A checkpoint written
+/// before the one casing named them in snake_case (<c>best_epoch</c>, <see cref="LegacyNames"/>), and still reads.
 /// </summary>
 /// <param name="Step">Updates made (<see cref="FineTuneCheckpoint.StepKey"/>).</param>
 /// <param name="Epoch">Epochs finished.</param>
@@ -17,7 +19,7 @@ namespace Pipeline.Inference.FineTuning;
 /// <param name="TrainingLoss">Mean training loss of the last finished epoch.</param>
 /// <param name="BestValidationLoss">Validation loss of the best weights, or null without validation.</param>
 /// <param name="BestValidationAccuracy">Validation accuracy of the best weights, or null without validation.</param>
-/// <param name="Options">The <see cref="FineTuneOptions"/> trained with, as one line of snake_case JSON: a resumed run must repeat them.</param>
+/// <param name="Options">The <see cref="FineTuneOptions"/> trained with, as one line of JSON (<see cref="RunJson.CamelCase"/>): a resumed run must repeat them.</param>
 /// <param name="ArtifactsSha256">The SHA-256 of the training graph trained: a checkpoint resumes with its own artifacts only.</param>
 public sealed record FineTuneCheckpointState(long Step, int Epoch, int BestEpoch, int EpochsWithoutImprovement, double TrainingLoss,
     double? BestValidationLoss, double? BestValidationAccuracy, string Options, string ArtifactsSha256)
@@ -54,15 +56,15 @@ public sealed record FineTuneCheckpointState(long Step, int Epoch, int BestEpoch
         try
         {
             return new FineTuneCheckpointState(
-                long.Parse(checkpoint.RequireMetadata(Key(nameof(Step))), CultureInfo.InvariantCulture),
-                int.Parse(checkpoint.RequireMetadata(Key(nameof(Epoch))), CultureInfo.InvariantCulture),
-                int.Parse(checkpoint.RequireMetadata(Key(nameof(BestEpoch))), CultureInfo.InvariantCulture),
-                int.Parse(checkpoint.RequireMetadata(Key(nameof(EpochsWithoutImprovement))), CultureInfo.InvariantCulture),
-                double.Parse(checkpoint.RequireMetadata(Key(nameof(TrainingLoss))), CultureInfo.InvariantCulture),
+                long.Parse(Required(checkpoint, nameof(Step)), CultureInfo.InvariantCulture),
+                int.Parse(Required(checkpoint, nameof(Epoch)), CultureInfo.InvariantCulture),
+                int.Parse(Required(checkpoint, nameof(BestEpoch)), CultureInfo.InvariantCulture),
+                int.Parse(Required(checkpoint, nameof(EpochsWithoutImprovement)), CultureInfo.InvariantCulture),
+                double.Parse(Required(checkpoint, nameof(TrainingLoss)), CultureInfo.InvariantCulture),
                 OptionalDouble(checkpoint, nameof(BestValidationLoss)),
                 OptionalDouble(checkpoint, nameof(BestValidationAccuracy)),
-                checkpoint.RequireMetadata(Key(nameof(Options))),
-                checkpoint.RequireMetadata(Key(nameof(ArtifactsSha256))));
+                Required(checkpoint, nameof(Options)),
+                Required(checkpoint, nameof(ArtifactsSha256)));
         }
         catch (FormatException error)
         {
@@ -78,8 +80,17 @@ public sealed record FineTuneCheckpointState(long Step, int Epoch, int BestEpoch
     }
 
     private static double? OptionalDouble(SafeTensorsContent checkpoint, string member) =>
-        checkpoint.Metadata.TryGetValue(Key(member), out string? text) ? double.Parse(text, CultureInfo.InvariantCulture) : null;
+        Entry(checkpoint, member) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : null;
 
-    // The member's metadata key: "step" (FineTuneCheckpoint.StepKey), "best_epoch", "epochs_without_improvement"...
-    private static string Key(string member) => JsonNamingPolicy.SnakeCaseLower.ConvertName(member);
+    private static string Required(SafeTensorsContent checkpoint, string member) =>
+        Entry(checkpoint, member) ?? checkpoint.RequireMetadata(Key(member));
+
+    // The member's entry, under its key or, in a checkpoint written before the one casing, its snake_case key.
+    private static string? Entry(SafeTensorsContent checkpoint, string member) =>
+        checkpoint.Metadata.TryGetValue(Key(member), out string? value) || checkpoint.Metadata.TryGetValue(LegacyNames.Of(member), out value)
+            ? value
+            : null;
+
+    // The member's metadata key: "step" (FineTuneCheckpoint.StepKey), "bestEpoch", "epochsWithoutImprovement"...
+    private static string Key(string member) => JsonNamingPolicy.CamelCase.ConvertName(member);
 }

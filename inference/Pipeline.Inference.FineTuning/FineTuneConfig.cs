@@ -6,7 +6,7 @@ namespace Pipeline.Inference.FineTuning;
 
 /// <summary>
 /// Every setting of one fine-tune run, the recipe's and the defaults resolved (<see cref="FineTuneJobOptions.Resolve"/>):
-/// what <c>finetune.json</c> records (snake_case, <see cref="RunJson.SnakeCase"/>) and a resumed run must repeat.
+/// what <c>finetune.json</c> records (<see cref="RunJson.CamelCase"/>) and a resumed run must repeat.
 /// </summary>
 public sealed record FineTuneConfig
 {
@@ -71,7 +71,7 @@ public sealed record FineTuneConfig
     public void RequireSameAs(FineTuneConfig recorded, string folder)
     {
         ArgumentNullException.ThrowIfNull(recorded);
-        SettingsDifference difference = SettingsDifference.Between(recorded, this, RunJson.SnakeCase);
+        SettingsDifference difference = SettingsDifference.Between(recorded, this, RunJson.CamelCase);
         if (!difference.IsEmpty)
         {
             throw new FineTuneRunConflictException(folder, FineTuneRunConflict.OtherSettings, difference,

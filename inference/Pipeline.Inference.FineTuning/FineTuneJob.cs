@@ -60,7 +60,7 @@ public sealed class FineTuneJob(ILogger? logger = null)
             using FineTuner tuner = FineTuner.Open(folder.ArtifactsPath, options.ModelOptions.ExecutionProvider, options.ModelOptions.IntraOpThreads, logger);
             result = Train(tuner, labelled, config, folder, options.Resume, progress, cancellationToken);
             summary = FineTuneSummary.Of(config, result);
-            summaryJson = RunJson.OneLine(summary, RunJson.SnakeCase);
+            summaryJson = RunJson.OneLine(summary, RunJson.CamelCase);
             tuner.ExportInferenceModel(folder.InferenceModelPath, summaryJson);
         }
         catch (TrainingDivergedException)
@@ -128,7 +128,7 @@ public sealed class FineTuneJob(ILogger? logger = null)
         // A killed run may have logged an epoch after its last checkpoint, or half a line: the log keeps the epochs the
         // checkpoint holds, and the resumed run logs the others again.
         int finished = checkpoint?.State.Epoch ?? 0;
-        using JsonLinesLog<FineTuneProgress> metrics = JsonLinesLog<FineTuneProgress>.Open(folder.MetricsPath, RunJson.SnakeCase,
+        using JsonLinesLog<FineTuneProgress> metrics = JsonLinesLog<FineTuneProgress>.Open(folder.MetricsPath, RunJson.CamelCase,
             keep: epoch => epoch.Epoch <= finished);
         return tuner.FitFrom(labelled, config.Training, folder.CheckpointPath, checkpoint, new LoggedProgress(metrics, progress), cancellationToken);
     }

@@ -37,7 +37,10 @@ public sealed class FineTuneRunFolder(string path)
 
     public string LabelledPath => Combine(LabelledFile);
 
-    /// <summary>The settings the run here started with, or null when there is none.</summary>
+    /// <summary>
+    /// The settings the run here started with, or null when there is none; also from a <c>finetune.json</c> written in
+    /// snake_case before the one casing (<see cref="RunJson.Read{T}(string, JsonSerializerOptions)"/>).
+    /// </summary>
     /// <exception cref="InvalidDataException"><c>finetune.json</c> does not read.</exception>
     public FineTuneConfig? ReadConfig()
     {
@@ -47,7 +50,7 @@ public sealed class FineTuneRunFolder(string path)
         }
         try
         {
-            return JsonSerializer.Deserialize<FineTuneConfig>(File.ReadAllText(SettingsPath), RunJson.SnakeCase) ?? throw new JsonException("empty");
+            return RunJson.Read<FineTuneConfig>(File.ReadAllText(SettingsPath), RunJson.CamelCase) ?? throw new JsonException("empty");
         }
         catch (JsonException error)
         {
@@ -60,7 +63,7 @@ public sealed class FineTuneRunFolder(string path)
     {
         ArgumentNullException.ThrowIfNull(config);
         Directory.CreateDirectory(Path);
-        RunJson.Write(SettingsPath, config, RunJson.SnakeCase);
+        RunJson.Write(SettingsPath, config, RunJson.CamelCase);
     }
 
     /// <summary>

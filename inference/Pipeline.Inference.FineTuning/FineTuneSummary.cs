@@ -4,7 +4,7 @@ namespace Pipeline.Inference.FineTuning;
 
 /// <summary>
 /// What a fine-tune run trained and reached, in a run's words: <c>result.json</c>, and the fine-tune record in the
-/// inference model's metadata (snake_case JSON on one line).
+/// inference model's metadata (<see cref="Pipeline.Runs.RunJson.CamelCase"/> JSON on one line).
 /// </summary>
 /// <param name="SourceEncoderSha256">The SHA-256 of the encoder fine-tuned.</param>
 /// <param name="Data">The dataset URI.</param>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
@@ -238,7 +239,7 @@ public sealed class FineTuner : IDisposable
         var state = new EarlyStopping(validationIndices.Length > 0, options.Patience);
         int firstEpoch = 0;
         double trainingLoss = double.NaN;
-        string optionsJson = RunJson.OneLine(options, RunJson.SnakeCase);
+        string optionsJson = RunJson.OneLine(options, RunJson.CamelCase);
         if (resumeFrom is { } checkpoint)
         {
             ArgumentNullException.ThrowIfNull(checkpointPath);
@@ -384,9 +385,9 @@ public sealed class FineTuner : IDisposable
         {
             throw new InvalidDataException($"{path} was written by other fine-tune artifacts than {_directory}: it cannot be resumed with them.");
         }
-        // A checkpoint's options that are not a JSON object differ from any: every option is listed as changed.
-        SettingsDifference difference = SettingsDifference.Between(
-            JsonNode.Parse(saved.Options) as JsonObject ?? new JsonObject(), JsonNode.Parse(optionsJson)!.AsObject());
+        // Compared as read back (a checkpoint written before the one casing has snake_case names and enums as numbers) and
+        // written again; options that are not a JSON object differ from any: every option is listed as changed.
+        SettingsDifference difference = SettingsDifference.Between(Recorded(saved.Options), JsonNode.Parse(optionsJson)!.AsObject());
         if (!difference.IsEmpty)
         {
             throw new InvalidDataException($"{path} was trained with other options; resume with the same ones.\n{difference.Describe()}");
@@ -396,6 +397,19 @@ public sealed class FineTuner : IDisposable
         state.Restore(saved.BestEpoch, saved.EpochsWithoutImprovement, saved.BestValidationLoss, saved.BestValidationAccuracy,
             FineTuneCheckpointFile.Best(content, Manifest));
         return (saved.Epoch, saved.TrainingLoss);
+    }
+
+    // The options a checkpoint recorded, written as this build writes them; an empty object when they do not read.
+    private static JsonObject Recorded(string options)
+    {
+        try
+        {
+            return JsonNode.Parse(RunJson.OneLine(RunJson.Read<FineTuneOptions>(options, RunJson.CamelCase), RunJson.CamelCase)) as JsonObject ?? new JsonObject();
+        }
+        catch (JsonException)
+        {
+            return new JsonObject();
+        }
     }
 
     private void RequirePixelShape(ImageSet images)

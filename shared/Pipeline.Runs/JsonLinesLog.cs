@@ -25,7 +25,9 @@ public sealed class JsonLinesLog<T> : IDisposable
     /// <summary>
     /// Opens the log at <paramref name="path"/> for appending, creating it when missing. With <paramref name="keep"/>, the
     /// log is first cut down (whole or not at all) to the records it keeps, dropping any line cut short by a kill: a
-    /// resumed run drops the records of the steps it trains again.
+    /// resumed run drops the records of the steps it trains again. A kept record with snake_case names (a log written
+    /// before the one casing, <see cref="LegacyNames"/>) is written again as <paramref name="options"/> write it, so that
+    /// the log keeps one casing; the others stay as written.
     /// </summary>
     /// <param name="path">The file; its folder must exist.</param>
     /// <param name="options">How the records are named and written (<see cref="RunJson"/>).</param>
@@ -36,7 +38,14 @@ public sealed class JsonLinesLog<T> : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (keep is not null && File.Exists(path))
         {
-            string[] kept = File.ReadLines(path).Where(line => TryRead(line, options) is { } record && keep(record)).ToArray();
+            var kept = new List<string>();
+            foreach (string line in File.ReadLines(path))
+            {
+                if (TryRead(line, options) is var (record, legacy) && keep(record))
+                {
+                    kept.Add(legacy ? RunJson.OneLine(record, options) : line);
+                }
+            }
             AtomicFile.Write(path, stream =>
             {
                 using var writer = new StreamWriter(stream, leaveOpen: true);
@@ -61,22 +70,22 @@ public sealed class JsonLinesLog<T> : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         return File.ReadLines(path)
             .Where(line => line.Length > 0)
-            .Select(line => JsonSerializer.Deserialize<T>(line, options) ?? throw new InvalidDataException($"{path}: an empty record."))
+            .Select(line => RunJson.Read<T>(line, options) ?? throw new InvalidDataException($"{path}: an empty record."))
             .ToArray();
     }
 
     public void Dispose() => _writer.Dispose();
 
-    private static T? TryRead(string line, JsonSerializerOptions options)
+    // The record of a line, and whether it has legacy names; null for a line cut short by a kill (dropped) or one that holds null.
+    private static (T Record, bool Legacy)? TryRead(string line, JsonSerializerOptions options)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(line, options);
+            return RunJson.Read<T>(line, options, out bool legacy) is { } record ? (record, legacy) : null;
         }
         catch (JsonException)
         {
-            // A line cut short by a kill: dropped.
-            return default;
+            return null;
         }
     }
 }

@@ -1,22 +1,27 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Pipeline.Runs;
 
 /// <summary>
-/// The JSON conventions of the files the pipeline writes, one serializer options instance per casing: camelCase for
-/// pretraining run folders, the registry and the nightly job; snake_case for fine-tune runs and artifacts. Files are
-/// written indented (<see cref="Write"/>), a log's records one to a line (<see cref="OneLine"/>).
+/// The JSON conventions of every file and JSON output the pipeline writes, one serializer options instance for all:
+/// camelCase names, enums as camelCase strings (<see cref="CamelCase"/>). Files are written indented (<see cref="Write"/>),
+/// a log's records one to a line (<see cref="OneLine"/>), and read with <see cref="Read{T}(string, JsonSerializerOptions)"/>.
 /// </summary>
-/// <remarks>Each casing is the one its files have always had on disk, so every file written before still reads.</remarks>
+/// <remarks>
+/// Fine-tune runs and artifacts were written in snake_case, enums as numbers, before the one casing; <see cref="Read{T}(string, JsonSerializerOptions)"/>
+/// still reads them (<see cref="LegacyNames"/>), so every file written before still reads.
+/// </remarks>
 [RequiresUnreferencedCode("Serialises with reflection.")]
 [RequiresDynamicCode("Serialises with reflection.")]
 public static class RunJson
 {
     /// <summary>
     /// camelCase names, enums as camelCase strings, indented; reads names in any case, numbers from strings, NaN and
-    /// the infinities as <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>, comments and trailing commas. Nulls are written.
+    /// the infinities as <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>, enums as numbers too, comments and trailing
+    /// commas. Nulls are written.
     /// </summary>
     public static JsonSerializerOptions CamelCase { get; } = ReadOnly(new JsonSerializerOptions(JsonSerializerDefaults.Web)
     {
@@ -29,12 +34,19 @@ public static class RunJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     });
 
-    /// <summary>snake_case names, enums as numbers, indented. Nulls are written.</summary>
-    public static JsonSerializerOptions SnakeCase { get; } = ReadOnly(new JsonSerializerOptions
+    /// <summary>
+    /// Reads <paramref name="json"/> as a <typeparamref name="T"/>: members named as <paramref name="options"/> name them,
+    /// or as the snake_case files written before the one casing named them (<c>model_sha256</c> for <c>modelSha256</c>).
+    /// </summary>
+    /// <exception cref="JsonException">The text is not JSON, or not a <typeparamref name="T"/>.</exception>
+    public static T? Read<T>(string json, JsonSerializerOptions options) => Read<T>(json, options, out _);
+
+    /// <summary><see cref="Read{T}(string, JsonSerializerOptions)"/>, and whether any member carried its legacy name.</summary>
+    internal static T? Read<T>(string json, JsonSerializerOptions options, out bool legacy)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-    });
+        ArgumentNullException.ThrowIfNull(options);
+        return LegacyNames.Read(json, (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T)), out legacy);
+    }
 
     /// <summary><paramref name="value"/> as JSON on one line, as a log record or a value in metadata is kept.</summary>
     public static string OneLine<T>(T value, JsonSerializerOptions options)

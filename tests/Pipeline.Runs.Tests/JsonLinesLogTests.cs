@@ -4,6 +4,8 @@ public sealed class JsonLinesLogTests : IDisposable
 {
     private sealed record Step(long Number, double Loss);
 
+    private sealed record BestStep(long Number, double BestLoss);
+
     private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -37,11 +39,26 @@ public sealed class JsonLinesLogTests : IDisposable
     }
 
     [Fact]
+    public void Open_WithKeep_WritesTheKeptRecordsOfASnakeCaseLogAgainInCamelCase()
+    {
+        string path = _temp.File("metrics.jsonl");
+        File.WriteAllText(path, "{\"number\":1,\"best_loss\":3}\n{\"number\":2,\"best_loss\":2}\n");
+
+        using (JsonLinesLog<BestStep> log = JsonLinesLog<BestStep>.Open(path, RunJson.CamelCase, keep: step => step.Number <= 1))
+        {
+            log.Write(new BestStep(2, 1.5));
+        }
+
+        Assert.Equal(["{\"number\":1,\"bestLoss\":3}", "{\"number\":2,\"bestLoss\":1.5}"], File.ReadAllLines(path));
+        Assert.Equal([new BestStep(1, 3), new BestStep(2, 1.5)], JsonLinesLog<BestStep>.Read(path, RunJson.CamelCase));
+    }
+
+    [Fact]
     public void Open_NoFileYet_CreatesIt()
     {
         string path = _temp.File("metrics.jsonl");
 
-        using (JsonLinesLog<Step> log = JsonLinesLog<Step>.Open(path, RunJson.SnakeCase, keep: _ => false))
+        using (JsonLinesLog<Step> log = JsonLinesLog<Step>.Open(path, RunJson.CamelCase, keep: _ => false))
         {
             log.Write(new Step(1, 0.5));
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Pipeline.Runs.Tests;
 
@@ -7,6 +8,15 @@ public sealed class RunJsonTests : IDisposable
     private enum Likelihood { Bernoulli, GaussianFixed }
 
     private sealed record Record(string RunName, Likelihood Likelihood, double? BestLoss, double Loss);
+
+    [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+    [JsonDerivedType(typeof(WarmStage), "warm")]
+    private abstract record Stage(double LearningRate);
+
+    private sealed record WarmStage(double LearningRate, int StageEpochs) : Stage(LearningRate);
+
+    private sealed record Run(string RunName, double? BestLoss, IReadOnlyList<Stage> Stages, IReadOnlyDictionary<string, string> Files,
+        IReadOnlyDictionary<string, Record> CountsByClass);
 
     private readonly TempDirectory _temp = new();
 
@@ -22,10 +32,30 @@ public sealed class RunJsonTests : IDisposable
     }
 
     [Fact]
-    public void SnakeCase_WritesSnakeCaseNames_EnumsAsNumbers_Nulls()
+    public void Read_ASnakeCaseFileWrittenBeforeTheOneCasing_ReadsAsItsCamelCaseWriting()
     {
-        Assert.Equal("""{"run_name":"a","likelihood":1,"best_loss":null,"loss":0.5}""",
-            RunJson.OneLine(new Record("a", Likelihood.GaussianFixed, null, 0.5), RunJson.SnakeCase));
+        // As the retired snake_case options wrote it: snake_case names, enums as numbers; dictionary keys are data, kept.
+        const string json = """
+            {
+              "run_name": "a",
+              "best_loss": null,
+              "stages": [ { "kind": "warm", "learning_rate": 0.1, "stage_epochs": 2 } ],
+              "files": { "training_model.onnx": "ab12" },
+              "counts_by_class": { "t_shirt": { "run_name": "b", "likelihood": 1, "best_loss": 0.5, "loss": 2 } }
+            }
+            """;
+
+        Run read = RunJson.Read<Run>(json, RunJson.CamelCase)!;
+
+        Assert.Equal(("a", null, 0.1, 2), (read.RunName, read.BestLoss, read.Stages[0].LearningRate, ((WarmStage)read.Stages[0]).StageEpochs));
+        Assert.Equal(["training_model.onnx"], read.Files.Keys);
+        Assert.Equal(new Record("b", Likelihood.GaussianFixed, 0.5, 2), read.CountsByClass["t_shirt"]);
+    }
+
+    [Fact]
+    public void Read_AMemberUnderBothNames_TakesTheCamelCaseOne()
+    {
+        Assert.Equal(0.25, RunJson.Read<Record>("""{"bestLoss": 0.25, "best_loss": 0.5}""", RunJson.CamelCase)!.BestLoss);
     }
 
     [Fact]
@@ -57,10 +87,10 @@ public sealed class RunJsonTests : IDisposable
         File.WriteAllText(path, "old");
         var record = new Record("a", Likelihood.Bernoulli, 1.5, 2);
 
-        RunJson.Write(path, record, RunJson.SnakeCase);
+        RunJson.Write(path, record, RunJson.CamelCase);
 
-        Assert.Equal(JsonSerializer.Serialize(record, RunJson.SnakeCase), File.ReadAllText(path));
-        Assert.Equal(record, JsonSerializer.Deserialize<Record>(File.ReadAllText(path), RunJson.SnakeCase));
+        Assert.Equal(JsonSerializer.Serialize(record, RunJson.CamelCase), File.ReadAllText(path));
+        Assert.Equal(record, RunJson.Read<Record>(File.ReadAllText(path), RunJson.CamelCase));
         Assert.Equal([path], Directory.GetFiles(_temp.Path));
     }
 
@@ -69,7 +99,6 @@ public sealed class RunJsonTests : IDisposable
     {
         Assert.Same(RunJson.CamelCase, RunJson.CamelCase);
         Assert.True(RunJson.CamelCase.IsReadOnly);
-        Assert.True(RunJson.SnakeCase.IsReadOnly);
-        Assert.Throws<InvalidOperationException>(() => RunJson.SnakeCase.WriteIndented = false);
+        Assert.Throws<InvalidOperationException>(() => RunJson.CamelCase.WriteIndented = false);
     }
 }

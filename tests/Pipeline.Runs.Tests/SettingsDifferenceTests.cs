@@ -13,7 +13,7 @@ public sealed class SettingsDifferenceTests
     [Fact]
     public void Between_TheSameSettings_IsEmpty()
     {
-        SettingsDifference difference = SettingsDifference.Between(Recorded, Recorded with { Hidden = [64] }, RunJson.SnakeCase);
+        SettingsDifference difference = SettingsDifference.Between(Recorded, Recorded with { Hidden = [64] }, RunJson.CamelCase);
 
         Assert.True(difference.IsEmpty);
         Assert.Empty(difference.Changed);
@@ -24,7 +24,7 @@ public sealed class SettingsDifferenceTests
     {
         Settings requested = Recorded with { Limit = 600, Training = new Training(3, 0.01), Hidden = [64, 32] };
 
-        SettingsDifference difference = SettingsDifference.Between(Recorded, requested, RunJson.SnakeCase);
+        SettingsDifference difference = SettingsDifference.Between(Recorded, requested, RunJson.CamelCase);
 
         Assert.Equal(["limit", "training.epochs", "hidden"], difference.Changed);
         Assert.Equal(

@@ -1,7 +1,7 @@
 // Trains from fine-tune artifacts in onnxruntime-node, as an edge device would: STEPS steps of training_model.onnx on
 // one batch, each step's updated parameters and optimizer state fed back into the next.
 // Usage: node train.mjs ARTIFACTS_DIR BATCH.f32 LABELS.i64 N STEPS LEARNING_RATE
-// BATCH.f32 holds float32 [N, ...input_shape] little-endian (features or pixels, as artifacts.json says); LABELS.i64
+// BATCH.f32 holds float32 [N, ...inputShape] little-endian (features or pixels, as artifacts.json says); LABELS.i64
 // holds int64 [N]. The parameters start from the folder's checkpoint.safetensors. stdout: {"losses": [...]}.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ const values = readSafetensors(join(folder, 'checkpoint.safetensors'));
 const trained = manifest.parameters.flatMap((parameter) => [parameter.name, ...parameter.state]);
 const session = await ort.InferenceSession.create(join(folder, 'training_model.onnx'));
 const feeds = {
-  [manifest.input]: new ort.Tensor('float32', new Float32Array(bytes(batchPath)), [count, ...manifest.input_shape]),
+  [manifest.input]: new ort.Tensor('float32', new Float32Array(bytes(batchPath)), [count, ...manifest.inputShape]),
   labels: new ort.Tensor('int64', new BigInt64Array(bytes(labelsPath)), [count]),
   learning_rate: new ort.Tensor('float32', Float32Array.of(Number(learningRate)), []),
 };

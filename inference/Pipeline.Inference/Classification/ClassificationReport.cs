@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Pipeline.Inference.Classification;
 
 /// <summary>How well predictions match labels: accuracy, accuracy per class (its recall) and the confusion matrix.</summary>
@@ -13,7 +11,7 @@ public sealed record ClassificationReport(
     int Count,
     double Accuracy,
     IReadOnlyDictionary<string, double?> PerClassAccuracy,
-    [property: JsonPropertyName("confusion_matrix")] int[][] ConfusionMatrix)
+    int[][] ConfusionMatrix)
 {
     /// <summary>Scores <paramref name="predicted"/> against <paramref name="actual"/>, both class indices.</summary>
     public static ClassificationReport From(IReadOnlyList<int> actual, IReadOnlyList<int> predicted, IReadOnlyList<string> classNames)

@@ -4,10 +4,12 @@ using System.Text.Json.Serialization;
 namespace Pipeline.Onnx.Quantization;
 
 /// <summary>
-/// The JSON values of <see cref="PrecisionMetadata"/>: snake_case names, enums as the command line spells them
-/// (<c>minmax</c>), no nulls; generated at build time so that a trimmed or native-AOT app reads them without reflection.
+/// The JSON values of <see cref="PrecisionMetadata"/>: camelCase names as every file of the pipeline has them
+/// (<c>Pipeline.Runs.RunJson</c>), enums as the command line spells them (<c>minmax</c>), no nulls; generated at build
+/// time so that a trimmed or native-AOT app reads them without reflection. Variants written before the one casing have
+/// snake_case names (<c>mean_cosine</c>), which <see cref="Pipeline.Runs.LegacyNames"/> reads.
 /// </summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(CalibrationMethodJson)])]
 [JsonSerializable(typeof(CalibrationSummary))]
 [JsonSerializable(typeof(PrecisionProof))]

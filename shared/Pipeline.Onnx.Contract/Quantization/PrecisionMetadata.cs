@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Runs;
 
 namespace Pipeline.Onnx.Quantization;
 
@@ -66,7 +67,10 @@ public sealed record PrecisionMetadata
         ];
     }
 
-    /// <summary>The precision metadata of a model's <c>metadata_props</c>, or null for a float32 model, which has none.</summary>
+    /// <summary>
+    /// The precision metadata of a model's <c>metadata_props</c>, or null for a float32 model, which has none; also that of
+    /// a variant written before the one casing (snake_case JSON values, <see cref="LegacyNames"/>).
+    /// </summary>
     /// <exception cref="InvalidDataException">A key is missing or malformed.</exception>
     public static PrecisionMetadata? FromProperties(IReadOnlyDictionary<string, string> properties)
     {
@@ -81,9 +85,9 @@ public sealed record PrecisionMetadata
             {
                 Precision = Enum.Parse<ModelPrecision>(precision, ignoreCase: true),
                 SourceSha256 = properties.TryGetValue(SourceSha256Key, out string? sha256) ? sha256 : throw new FormatException($"'{SourceSha256Key}' is missing"),
-                Calibration = properties.TryGetValue(CalibrationKey, out string? calibration) ? JsonSerializer.Deserialize(calibration, PrecisionJson.Default.CalibrationSummary) : null,
+                Calibration = properties.TryGetValue(CalibrationKey, out string? calibration) ? LegacyNames.Read(calibration, PrecisionJson.Default.CalibrationSummary) : null,
                 Proof = properties.TryGetValue(ProofKey, out string? proof)
-                    ? JsonSerializer.Deserialize(proof, PrecisionJson.Default.PrecisionProof) ?? throw new FormatException($"'{ProofKey}' is null")
+                    ? LegacyNames.Read(proof, PrecisionJson.Default.PrecisionProof) ?? throw new FormatException($"'{ProofKey}' is null")
                     : throw new FormatException($"'{ProofKey}' is missing"),
             };
         }

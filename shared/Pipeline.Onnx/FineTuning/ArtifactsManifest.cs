@@ -106,15 +106,16 @@ public sealed record ArtifactsManifest
     [JsonIgnore]
     public IReadOnlyList<string> TrainedValues => Parameters.SelectMany(parameter => (IEnumerable<string>)[parameter.Name, .. parameter.State]).ToArray();
 
-    /// <summary>Writes <see cref="FileName"/> into <paramref name="directory"/> (snake_case, <see cref="RunJson.SnakeCase"/>).</summary>
+    /// <summary>Writes <see cref="FileName"/> into <paramref name="directory"/> (<see cref="RunJson.CamelCase"/>).</summary>
     public void Write(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        RunJson.Write(Path.Combine(directory, FileName), this, RunJson.SnakeCase);
+        RunJson.Write(Path.Combine(directory, FileName), this, RunJson.CamelCase);
     }
 
     /// <summary>
-    /// Reads the manifest of an artifact folder and checks every file it lists against its SHA-256.
+    /// Reads the manifest of an artifact folder (also one written in snake_case before the one casing,
+    /// <see cref="RunJson.Read{T}(string, System.Text.Json.JsonSerializerOptions)"/>) and checks every file it lists against its SHA-256.
     /// </summary>
     /// <exception cref="FileNotFoundException">The folder has no <see cref="FileName"/> or lacks a listed file.</exception>
     /// <exception cref="InvalidDataException">The manifest is malformed or newer than this build, or a file's hash differs.</exception>
@@ -130,7 +131,7 @@ public sealed record ArtifactsManifest
         ArtifactsManifest manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ArtifactsManifest>(File.ReadAllText(path), RunJson.SnakeCase)
+            manifest = RunJson.Read<ArtifactsManifest>(File.ReadAllText(path), RunJson.CamelCase)
                 ?? throw new InvalidDataException($"{path} is empty.");
         }
         catch (JsonException error)

@@ -46,8 +46,8 @@ public sealed class FineTuneCommandTests : IDisposable
         JsonElement report = JsonDocument.Parse(stdout).RootElement;
         Assert.InRange(report.GetProperty("accuracy").GetDouble(), 0.9, 1.0);
         Assert.Equal(30, report.GetProperty("count").GetInt32());
-        Assert.Equal(30, report.GetProperty("confusion_matrix").EnumerateArray().Sum(row => row.EnumerateArray().Sum(cell => cell.GetInt32())));
-        Assert.Equal(["flat", "horizontal", "vertical"], report.GetProperty("per_class_accuracy").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(30, report.GetProperty("confusionMatrix").EnumerateArray().Sum(row => row.EnumerateArray().Sum(cell => cell.GetInt32())));
+        Assert.Equal(["flat", "horizontal", "vertical"], report.GetProperty("perClassAccuracy").EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Pipeline.Inference.Tests.FineTuning;
 
 public sealed class FineTuneConfigTests : IDisposable
 {
-    // finetune.json as pipeline-infer finetune wrote it before the shared JSON conventions: snake_case, enums as numbers, indented.
+    // finetune.json as pipeline-infer finetune wrote it before the one casing: snake_case, enums as numbers, indented.
     private const string Written = """
         {
           "model": "/models/encoder.onnx",
@@ -35,6 +35,35 @@ public sealed class FineTuneConfigTests : IDisposable
         }
         """;
 
+    // finetune.json as pipeline-infer finetune writes it now, with every file of the pipeline: camelCase, enums as strings.
+    private const string Camel = """
+        {
+          "model": "/models/encoder.onnx",
+          "modelSha256": "ab12",
+          "data": "folder:/data",
+          "labels": "1%",
+          "head": "linear",
+          "unfreeze": "none",
+          "optimizer": "adamw",
+          "weightDecay": 0.0001,
+          "momentum": 0.9,
+          "labelSmoothing": 0.1,
+          "training": {
+            "epochs": 100,
+            "batchSize": 64,
+            "learningRate": 0.003,
+            "warmupEpochs": 0,
+            "validationFraction": 0.1,
+            "patience": 20,
+            "classBalance": "on",
+            "horizontalFlip": false,
+            "minCropScale": 1,
+            "evaluationBatchSize": 256,
+            "seed": 0
+          }
+        }
+        """;
+
     private static readonly FineTuneConfig Run = new()
     {
         Model = "/models/encoder.onnx",
@@ -55,17 +84,26 @@ public sealed class FineTuneConfigTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void Read_ASettingsFileWrittenBefore_ReadsAndResumes_AndWriteGivesTheSameFile()
+    public void Read_ASettingsFileWrittenBeforeTheOneCasing_ReadsAndResumesWithTheSameSettings()
     {
         string before = _temp.File(Path.Combine("before", FineTuneRunFolder.SettingsFile));
-        File.WriteAllText(before, Written.ReplaceLineEndings("\n"));
+        File.WriteAllText(before, Written);
 
         FineTuneConfig read = new FineTuneRunFolder(Path.GetDirectoryName(before)!).ReadConfig()!;
         Run.RequireSameAs(read, "before");
-        new FineTuneRunFolder(_temp.File("after")).WriteConfig(Run);
 
         Assert.Equal(Run, read);
-        Assert.Equal(File.ReadAllText(before), File.ReadAllText(Path.Combine(_temp.Path, "after", FineTuneRunFolder.SettingsFile)).ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void WriteConfig_WritesCamelCase_EnumsAsStrings_AndReadsBack()
+    {
+        var folder = new FineTuneRunFolder(_temp.File("after"));
+
+        folder.WriteConfig(Run);
+
+        Assert.Equal(Camel, File.ReadAllText(folder.SettingsPath).ReplaceLineEndings("\n"));
+        Assert.Equal(Run, folder.ReadConfig());
     }
 
     [Fact]

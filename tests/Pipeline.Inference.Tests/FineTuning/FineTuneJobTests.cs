@@ -2,9 +2,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipeline.Cli;
 using Pipeline.Data;
+using Pipeline.Data.SafeTensors;
 using Pipeline.Data.Tests;
 using Pipeline.Inference.FineTuning;
 using Pipeline.Onnx.FineTuning;
+using Pipeline.Runs;
 
 namespace Pipeline.Inference.Tests.FineTuning;
 
@@ -51,7 +53,7 @@ public sealed class FineTuneJobTests : IDisposable
         Assert.True(File.Exists(folder.CheckpointPath));
         Assert.Equal(folder.InferenceModelPath, done.InferenceModelPath);
         JsonElement result = JsonDocument.Parse(File.ReadAllText(folder.ResultPath)).RootElement;
-        Assert.Equal(done.Config.ModelSha256, result.GetProperty("source_encoder_sha256").GetString());
+        Assert.Equal(done.Config.ModelSha256, result.GetProperty("sourceEncoderSha256").GetString());
         Assert.Equal(("linear", "none", "adamw", 3), (result.GetProperty("head").GetString(), result.GetProperty("unfreeze").GetString(),
             result.GetProperty("optimizer").GetString(), result.GetProperty("epochs").GetInt32()));
     }
@@ -85,16 +87,7 @@ public sealed class FineTuneJobTests : IDisposable
         FineTuneJobOptions options = _options with { Epochs = 4 };
         var job = new FineTuneJob();
         job.Run(options with { Output = _temp.File("uninterrupted") });
-        using (var stop = new CancellationTokenSource())
-        {
-            Assert.ThrowsAny<OperationCanceledException>(() => job.Run(options, progress: new SynchronousProgress<FineTuneProgress>(epoch =>
-            {
-                if (epoch.Epoch == 2)
-                {
-                    stop.Cancel(); // training stops at epoch 3's first step, after epoch 2's checkpoint
-                }
-            }), cancellationToken: stop.Token));
-        }
+        StopAfterEpoch2(job, options);
         var folder = new FineTuneRunFolder(options.Output);
         string[] logged = File.ReadAllLines(folder.MetricsPath);
         Assert.Equal(2, logged.Length);
@@ -106,6 +99,24 @@ public sealed class FineTuneJobTests : IDisposable
     }
 
     [Fact]
+    public void Resume_ARunFolderWrittenBeforeTheOneCasing_ContinuesAsAnUninterruptedRun()
+    {
+        FineTuneJobOptions options = _options with { Epochs = 4 };
+        var job = new FineTuneJob();
+        FineTuneJobResult uninterrupted = job.Run(options with { Output = _temp.File("uninterrupted") });
+        StopAfterEpoch2(job, options);
+        var folder = new FineTuneRunFolder(options.Output);
+        WriteAsBeforeTheOneCasing(folder);
+
+        FineTuneJobResult resumed = job.Run(options with { Resume = true });
+
+        Assert.Equal(uninterrupted.Training.TrainingLoss, resumed.Training.TrainingLoss);
+        Assert.Equal(WithoutTimes(Path.Combine(_temp.File("uninterrupted"), FineTuneRunFolder.MetricsFile)), WithoutTimes(folder.MetricsPath));
+        Assert.Contains("\"model_sha256\"", File.ReadAllText(folder.SettingsPath));
+        Assert.Contains("\"sourceEncoderSha256\"", File.ReadAllText(folder.ResultPath));
+    }
+
+    [Fact]
     public void Run_EncoderWithAnotherHash_IsRefusedBeforeAnythingIsWritten()
     {
         var error = Assert.Throws<InvalidDataException>(() =>
@@ -114,6 +125,46 @@ public sealed class FineTuneJobTests : IDisposable
         Assert.Contains("not the expected 0000", error.Message);
         Assert.False(Path.Exists(_options.Output));
     }
+
+    // Runs until epoch 2's checkpoint is written, then stops as a cancelled run does.
+    private static void StopAfterEpoch2(FineTuneJob job, FineTuneJobOptions options)
+    {
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => job.Run(options, progress: new SynchronousProgress<FineTuneProgress>(epoch =>
+        {
+            if (epoch.Epoch == 2)
+            {
+                stop.Cancel(); // training stops at epoch 3's first step, after epoch 2's checkpoint
+            }
+        }), cancellationToken: stop.Token));
+    }
+
+    // Rewrites a run folder's files as pipeline-infer finetune wrote them before the one casing: snake_case names and the
+    // class balance as a number, in finetune.json, artifacts.json, metrics.jsonl and the checkpoint's metadata.
+    private static void WriteAsBeforeTheOneCasing(FineTuneRunFolder folder)
+    {
+        var indented = new JsonSerializerOptions { WriteIndented = true };
+        string artifacts = Path.Combine(folder.ArtifactsPath, ArtifactsManifest.FileName);
+        foreach (string file in (string[])[folder.SettingsPath, artifacts])
+        {
+            File.WriteAllText(file, Snake(JsonNode.Parse(File.ReadAllText(file)))!.ToJsonString(indented));
+        }
+        File.WriteAllLines(folder.MetricsPath, File.ReadAllLines(folder.MetricsPath).Select(line => Snake(JsonNode.Parse(line))!.ToJsonString()));
+        SafeTensorsContent checkpoint = SafeTensorsFile.Read(folder.CheckpointPath);
+        SafeTensorsFile.Write(folder.CheckpointPath, [.. checkpoint.Tensors.Values], checkpoint.Metadata.ToDictionary(
+            entry => LegacyNames.Of(entry.Key), entry => entry.Key == "options" ? Snake(JsonNode.Parse(entry.Value))!.ToJsonString() : entry.Value));
+    }
+
+    // A document with snake_case member names; the keys of an artifacts manifest's files are file names, kept.
+    private static JsonNode? Snake(JsonNode? node, bool members = true) => node switch
+    {
+        JsonObject named => new JsonObject(named.Select(member => KeyValuePair.Create(members ? LegacyNames.Of(member.Key) : member.Key,
+            member.Key == "classBalance"
+                ? JsonValue.Create((int)Enum.Parse<ClassBalance>(member.Value!.GetValue<string>(), ignoreCase: true))
+                : Snake(member.Value, members: member.Key != "files")))),
+        JsonArray items => new JsonArray([.. items.Select(item => Snake(item))]),
+        _ => node?.DeepClone(),
+    };
 
     // The lines of a metrics log without their wall-clock times, which differ from run to run.
     private static string[] WithoutTimes(string metrics) =>

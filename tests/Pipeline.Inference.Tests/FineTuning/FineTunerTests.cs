@@ -106,8 +106,8 @@ public sealed class FineTunerTests
 
         var error = Assert.Throws<InvalidDataException>(() => tuner.Fit(images, Quick with { Epochs = 2, LearningRate = 0.5 }, checkpoint, resume: true));
 
-        Assert.Contains("\"learning_rate\":0.01", error.Message);
-        Assert.Contains("\"learning_rate\":0.5", error.Message);
+        Assert.Contains("\"learningRate\":0.01", error.Message);
+        Assert.Contains("\"learningRate\":0.5", error.Message);
     }
 
     [Theory]

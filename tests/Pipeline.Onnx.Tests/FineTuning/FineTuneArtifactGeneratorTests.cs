@@ -4,6 +4,7 @@ using Pipeline.Errors;
 using Pipeline.Onnx.Autodiff;
 using Pipeline.Onnx.FineTuning;
 using Pipeline.Onnx.Optimizers;
+using Pipeline.Runs;
 using Xunit.Abstractions;
 
 namespace Pipeline.Onnx.Tests.FineTuning;
@@ -238,10 +239,56 @@ public sealed class FineTuneArtifactGeneratorTests(ITestOutputHelper output)
             read.Parameters.Select(p => (p.Name, string.Join(",", p.Shape), p.Decays, string.Join(",", p.State))));
         Assert.Equal(4, read.Files.Count);
         Assert.Contains("\"kind\": \"sgd\"", File.ReadAllText(Path.Combine(folder.Path, ArtifactsManifest.FileName)));
+        Assert.Contains("\"sourceEncoderSha256\": ", File.ReadAllText(Path.Combine(folder.Path, ArtifactsManifest.FileName)));
 
         File.AppendAllText(Path.Combine(folder.Path, ArtifactsManifest.EvalModelFile), "x");
         var error = Assert.Throws<InvalidDataException>(() => ArtifactsManifest.Read(folder.Path));
         Assert.Contains(ArtifactsManifest.EvalModelFile, error.Message);
+    }
+
+    [Fact]
+    public void Read_AManifestWrittenBeforeTheOneCasing_Reads_KeepingItsFileNames()
+    {
+        using var folder = new TempDirectory();
+        string training = Path.Combine(folder.Path, ArtifactsManifest.TrainingModelFile);
+        File.WriteAllText(training, "graph");
+        // The shape of a real artifacts.json that pipeline-infer finetune wrote before the one casing (bench/work/quality), cut short.
+        File.WriteAllText(Path.Combine(folder.Path, ArtifactsManifest.FileName), $$"""
+            {
+              "format_version": 1,
+              "created_utc": "2026-12-04T22:22:20.1628269+00:00",
+              "source_encoder": "/models/encoder.onnx",
+              "source_encoder_sha256": "e254bd25",
+              "input": "pixels",
+              "input_shape": [1, 28, 28],
+              "pixel_shape": [1, 28, 28],
+              "embedding_dim": 256,
+              "class_names": ["T-shirt/top", "Trouser"],
+              "head": "linear",
+              "standardizes_embedding": true,
+              "unfreeze": "all",
+              "frozen_cut": "pixels",
+              "trainable_nodes": ["features.conv1"],
+              "label_smoothing": 0.1,
+              "optimizer": { "kind": "adamw", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-08, "weight_decay": 0.0001 },
+              "parameters": [
+                { "name": "features.conv1.bias", "shape": [32], "decays": false, "origin": "encoder",
+                  "state": ["features.conv1.bias.adam_m", "features.conv1.bias.adam_v"] }
+              ],
+              "seed": 0,
+              "files": { "training_model.onnx": "{{FileDigest.Of(training).Sha256}}" }
+            }
+            """);
+
+        ArtifactsManifest read = ArtifactsManifest.Read(folder.Path);
+
+        Assert.Equal(("e254bd25", 256L, true, "pixels", "features.conv1"),
+            (read.SourceEncoderSha256, read.EmbeddingDim, read.StandardizesEmbedding, read.FrozenCut, Assert.Single(read.TrainableNodes)));
+        Assert.Equal([1L, 28, 28], read.InputShape);
+        Assert.Equal(["T-shirt/top", "Trouser"], read.ClassNames);
+        Assert.Equal(new AdamWStep(WeightDecay: 0.0001), read.Optimizer);
+        Assert.Equal(["features.conv1.bias.adam_m", "features.conv1.bias.adam_v"], Assert.Single(read.Parameters).State);
+        Assert.Equal([ArtifactsManifest.TrainingModelFile], read.Files.Keys);
     }
 
     [Fact]

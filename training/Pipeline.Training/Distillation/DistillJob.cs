@@ -56,13 +56,13 @@ public sealed class DistillJob
         {
             ["method"] = PretextMethods.Distill,
             ["teachers"] = teachers.Select(file => new Dictionary<string, string> { ["path"] = file.Path, ["sha256"] = file.Sha256 }).ToArray(),
-            ["student_init"] = studentInit,
+            ["studentInit"] = studentInit,
             ["data"] = options.Data,
             ["epochs"] = options.Epochs,
             ["temperature"] = distillation.Temperature,
-            ["teacher_input"] = distillation.TeacherInput.ToString().ToLowerInvariant(),
-            ["labelled_images"] = distillation.Labelled?.LabelledIds.Count ?? 0,
-        }, RunJson.SnakeCase);
+            ["teacherInput"] = distillation.TeacherInput.ToString().ToLowerInvariant(),
+            ["labelledImages"] = distillation.Labelled?.LabelledIds.Count ?? 0,
+        }, RunJson.CamelCase);
         return StudentRun.TrainAndExport(config, images, run, options.Resume, device, summary, observer, cancellationToken);
     }
 

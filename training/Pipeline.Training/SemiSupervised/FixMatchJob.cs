@@ -43,13 +43,13 @@ public sealed class FixMatchJob
         string summary = RunJson.OneLine(new Dictionary<string, object>
         {
             ["method"] = PretextMethods.FixMatch,
-            ["student_init"] = studentInit,
+            ["studentInit"] = studentInit,
             ["labels"] = labelsPath,
-            ["labelled_images"] = labelledIds.Count,
+            ["labelledImages"] = labelledIds.Count,
             ["data"] = options.Data,
             ["epochs"] = options.Epochs,
             ["confidence"] = options.Confidence,
-        }, RunJson.SnakeCase);
+        }, RunJson.CamelCase);
         return StudentRun.TrainAndExport(config, images, run, options.Resume, device, summary, observer, cancellationToken);
     }
 }
