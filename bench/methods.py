@@ -36,8 +36,7 @@ DESCRIPTION = {
 def embedding_dim(run):
     with open(os.path.join(run, "run.json")) as f:
         config = json.load(f)
-    autoencoder = config.get("autoencoder")
-    return autoencoder["latentDim"] if autoencoder else config["encoder"]["embeddingDim"]
+    return config["method"].get("latentDim", config["encoder"]["embeddingDim"])
 
 
 def measure(method, args, work):

@@ -102,7 +102,7 @@ public sealed class DistillCommand
     private static string Describe(PretrainPlan plan)
     {
         (ImageSet images, PretrainConfig config) = (plan.Images, plan.Config);
-        DistillationSettings distillation = config.Distillation!;
+        var distillation = (DistillationSettings)config.Method;
         IReadOnlyList<TeacherFile> teachers = distillation.Teachers;
         LabelledTerm? labelled = distillation.Labelled;
         return $"Distilling {string.Join(" + ", teachers.Select(file => file.Path))} ({distillation.ClassNames.Length} classes) into {config.Encoder.Architecture} "

@@ -90,7 +90,7 @@ public sealed class FixMatchCommand
     private static string Describe(PretrainPlan plan)
     {
         (ImageSet images, PretrainConfig config) = (plan.Images, plan.Config);
-        FixMatchSettings fixMatch = config.FixMatch!;
+        var fixMatch = (FixMatchSettings)config.Method;
         return $"FixMatch: {config.Encoder.Architecture} D={config.Encoder.EmbeddingDim} from {fixMatch.StudentInit}, {fixMatch.LabelledIds.Count} labelled images of {images.Count} in {images.Source} "
             + $"({images.ClassNames.Count} classes), {config.Epochs} epochs of {config.StepsPerEpoch(images.Count)} steps, batch {config.BatchSize} + {fixMatch.LabelledBatchSize} labelled, "
             + $"adam lr {config.Optimizer.LearningRate:G4}, confidence {fixMatch.Confidence}, λ_u {fixMatch.UnlabelledWeight} → {plan.Run.Path}";

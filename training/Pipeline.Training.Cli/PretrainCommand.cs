@@ -207,7 +207,7 @@ public sealed class PretrainCommand
     private static string Describe(PretrainPlan plan)
     {
         (ImageSet images, PretrainConfig config) = (plan.Images, plan.Config);
-        return $"Pretraining {config.Method} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), "
+        return $"Pretraining {config.Method.Name} on {images.Count} images of {images.Source} ({images.Channels}x{images.Height}x{images.Width}), "
             + $"{config.Encoder.Architecture} D={config.Encoder.EmbeddingDim}, {config.Epochs} epochs of {config.StepsPerEpoch(images.Count)} steps, "
             + $"batch {config.BatchSize}, {config.Optimizer.Kind.ToString().ToLowerInvariant()} lr {config.Optimizer.LearningRate:G4}, "
             + (config.Precision == TrainingPrecision.Bf16 ? "bf16 mixed precision, " : "")

@@ -1,5 +1,6 @@
 using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
+using Pipeline.Training.Objectives;
 using static TorchSharp.torch;
 
 namespace Pipeline.Training.Tests.Augmentations;
@@ -10,7 +11,7 @@ public sealed class DenoisingCorruptionTests
     public void Masking_ZeroesAboutAFractionPOfThePixels()
     {
         using var scope = NewDisposeScope();
-        var corruption = new DenoisingCorruption(new DenoisingSettings(NoiseStd: 0, MaskProbability: 0.3));
+        var corruption = new DenoisingCorruption(DenoisingSettings.Default with { NoiseStd = 0, MaskProbability = 0.3 });
         Tensor pixels = full(64, 1, 28, 28, 0.8f);
         using var generator = new Generator(4);
 
@@ -27,7 +28,7 @@ public sealed class DenoisingCorruptionTests
     public void Noise_HasStandardDeviationSigmaAndMeanZero()
     {
         using var scope = NewDisposeScope();
-        var corruption = new DenoisingCorruption(new DenoisingSettings(NoiseStd: 0.1, MaskProbability: 0));
+        var corruption = new DenoisingCorruption(DenoisingSettings.Default with { NoiseStd = 0.1, MaskProbability = 0 });
         Tensor pixels = full(64, 1, 28, 28, 0.5f);
         using var generator = new Generator(4);
 
@@ -61,7 +62,7 @@ public sealed class DenoisingCorruptionTests
     [InlineData(0.1, 1.0, "mask-prob", "mask-prob must be in [0, 1)")]
     public void Settings_WithNothingToCorruptOrOutOfRange_AreRefused_NamingTheSettingNotAFlag(double noise, double mask, string? setting, string expected)
     {
-        var error = Assert.Throws<InvalidSettingException>(() => new DenoisingCorruption(new DenoisingSettings(noise, mask)));
+        var error = Assert.Throws<InvalidSettingException>(() => new DenoisingCorruption(DenoisingSettings.Default with { NoiseStd = noise, MaskProbability = mask }));
         Assert.Contains(expected, error.Message);
         Assert.Equal(setting, error.Setting);
         Assert.DoesNotContain("--", error.Message);

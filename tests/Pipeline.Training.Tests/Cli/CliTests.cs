@@ -189,10 +189,10 @@ public sealed class CliTests
         // LARS 0.3·B/256 at batch 32; one epoch of 4 steps between checkpoints; no warm-up in a run of 0 epochs.
         Assert.Equal(new OptimizerSettings(OptimizerKind.Lars, 0.3 * 32 / 256, 0.9, 1e-6, 0), config.Optimizer);
         Assert.Equal((128, 4, 5, 32), (config.Limit, config.CheckpointEvery, config.Seed, config.Encoder.EmbeddingDim));
-        Assert.Equal((0.3, 16), (config.SimClr!.Temperature, config.SimClr.ProjectionDim));
+        SimClrSettings simClr = Assert.IsType<SimClrSettings>(config.Method);
+        Assert.Equal((0.3, 16), (simClr.Temperature, simClr.ProjectionDim));
         Assert.Equal(new SimClrAugmentationOptions().WithColorStrength(1) with { CropScale = (0.3, 1.0), GrayscaleProbability = 0 },
-            config.SimClr.Augmentation);
-        Assert.Null(config.Autoencoder);
+            simClr.Augmentation);
     }
 
     [Theory]
@@ -258,8 +258,8 @@ public sealed class CliTests
         Assert.Equal(10000, result.RootElement.GetProperty("testImages").GetInt32());
         Assert.True(File.Exists(Path.Combine(run, "eval", "elbo-1sample.json")));
         var config = new RunDirectory(run).ReadConfig();
-        Assert.Equal((8, 1.0, 2L), (config.Autoencoder!.LatentDim, config.Vae!.Beta, config.Vae.KlWarmupSteps));
-        Assert.Null(config.SimClr);
+        VaeSettings vae = Assert.IsType<VaeSettings>(config.Method);
+        Assert.Equal((8, 1.0, 2L), (vae.LatentDim, vae.Beta, vae.KlWarmupSteps));
         var metadata = EmbeddingModelMetadata.Read(folder.File("encoder.onnx"));
         Assert.Equal(elbo, metadata.Metrics["elbo-1sample"], 9);
         Assert.Contains($"**{elbo:F2} nats per image**", File.ReadAllText(Path.Combine(run, "report", "README.md")));

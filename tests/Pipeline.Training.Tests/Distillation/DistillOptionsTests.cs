@@ -27,16 +27,19 @@ public sealed class DistillOptionsTests
     private static PretrainConfig Resolve(DistillOptions options, ImageSet? images = null, string[]? classNames = null) =>
         options.Resolve(Student, "step-1.safetensors", Teachers, classNames ?? Classes, images ?? Images);
 
+    private static DistillationSettings Distillation(DistillOptions options, ImageSet? images = null) =>
+        Assert.IsType<DistillationSettings>(Resolve(options, images).Method);
+
     [Fact]
     public void Resolve_LeftOut_TakesSimClrV2sSettings_TheStudentRunsAdamSchedule_AndNoLabelledTerm()
     {
         PretrainConfig config = Resolve(Options());
 
-        Assert.Equal(PretextMethods.Distill, config.Method);
+        Assert.Equal(PretextMethods.Distill, config.Method.Name);
         Assert.Equal(Student.Encoder, config.Encoder);
         Assert.Equal(new OptimizerSettings(OptimizerKind.AdamW, 1e-3, 0.9, 1e-6, 4), config.Optimizer);
         Assert.Equal((10, 256, 4), (config.Epochs, config.BatchSize, config.CheckpointEvery));
-        DistillationSettings distillation = config.Distillation!;
+        DistillationSettings distillation = Assert.IsType<DistillationSettings>(config.Method);
         Assert.Equal(Teachers, distillation.Teachers);
         Assert.Equal(("step-1.safetensors", 1.0, TeacherInput.View), (distillation.StudentInit, distillation.Temperature, distillation.TeacherInput));
         Assert.Equal(DistillationSettings.DefaultAugmentation, distillation.Augmentation);
@@ -49,9 +52,9 @@ public sealed class DistillOptionsTests
     [Fact]
     public void Resolve_WithLabels_DrawsThemClassBalancedFromTheSeed_WithTheTermsDefaults()
     {
-        LabelledTerm labelled = Resolve(Options() with { Labels = "1%", Seed = 3 }).Distillation!.Labelled!;
-        LabelledTerm again = Resolve(Options() with { Labels = "1%", Seed = 3 }).Distillation!.Labelled!;
-        LabelledTerm otherSeed = Resolve(Options() with { Labels = "1%", Seed = 4 }).Distillation!.Labelled!;
+        LabelledTerm labelled = Distillation(Options() with { Labels = "1%", Seed = 3 }).Labelled!;
+        LabelledTerm again = Distillation(Options() with { Labels = "1%", Seed = 3 }).Labelled!;
+        LabelledTerm otherSeed = Distillation(Options() with { Labels = "1%", Seed = 4 }).Labelled!;
 
         Assert.Equal(10, labelled.LabelledIds.Count);
         Assert.Equal(5, labelled.LabelledIds.Count(id => Images.Labels![ImageIds.Resolve(Images, [id], "test")[0]] == 0));
@@ -68,7 +71,7 @@ public sealed class DistillOptionsTests
             Labels = "1%", LabelledWeight = 2, LabelledBatchSize = 8, Temperature = 0.5, MinCropScale = 0.3, FlipProbability = 0, TeacherInput = TeacherInput.Image,
         };
 
-        DistillationSettings distillation = Resolve(options).Distillation!;
+        DistillationSettings distillation = Distillation(options);
 
         Assert.Equal((2.0, 8), (distillation.Labelled!.Weight, distillation.Labelled.BatchSize));
         Assert.Equal((0.5, TeacherInput.Image), (distillation.Temperature, distillation.TeacherInput));
@@ -96,7 +99,7 @@ public sealed class DistillOptionsTests
     [Fact]
     public void Resolve_WithoutLabels_NeedsNoLabelledData()
     {
-        Assert.Null(Resolve(Options(), Synthetic(labels: null)).Distillation!.Labelled);
+        Assert.Null(Distillation(Options(), Synthetic(labels: null)).Labelled);
     }
 
     [Theory]

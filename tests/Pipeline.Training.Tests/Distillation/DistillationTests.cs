@@ -56,14 +56,14 @@ public sealed class DistillationTests
     private static PretrainConfig DistillConfig(RunDirectory student, string teacher, ImageSet images, int epochs) =>
         student.ReadConfig() with
         {
-            Method = PretextMethods.Distill,
-            SimClr = null,
+            Method = new DistillationSettings([new TeacherFile(teacher, FileDigest.Of(teacher).Sha256)], student.LatestCheckpoint(), 1.0, Classes,
+                SimClrAugmentationOptions.None),
             Epochs = epochs,
             Optimizer = new OptimizerSettings(OptimizerKind.AdamW, 1e-2, 0.9, 0, 0),
             CheckpointEvery = 2,
-            Distillation = new DistillationSettings([new TeacherFile(teacher, FileDigest.Of(teacher).Sha256)], student.LatestCheckpoint(), 1.0, Classes,
-                SimClrAugmentationOptions.None),
         };
+
+    private static DistillationSettings Settings(PretrainConfig distill) => Assert.IsType<DistillationSettings>(distill.Method);
 
     [Fact]
     public void Student_LearnsTheTeachersClasses_AndExportsAClassifierWithItsContract()
@@ -124,7 +124,7 @@ public sealed class DistillationTests
         PretrainConfig distill = DistillConfig(student, teacher, images, epochs: 1);
         PretrainConfig config = distill with
         {
-            Distillation = distill.Distillation! with
+            Method = Settings(distill) with
             {
                 Augmentation = SimClrAugmentationOptions.None with { HorizontalFlipProbability = 1 },
                 TeacherInput = teacherInput,
@@ -158,7 +158,7 @@ public sealed class DistillationTests
         // One labelled image: every draw is that image, whichever the generator picks.
         string[] ids = [ImageIds.Of(images, 5)];
         PretrainConfig distill = DistillConfig(student, teacher, images, epochs: 1);
-        PretrainConfig config = distill with { Distillation = distill.Distillation! with { Labelled = new LabelledTerm(ids, Weight: 2.5, BatchSize: 4) } };
+        PretrainConfig config = distill with { Method = Settings(distill) with { Labelled = new LabelledTerm(ids, Weight: 2.5, BatchSize: 4) } };
         random.manual_seed(config.Seed);
         using var objective = (DistillationObjective)PretextMethods.Create(config, images);
         objective.eval();
@@ -187,7 +187,7 @@ public sealed class DistillationTests
         (RunDirectory student, string teacher) = Fixture(folder, images);
         string[] ids = [.. Enumerable.Range(0, 16).Select(index => ImageIds.Of(images, index))];
         PretrainConfig distill = DistillConfig(student, teacher, images, epochs: 20);
-        PretrainConfig config = distill with { Distillation = distill.Distillation! with { Labelled = new LabelledTerm(ids, Weight: 1, BatchSize: 16) } };
+        PretrainConfig config = distill with { Method = Settings(distill) with { Labelled = new LabelledTerm(ids, Weight: 1, BatchSize: 16) } };
         var run = new RunDirectory(folder.File("distilled"));
 
         new Pretrainer(CPU).Run(config, images, run, resume: false);
@@ -196,7 +196,7 @@ public sealed class DistillationTests
         double first = metrics.Take(2).Average(step => step.Terms!["labelled"]);
         double last = metrics.TakeLast(2).Average(step => step.Terms!["labelled"]);
         Assert.True(last < first / 2, $"the labelled images' cross-entropy went from {first:F3} to {last:F3}");
-        Assert.Equal(ids, run.ReadConfig().Distillation!.Labelled!.LabelledIds);
+        Assert.Equal(ids, Settings(run.ReadConfig()).Labelled!.LabelledIds);
         // The run exports and resumes like one without labels: the labelled images are read again from the data.
         Assert.Equal(40, new Pretrainer(CPU).Run(config, images, run, resume: true).Steps);
         Assert.InRange(RunExport.ExportClassifier(run, null, folder.File("inference_model.onnx"), "{}").Metadata.ParityMaxAbsDiff, 0, EncoderOnnxExporter.ParityTolerance);
@@ -212,7 +212,7 @@ public sealed class DistillationTests
         PretrainConfig distill = DistillConfig(student, first, images, epochs: 1);
         PretrainConfig config = distill with
         {
-            Distillation = distill.Distillation! with
+            Method = Settings(distill) with
             {
                 Teachers = [new TeacherFile(first, FileDigest.Of(first).Sha256), new TeacherFile(second, FileDigest.Of(second).Sha256)],
                 Temperature = 2,

@@ -126,7 +126,8 @@ public sealed class VaeObjectiveTests
 
     private static VaeObjective Vae(double beta, long warmupSteps)
     {
-        PretrainConfig config = TinyRun.Config(TinyRun.Images(64), method: "vae") with { Vae = new VaeSettings(beta, warmupSteps) };
+        PretrainConfig vae = TinyRun.Config(TinyRun.Images(64), method: "vae");
+        PretrainConfig config = vae with { Method = (VaeSettings)vae.Method with { Beta = beta, KlWarmupSteps = warmupSteps } };
         random.manual_seed(0);
         return (VaeObjective)PretextMethods.Create(config);
     }

@@ -37,13 +37,11 @@ public sealed class PretrainOptionsTests
         Assert.Equal(new OptimizerSettings(OptimizerKind.Sgd, 0.06 * 100 / 128, 0.9, 5e-4, 10), simClr.Optimizer);
         Assert.Equal(10, simClr.CheckpointEvery);
         Assert.Equal((1, 28, 28, 128), (simClr.Encoder.InputChannels, simClr.Encoder.InputHeight, simClr.Encoder.InputWidth, simClr.Encoder.EmbeddingDim));
-        Assert.Equal(SimClrSettings.Default, simClr.SimClr);
-        Assert.Null(simClr.Autoencoder);
+        Assert.Equal<MethodSettings>(SimClrSettings.Default, simClr.Method);
         // The autoencoders default to AdamW; warm-up at most 10 epochs.
         Assert.Equal(new OptimizerSettings(OptimizerKind.AdamW, 1e-3, 0.9, 1e-6, 100), vae.Optimizer);
         Assert.Equal(256, vae.Encoder.EmbeddingDim);
-        Assert.Equal((AutoencoderSettings.Default, VaeSettings.Default), (vae.Autoencoder, vae.Vae));
-        Assert.Null(vae.SimClr);
+        Assert.Equal<MethodSettings>(VaeSettings.Default, vae.Method);
     }
 
     [Fact]
@@ -59,7 +57,7 @@ public sealed class PretrainOptionsTests
 
         Assert.Equal(new OptimizerSettings(OptimizerKind.Lars, 0.3, 0.9, 1e-6, 3), config.Optimizer);
         Assert.Equal((500, 64), (config.Limit, config.Encoder.EmbeddingDim));
-        SimClrAugmentationOptions views = config.SimClr!.Augmentation;
+        SimClrAugmentationOptions views = Assert.IsType<SimClrSettings>(config.Method).Augmentation;
         Assert.Equal((0.8, 0.8, 0.8, 0.2), (views.Brightness, views.Contrast, views.Saturation, views.Hue));
         Assert.Equal(((0.3, 1.0), 0.5), (views.CropScale, views.BlurProbability));
     }

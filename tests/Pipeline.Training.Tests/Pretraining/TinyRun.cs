@@ -1,5 +1,4 @@
 using Pipeline.Data;
-using Pipeline.Training.Augmentations;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
@@ -21,10 +20,9 @@ internal static class TinyRun
         ChannelStatistics statistics = ChannelStatistics.Measure(images);
         long stepsPerEpoch = (images.Count + batchSize - 1) / batchSize;
         OptimizerKind optimizer = optimizerKind ?? PretextMethods.DefaultOptimizer(method);
-        bool autoencoder = method is "vae" or "ae" or "dae";
         return new PretrainConfig
         {
-            Method = method,
+            Method = Settings(method),
             Data = "fashion-mnist:train",
             Limit = images.Count,
             Encoder = new EncoderSpec("convnet", 1, 28, 28, embeddingDim, statistics.Mean, statistics.Std),
@@ -34,10 +32,17 @@ internal static class TinyRun
             Optimizer = new OptimizerSettings(optimizer, OptimizerSettings.DefaultLearningRate(optimizer, batchSize), 0.9,
                 OptimizerSettings.DefaultWeightDecay(optimizer), stepsPerEpoch / 2),
             CheckpointEvery = checkpointEvery,
-            SimClr = method == "simclr" ? SimClrSettings.Default with { ProjectionDim = 16 } : null,
-            Autoencoder = autoencoder ? AutoencoderSettings.Default with { LatentDim = 8 } : null,
-            Vae = method == "vae" ? VaeSettings.Default : null,
-            Denoising = method == "dae" ? DenoisingSettings.Default : null,
         };
     }
+
+    /// <summary>The default settings of the self-supervised <paramref name="method"/>, with a projection of 16 or a latent code of 8.</summary>
+    public static MethodSettings Settings(string method) => method switch
+    {
+        "simclr" => SimClrSettings.Default with { ProjectionDim = 16 },
+        "vae" => VaeSettings.Default with { LatentDim = 8 },
+        "ae" => AutoencoderSettings.Default with { LatentDim = 8 },
+        "dae" => DenoisingSettings.Default with { LatentDim = 8 },
+        "rotation" => new RotationSettings(),
+        _ => throw new ArgumentException($"No tiny settings for {method}.", nameof(method)),
+    };
 }

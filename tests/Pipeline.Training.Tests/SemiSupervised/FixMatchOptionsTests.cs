@@ -23,12 +23,12 @@ public sealed class FixMatchOptionsTests
     {
         PretrainConfig config = Options().Resolve(Student, "step-1.safetensors", ["1", "2"], Images);
 
-        Assert.Equal(PretextMethods.FixMatch, config.Method);
+        Assert.Equal(PretextMethods.FixMatch, config.Method.Name);
         Assert.Equal(Student.Encoder, config.Encoder);
         // AdamW 1e-3 at a batch of 256; four steps an epoch, ten epochs, a tenth of them warming up; a checkpoint an epoch.
         Assert.Equal(new OptimizerSettings(OptimizerKind.AdamW, 1e-3, 0.9, 1e-6, 4), config.Optimizer);
         Assert.Equal((10, 256, 4), (config.Epochs, config.BatchSize, config.CheckpointEvery));
-        FixMatchSettings fixMatch = config.FixMatch!;
+        FixMatchSettings fixMatch = Assert.IsType<FixMatchSettings>(config.Method);
         Assert.Equal(("step-1.safetensors", 0.95, 1.0, 64), (fixMatch.StudentInit, fixMatch.Confidence, fixMatch.UnlabelledWeight, fixMatch.LabelledBatchSize));
         Assert.Equal((FixMatchSettings.DefaultWeakAugmentation, FixMatchSettings.DefaultStrongAugmentation), (fixMatch.WeakAugmentation, fixMatch.StrongAugmentation));
         Assert.Equal(["1", "2"], fixMatch.LabelledIds);
@@ -46,8 +46,9 @@ public sealed class FixMatchOptionsTests
         PretrainConfig config = options.Resolve(Student, "step-1.safetensors", ["1"], Images);
 
         Assert.Equal(TrainingPrecision.Bf16, config.Precision);
-        Assert.Equal(((0.5, 1.0), 0.25), (config.FixMatch!.StrongAugmentation.CropScale, config.FixMatch.StrongAugmentation.ErasingProbability));
-        Assert.Equal((0.8, 2.0, 3, 7), (config.FixMatch.Confidence, config.FixMatch.UnlabelledWeight, config.Epochs, config.Seed));
+        FixMatchSettings fixMatch = Assert.IsType<FixMatchSettings>(config.Method);
+        Assert.Equal(((0.5, 1.0), 0.25), (fixMatch.StrongAugmentation.CropScale, fixMatch.StrongAugmentation.ErasingProbability));
+        Assert.Equal((0.8, 2.0, 3, 7), (fixMatch.Confidence, fixMatch.UnlabelledWeight, config.Epochs, config.Seed));
     }
 
     [Theory]

@@ -34,10 +34,8 @@ public sealed class FixMatchTests
         double unlabelledWeight = 1) =>
         TinyRun.Config(images, epochs: epochs, checkpointEvery: 2) with
         {
-            Method = PretextMethods.FixMatch,
-            SimClr = null,
             Optimizer = new OptimizerSettings(OptimizerKind.AdamW, 1e-2, 0.9, 0, 0),
-            FixMatch = new FixMatchSettings(start.LatestCheckpoint(), [.. Enumerable.Range(0, labelledCount).Select(index => ImageIds.Of(images, index))],
+            Method = new FixMatchSettings(start.LatestCheckpoint(), [.. Enumerable.Range(0, labelledCount).Select(index => ImageIds.Of(images, index))],
                 [.. images.ClassNames], confidence, unlabelledWeight, LabelledBatchSize: 8, SimClrAugmentationOptions.None,
                 SimClrAugmentationOptions.None with { HorizontalFlipProbability = 1 }),
         };

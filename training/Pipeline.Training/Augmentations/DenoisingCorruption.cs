@@ -1,3 +1,4 @@
+using Pipeline.Training.Objectives;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace Pipeline.Training.Augmentations;
 /// </summary>
 /// <example>
 /// <code>
-/// var corruption = new DenoisingCorruption(new DenoisingSettings(NoiseStd: 0.1, MaskProbability: 0.25));
+/// var corruption = new DenoisingCorruption(DenoisingSettings.Default with { NoiseStd = 0.1, MaskProbability = 0.25 });
 /// Tensor noisy = corruption.Apply(pixels, generator); // [N, C, H, W] → [N, C, H, W]
 /// </code>
 /// </example>

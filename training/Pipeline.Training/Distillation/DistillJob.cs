@@ -51,7 +51,7 @@ public sealed class DistillJob
         var run = new RunDirectory(options.Output);
         observer?.Planned?.Invoke(new PretrainPlan(images, config, device, threads, run));
 
-        DistillationSettings distillation = config.Distillation!;
+        var distillation = (DistillationSettings)config.Method;
         string summary = RunJson.OneLine(new Dictionary<string, object>
         {
             ["method"] = PretextMethods.Distill,

@@ -81,12 +81,10 @@ public sealed record DistillOptions : StudentRunOptions
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(classNames);
-        return StudentConfig(PretextMethods.Distill, student, images) with
-        {
-            Distillation = new DistillationSettings(teachers, studentInit, Temperature, classNames,
-                DistillationSettings.DefaultAugmentation with { CropScale = (MinCropScale, 1.0), HorizontalFlipProbability = FlipProbability },
-                TeacherInput, LabelledTerm(images, classNames)),
-        };
+        var distillation = new DistillationSettings(teachers, studentInit, Temperature, classNames,
+            DistillationSettings.DefaultAugmentation with { CropScale = (MinCropScale, 1.0), HorizontalFlipProbability = FlipProbability },
+            TeacherInput, LabelledTerm(images, classNames));
+        return StudentConfig(distillation, student, images);
     }
 
     // The ground-truth term, when labels are asked for: their images drawn from the data, whose classes must be the teachers'.

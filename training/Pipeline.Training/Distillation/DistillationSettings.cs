@@ -1,5 +1,6 @@
 using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
+using Pipeline.Training.Objectives;
 
 namespace Pipeline.Training.Distillation;
 
@@ -20,7 +21,7 @@ namespace Pipeline.Training.Distillation;
 /// <param name="Labelled">The ground-truth term on the labelled images, or null to learn from the teachers alone (runs
 /// written before the term existed read as null).</param>
 public sealed record DistillationSettings(IReadOnlyList<TeacherFile> Teachers, string StudentInit, double Temperature, string[] ClassNames,
-    SimClrAugmentationOptions Augmentation, TeacherInput TeacherInput = TeacherInput.View, LabelledTerm? Labelled = null)
+    SimClrAugmentationOptions Augmentation, TeacherInput TeacherInput = TeacherInput.View, LabelledTerm? Labelled = null) : MethodSettings
 {
     /// <summary>The student's view distribution unless told otherwise: random resized crops of at least half the area and flips.</summary>
     public static SimClrAugmentationOptions DefaultAugmentation { get; } = SimClrAugmentationOptions.None with
@@ -31,7 +32,7 @@ public sealed record DistillationSettings(IReadOnlyList<TeacherFile> Teachers, s
     };
 
     /// <summary>Throws when a setting cannot work, naming it and what is accepted.</summary>
-    public void Validate()
+    public override void Validate()
     {
         if (Teachers.Count == 0)
         {

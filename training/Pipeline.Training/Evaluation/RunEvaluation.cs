@@ -42,7 +42,7 @@ public static class RunEvaluation
             ImageShape shape = InputShape(config);
             ImageSet train = DatasetLoader.Load(trainData, shape, cancellationToken);
             ImageSet test = DatasetLoader.Load(testData, shape, cancellationToken);
-            return Score(encoder, new EvaluatedSubject(checkpointPath, step, config.Method, config.Encoder.Architecture),
+            return Score(encoder, new EvaluatedSubject(checkpointPath, step, config.Method.Name, config.Encoder.Architecture),
                 new LabelledAndTest(train, trainData, test, testData), evaluations, seed, device, classifiers, run.EvaluationDirectory, clock,
                 cancellationToken);
         }
@@ -87,7 +87,7 @@ public static class RunEvaluation
             (Encoder encoder, _, string checkpointPath) = TrainedEncoder.Load(run, path);
             using (encoder)
             {
-                progress?.Report(Score(encoder, new EvaluatedSubject(checkpointPath, step, config.Method, config.Encoder.Architecture),
+                progress?.Report(Score(encoder, new EvaluatedSubject(checkpointPath, step, config.Method.Name, config.Encoder.Architecture),
                     images, missing, seed, device, classifiers, directory, clock, cancellationToken));
             }
         }
@@ -114,7 +114,7 @@ public static class RunEvaluation
             if (objective is not VaeObjective vae)
             {
                 throw InvalidSettingException.ForSetting("protocol", name =>
-                    $"elbo is a VAE's bound: {run.Path} was trained with {config.Method}, which has no ELBO. Score its embeddings with {name("protocol")} knn or linear.");
+                    $"elbo is a VAE's bound: {run.Path} was trained with {config.Method.Name}, which has no ELBO. Score its embeddings with {name("protocol")} knn or linear.");
             }
             vae.to(device);
             ImageSet test = DatasetLoader.Load(testData, InputShape(config), cancellationToken);
@@ -144,7 +144,7 @@ public static class RunEvaluation
             kl /= count;
             var result = new ElboResult(
                 EvaluationProtocol.Elbo.ToString().ToLowerInvariant(), -(reconstruction + kl), reconstruction, kl, samples,
-                vae.Likelihood.Kind.ToString().ToLowerInvariant(), test.Count, testData, checkpointPath, step, config.Method,
+                vae.Likelihood.Kind.ToString().ToLowerInvariant(), test.Count, testData, checkpointPath, step, config.Method.Name,
                 config.Encoder.Architecture, seed, clock.Elapsed.TotalSeconds);
             RunDirectory.WriteJsonAtomically(Path.Combine(run.EvaluationDirectory, ElboResult.FileName(samples)), result);
             return result;

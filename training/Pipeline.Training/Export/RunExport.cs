@@ -54,9 +54,9 @@ public static class RunExport
     {
         ArgumentNullException.ThrowIfNull(run);
         PretrainConfig config = run.ReadConfig();
-        if (config.SimClr is null)
+        if (config.Method is not SimClrSettings)
         {
-            throw new InvalidSettingException($"{run.Path} is a {config.Method} run: only a simclr run has a projection head to keep layers of.");
+            throw new InvalidSettingException($"{run.Path} is a {config.Method.Name} run: only a simclr run has a projection head to keep layers of.");
         }
         (PretextObjective objective, long step, string checkpointPath) = TrainedObjective.Load(run, checkpoint);
         using (objective)
@@ -94,7 +94,7 @@ public static class RunExport
         {
             if (objective is not IClassifierObjective trained)
             {
-                throw new InvalidSettingException($"{run.Path} is a {config.Method} run: only distill and fixmatch runs have a classifier to export.");
+                throw new InvalidSettingException($"{run.Path} is a {config.Method.Name} run: only distill and fixmatch runs have a classifier to export.");
             }
             using Tensor pixels = ParityPixels(config, cancellationToken);
             return EncoderOnnxExporter.ExportClassifier(trained.Encoder, trained.Classifier, trained.ClassNames, summary, pixels,
@@ -103,7 +103,7 @@ public static class RunExport
     }
 
     private static ExportProvenance Provenance(RunDirectory run, PretrainConfig config, string checkpointPath, long step) => new(
-        config.Method, config.Data, StoredEvaluations.Read(run).Of(checkpointPath, step).Figures(), run.Path, Path.GetFileName(checkpointPath),
+        config.Method.Name, config.Data, StoredEvaluations.Read(run).Of(checkpointPath, step).Figures(), run.Path, Path.GetFileName(checkpointPath),
         FileDigest.Of(checkpointPath).Sha256);
 
     // The first ParityImageCount test images (Fashion-MNIST runs) or training images (other data), as the encoder takes them.

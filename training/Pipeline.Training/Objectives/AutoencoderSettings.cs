@@ -3,16 +3,19 @@ using Pipeline.Training.Losses;
 
 namespace Pipeline.Training.Objectives;
 
-/// <summary>What the autoencoders (vae, ae, dae) share: the latent width and the observation model.</summary>
+/// <summary>
+/// The settings of the plain autoencoder (ae), and what the variational and denoising ones (<see cref="VaeSettings"/>,
+/// <see cref="DenoisingSettings"/>) add to: the latent width and the observation model.
+/// </summary>
 /// <param name="LatentDim">Width L of the latent code, the embedding these methods export (vae: μ).</param>
 /// <param name="Likelihood">p(x | z): bernoulli (binary cross-entropy) or gaussian (one learned variance, σ-VAE's optimal σ).</param>
-public sealed record AutoencoderSettings(int LatentDim, Likelihood Likelihood)
+public record AutoencoderSettings(int LatentDim, Likelihood Likelihood) : MethodSettings
 {
     /// <summary>32 latent dimensions and Bernoulli pixels, the usual choice for Fashion-MNIST-sized grey images.</summary>
     public static AutoencoderSettings Default { get; } = new(32, Likelihood.Bernoulli);
 
-    /// <summary>Throws when a setting is out of range, naming it (<see cref="InvalidSettingException.Setting"/>).</summary>
-    public void Validate()
+    /// <inheritdoc/>
+    public override void Validate()
     {
         if (LatentDim < 1)
         {

@@ -10,41 +10,31 @@ using Pipeline.Training.SemiSupervised;
 namespace Pipeline.Training.Objectives;
 
 /// <summary>
-/// The registry of methods by name: adding a method is one objective, its options type, and one line here saying which
-/// encoder the method trains (its embedding is what evaluation and export see), the optimizer it defaults to, the
-/// <see cref="PretrainOptions"/> type that holds its settings (self-supervised methods only), and how its objective is
-/// built from the run's config.
+/// The registry of methods by name: adding a method is one objective, its settings record (<see cref="MethodSettings"/>),
+/// its options type, and one line here saying which encoder the method trains (its embedding is what evaluation and
+/// export see), the optimizer it defaults to, the <see cref="PretrainOptions"/> type that holds its settings
+/// (self-supervised methods only), and how its objective is built from its settings.
 /// </summary>
 public static class PretextMethods
 {
-    private static readonly Dictionary<string, PretextMethod> Methods = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, PretextMethod> Methods = new[]
     {
-        [SimClr] = Method(Backbone, OptimizerKind.Sgd, typeof(SimClrPretrainOptions), (config, encoder, _) =>
-        {
-            SimClrSettings simClr = config.SimClr ?? SimClrSettings.Default;
-            return new SimClrObjective(encoder, simClr.ProjectionDim, simClr.Temperature, simClr.Augmentation);
-        }),
-        ["vae"] = Method(Latent, OptimizerKind.AdamW, typeof(VaePretrainOptions), (config, encoder, _) =>
-            new VaeObjective(encoder, Autoencoder(config).Likelihood, config.Vae ?? VaeSettings.Default)),
-        ["ae"] = Method(Latent, OptimizerKind.AdamW, typeof(AutoencoderPretrainOptions), (config, encoder, _) =>
-            new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, corruption: null)),
-        ["dae"] = Method(Latent, OptimizerKind.AdamW, typeof(DenoisingPretrainOptions), (config, encoder, _) =>
-            new AutoencoderObjective(encoder, Autoencoder(config).Likelihood, new DenoisingCorruption(config.Denoising ?? DenoisingSettings.Default))),
-        ["rotation"] = Method(Backbone, OptimizerKind.Sgd, typeof(RotationPretrainOptions), (config, encoder, _) => new RotationObjective(encoder)),
+        Method<SimClrSettings, Encoder>(Backbone, OptimizerKind.Sgd, typeof(SimClrPretrainOptions), (simClr, encoder, _) =>
+            new SimClrObjective(encoder, simClr.ProjectionDim, simClr.Temperature, simClr.Augmentation)),
+        Method<VaeSettings, LatentEncoder>(Latent, OptimizerKind.AdamW, typeof(VaePretrainOptions), (vae, encoder, _) => new VaeObjective(encoder, vae)),
+        Method<AutoencoderSettings, LatentEncoder>(Latent, OptimizerKind.AdamW, typeof(AutoencoderPretrainOptions), (ae, encoder, _) =>
+            new AutoencoderObjective(encoder, ae.Likelihood, corruption: null)),
+        Method<DenoisingSettings, LatentEncoder>(Latent, OptimizerKind.AdamW, typeof(DenoisingPretrainOptions), (dae, encoder, _) =>
+            new AutoencoderObjective(encoder, dae.Likelihood, new DenoisingCorruption(dae))),
+        Method<RotationSettings, Encoder>(Backbone, OptimizerKind.Sgd, typeof(RotationPretrainOptions), (_, encoder, _) => new RotationObjective(encoder)),
         // Not self-supervised: the student of a teacher fine-tuned on labels (pipeline-train distill), trained by the same loop.
         // Its labelled term, if any, takes the labelled images from the training images.
-        [Distill] = Method(Backbone, OptimizerKind.AdamW, options: null, (config, encoder, images) =>
-        {
-            DistillationSettings settings = config.Distillation ?? throw new ArgumentException("A distill run needs its distillation settings.");
-            return WithLabelledImages(images, settings.Labelled?.LabelledIds, labelled => new DistillationObjective(encoder, settings, labelled));
-        }),
+        Method<DistillationSettings, Encoder>(Backbone, OptimizerKind.AdamW, options: null, (distill, encoder, images) =>
+            WithLabelledImages(images, distill.Labelled?.LabelledIds, labelled => new DistillationObjective(encoder, distill, labelled))),
         // Semi-supervised: the labelled images come from the training images (pipeline-train fixmatch).
-        [FixMatch] = Method(Backbone, OptimizerKind.AdamW, options: null, (config, encoder, images) =>
-        {
-            FixMatchSettings settings = config.FixMatch ?? throw new ArgumentException("A fixmatch run needs its FixMatch settings.");
-            return WithLabelledImages(images, settings.LabelledIds, labelled => new FixMatchObjective(encoder, settings, labelled));
-        }),
-    };
+        Method<FixMatchSettings, Encoder>(Backbone, OptimizerKind.AdamW, options: null, (fixMatch, encoder, images) =>
+            WithLabelledImages(images, fixMatch.LabelledIds, labelled => new FixMatchObjective(encoder, fixMatch, labelled))),
+    }.ToDictionary(method => method.Name, StringComparer.Ordinal);
 
     /// <summary>The name of SimCLR, the method a pretraining run has unless told otherwise.</summary>
     public const string SimClr = "simclr";
@@ -62,7 +52,7 @@ public static class PretextMethods
     public static IReadOnlyList<string> SelfSupervisedNames { get; } = Methods.Where(entry => entry.Value.Options is not null).Select(entry => entry.Key).ToArray();
 
     /// <summary>Whether a run of the method trains a classifier over labels (distill, fixmatch) rather than an encoder without them.</summary>
-    public static bool TrainsClassifier(string method) => method is Distill or FixMatch;
+    public static bool TrainsClassifier(MethodSettings method) => method is DistillationSettings or FixMatchSettings;
 
     /// <summary>
     /// The encoder the config's method trains, freshly initialised (weights from torch's global generator): the
@@ -72,7 +62,7 @@ public static class PretextMethods
     public static Encoder CreateEncoder(PretrainConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return Lookup(config.Method).CreateEncoder(config);
+        return Lookup(config.Method.Name).CreateEncoder(config);
     }
 
     /// <summary>
@@ -83,7 +73,7 @@ public static class PretextMethods
     public static PretextObjective Create(PretrainConfig config, ImageSet? images = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        PretextMethod method = Lookup(config.Method);
+        PretextMethod method = Lookup(config.Method.Name);
         Encoder encoder = method.CreateEncoder(config);
         try
         {
@@ -109,17 +99,17 @@ public static class PretextMethods
     /// <summary>The method whose settings <paramref name="optionsType"/> holds (<see cref="OptionsType"/> reversed).</summary>
     public static string MethodOf(Type optionsType) => Methods.Single(entry => entry.Value.Options == optionsType).Key;
 
+    /// <summary>Throws <see cref="InvalidSettingException"/>, naming the methods there are, unless <paramref name="method"/> is one of <see cref="Names"/>.</summary>
+    internal static void Require(string method) => Lookup(method);
+
     private static PretextMethod Lookup(string method) =>
         Methods.TryGetValue(method, out PretextMethod? found)
             ? found
             : throw new InvalidSettingException($"Unknown method '{method}': use one of {string.Join(", ", Methods.Keys)}.");
 
-    private static Encoder Backbone(PretrainConfig config) => EncoderFactory.Create(config.Encoder);
+    private static Encoder Backbone(EncoderSpec spec, MethodSettings method) => EncoderFactory.Create(spec);
 
-    private static LatentEncoder Latent(PretrainConfig config) =>
-        new(EncoderFactory.Create(config.Encoder), Autoencoder(config).LatentDim);
-
-    private static AutoencoderSettings Autoencoder(PretrainConfig config) => config.Autoencoder ?? AutoencoderSettings.Default;
+    private static LatentEncoder Latent(EncoderSpec spec, AutoencoderSettings autoencoder) => new(EncoderFactory.Create(spec), autoencoder.LatentDim);
 
     // The objective of a run that trains on labelled images among the training images: they are selected when the run
     // trains (images given and ids asked for) and owned by the objective, or disposed when it cannot be built.
@@ -137,12 +127,21 @@ public static class PretextMethods
         }
     }
 
-    /// <summary>A registration whose objective receives the very encoder type its encoder factory builds.</summary>
-    private static PretextMethod Method<TEncoder>(Func<PretrainConfig, TEncoder> createEncoder, OptimizerKind defaultOptimizer,
-        Type? options, Func<PretrainConfig, TEncoder, ImageSet?, PretextObjective> createObjective) where TEncoder : Encoder =>
-        new(createEncoder, defaultOptimizer, options, (config, encoder, images) => createObjective(config, (TEncoder)encoder, images));
+    /// <summary>
+    /// The registration of the method whose settings are a <typeparamref name="TSettings"/>, named by it
+    /// (<see cref="MethodSettings.NameOf"/>), whose objective receives those settings and the very encoder type its
+    /// encoder factory builds.
+    /// </summary>
+    private static PretextMethod Method<TSettings, TEncoder>(Func<EncoderSpec, TSettings, TEncoder> createEncoder, OptimizerKind defaultOptimizer,
+        Type? options, Func<TSettings, TEncoder, ImageSet?, PretextObjective> createObjective) where TSettings : MethodSettings where TEncoder : Encoder =>
+        new(MethodSettings.NameOf(typeof(TSettings)),
+            config => createEncoder(config.Encoder, (TSettings)config.Method),
+            defaultOptimizer,
+            options,
+            (config, encoder, images) => createObjective((TSettings)config.Method, (TEncoder)encoder, images));
 
     private sealed record PretextMethod(
+        string Name,
         Func<PretrainConfig, Encoder> CreateEncoder,
         OptimizerKind DefaultOptimizer,
         Type? Options,

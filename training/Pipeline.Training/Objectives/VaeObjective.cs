@@ -34,10 +34,9 @@ public sealed class VaeObjective : PretextObjective, IReconstructingObjective
     private readonly ReconstructionLikelihood likelihood;
 
     /// <param name="encoder">Backbone and μ head, trained and kept.</param>
-    /// <param name="likelihood">The observation model p(x | z).</param>
-    /// <param name="settings">β and the KL warm-up.</param>
-    /// <exception cref="ArgumentException">β is negative or not finite, or the warm-up is negative.</exception>
-    public VaeObjective(LatentEncoder encoder, Likelihood likelihood, VaeSettings settings) : base(nameof(VaeObjective))
+    /// <param name="settings">The observation model p(x | z), β and the KL warm-up.</param>
+    /// <exception cref="Pipeline.Errors.InvalidSettingException">A setting is out of range: β negative or not finite, the warm-up negative.</exception>
+    public VaeObjective(LatentEncoder encoder, VaeSettings settings) : base(nameof(VaeObjective))
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(settings);
@@ -47,7 +46,7 @@ public sealed class VaeObjective : PretextObjective, IReconstructingObjective
         this.encoder = encoder;
         log_variance = nn.Linear(encoder.FeatureDim, encoder.EmbeddingDim);
         decoder = ConvDecoder.For(encoder);
-        this.likelihood = ReconstructionLikelihood.Create(likelihood);
+        likelihood = ReconstructionLikelihood.Create(settings.Likelihood);
         RegisterComponents();
     }
 

@@ -21,11 +21,9 @@ public record AutoencoderPretrainOptions : PretrainOptions
     public override void Validate()
     {
         base.Validate();
-        Autoencoder().Validate();
+        Settings().Validate();
     }
 
     /// <inheritdoc/>
-    protected override PretrainConfig WithMethodSettings(PretrainConfig config) => config with { Autoencoder = Autoencoder() };
-
-    private AutoencoderSettings Autoencoder() => new(LatentDim, Likelihood);
+    protected override MethodSettings Settings() => new AutoencoderSettings(LatentDim, Likelihood);
 }

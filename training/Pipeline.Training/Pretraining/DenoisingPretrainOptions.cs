@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Pipeline.Training.Augmentations;
+using Pipeline.Training.Objectives;
 
 namespace Pipeline.Training.Pretraining;
 
@@ -15,14 +15,5 @@ public sealed record DenoisingPretrainOptions : AutoencoderPretrainOptions
     public double MaskProbability { get; init; } = DenoisingSettings.Default.MaskProbability;
 
     /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        Denoising().Validate();
-    }
-
-    /// <inheritdoc/>
-    protected override PretrainConfig WithMethodSettings(PretrainConfig config) => base.WithMethodSettings(config) with { Denoising = Denoising() };
-
-    private DenoisingSettings Denoising() => new(NoiseStd, MaskProbability);
+    protected override MethodSettings Settings() => new DenoisingSettings(LatentDim, Likelihood, NoiseStd, MaskProbability);
 }

@@ -1,11 +1,8 @@
 using Pipeline.Errors;
-using Pipeline.Training.Augmentations;
-using Pipeline.Training.Distillation;
 using Pipeline.Training.Encoders;
 using Pipeline.Training.MixedPrecision;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
-using Pipeline.Training.SemiSupervised;
 
 namespace Pipeline.Training.Pretraining;
 
@@ -15,8 +12,11 @@ namespace Pipeline.Training.Pretraining;
 /// </summary>
 public sealed record PretrainConfig
 {
-    /// <summary>The method, a name from <see cref="PretextMethods.Names"/>: a self-supervised one, distill or fixmatch.</summary>
-    public required string Method { get; init; }
+    /// <summary>
+    /// The method — a self-supervised one, distill or fixmatch — with its own settings, named by
+    /// <see cref="MethodSettings.Name"/> (in JSON, <c>"method": { "name": "simclr", … }</c>).
+    /// </summary>
+    public required MethodSettings Method { get; init; }
 
     /// <summary>The training images, as a dataset URI (<c>fashion-mnist:train</c>, <c>folder:/path</c>).</summary>
     public required string Data { get; init; }
@@ -46,34 +46,12 @@ public sealed record PretrainConfig
     /// <summary>Write a checkpoint every this many steps (and always at the end).</summary>
     public required int CheckpointEvery { get; init; }
 
-    /// <summary>SimCLR's settings when <see cref="Method"/> is simclr.</summary>
-    public SimClrSettings? SimClr { get; init; }
-
-    /// <summary>The latent width and likelihood when <see cref="Method"/> is vae, ae or dae.</summary>
-    public AutoencoderSettings? Autoencoder { get; init; }
-
-    /// <summary>β and the KL warm-up when <see cref="Method"/> is vae.</summary>
-    public VaeSettings? Vae { get; init; }
-
-    /// <summary>The teacher, the student's starting point and its views when <see cref="Method"/> is distill.</summary>
-    public DistillationSettings? Distillation { get; init; }
-
-    /// <summary>The labelled images, the starting checkpoint and the views when <see cref="Method"/> is fixmatch.</summary>
-    public FixMatchSettings? FixMatch { get; init; }
-
-    /// <summary>The input corruption when <see cref="Method"/> is dae.</summary>
-    public DenoisingSettings? Denoising { get; init; }
-
     /// <summary>Steps in one epoch over <paramref name="imageCount"/> images; the last batch may be partial.</summary>
     public long StepsPerEpoch(int imageCount) => (imageCount + BatchSize - 1) / BatchSize;
 
     /// <summary>Throws when the config cannot run, saying which setting is wrong and what is accepted.</summary>
     public void Validate()
     {
-        if (!PretextMethods.Names.Contains(Method))
-        {
-            throw new InvalidSettingException($"Unknown method '{Method}': use one of {string.Join(", ", PretextMethods.Names)}.");
-        }
         Encoder.Validate();
         if (Epochs < 0)
         {
@@ -95,34 +73,6 @@ public sealed record PretrainConfig
         {
             throw new InvalidSettingException($"Checkpoint interval must be at least 1 step, not {CheckpointEvery}.");
         }
-        RequireOnlyFor(SimClr, "simClr", "simclr");
-        RequireOnlyFor(Autoencoder, "autoencoder", "vae", "ae", "dae");
-        RequireOnlyFor(Vae, "vae", "vae");
-        RequireOnlyFor(Denoising, "denoising", "dae");
-        RequireOnlyFor(Distillation, "distillation", PretextMethods.Distill);
-        if (Method == PretextMethods.Distill && Distillation is null)
-        {
-            throw new InvalidSettingException("A distill run needs its distillation settings: the teacher and the student's starting checkpoint.");
-        }
-        RequireOnlyFor(FixMatch, "fixMatch", PretextMethods.FixMatch);
-        if (Method == PretextMethods.FixMatch && FixMatch is null)
-        {
-            throw new InvalidSettingException("A fixmatch run needs its FixMatch settings: the labelled images and the starting checkpoint.");
-        }
-        Distillation?.Validate();
-        FixMatch?.Validate();
-        Autoencoder?.Validate();
-        Vae?.Validate();
-        Denoising?.Validate();
-    }
-
-    /// <summary>Settings of one method in the config of another are a mistake that would pass silently: refuse them.</summary>
-    private void RequireOnlyFor(object? settings, string name, params string[] methods)
-    {
-        if (settings is not null && !methods.Contains(Method))
-        {
-            throw new InvalidSettingException(
-                $"The config has {name} settings, which only {string.Join(", ", methods)} read{(methods.Length == 1 ? "s" : "")}, but the method is {Method}. Leave them out.");
-        }
+        Method.Validate();
     }
 }

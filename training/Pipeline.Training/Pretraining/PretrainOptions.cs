@@ -157,9 +157,9 @@ public abstract record PretrainOptions
         ChannelStatistics statistics = ChannelStatistics.Measure(images);
         long stepsPerEpoch = (images.Count + BatchSize - 1) / BatchSize;
         OptimizerKind kind = Optimizer ?? PretextMethods.DefaultOptimizer(Method);
-        return WithMethodSettings(new PretrainConfig
+        return new PretrainConfig
         {
-            Method = Method,
+            Method = Settings(),
             Data = Data,
             Limit = Limit,
             Encoder = new EncoderSpec(Encoder, images.Channels, images.Height, images.Width,
@@ -177,7 +177,7 @@ public abstract record PretrainOptions
                     : OptimizerSettings.DefaultWarmupSteps(Epochs * stepsPerEpoch, stepsPerEpoch)),
             Precision = Precision,
             CheckpointEvery = CheckpointEvery ?? (int)stepsPerEpoch,
-        });
+        };
     }
 
     /// <summary>
@@ -187,8 +187,8 @@ public abstract record PretrainOptions
     public static IReadOnlyList<string> MethodsWithSetting(string name) =>
         PretextMethods.SelfSupervisedNames.Where(method => PretrainOptionsJsonConverter.Settings(PretextMethods.OptionsType(method)).ContainsKey(name)).ToArray();
 
-    /// <summary><paramref name="config"/> with this method's own settings (its <see cref="PretrainConfig"/> section).</summary>
-    protected abstract PretrainConfig WithMethodSettings(PretrainConfig config);
+    /// <summary>This method's own settings, as the run's config holds them (<see cref="PretrainConfig.Method"/>).</summary>
+    protected abstract MethodSettings Settings();
 
     /// <summary>
     /// Throws, naming <paramref name="setting"/> and its <paramref name="value"/>, unless <paramref name="accepted"/>;

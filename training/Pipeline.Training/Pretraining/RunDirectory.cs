@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Pipeline.Data;
 using Pipeline.Runs;
 
@@ -65,30 +63,14 @@ public sealed class RunDirectory
     /// <summary>The newest checkpoint, or an error that says the run has none yet.</summary>
     public string LatestCheckpoint() => RequireCheckpoints()[^1].Path;
 
+    /// <summary>The run's config, in the current shape whatever shape the pipeline wrote it in (<see cref="RunConfigJson"/>).</summary>
     public PretrainConfig ReadConfig()
     {
         if (!HasConfig)
         {
             throw new DataFormatException(Path, "is not a run folder: it has no run.json. Give the folder a pretraining run wrote.");
         }
-        JsonNode config = JsonNode.Parse(File.ReadAllText(ConfigPath)) ?? throw new InvalidDataException($"{ConfigPath} is empty.");
-        UpgradeSingleTeacher(config);
-        return config.Deserialize<PretrainConfig>(RunJson.CamelCase) ?? throw new InvalidDataException($"{ConfigPath} is empty.");
-    }
-
-    /// <summary>
-    /// Distillation runs written before several teachers were possible hold <c>"teacher"</c> and <c>"teacherSha256"</c>;
-    /// they read as an ensemble of that one teacher, so those runs still resume and export.
-    /// </summary>
-    private static void UpgradeSingleTeacher(JsonNode config)
-    {
-        if (config["distillation"] is JsonObject distillation && distillation["teachers"] is null
-            && distillation["teacher"] is JsonValue teacher && distillation["teacherSha256"] is JsonValue sha256)
-        {
-            distillation.Remove("teacher");
-            distillation.Remove("teacherSha256");
-            distillation["teachers"] = new JsonArray(new JsonObject { ["path"] = teacher.DeepClone(), ["sha256"] = sha256.DeepClone() });
-        }
+        return RunConfigJson.Read(File.ReadAllText(ConfigPath), ConfigPath);
     }
 
     public void WriteConfig(PretrainConfig config) => WriteJsonAtomically(ConfigPath, config);

@@ -59,8 +59,7 @@ public sealed record SimClrPretrainOptions : PretrainOptions
     }
 
     /// <inheritdoc/>
-    protected override PretrainConfig WithMethodSettings(PretrainConfig config) =>
-        config with { SimClr = new SimClrSettings(Temperature, ProjectionDim, Augmentation()) };
+    protected override MethodSettings Settings() => new SimClrSettings(Temperature, ProjectionDim, Augmentation());
 
     /// <summary>The view distribution: the paper's, with these options' crop, probabilities and colour strength.</summary>
     private SimClrAugmentationOptions Augmentation() => Paper.WithColorStrength(ColorJitterStrength) with

@@ -37,16 +37,16 @@ public static class StudentRun
             throw InvalidSettingException.ForSetting("student", $"{run.Path} holds no pretraining run (run.json): give the folder pipeline-train pretrain wrote.");
         }
         PretrainConfig config = run.ReadConfig();
-        if (config.Autoencoder is not null || (!classifierRuns && PretextMethods.TrainsClassifier(config.Method)))
+        if (config.Method is AutoencoderSettings || (!classifierRuns && PretextMethods.TrainsClassifier(config.Method)))
         {
-            throw InvalidSettingException.ForSetting("student", $"{run.Path} is a {config.Method} run: the student starts from a simclr or rotation encoder (its h)"
+            throw InvalidSettingException.ForSetting("student", $"{run.Path} is a {config.Method.Name} run: the student starts from a simclr or rotation encoder (its h)"
                 + (classifierRuns ? ", or a distill or fixmatch run." : "."));
         }
         return (config, run.LatestCheckpoint());
     }
 
     /// <summary>The settings every student run shares: AdamW with warm-up and cosine decay, a checkpoint every epoch.</summary>
-    public static PretrainConfig Config(string method, string data, PretrainConfig pretrained, int imageCount, int epochs, int batchSize, int seed,
+    public static PretrainConfig Config(MethodSettings method, string data, PretrainConfig pretrained, int imageCount, int epochs, int batchSize, int seed,
         double learningRate, double weightDecay)
     {
         ArgumentNullException.ThrowIfNull(pretrained);

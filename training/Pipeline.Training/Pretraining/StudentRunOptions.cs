@@ -1,6 +1,7 @@
 using Pipeline.Data;
 using Pipeline.Training.Devices;
 using Pipeline.Training.MixedPrecision;
+using Pipeline.Training.Objectives;
 
 namespace Pipeline.Training.Pretraining;
 
@@ -66,8 +67,8 @@ public abstract record StudentRunOptions
         PretrainOptions.Require(Enum.IsDefined(Precision), "precision", "must be fp32 or bf16", Precision);
     }
 
-    /// <summary>The settings every student run of <paramref name="method"/> shares (<see cref="StudentRun.Config"/>), from these options.</summary>
-    protected PretrainConfig StudentConfig(string method, PretrainConfig student, ImageSet images)
+    /// <summary>The settings every student run shares (<see cref="StudentRun.Config"/>), from these options, with the run's <paramref name="method"/>.</summary>
+    protected PretrainConfig StudentConfig(MethodSettings method, PretrainConfig student, ImageSet images)
     {
         ArgumentNullException.ThrowIfNull(images);
         return StudentRun.Config(method, Data, student, images.Count, Epochs, BatchSize, Seed, LearningRate, WeightDecay) with { Precision = Precision };

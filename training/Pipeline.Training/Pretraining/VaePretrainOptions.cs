@@ -14,14 +14,5 @@ public sealed record VaePretrainOptions : AutoencoderPretrainOptions
     public long KlWarmupSteps { get; init; } = VaeSettings.Default.KlWarmupSteps;
 
     /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        Vae().Validate();
-    }
-
-    /// <inheritdoc/>
-    protected override PretrainConfig WithMethodSettings(PretrainConfig config) => base.WithMethodSettings(config) with { Vae = Vae() };
-
-    private VaeSettings Vae() => new(Beta, KlWarmupSteps);
+    protected override MethodSettings Settings() => new VaeSettings(LatentDim, Likelihood, Beta, KlWarmupSteps);
 }

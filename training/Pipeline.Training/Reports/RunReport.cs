@@ -74,25 +74,25 @@ public static class RunReport
         string embedding = encoder is LatentEncoder latent
             ? $"{backbone.EmbeddingDim} features → {latent.EmbeddingDim} ({(objective is VaeObjective ? "μ" : "code")}, the embedding)"
             : $"{backbone.EmbeddingDim} (the embedding)";
-        report.Line($"# Run report: {config.Method} on {config.Data}");
+        report.Line($"# Run report: {config.Method.Name} on {config.Data}");
         report.Line();
         report.Line($"`{run.Path}`, checkpoint `{Path.GetFileName(checkpointPath)}` (step {step}). Every setting is in [run.json](../run.json).");
         report.Line();
         report.Line("| | |");
         report.Line("|---|---|");
-        report.Line($"| method | {config.Method}{MethodSettings(config)} |");
+        report.Line($"| method | {config.Method.Name}{Settings(config.Method)} |");
         report.Line($"| encoder | {backbone.Architecture}, {backbone.InputChannels}×{backbone.InputHeight}×{backbone.InputWidth} → {embedding} |");
         report.Line($"| data | {config.Data}{(config.Limit is { } limit ? $", first {limit} images" : "")}; {config.Epochs} epochs, batch {config.BatchSize}, seed {config.Seed} |");
         report.Line($"| optimizer | {config.Optimizer.Kind.ToString().ToLowerInvariant()}, peak lr {config.Optimizer.LearningRate:G4}, weight decay {config.Optimizer.WeightDecay:G3}, {config.Optimizer.WarmupSteps} warm-up steps |");
         report.Line();
     }
 
-    private static string MethodSettings(PretrainConfig config) => config switch
+    private static string Settings(MethodSettings method) => method switch
     {
-        { SimClr: { } simClr } => $" (τ {simClr.Temperature:G3}, projection {simClr.ProjectionDim})",
-        { Autoencoder: { } autoencoder } => $" ({autoencoder.Likelihood.ToString().ToLowerInvariant()} likelihood"
-            + (config.Vae is { } vae ? $", β {vae.Beta:G3}, KL warm-up {vae.KlWarmupSteps} steps" : "")
-            + (config.Denoising is { } denoising ? $", noise σ {denoising.NoiseStd:G3}, mask p {denoising.MaskProbability:G3}" : "")
+        SimClrSettings simClr => $" (τ {simClr.Temperature:G3}, projection {simClr.ProjectionDim})",
+        AutoencoderSettings autoencoder => $" ({autoencoder.Likelihood.ToString().ToLowerInvariant()} likelihood"
+            + (autoencoder is VaeSettings vae ? $", β {vae.Beta:G3}, KL warm-up {vae.KlWarmupSteps} steps" : "")
+            + (autoencoder is DenoisingSettings denoising ? $", noise σ {denoising.NoiseStd:G3}, mask p {denoising.MaskProbability:G3}" : "")
             + ")",
         _ => "",
     };

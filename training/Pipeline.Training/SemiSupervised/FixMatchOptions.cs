@@ -55,11 +55,9 @@ public sealed record FixMatchOptions : StudentRunOptions
     public PretrainConfig Resolve(PretrainConfig student, string studentInit, IReadOnlyList<string> labelledIds, ImageSet images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        return StudentConfig(PretextMethods.FixMatch, student, images) with
-        {
-            FixMatch = new FixMatchSettings(studentInit, labelledIds, [.. images.ClassNames], Confidence, UnlabelledWeight, LabelledBatchSize,
-                FixMatchSettings.DefaultWeakAugmentation,
-                FixMatchSettings.DefaultStrongAugmentation with { CropScale = (MinCropScale, 1.0), ErasingProbability = ErasingProbability }),
-        };
+        var fixMatch = new FixMatchSettings(studentInit, labelledIds, [.. images.ClassNames], Confidence, UnlabelledWeight, LabelledBatchSize,
+            FixMatchSettings.DefaultWeakAugmentation,
+            FixMatchSettings.DefaultStrongAugmentation with { CropScale = (MinCropScale, 1.0), ErasingProbability = ErasingProbability });
+        return StudentConfig(fixMatch, student, images);
     }
 }

@@ -1,5 +1,6 @@
 using Pipeline.Errors;
 using Pipeline.Training.Augmentations;
+using Pipeline.Training.Objectives;
 
 namespace Pipeline.Training.SemiSupervised;
 
@@ -20,7 +21,7 @@ namespace Pipeline.Training.SemiSupervised;
 /// <param name="WeakAugmentation">The weak views: the labelled images' and the ones pseudo-labels are read from.</param>
 /// <param name="StrongAugmentation">The strong views the pseudo-labels train.</param>
 public sealed record FixMatchSettings(string StudentInit, IReadOnlyList<string> LabelledIds, string[] ClassNames, double Confidence,
-    double UnlabelledWeight, int LabelledBatchSize, SimClrAugmentationOptions WeakAugmentation, SimClrAugmentationOptions StrongAugmentation)
+    double UnlabelledWeight, int LabelledBatchSize, SimClrAugmentationOptions WeakAugmentation, SimClrAugmentationOptions StrongAugmentation) : MethodSettings
 {
     /// <summary>The paper's threshold.</summary>
     public const double DefaultConfidence = 0.95;
@@ -55,7 +56,7 @@ public sealed record FixMatchSettings(string StudentInit, IReadOnlyList<string> 
     };
 
     /// <summary>Throws when a setting cannot work, naming it and what is accepted.</summary>
-    public void Validate()
+    public override void Validate()
     {
         if (LabelledIds.Count == 0)
         {
