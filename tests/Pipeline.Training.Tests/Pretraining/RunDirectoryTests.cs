@@ -67,6 +67,21 @@ public sealed class RunDirectoryTests
         Assert.Contains("Give the folder a pretraining run wrote", error.Message);
     }
 
+    [Theory]
+    [InlineData("{ not json")]
+    [InlineData("""{ "method": 5 }""")]
+    [InlineData("""{ "method": { "name": "simclr" } }""")]
+    public void ReadConfig_OfADamagedRunJson_SaysWhichFileAndWhatToDo(string content)
+    {
+        using var folder = new TempDirectory();
+        File.WriteAllText(Path.Combine(folder.Path, "run.json"), content);
+
+        var error = Assert.Throws<InvalidDataException>(() => new RunDirectory(folder.Path).ReadConfig());
+
+        Assert.StartsWith($"{Path.Combine(folder.Path, "run.json")} is not a run config (", error.Message);
+        Assert.EndsWith("restore it, or give the folder a pretraining run wrote.", error.Message);
+    }
+
     [Fact]
     public void Checkpoints_AreOrderedByStep()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Pipeline.Data;
 using Pipeline.Runs;
 
@@ -70,7 +71,14 @@ public sealed class RunDirectory
         {
             throw new DataFormatException(Path, "is not a run folder: it has no run.json. Give the folder a pretraining run wrote.");
         }
-        return RunConfigJson.Read(File.ReadAllText(ConfigPath), ConfigPath);
+        try
+        {
+            return RunConfigJson.Read(File.ReadAllText(ConfigPath), ConfigPath);
+        }
+        catch (JsonException error)
+        {
+            throw new InvalidDataException($"{ConfigPath} is not a run config ({error.Message}): restore it, or give the folder a pretraining run wrote.", error);
+        }
     }
 
     public void WriteConfig(PretrainConfig config) => WriteJsonAtomically(ConfigPath, config);
