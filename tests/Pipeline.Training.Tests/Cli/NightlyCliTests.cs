@@ -51,6 +51,22 @@ public sealed class NightlyCliTests : IDisposable
         Assert.False(state.Promoted);
     }
 
+    [Fact]
+    public async Task Nightly_WithADamagedState_SaysSoAndWhatToDo_AndTouchesNothing()
+    {
+        IArtifactStore store = ArtifactStoreUri.Open("file:" + _registry);
+        string key = $"nightly/{Model}/state.json";
+        await store.PutAsync(key, new MemoryStream("{ damaged"u8.ToArray()), ArtifactCondition.None);
+
+        (int exit, _, string error) = CliProcess.Run("nightly", "--config", WriteConfig(margin: 0));
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"state.json is damaged (", error);
+        Assert.Contains("restore it to resume the interrupted run, or delete it to start a new run", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Equal([key], (await store.ListAsync("nightly/").ToListAsync()).Select(item => item.Key));
+    }
+
     [Theory]
     [InlineData(false, "is the new champion (the first)")]
     [InlineData(true, "is the champion already (promoted by the attempt that failed after it)")]

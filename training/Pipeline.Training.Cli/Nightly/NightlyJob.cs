@@ -82,7 +82,16 @@ public sealed class NightlyJob
         {
             using var read = new MemoryStream();
             await _store.GetAsync(key, read, cancellationToken);
-            NightlyState? previous = JsonSerializer.Deserialize<NightlyState>(read.ToArray(), RunJson.CamelCase);
+            NightlyState? previous;
+            try
+            {
+                previous = JsonSerializer.Deserialize<NightlyState>(read.ToArray(), RunJson.CamelCase);
+            }
+            catch (JsonException error)
+            {
+                throw new InvalidDataException($"The nightly job's state {_store.Location}/{key} is damaged ({error.Message}): restore it to resume "
+                    + "the interrupted run, or delete it to start a new run (the next run then trains from the start).", error);
+            }
             if (previous is { CompletedUtc: null })
             {
                 return previous;
