@@ -23,12 +23,23 @@ public static class OptionErrors
     }
 
     /// <summary>Awaits <paramref name="call"/>, turning its error about one setting into a usage error naming the option.</summary>
-    public static async Task NamedAsync(Func<Task> call)
+    public static Task NamedAsync(Func<Task> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return NamedAsync(async () =>
+        {
+            await call().ConfigureAwait(false);
+            return true;
+        });
+    }
+
+    /// <summary>Awaits <paramref name="call"/>, turning its error about one setting into a usage error naming the option.</summary>
+    public static async Task<T> NamedAsync<T>(Func<Task<T>> call)
     {
         ArgumentNullException.ThrowIfNull(call);
         try
         {
-            await call().ConfigureAwait(false);
+            return await call().ConfigureAwait(false);
         }
         catch (InvalidSettingException error) when (error.Setting is not null)
         {

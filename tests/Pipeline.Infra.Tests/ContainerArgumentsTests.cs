@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using Pipeline.Inference.Cli;
 using Pipeline.Training.Cli;
-using Pipeline.Training.Cli.Nightly;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
+using Pipeline.Training.Registry.Nightly;
 using YamlDotNet.RepresentationModel;
 using static Pipeline.Infra.Tests.KubernetesObject;
 

@@ -194,13 +194,22 @@ public sealed class PretrainCommand
     }
 
     /// <summary>
-    /// Runs the <see cref="PretrainJob"/> <paramref name="options"/> ask for, saying what it does on the console as it
-    /// goes; returns the exit code. The pretrain verb and the nightly job both run this.
+    /// What a <see cref="PretrainJob"/> says on the console as it goes (<see cref="ConsoleProgress"/>), the pretrain verb's
+    /// and the nightly verb's alike; <see cref="Print"/> says how it ended.
     /// </summary>
-    public static int Run(PretrainJobOptions options, CancellationToken cancellationToken)
+    public static PretrainJobObserver ConsoleObserver() => ConsoleProgress.Observer(Describe, "pretrained");
+
+    /// <summary>What a finished <see cref="PretrainJob"/> says on the console: the report it drew.</summary>
+    public static void Print(PretrainJobResult done)
     {
-        PretrainJobResult done = OptionErrors.Named(() => new PretrainJob().Run(options, ConsoleProgress.Observer(Describe, "pretrained"), cancellationToken));
+        ArgumentNullException.ThrowIfNull(done);
         Console.WriteLine(ReportCommand.Describe(done.Report));
+    }
+
+    /// <summary>Runs the <see cref="PretrainJob"/> <paramref name="options"/> ask for, saying what it does on the console as it goes.</summary>
+    private static int Run(PretrainJobOptions options, CancellationToken cancellationToken)
+    {
+        Print(OptionErrors.Named(() => new PretrainJob().Run(options, ConsoleObserver(), cancellationToken)));
         return ExitCodes.Success;
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Pipeline.Cli;
 using Pipeline.Storage.Registry;
 using Pipeline.Training.Pretraining;
+using Pipeline.Training.Registry;
 
 namespace Pipeline.Training.Cli;
 
@@ -49,35 +50,16 @@ public static class PublishCommand
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            var described = new Dictionary<string, (PublishFile File, FileVariant Variant)>(StringComparer.Ordinal);
-            foreach (string file in parse.GetValue(variants) ?? [])
-            {
-                (PublishFile File, FileVariant Variant) variant;
-                try
-                {
-                    variant = RunPublication.Variant(file);
-                }
-                catch (Exception error) when (error is InvalidDataException or FileNotFoundException)
-                {
-                    throw new UsageException($"{variants.Name} {file}: {error.Message}");
-                }
-                if (described.Values.FirstOrDefault(other => other.Variant.Precision == variant.Variant.Precision) is { File: { } same })
-                {
-                    throw new UsageException($"{variants.Name} {same.SourcePath} and {file} are both {variant.Variant.Precision}: a version holds one variant per precision.");
-                }
-                described[variant.File.Path] = variant;
-            }
             ModelRegistry models = RegistryOptions.OpenOrCreate(parse, registry);
-            PublishRequest request = RunPublication.Request(new RunDirectory(parse.GetValue(run)!), parse.GetValue(name)!, parse.GetValue(aliases)!,
-                [.. described.Values]) with { PublishId = parse.GetValue(publishId) };
             PublishedModel published;
             try
             {
-                published = await models.PublishAsync(request, cancellationToken);
+                published = await RunPublication.PublishAsync(models, new RunDirectory(parse.GetValue(run)!), parse.GetValue(name)!,
+                    parse.GetValue(aliases)!, parse.GetValue(variants) ?? [], parse.GetValue(publishId), cancellationToken);
             }
-            catch (VariantSourceMismatchException error)
+            catch (PublishVariantException error)
             {
-                throw new UsageException($"{variants.Name} {described[error.Variant.Path].File.SourcePath}: {error.Message}");
+                throw new UsageException($"{variants.Name} {error.Message}");
             }
             ModelManifest manifest = published.Manifest;
             Console.WriteLine(

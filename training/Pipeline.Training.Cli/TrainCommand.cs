@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Pipeline.Training.Cli.Nightly;
 
 namespace Pipeline.Training.Cli;
 

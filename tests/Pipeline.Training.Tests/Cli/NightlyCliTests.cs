@@ -4,8 +4,8 @@ using Pipeline.Data.Tests;
 using Pipeline.Runs;
 using Pipeline.Storage;
 using Pipeline.Storage.Registry;
-using Pipeline.Training.Cli.Nightly;
 using Pipeline.Training.Pretraining;
+using Pipeline.Training.Registry.Nightly;
 
 namespace Pipeline.Training.Tests.Cli;
 
@@ -209,26 +209,45 @@ public sealed class NightlyCliTests : IDisposable
         Assert.Equal(Epochs * 640 / 32, steps.Length);
     }
 
-    private string WriteConfig(double margin, int epochs = 1, int checkpointEvery = 2, string workDirectory = "work", int limit = 64)
+    [Fact]
+    public async Task Nightly_Diverged_Exits4_SayingHowTheNextRunResumesIt()
     {
+        // 20 steps, a checkpoint after each: with lr 1e30, step 1's update ruins the weights, and step 2's loss overflows.
+        (int exitCode, _, string error) = CliProcess.Run("nightly", "--config", WriteConfig(margin: 0, epochs: 5, checkpointEvery: 1, limit: 128, lr: 1e30));
+
+        Assert.True(exitCode == 4, error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Contains("at step 2 (learning rate", error);
+        NightlyState state = await ReadStateAsync(ArtifactStoreUri.Open("file:" + _registry));
+        Assert.Null(state.CompletedUtc);
+        Assert.Contains($"nightly: {state.RunId} is kept, and the next run resumes it: lower \"lr\" in the configuration's \"pretrain\" first", error);
+    }
+
+    private string WriteConfig(double margin, int epochs = 1, int checkpointEvery = 2, string workDirectory = "work", int limit = 64, double? lr = null)
+    {
+        var pretrain = new Dictionary<string, object>
+        {
+            ["method"] = "simclr",
+            ["limit"] = limit,
+            ["batch-size"] = 32,
+            ["epochs"] = epochs,
+            ["embedding-dim"] = 32,
+            ["projection-dim"] = 16,
+            ["checkpoint-every"] = checkpointEvery,
+            ["threads"] = 2,
+            ["device"] = "cpu",
+        };
+        if (lr is { } learningRate)
+        {
+            pretrain["lr"] = learningRate;
+        }
         var config = new
         {
             registry = "file:" + _registry,
             model = Model,
             workDirectory = Path.Combine(_folder.Path, workDirectory),
             mirrorSeconds = 0.2,
-            pretrain = new Dictionary<string, object>
-            {
-                ["method"] = "simclr",
-                ["limit"] = limit,
-                ["batch-size"] = 32,
-                ["epochs"] = epochs,
-                ["embedding-dim"] = 32,
-                ["projection-dim"] = 16,
-                ["checkpoint-every"] = checkpointEvery,
-                ["threads"] = 2,
-                ["device"] = "cpu",
-            },
+            pretrain,
             evaluation = new { protocol = "knn", labels = "100", data = "fashion-mnist:test", trainData = "fashion-mnist:test" },
             promotion = new { margin },
         };

@@ -1,7 +1,7 @@
 using Pipeline.Storage;
 using Pipeline.Training.Pretraining;
 
-namespace Pipeline.Training.Cli.Nightly;
+namespace Pipeline.Training.Registry.Nightly;
 
 /// <summary>
 /// Keeps a copy of a training run in the store so that a job on another machine can resume it: the config, the
@@ -29,10 +29,10 @@ public sealed class RunMirror
     {
         int restored = 0;
         string? newestCheckpoint = null;
-        await foreach (ArtifactProperties blob in _store.ListAsync(_prefix, cancellationToken))
+        await foreach (ArtifactProperties blob in _store.ListAsync(_prefix, cancellationToken).ConfigureAwait(false))
         {
             string local = Path.Combine(_run.Path, blob.Key[_prefix.Length..].Replace('/', Path.DirectorySeparatorChar));
-            await _store.GetFileAsync(blob.Key, local, null, cancellationToken);
+            await _store.GetFileAsync(blob.Key, local, null, cancellationToken).ConfigureAwait(false);
             restored++;
             if (blob.Key.StartsWith(_prefix + "checkpoints/", StringComparison.Ordinal))
             {
@@ -59,16 +59,16 @@ public sealed class RunMirror
         // The checkpoint first: a store whose metrics run ahead of its checkpoint would resume with a gap.
         if (key is not null)
         {
-            await _store.PutFileAsync(key, checkpoints[^1].Path, ArtifactCondition.None, cancellationToken);
+            await _store.PutFileAsync(key, checkpoints[^1].Path, ArtifactCondition.None, cancellationToken).ConfigureAwait(false);
         }
-        await _store.PutFileAsync(KeyOf(_run.ConfigPath), _run.ConfigPath, ArtifactCondition.None, cancellationToken);
+        await _store.PutFileAsync(KeyOf(_run.ConfigPath), _run.ConfigPath, ArtifactCondition.None, cancellationToken).ConfigureAwait(false);
         if (File.Exists(_run.MetricsPath))
         {
-            await UploadCopyAsync(_run.MetricsPath, cancellationToken);
+            await UploadCopyAsync(_run.MetricsPath, cancellationToken).ConfigureAwait(false);
         }
         if (_mirroredCheckpoint is not null)
         {
-            await _store.DeleteAsync(_mirroredCheckpoint, cancellationToken);
+            await _store.DeleteAsync(_mirroredCheckpoint, cancellationToken).ConfigureAwait(false);
         }
         _mirroredCheckpoint = key;
     }
@@ -82,23 +82,23 @@ public sealed class RunMirror
         using var timer = new PeriodicTimer(interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(stop))
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
-                await SyncAsync(stop);
+                await SyncAsync(stop).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
-        await SyncAsync(CancellationToken.None);
+        await SyncAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the run's mirror (once it is published, the registry holds what matters).</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken)
     {
-        await foreach (ArtifactProperties blob in _store.ListAsync(_prefix, cancellationToken))
+        await foreach (ArtifactProperties blob in _store.ListAsync(_prefix, cancellationToken).ConfigureAwait(false))
         {
-            await _store.DeleteAsync(blob.Key, cancellationToken);
+            await _store.DeleteAsync(blob.Key, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -109,7 +109,7 @@ public sealed class RunMirror
         try
         {
             File.Copy(path, snapshot);
-            await _store.PutFileAsync(KeyOf(path), snapshot, ArtifactCondition.None, cancellationToken);
+            await _store.PutFileAsync(KeyOf(path), snapshot, ArtifactCondition.None, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -1,8 +1,8 @@
 using Pipeline.Storage;
-using Pipeline.Training.Cli.Nightly;
 using Pipeline.Training.Pretraining;
+using Pipeline.Training.Registry.Nightly;
 
-namespace Pipeline.Training.Tests.Cli;
+namespace Pipeline.Training.Tests.Registry;
 
 /// <summary>The nightly job's copy of its run in the store, kept to the run's newest checkpoint, whatever happens to it.</summary>
 public sealed class RunMirrorTests : IDisposable

@@ -1,11 +1,11 @@
 using Pipeline.Data;
 using Pipeline.Errors;
-using Pipeline.Training.Cli.Nightly;
 using Pipeline.Training.Evaluation;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
+using Pipeline.Training.Registry.Nightly;
 
-namespace Pipeline.Training.Tests.Cli;
+namespace Pipeline.Training.Tests.Registry;
 
 /// <summary><c>nightly.json</c> read in-process: its <c>pretrain</c> section is the pretraining options the verb binds.</summary>
 public sealed class NightlyConfigTests : IDisposable

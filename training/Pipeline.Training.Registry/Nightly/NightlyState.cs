@@ -1,4 +1,4 @@
-namespace Pipeline.Training.Cli.Nightly;
+namespace Pipeline.Training.Registry.Nightly;
 
 /// <summary>
 /// <c>nightly/MODEL/state.json</c> in the store: the run the job is on. A run without <see cref="CompletedUtc"/> was

@@ -3,7 +3,7 @@ using Pipeline.Data;
 using Pipeline.Errors;
 using Pipeline.Training.Evaluation;
 
-namespace Pipeline.Training.Cli.Nightly;
+namespace Pipeline.Training.Registry.Nightly;
 
 /// <summary>How a nightly candidate is evaluated: the <c>evaluate</c> verb's protocol, label fraction and data.</summary>
 /// <param name="Protocol">knn or linear.</param>

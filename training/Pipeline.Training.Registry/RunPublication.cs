@@ -8,7 +8,7 @@ using Pipeline.Storage.Registry;
 using Pipeline.Training.Export;
 using Pipeline.Training.Pretraining;
 
-namespace Pipeline.Training.Cli;
+namespace Pipeline.Training.Registry;
 
 /// <summary>
 /// What a run folder publishes as a registry version: its exported <c>encoder.onnx</c>, <c>run.json</c>,
@@ -17,16 +17,47 @@ namespace Pipeline.Training.Cli;
 /// </summary>
 public static class RunPublication
 {
+    /// <summary>
+    /// Publishes <paramref name="run"/> as the next version of model <paramref name="name"/>, with the precision variants of
+    /// its encoder at <paramref name="variants"/> beside it.
+    /// </summary>
+    /// <param name="registry">The registry to publish into.</param>
+    /// <param name="run">The run folder.</param>
+    /// <param name="name">The model's name in the registry.</param>
+    /// <param name="aliases">The aliases to move to the new version.</param>
+    /// <param name="variants">Paths of precision variants of the run's encoder (<c>pipeline-infer quantize</c>'s output).</param>
+    /// <param name="publishId">The id of this publish (<see cref="PublishRequest.PublishId"/>): the same id again completes the version it started.</param>
+    /// <param name="cancellationToken">Stops the upload.</param>
+    /// <exception cref="PublishVariantException">
+    /// A variant is missing or is not one, two are of one precision, or one was not made from the run's encoder; nothing was published.
+    /// </exception>
+    /// <exception cref="DataFormatException">The run is not a run folder, or has no export.</exception>
+    public static async Task<PublishedModel> PublishAsync(ModelRegistry registry, RunDirectory run, string name, IReadOnlyList<string> aliases,
+        IReadOnlyList<string> variants, string? publishId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(variants);
+        PublishRequest request = Request(run, name, aliases, Variants(variants)) with { PublishId = publishId };
+        try
+        {
+            return await registry.PublishAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (VariantSourceMismatchException error)
+        {
+            string source = request.Files.First(file => file.Path == error.Variant.Path).SourcePath;
+            throw new PublishVariantException([source], $"{source}: {error.Message}", error);
+        }
+    }
+
     /// <summary>The publish request for <paramref name="run"/> as model <paramref name="name"/>.</summary>
     /// <param name="run">The run folder.</param>
     /// <param name="name">The model's name in the registry.</param>
     /// <param name="aliases">The aliases to move to the new version.</param>
-    /// <param name="variants">Precision variants of the run's encoder (<see cref="Variant"/>), published beside it.</param>
+    /// <param name="variants">Precision variants of the run's encoder (<see cref="Variants"/>), published beside it.</param>
     /// <exception cref="DataFormatException">The run is not a run folder, or has no export.</exception>
-    public static PublishRequest Request(RunDirectory run, string name, IReadOnlyList<string> aliases,
-        IReadOnlyList<(PublishFile File, FileVariant Variant)>? variants = null)
+    private static PublishRequest Request(RunDirectory run, string name, IReadOnlyList<string> aliases,
+        IReadOnlyList<(PublishFile File, FileVariant Variant)> variants)
     {
-        variants ??= [];
         ArgumentNullException.ThrowIfNull(run);
         run.ReadConfig(); // refuses a folder that is not a run
         string encoder = RunExport.DefaultPath(run);
@@ -72,16 +103,42 @@ public static class RunPublication
     }
 
     /// <summary>
-    /// A precision variant of the encoder (<c>pipeline-infer quantize</c>'s output) as a file of the version, named
+    /// Precision variants of the encoder (<c>pipeline-infer quantize</c>'s output) as files of the version, each named
     /// <c>encoder.PRECISION.onnx</c> there, with the precision and the SHA-256 of the encoder it was made from as its
-    /// metadata records them (the registry refuses it beside any other encoder).
+    /// metadata records them (the registry refuses one beside any other encoder); a version holds one per precision.
     /// </summary>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not an ONNX model with precision metadata.</exception>
-    public static (PublishFile File, FileVariant Variant) Variant(string path)
+    /// <exception cref="PublishVariantException">A file does not exist or is not an ONNX model with precision metadata, or two are of one precision.</exception>
+    private static IReadOnlyList<(PublishFile File, FileVariant Variant)> Variants(IReadOnlyList<string> paths)
     {
-        PrecisionMetadata metadata = PrecisionMetadata.Read(path)
-            ?? throw new InvalidDataException($"{path} is a float32 model, not a precision variant: make one with pipeline-infer quantize.");
+        var variants = new List<(PublishFile File, FileVariant Variant)>();
+        foreach (string path in paths)
+        {
+            (PublishFile File, FileVariant Variant) variant = Variant(path);
+            if (variants.FirstOrDefault(other => other.Variant.Precision == variant.Variant.Precision) is { File: { } same })
+            {
+                throw new PublishVariantException([same.SourcePath, path],
+                    $"{same.SourcePath} and {path} are both {variant.Variant.Precision}: a version holds one variant per precision.");
+            }
+            variants.Add(variant);
+        }
+        return variants;
+    }
+
+    private static (PublishFile File, FileVariant Variant) Variant(string path)
+    {
+        PrecisionMetadata? metadata;
+        try
+        {
+            metadata = PrecisionMetadata.Read(path);
+        }
+        catch (Exception error) when (error is InvalidDataException or FileNotFoundException)
+        {
+            throw new PublishVariantException([path], $"{path}: {error.Message}", error);
+        }
+        if (metadata is null)
+        {
+            throw new PublishVariantException([path], $"{path}: {path} is a float32 model, not a precision variant: make one with pipeline-infer quantize.");
+        }
         string inVersion = PrecisionMetadata.FileNameOf(RunExport.DefaultFileName, metadata.Precision);
         return (new PublishFile(inVersion, path),
             new FileVariant(inVersion, RunExport.DefaultFileName, PrecisionMetadata.NameOf(metadata.Precision), metadata.SourceSha256));

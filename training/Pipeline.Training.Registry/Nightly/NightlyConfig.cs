@@ -1,13 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Pipeline.Cli;
 using Pipeline.Errors;
 using Pipeline.Runs;
 using Pipeline.Storage;
 using Pipeline.Storage.Registry;
 using Pipeline.Training.Pretraining;
 
-namespace Pipeline.Training.Cli.Nightly;
+namespace Pipeline.Training.Registry.Nightly;
 
 /// <summary>
 /// <c>nightly.json</c>: which model to train and publish, where, and when a candidate replaces the champion.
@@ -111,9 +110,12 @@ public sealed record NightlyConfig
         Evaluation.Resolve();
     }
 
-    /// <summary>An error in the pretraining options, naming the option at fault as the pretrain verb does.</summary>
+    /// <summary>
+    /// An error in the pretraining options, naming the setting at fault as the pretrain verb names its option (<c>--lr</c>):
+    /// the section's names are that verb's option names, without the dashes.
+    /// </summary>
     private static string PretrainMessage(InvalidSettingException error) =>
         error.Setting is { } setting && OwnedOptions.Contains(setting)
             ? $"pretrain.{setting} is set by the nightly job itself: remove it."
-            : $"pretrain: {OptionErrors.Message(error)}";
+            : $"pretrain: {error.Describe(name => $"--{name}")}";
 }
