@@ -103,7 +103,9 @@ public sealed class ServeCommand
             {
                 throw new UserErrorException(advice, error);
             }
-            return ExitCodes.Success;
+            // Stopped by SIGINT or SIGTERM (the only way it stops) after answering what was in flight: cancelled, as every verb says it.
+            Console.Error.WriteLine("cancelled.");
+            return ExitCodes.Cancelled;
         }));
         return command;
     }

@@ -72,16 +72,20 @@ public sealed record EmbeddingServerOptions
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(ModelPath);
+        InvalidSettingException.ThrowUnless(Batching.MaxBatchSize >= 1, "batch-size", "must be at least 1 image", Batching.MaxBatchSize);
+        InvalidSettingException.ThrowUnless(Batching.MaxWait >= TimeSpan.Zero, "max-wait-ms", "must be 0 or more", Batching.MaxWait.TotalMilliseconds);
+        if (Batching.QueueCapacity < Batching.MaxBatchSize)
+        {
+            throw InvalidSettingException.ForSetting("queue-capacity", name =>
+                $"must hold at least one full batch of {name("batch-size")} {Batching.MaxBatchSize} images, not {Batching.QueueCapacity}.");
+        }
         Batching.Validate();
         if (MaxImagesPerRequest < 1 || MaxImagesPerRequest > Batching.MaxBatchSize)
         {
-            throw new InvalidSettingException(
-                $"Images per request ({MaxImagesPerRequest}) must be between 1 and the batch size ({Batching.MaxBatchSize}).");
+            throw InvalidSettingException.ForSetting("max-images-per-request", name =>
+                $"must be between 1 and {name("batch-size")} {Batching.MaxBatchSize}, not {MaxImagesPerRequest}.");
         }
-        if (MaxRequestBytes < 1024)
-        {
-            throw new InvalidSettingException($"The request size limit ({MaxRequestBytes} bytes) must be at least 1024 bytes.");
-        }
+        InvalidSettingException.ThrowUnless(MaxRequestBytes >= 1024, "max-request-bytes", "must be at least 1024 bytes", MaxRequestBytes);
         if (Urls.Count == 0)
         {
             throw new InvalidSettingException($"Give at least one address to listen on, such as {DefaultUrl}.");

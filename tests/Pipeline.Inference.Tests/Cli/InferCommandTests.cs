@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Cli;
@@ -264,6 +267,71 @@ public sealed class InferCommandTests : IDisposable
         Assert.Equal(ExitCodes.Failure, exit);
         Assert.Contains($"--urls {url}: the address is already in use", stderr);
         Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Theory]
+    [InlineData("--batch-size 2", "--max-images-per-request must be between 1 and --batch-size 2, not 32.")]
+    [InlineData("--batch-size 4 --max-images-per-request 2 --queue-capacity 2", "--queue-capacity must hold at least one full batch of --batch-size 4 images, not 2.")]
+    [InlineData("--max-request-bytes 100", "--max-request-bytes must be at least 1024 bytes, not 100.")]
+    public async Task Serve_WithLimitsThatContradictEachOther_NamesTheOptions(string options, string message)
+    {
+        (int exit, _, string stderr) = await CliRunner.RunAsync(InferCommand.Create(), ["serve", "--model", _model, "--urls", "http://127.0.0.1:0", .. options.Split(' ')]);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains(message, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task Serve_StoppedBySigterm_AnswersTheRequestInFlight_ThenExits130()
+    {
+        string url;
+        using (var free = new TcpListener(IPAddress.Loopback, 0))
+        {
+            free.Start();
+            url = $"http://127.0.0.1:{((IPEndPoint)free.LocalEndpoint).Port}";
+        }
+        // A batch waits 3 s for a second image: the one request is still in flight when the signal comes.
+        using Process server = CliProcess.StartInfer("serve", "--model", _model, "--urls", url, "--batch-size", "2", "--max-images-per-request", "1",
+            "--max-wait-ms", "3000");
+        Task<string> errorRead = server.StandardError.ReadToEndAsync();
+        _ = server.StandardOutput.ReadToEndAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+        Assert.True(CliProcess.WaitWhileRunning(server, () => Ready(client)), "serve never became ready");
+        float[] pixels = _spec.RandomPixels(1, seed: 3);
+        var body = new ByteArrayContent(MemoryMarshal.AsBytes(pixels.AsSpan()).ToArray());
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+
+        Task<HttpResponseMessage> inFlight = client.PostAsync("/v1/embeddings/raw", body);
+        await Task.Delay(500);
+        Assert.False(inFlight.IsCompleted, "the request was answered before the signal");
+        CliProcess.Signal(server, "TERM");
+
+        using HttpResponseMessage answered = await inFlight;
+        byte[] bytes = await answered.Content.ReadAsByteArrayAsync();
+        Assert.True(answered.IsSuccessStatusCode, $"{(int)answered.StatusCode}: {Encoding.UTF8.GetString(bytes)}");
+        float[] expected = _spec.Forward(pixels);
+        float[] served = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        Assert.Equal(expected.Length, served.Length);
+        Assert.All(expected.Zip(served), pair => Assert.Equal(pair.First, pair.Second, 1e-4f));
+        Assert.True(server.WaitForExit(TimeSpan.FromMinutes(1)), "serve did not stop after SIGTERM");
+        string error = await errorRead;
+        Assert.True(server.ExitCode == ExitCodes.Cancelled, $"exit {server.ExitCode}: {error}");
+        Assert.Contains("cancelled.", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    private static bool Ready(HttpClient client)
+    {
+        try
+        {
+            using HttpResponseMessage response = client.GetAsync("/readyz").GetAwaiter().GetResult();
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     [Fact]
