@@ -135,10 +135,10 @@ public sealed class FineTuneCommand
         FineTuneJobResult done;
         try
         {
-            done = new FineTuneJob(logging.CreateLogger("pipeline-infer")).Run(options,
+            done = OptionErrors.Named(() => new FineTuneJob(logging.CreateLogger("pipeline-infer")).Run(options,
                 plan => Console.Error.WriteLine(
                     $"{plan.LabelledImages} labelled images: the {plan.Recipe.Name} recipe ({plan.Recipe.Describe()}); options given here replace its settings."),
-                new SynchronousProgress<FineTuneProgress>(epoch => Report(line, epoch)), cancellationToken);
+                new SynchronousProgress<FineTuneProgress>(epoch => Report(line, epoch)), cancellationToken));
         }
         catch (FineTuneRunConflictException conflict)
         {

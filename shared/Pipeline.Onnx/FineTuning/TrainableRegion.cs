@@ -1,4 +1,5 @@
 using Onnx;
+using Pipeline.Errors;
 using Pipeline.Onnx.Autodiff;
 
 namespace Pipeline.Onnx.FineTuning;
@@ -61,8 +62,9 @@ public sealed class TrainableRegion
     /// <summary>Finds the region <paramref name="unfreeze"/> asks for in an embedding model.</summary>
     /// <exception cref="InvalidDataException">
     /// The model is not an embedding model (input <c>pixels</c>, output <c>embedding</c> [N, D]) in topological order,
-    /// or it lacks the layers to unfreeze, or a shape cannot be inferred; the message says which.
+    /// or a shape cannot be inferred; the message says which.
     /// </exception>
+    /// <exception cref="InvalidSettingException">The model lacks the layers to unfreeze (setting <c>unfreeze</c>).</exception>
     public static TrainableRegion Find(ModelProto encoder, UnfreezeSpec unfreeze, GradientRules rules)
     {
         ArgumentNullException.ThrowIfNull(encoder);
@@ -152,7 +154,7 @@ public sealed class TrainableRegion
         }
         if (regionNodes.Length > 0 && parameters.Count == 0)
         {
-            throw new InvalidDataException($"The region to unfreeze ({unfreeze}) holds no trainable parameter: unfreeze more or use none.");
+            throw InvalidSettingException.ForSetting("unfreeze", $"{unfreeze} holds no trainable parameter of this model: unfreeze more, or use none.");
         }
         return new TrainableRegion(cut, prefixNodes, regionNodes, parameters, shapes, initializers);
     }
@@ -169,8 +171,8 @@ public sealed class TrainableRegion
             NodeProto[] convs = nodes.Where(node => node.OpType == "Conv" && node.Domain.Length == 0 && initializers.ContainsKey(node.Input[1])).ToArray();
             if (convs.Length < unfreeze.ConvLayers)
             {
-                throw new InvalidDataException(
-                    $"The model has {convs.Length} convolutions with constant weights, so its last {unfreeze.ConvLayers} cannot be unfrozen: "
+                throw InvalidSettingException.ForSetting("unfreeze",
+                    $"asks for the last {unfreeze.ConvLayers} convolutions, but the model has {convs.Length} with constant weights: "
                     + (convs.Length == 0 ? "use none, last-linear:K or all." : $"use last-conv:{convs.Length} or fewer, or all."));
             }
             return convs[^unfreeze.ConvLayers].Input[0];
@@ -181,8 +183,8 @@ public sealed class TrainableRegion
                 && node.Input.Count > 1 && initializers.ContainsKey(node.Input[1])).ToArray();
             if (linear.Length < unfreeze.LinearLayers)
             {
-                throw new InvalidDataException(
-                    $"The model has {linear.Length} Gemm/MatMul layers with constant weights, so its last {unfreeze.LinearLayers} cannot be unfrozen: "
+                throw InvalidSettingException.ForSetting("unfreeze",
+                    $"asks for the last {unfreeze.LinearLayers} Gemm/MatMul layers, but the model has {linear.Length} with constant weights: "
                     + (linear.Length == 0 ? "use none or last-conv-block." : $"use last-linear:{linear.Length} or fewer."));
             }
             return linear[^unfreeze.LinearLayers].Input[0];

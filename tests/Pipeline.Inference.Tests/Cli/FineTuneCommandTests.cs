@@ -197,7 +197,7 @@ public sealed class FineTuneCommandTests : IDisposable
     [Theory]
     [InlineData("--labels", "150%", "--labels: '150%' is neither a label fraction nor a file that exists", ExitCodes.Usage)]
     [InlineData("--head", "mlp:0", "--head: 'mlp:0' is not a head", ExitCodes.Usage)]
-    [InlineData("--unfreeze", "last-linear:3", "has 1 Gemm/MatMul layers", ExitCodes.Failure)]
+    [InlineData("--unfreeze", "last-linear:3", "--unfreeze asks for the last 3 Gemm/MatMul layers, but the model has 1 with constant weights: use last-linear:1 or fewer.", ExitCodes.Usage)]
     [InlineData("--validation", "100%", "is not a share in [0%, 100%)", ExitCodes.Usage)]
     public async Task FineTune_BadOptions_ExitWithOneLineSayingWhat(string option, string value, string message, int code)
     {
