@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Which images to label (issue 15): typiclust, k-center and random selection from the reference encoder's embeddings.
+"""Which images to label (issue 15): typiclust, maxherding, k-center and random selection from the reference encoder's embeddings.
 
 For each label seed, budget and strategy it runs `pipeline-infer select` on the 60,000 Fashion-MNIST training images
 (labels unseen), fine-tunes on the chosen images with their labels (`finetune --labels FILE`: a linear head on the frozen
@@ -16,7 +16,7 @@ import sys
 
 from benchrun import INFER, Measurements, accuracy_line, add_reference_arguments, commands_section, require_cli
 
-STRATEGIES = ["typiclust", "kcenter", "random"]
+STRATEGIES = ["typiclust", "maxherding", "kcenter", "random"]
 BATCH = 64
 # Steps of the every-layer fine-tune at every budget: as many as 50 epochs of 600 labels in batches of 64.
 EVERY_LAYER_STEPS = 50 * math.ceil(600 / BATCH)

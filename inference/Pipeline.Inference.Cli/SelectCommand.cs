@@ -34,21 +34,26 @@ public sealed class SelectCommand
     {
         Description = "typiclust (the most typical image of each k-means cluster; best with few labels), kcenter (greedy core-set: "
             + "covers the pool; larger budgets), random, or margin (the images a classifier fine-tuned on the labels so far is least sure "
-            + "between two classes of; later rounds: --model is that classifier's inference_model.onnx, --labelled its labels).",
+            + "between two classes of; later rounds: --model is that classifier's inference_model.onnx, --labelled its labels), or maxherding "
+            + "(each pick the image that most raises the pool's coverage under a Gaussian kernel; few labels).",
         DefaultValueFactory = _ => ImageSelection.NameOf(Defaults.Strategy),
     }.AcceptOnlyFromAmong(Enum.GetValues<SelectionStrategy>().Select(ImageSelection.NameOf).ToArray());
+    private readonly Option<double?> _bandwidth = OptionRules.Positive(new Option<double?>("--bandwidth")
+    {
+        Description = $"maxherding's kernel width σ between unit embeddings, above 0 and at most 2. Default: {MaxHerdingSelector.DefaultBandwidth}.",
+    });
     private readonly Option<string?> _labelled = new("--labelled")
     {
         Description = "Images already labelled (a file of ids, such as an earlier round's --out): never chosen again, and the strategy continues from them.",
     };
     private readonly Option<int> _seed = OptionRules.NonNegative(new Option<int>("--seed")
     {
-        Description = "Seeds k-means, k-center's first pick and random.",
+        Description = "Seeds k-means, k-center's first pick, random, and the images maxherding measures coverage over.",
         DefaultValueFactory = _ => Defaults.Seed,
     });
     private readonly Option<string> _output = new("--out")
     {
-        Description = "The CSV to write: id (the image's path in the folder, or its index in a built-in dataset), rank, strategy and the reason (cluster, typicality, distance).",
+        Description = "The CSV to write: id (the image's path in the folder, or its index in a built-in dataset), rank, strategy and the reason (cluster, typicality, distance, margin, coverage gain).",
         Required = true,
     };
     private readonly Option<string?> _cache = new("--embedding-cache")
@@ -78,7 +83,7 @@ public sealed class SelectCommand
     {
         var command = new Command("select", "Choose which images of an unlabelled pool to label, from an encoder's embeddings.")
         {
-            _data, _budget, _strategy, _labelled, _seed, _output, _cache, _pictures, _batchSize, _provider, _threads,
+            _data, _budget, _strategy, _bandwidth, _labelled, _seed, _output, _cache, _pictures, _batchSize, _provider, _threads,
         };
         foreach (Option option in _source.Options)
         {
@@ -125,6 +130,7 @@ public sealed class SelectCommand
         Data = DatasetUri.Parse(parse.GetValue(_data)!),
         Budget = parse.GetValue(_budget),
         Strategy = Strategy(parse),
+        Bandwidth = parse.GetValue(_bandwidth),
         Labelled = parse.GetValue(_labelled),
         Seed = parse.GetValue(_seed),
         Output = parse.GetValue(_output)!,

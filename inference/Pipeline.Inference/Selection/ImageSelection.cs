@@ -4,19 +4,30 @@ namespace Pipeline.Inference.Selection;
 public static class ImageSelection
 {
     /// <summary>The selector that implements <paramref name="strategy"/>, with its published settings.</summary>
+    /// <param name="strategy">The strategy.</param>
+    /// <param name="bandwidth">MaxHerding's kernel width; null: <see cref="MaxHerdingSelector.DefaultBandwidth"/>. Only for MaxHerding.</param>
     /// <exception cref="ArgumentOutOfRangeException">The strategy does not choose from embeddings (margin: <see cref="MarginSelector"/>).</exception>
-    public static IImageSelector Create(SelectionStrategy strategy) => strategy switch
+    /// <exception cref="ArgumentException">A bandwidth for a strategy other than MaxHerding.</exception>
+    public static IImageSelector Create(SelectionStrategy strategy, double? bandwidth = null)
     {
-        SelectionStrategy.Typiclust => new TypiclustSelector(),
-        SelectionStrategy.KCenter => new KCenterGreedySelector(),
-        SelectionStrategy.Random => new RandomSelector(),
-        _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "Not a strategy that chooses from embeddings."),
-    };
+        if (bandwidth is not null && strategy != SelectionStrategy.MaxHerding)
+        {
+            throw new ArgumentException($"Only maxherding has a kernel bandwidth, not {NameOf(strategy)}.", nameof(bandwidth));
+        }
+        return strategy switch
+        {
+            SelectionStrategy.Typiclust => new TypiclustSelector(),
+            SelectionStrategy.KCenter => new KCenterGreedySelector(),
+            SelectionStrategy.Random => new RandomSelector(),
+            SelectionStrategy.MaxHerding => new MaxHerdingSelector(bandwidth ?? MaxHerdingSelector.DefaultBandwidth),
+            _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "Not a strategy that chooses from embeddings."),
+        };
+    }
 
     /// <summary>Whether the strategy ranks by a classifier's probabilities (margin) rather than by an encoder's embeddings.</summary>
     public static bool NeedsClassifier(SelectionStrategy strategy) => strategy == SelectionStrategy.Margin;
 
-    /// <summary>The strategy's name as the CLI and the selection file spell it: typiclust, kcenter, random.</summary>
+    /// <summary>The strategy's name as the CLI and the selection file spell it: typiclust, kcenter, random, margin, maxherding.</summary>
     public static string NameOf(SelectionStrategy strategy) => strategy.ToString().ToLowerInvariant();
 
     /// <summary>Checks a request against the pool.</summary>

@@ -14,5 +14,9 @@ namespace Pipeline.Inference.Selection;
 /// <param name="Margin">
 /// Margin: the classifier's most probable class's probability minus the second's (lower is less certain); else null.
 /// </param>
+/// <param name="CoverageGain">
+/// MaxHerding: how much the pick raised the pool's coverage (the mean over the pool of the kernel to its most similar
+/// labelled-or-picked image, 0 to 1); else null.
+/// </param>
 public sealed record SelectedImage(int Index, int? Cluster = null, int? ClusterSize = null, double? Typicality = null, double? Distance = null,
-    double? Margin = null);
+    double? Margin = null, double? CoverageGain = null);

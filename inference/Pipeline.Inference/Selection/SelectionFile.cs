@@ -6,14 +6,14 @@ using Pipeline.Runs;
 namespace Pipeline.Inference.Selection;
 
 /// <summary>
-/// The list of images to label, as CSV: <c>id,rank,strategy,cluster,cluster_size,typicality,distance,margin</c>, one row per
+/// The list of images to label, as CSV: <c>id,rank,strategy,cluster,cluster_size,typicality,distance,margin,coverage_gain</c>, one row per
 /// image in the order picked, empty cells where a strategy has no such reason. <see cref="ImageIdFile"/> reads it back, so
 /// the file is also what <c>finetune --labels</c> and a later round's <c>--labelled</c> take.
 /// </summary>
 public static class SelectionFile
 {
     /// <summary>The header row.</summary>
-    public const string Header = "id,rank,strategy,cluster,cluster_size,typicality,distance,margin";
+    public const string Header = "id,rank,strategy,cluster,cluster_size,typicality,distance,margin,coverage_gain";
 
     /// <summary>Writes <paramref name="selection"/>, naming image i by <paramref name="ids"/>[i], whole or not at all.</summary>
     public static void Write(string path, SelectionResult selection, IReadOnlyList<string> ids)
@@ -27,7 +27,7 @@ public static class SelectionFile
         {
             SelectedImage image = selection.Images[rank];
             text.Append(CultureInfo.InvariantCulture,
-                $"{CsvFields.Quote(ids[image.Index])},{rank + 1},{strategy},{image.Cluster},{image.ClusterSize},{Number(image.Typicality)},{Number(image.Distance)},{Number(image.Margin)}\n");
+                $"{CsvFields.Quote(ids[image.Index])},{rank + 1},{strategy},{image.Cluster},{image.ClusterSize},{Number(image.Typicality)},{Number(image.Distance)},{Number(image.Margin)},{Number(image.CoverageGain)}\n");
         }
         AtomicFile.WriteAllText(path, text.ToString());
     }

@@ -74,7 +74,7 @@ public sealed class SelectionJob(ILogger? logger = null)
             (float[] vectors, fromCache) = Embed(encoder, pool, options, progress, cancellationToken);
             embeddings = new EmbeddingPool(vectors, encoder.EmbeddingDim);
             inference = clock.Elapsed;
-            selection = ImageSelection.Create(options.Strategy).Select(embeddings, options.Budget, labelled, options.Seed, cancellationToken);
+            selection = ImageSelection.Create(options.Strategy, options.Bandwidth).Select(embeddings, options.Budget, labelled, options.Seed, cancellationToken);
         }
         TimeSpan elapsed = clock.Elapsed;
         SelectionFile.Write(options.Output, selection, [.. Enumerable.Range(0, pool.Count).Select(index => ImageIds.Of(pool, index))]);

@@ -31,7 +31,13 @@ public sealed record SelectionOptions
     /// </summary>
     public string? Labelled { get; init; }
 
-    /// <summary>Seeds k-means, k-center's first pick and random.</summary>
+    /// <summary>
+    /// MaxHerding's Gaussian kernel width σ between unit embeddings (above 0, at most 2); null:
+    /// <see cref="MaxHerdingSelector.DefaultBandwidth"/>. Only for <see cref="SelectionStrategy.MaxHerding"/>.
+    /// </summary>
+    public double? Bandwidth { get; init; }
+
+    /// <summary>Seeds k-means, k-center's first pick, random, and the images MaxHerding measures coverage over.</summary>
     public int Seed { get; init; }
 
     /// <summary>The CSV to write (<see cref="SelectionFile"/>); its folder must exist.</summary>
@@ -60,6 +66,18 @@ public sealed record SelectionOptions
         InvalidSettingException.ThrowUnless(Budget >= 1, "budget", "must be a positive whole number", Budget);
         InvalidSettingException.ThrowUnless(Enum.IsDefined(Strategy), "strategy",
             $"must be one of {string.Join(", ", Enum.GetValues<SelectionStrategy>().Select(ImageSelection.NameOf))}", (int)Strategy);
+        InvalidSettingException.ThrowUnless(Strategy != SelectionStrategy.MaxHerding || Budget <= MaxHerdingSelector.MaxBudget, "budget",
+            $"must be at most {MaxHerdingSelector.MaxBudget} for maxherding, a strategy for small budgets (kcenter covers larger ones)", Budget);
+        if (Bandwidth is { } bandwidth)
+        {
+            if (Strategy != SelectionStrategy.MaxHerding)
+            {
+                throw InvalidSettingException.ForSetting("bandwidth", name => $"is the width of maxherding's kernel, and the strategy is "
+                    + $"{ImageSelection.NameOf(Strategy)}: leave {name("bandwidth")} out.");
+            }
+            InvalidSettingException.ThrowUnless(bandwidth is > 0 and <= 2, "bandwidth",
+                "must be above 0 and at most 2 (distances between unit embeddings are at most 2)", bandwidth);
+        }
         InvalidSettingException.ThrowUnless(Seed >= 0, "seed", "must be 0 or a positive whole number", Seed);
         InvalidSettingException.ThrowUnless(BatchSize >= 1, "batch-size", "must be a positive whole number", BatchSize);
         InvalidSettingException.ThrowUnless(!string.IsNullOrWhiteSpace(Output), "out", "must name a file", $"'{Output}'");

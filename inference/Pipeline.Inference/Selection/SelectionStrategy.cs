@@ -24,4 +24,10 @@ public enum SelectionStrategy
     /// ranks by a classifier's probabilities, not by embeddings (<see cref="MarginSelector"/>).
     /// </summary>
     Margin,
+
+    /// <summary>
+    /// MaxHerding (Bae, Noh and Sutherland, ECCV 2024), generalised ProbCover: each pick the image that most raises the
+    /// pool's coverage under a Gaussian kernel, so the picks sit in dense regions and spread over them. For small budgets.
+    /// </summary>
+    MaxHerding,
 }

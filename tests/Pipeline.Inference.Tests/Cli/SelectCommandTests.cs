@@ -28,6 +28,7 @@ public sealed class SelectCommandTests : IDisposable
     [InlineData("typiclust")]
     [InlineData("kcenter")]
     [InlineData("random")]
+    [InlineData("maxherding")]
     public async Task Select_WritesTheChosenImagesByPath_AndFineTuneTrainsOnThem(string strategy)
     {
         string list = Path.Combine(_temp.Path, "to-label.csv");
@@ -147,6 +148,10 @@ public sealed class SelectCommandTests : IDisposable
     [InlineData(new[] { "--budget", "31" }, "--budget 31 is more than the 30 images")]
     [InlineData(new[] { "--budget", "2", "--strategy", "uncertainty" }, "uncertainty")]
     [InlineData(new[] { "--budget", "2", "--strategy", "margin", "--embedding-cache", "pool.safetensors" }, "--embedding-cache works on the pool's embeddings")]
+    [InlineData(new[] { "--budget", "2", "--strategy", "kcenter", "--bandwidth", "0.5" }, "--bandwidth is the width of maxherding's kernel, and the strategy is kcenter: leave --bandwidth out.")]
+    [InlineData(new[] { "--budget", "2", "--strategy", "maxherding", "--bandwidth", "3" }, "--bandwidth must be above 0 and at most 2")]
+    [InlineData(new[] { "--budget", "2", "--strategy", "maxherding", "--bandwidth", "0" }, "--bandwidth")]
+    [InlineData(new[] { "--budget", "2001", "--strategy", "maxherding" }, "--budget must be at most 2000 for maxherding")]
     [InlineData(new[] { "--budget", "2", "--labelled", "LABELLED" }, "names 1 image(s) that folder:")]
     [InlineData(new[] { "--budget", "2", "--labelled", "MISSING" }, "--labelled ")]
     public async Task Select_BadRequests_ExitTwoWithOneLineAndWriteNothing(string[] options, string message)

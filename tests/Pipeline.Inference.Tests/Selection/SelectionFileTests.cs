@@ -22,8 +22,8 @@ public sealed class SelectionFileTests : IDisposable
         Assert.Equal(
             [
                 SelectionFile.Header,
-                "\"shirts/\"\"c\"\".png\",1,typiclust,4,17,3.25,,",
-                "coats/a.png,2,typiclust,1,9,0.5,,",
+                "\"shirts/\"\"c\"\".png\",1,typiclust,4,17,3.25,,,",
+                "coats/a.png,2,typiclust,1,9,0.5,,,",
             ],
             File.ReadAllLines(path));
         Assert.Equal(["shirts/\"c\".png", "coats/a.png"], ImageIdFile.Read(path));

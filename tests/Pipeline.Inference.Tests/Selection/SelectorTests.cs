@@ -128,6 +128,7 @@ public sealed class SelectorTests
     [InlineData(SelectionStrategy.Typiclust)]
     [InlineData(SelectionStrategy.KCenter)]
     [InlineData(SelectionStrategy.Random)]
+    [InlineData(SelectionStrategy.MaxHerding)]
     public void EveryStrategy_RefusesABadBudgetOrLabelledIndex_AndTakesEveryImageLeft(SelectionStrategy strategy)
     {
         (EmbeddingPool pool, _, _) = Blobs.Make([6, 6]);
@@ -142,5 +143,98 @@ public sealed class SelectorTests
 
         int[] all = selector.Select(pool, 10, labelled, 0).Images.Select(image => image.Index).Order().ToArray();
         Assert.Equal(Enumerable.Range(0, 12).Where(i => !labelled.Contains(i)), all);
+    }
+
+    [Fact]
+    public void MaxHerding_PicksTheCentreOfEveryGroup_LargestGroupFirst()
+    {
+        // Orthogonal groups are far apart (distance √2, kernel e^-4 at σ = 0.5): each pick covers its own group, and the
+        // largest group adds the most coverage; within a group the centre is nearest to all the others.
+        (EmbeddingPool pool, _, int[] centre) = Blobs.Make([20, 50, 35]);
+
+        SelectionResult selection = new MaxHerdingSelector().Select(pool, 3, Nothing, seed: 0);
+
+        Assert.Equal([centre[1], centre[2], centre[0]], selection.Images.Select(image => image.Index));
+        double[] gains = selection.Images.Select(image => image.CoverageGain!.Value).ToArray();
+        Assert.True(gains[0] > gains[1] && gains[1] > gains[2], string.Join(" ", gains));
+        Assert.All(selection.Images, image => Assert.Null(image.Cluster));
+    }
+
+    [Fact]
+    public void MaxHerding_ReportsEachPicksGainInCoverage_TheSameAsMeasuredFromTheKernelDirectly()
+    {
+        (EmbeddingPool pool, _, _) = Blobs.Make([40, 25], spread: 0.4f);
+        const double bandwidth = 0.3;
+        // Coverage as the paper defines it, over the unlabelled images (the labelled one, 3, is covered by itself).
+        double Coverage(IEnumerable<int> chosen) => Enumerable.Range(0, pool.Count).Where(x => x != 3)
+            .Select(x => chosen.Select(s => Math.Exp(-Math.Pow(pool.Distance(x, s), 2) / (2 * bandwidth * bandwidth))).DefaultIfEmpty(0).Max())
+            .Average();
+
+        SelectionResult selection = new MaxHerdingSelector(bandwidth).Select(pool, 4, new HashSet<int> { 3 }, seed: 0);
+
+        var chosen = new List<int> { 3 };
+        foreach (SelectedImage pick in selection.Images)
+        {
+            double before = Coverage(chosen);
+            chosen.Add(pick.Index);
+            Assert.Equal(Coverage(chosen) - before, pick.CoverageGain!.Value, 1e-4);
+            // Greedy: no other unlabelled image would have raised the coverage more.
+            double best = Enumerable.Range(0, pool.Count).Where(i => !chosen.Contains(i) || i == pick.Index)
+                .Max(i => Coverage(chosen.Where(c => c != pick.Index).Append(i)) - before);
+            Assert.Equal(best, pick.CoverageGain!.Value, 1e-4);
+        }
+    }
+
+    [Fact]
+    public void MaxHerding_WithAGroupLabelled_PicksFromTheOthers()
+    {
+        (EmbeddingPool pool, int[] group, int[] centre) = Blobs.Make([50, 30, 30]);
+
+        SelectionResult selection = new MaxHerdingSelector().Select(pool, 2, new HashSet<int> { centre[0] }, seed: 0);
+
+        Assert.Equal([1, 2], selection.Images.Select(image => group[image.Index]).Order());
+    }
+
+    [Fact]
+    public void MaxHerding_OnAPoolLargerThanItsCoverageSample_IsDeterministicForASeed_AndPicksDistinctImages()
+    {
+        // More images than the coverage sample holds: the sample is drawn with the seed, and the gains are computed in
+        // parallel blocks, which must give the same choice every time.
+        int count = MaxHerdingSelector.CoverageSample + 500;
+        var random = new Random(11);
+        float[] values = Enumerable.Range(0, count * 4).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var pool = new EmbeddingPool(values, 4);
+
+        int[] picks = new MaxHerdingSelector().Select(pool, 25, Nothing, seed: 1).Images.Select(image => image.Index).ToArray();
+
+        Assert.Equal(25, picks.Distinct().Count());
+        Assert.Equal(picks, new MaxHerdingSelector().Select(pool, 25, Nothing, seed: 1).Images.Select(image => image.Index));
+        Assert.NotEqual(picks, new MaxHerdingSelector().Select(pool, 25, Nothing, seed: 2).Images.Select(image => image.Index));
+    }
+
+    [Fact]
+    public void MaxHerding_RefusesABudgetAboveItsCap()
+    {
+        (EmbeddingPool pool, _, _) = Blobs.Make([MaxHerdingSelector.MaxBudget + 10]);
+
+        ArgumentOutOfRangeException error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new MaxHerdingSelector().Select(pool, MaxHerdingSelector.MaxBudget + 1, Nothing, seed: 0));
+
+        Assert.Contains("k-center", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    public void MaxHerding_RefusesAKernelWidthThatIsNotAPositiveNumber(double bandwidth) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MaxHerdingSelector(bandwidth));
+
+    [Fact]
+    public void ImageSelection_GivesABandwidthToMaxHerdingOnly()
+    {
+        Assert.Equal(0.25, Assert.IsType<MaxHerdingSelector>(ImageSelection.Create(SelectionStrategy.MaxHerding, 0.25)).Bandwidth);
+        Assert.Equal(MaxHerdingSelector.DefaultBandwidth, Assert.IsType<MaxHerdingSelector>(ImageSelection.Create(SelectionStrategy.MaxHerding)).Bandwidth);
+        Assert.Throws<ArgumentException>(() => ImageSelection.Create(SelectionStrategy.Typiclust, 0.25));
     }
 }
