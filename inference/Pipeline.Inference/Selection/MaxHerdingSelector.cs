@@ -67,6 +67,7 @@ public sealed class MaxHerdingSelector : IImageSelector
         float[] rows = SampleRows(pool, sample);
         float[] norms = [.. sample.Select(index => pool.SquaredNorms[index])];
         float[] kernel = KernelMatrix(pool, sample, rows, norms, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         // covered[x]: the kernel between sample image x and its most similar labelled-or-picked image (0: none yet).
         float[] covered = new float[count];
         float[] row = new float[count];
@@ -117,14 +118,18 @@ public sealed class MaxHerdingSelector : IImageSelector
         return sample;
     }
 
-    // The sample's kernel matrix, [count, count] row-major (symmetric; each row computed on its own).
+    // The sample's kernel matrix, [count, count] row-major (symmetric; each row computed on its own). A cancellation
+    // leaves the rest undone (the caller throws): thrown inside the parallel loop it would come out as an AggregateException.
     private float[] KernelMatrix(EmbeddingPool pool, int[] sample, float[] rows, float[] norms, CancellationToken cancellationToken)
     {
         int count = sample.Length;
         float[] kernel = new float[(long)count * count];
         ParallelRows.ForBlocks(count, 64, (start, end) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
             for (int s = start; s < end; s++)
             {
                 Span<float> row = kernel.AsSpan(s * count, count);

@@ -213,6 +213,16 @@ public sealed class SelectorTests
     }
 
     [Fact]
+    public void MaxHerding_Cancelled_ThrowsOperationCanceled_NotAnAggregate()
+    {
+        (EmbeddingPool pool, _, _) = Blobs.Make([300, 300]);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => new MaxHerdingSelector().Select(pool, 5, Nothing, seed: 0, cancelled.Token));
+    }
+
+    [Fact]
     public void MaxHerding_RefusesABudgetAboveItsCap()
     {
         (EmbeddingPool pool, _, _) = Blobs.Make([MaxHerdingSelector.MaxBudget + 10]);
