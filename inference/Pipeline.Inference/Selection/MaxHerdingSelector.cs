@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Pipeline.Inference.Selection;
@@ -88,11 +89,13 @@ public sealed class MaxHerdingSelector : IImageSelector
             // Every candidate's gain, Σ over the sample of max(0, k(x, c) − covered[x]), each in its own row: in parallel.
             ParallelRows.ForBlocks(count, 64, (start, end) =>
             {
-                float[] scratch = new float[count];
+                float[] rented = ArrayPool<float>.Shared.Rent(count);
+                Span<float> scratch = rented.AsSpan(0, count);
                 for (int c = start; c < end; c++)
                 {
                     gains[c] = taken[c] ? float.NegativeInfinity : Gain(kernel.AsSpan(c * count, count), covered, scratch);
                 }
+                ArrayPool<float>.Shared.Return(rented);
             });
             int best = TensorPrimitives.IndexOfMax(gains);
             taken[best] = true;
