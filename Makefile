@@ -201,7 +201,7 @@ bench-quality: build
 	/usr/bin/python3 bench/quality.py --reference $(REFERENCE_MODEL) $(QUALITY_FLAGS)
 
 # Which images to label (bench/results/selection.md): typiclust, maxherding, kcenter and random at budgets 10 to 600, fine-tuned on the
-# chosen images, three seeds (an hour or two on 2 cores; resumable). SELECTION_FLAGS="--seeds 0 --budgets 10 100" for less.
+# chosen images (a linear head on the frozen encoder, and every layer), three seeds (an hour or two on 2 cores; resumable). SELECTION_FLAGS="--seeds 0 --budgets 10 100" for less.
 bench-selection: build
 	/usr/bin/python3 bench/selection.py --reference $(REFERENCE_MODEL) $(SELECTION_FLAGS)
 
