@@ -39,7 +39,7 @@ BENCH_DLL := bench/Pipeline.Bench/bin/$(CONFIGURATION)/net10.0/linux-x64/pipelin
 MODEL ?= registry:$(MODEL_NAME)@champion
 SERVE_URLS ?= http://127.0.0.1:8080
 
-.PHONY: setup build run test serve pack edge edge-aot arm64-userland arm64-cross bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-selection bench-search bench-index-knn bench-precision soak fault-storage fault-training reference-model clean
+.PHONY: setup build run test serve pack edge edge-aot arm64-userland arm64-cross bench-edge bench bench-deps bench-methods bench-recipes bench-quality bench-significance bench-selection bench-search bench-index-knn bench-precision soak fault-storage fault-training reference-model clean
 
 setup: $(FASHION_MNIST) $(ONNX_PROTO) $(NODE_CLIENT) arm64-userland arm64-cross
 	$(DOTNET) restore Pipeline.sln -p:TorchBackend=$(TORCH) --nologo -v:q
@@ -199,6 +199,13 @@ reference-model: build
 # on 2 cores; resumable).
 bench-quality: build
 	/usr/bin/python3 bench/quality.py --reference $(REFERENCE_MODEL) $(QUALITY_FLAGS)
+
+# Whether the reference encoder's lead over raw pixels is more than chance (bench/results/significance.md): both scored
+# with tuned kNN and linear probes at 1%, 10% and 100% of the labels, each test image's prediction kept
+# (evaluate --predictions) and paired, McNemar's exact test per row (about 40 minutes on 2 cores; resumable).
+# SIGNIFICANCE_FLAGS="--seeds 0 1 2" for more label draws.
+bench-significance: build
+	/usr/bin/python3 bench/significance.py --reference $(REFERENCE_MODEL) $(SIGNIFICANCE_FLAGS)
 
 # Which images to label (bench/results/selection.md): typiclust, maxherding, kcenter and random at budgets 10 to 600, fine-tuned on the
 # chosen images (a linear head on the frozen encoder, and every layer), three seeds (an hour or two on 2 cores; resumable). SELECTION_FLAGS="--seeds 0 --budgets 10 100" for less.

@@ -18,7 +18,7 @@ public sealed class EvaluateCommand
     };
     private readonly Option<string> _representation = new Option<string>("--representation")
     {
-        Description = "What the classifiers score: encoder (the run's frozen embeddings) or pixels (the raw-pixel baseline: flattened pixels standardised per position with the training images' statistics; no --run, results printed only).",
+        Description = "What the classifiers score: encoder (the run's frozen embeddings) or pixels (the raw-pixel baseline: flattened pixels standardised per position with the training images' statistics; no --run, results printed, not stored).",
         DefaultValueFactory = _ => "encoder",
     }.AcceptOnlyFromAmong("encoder", "pixels");
     private readonly Option<string[]> _protocols = new Option<string[]>("--protocol")
@@ -77,6 +77,12 @@ public sealed class EvaluateCommand
         Description = "Choose kNN's k (5, 10, 20, 50, 100, 200) and the probe's C (0.01 … 100) by accuracy on a stratified 20% of the labelled images, "
             + "then fit on all of them: each representation, pixels included, scored with its own best settings.",
     };
+    private readonly Option<string?> _predictions = new Option<string?>("--predictions")
+    {
+        Description = "Folder (created if missing) to write each test image's predicted class into, for every knn and linear result, the run's or pixels': "
+            + "<protocol>-<labels>.csv (knn-100pct.csv) with the columns index,label,prediction, one row per test image in test-set order, "
+            + "so that two representations can be paired image by image (McNemar's test). Not with --every-checkpoint; elbo has none.",
+    };
     private readonly Option<bool> _json = new Option<bool>("--json")
     {
         Description = "Print each result as one JSON object per line (with an accuracy field) instead of text.",
@@ -107,7 +113,7 @@ public sealed class EvaluateCommand
         var command = new Command("evaluate", "Score a run's frozen embeddings with kNN and/or a linear probe at some label fractions, or a vae's test ELBO.")
         {
             _run, _representation, _protocols, _labels, _checkpoint, _everyCheckpoint, _trainData, _testData, _k, _knnTemperature, _probeSteps, _tune,
-            _samples, _seed, _device, _threads, _json,
+            _samples, _seed, _device, _threads, _predictions, _json,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(() => Task.FromResult(Run(parse, cancellationToken))));
         return command;
@@ -129,6 +135,11 @@ public sealed class EvaluateCommand
         {
             throw new UsageException("--k fixes kNN's k and --tune chooses it: give one of them.");
         }
+        string? predictions = parse.GetValue(_predictions);
+        if (predictions is not null)
+        {
+            RequirePredictionsApply(parse, predictions, evaluations);
+        }
         bool asJson = parse.GetValue(_json);
         if (parse.GetValue(_representation) == "pixels")
         {
@@ -141,7 +152,26 @@ public sealed class EvaluateCommand
         return 0;
     }
 
-    // --representation pixels: the raw-pixel baseline, printed only.
+    // --predictions writes one evaluation's predictions per (protocol, fraction): refused where there is no such evaluation.
+    private void RequirePredictionsApply(ParseResult parse, string predictions, (EvaluationProtocol, LabelFraction)[] evaluations)
+    {
+        if (parse.GetValue(_everyCheckpoint))
+        {
+            throw new UsageException(
+                "--predictions writes the predictions of one checkpoint and --every-checkpoint scores all of them: give one of them.");
+        }
+        if (evaluations.Length == 0)
+        {
+            throw new UsageException(
+                "--predictions writes the classes knn and linear predict, and --protocol elbo predicts none: add --protocol knn or linear, or leave --predictions out.");
+        }
+        if (File.Exists(predictions))
+        {
+            throw new UsageException($"--predictions {predictions} is a file: give a folder to write the predictions into.");
+        }
+    }
+
+    // --representation pixels: the raw-pixel baseline, printed only (and its predictions written with --predictions).
     private void EvaluatePixels(ParseResult parse, EvaluationProtocol[] chosen, (EvaluationProtocol, LabelFraction)[] evaluations,
         EvaluationClassifiers classifiers, bool asJson, CancellationToken cancellationToken)
     {
@@ -159,7 +189,7 @@ public sealed class EvaluateCommand
         }
         string pixelTrain = parse.GetValue(_trainData) ?? new DatasetUri.FashionMnist(FashionMnistSplit.Train).ToString();
         Print(PixelBaseline.Evaluate(pixelTrain, parse.GetValue(_testData) ?? RunEvaluation.DefaultTestData(pixelTrain),
-            evaluations, parse.GetValue(_seed), classifiers, cancellationToken), asJson);
+            evaluations, parse.GetValue(_seed), classifiers, parse.GetValue(_predictions), cancellationToken), asJson);
     }
 
     // A run's checkpoint (or every one, along the run): the ELBO and/or the classifiers' accuracies.
@@ -207,7 +237,7 @@ public sealed class EvaluateCommand
             return;
         }
         Print(RunEvaluation.Evaluate(runDirectory, parse.GetValue(_checkpoint), train, test, evaluations, seed, torchDevice, classifiers,
-            cancellationToken), asJson);
+            parse.GetValue(_predictions), cancellationToken), asJson);
     }
 
     /// <summary>Each result on one line, as text or as one JSON object.</summary>

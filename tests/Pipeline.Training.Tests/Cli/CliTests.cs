@@ -10,6 +10,7 @@ using Pipeline.Training.Cli;
 using Pipeline.Training.Objectives;
 using Pipeline.Training.Optimization;
 using Pipeline.Training.Pretraining;
+using Pipeline.Training.Tests.Evaluation;
 using Pipeline.Training.Tests.Pretraining;
 
 namespace Pipeline.Training.Tests.Cli;
@@ -57,6 +58,7 @@ public sealed class CliTests
     [InlineData("evaluate --representation pixels --every-checkpoint", "leave --every-checkpoint out")]
     [InlineData("evaluate --run x --every-checkpoint --checkpoint x.safetensors", "give one of them")]
     [InlineData("evaluate --run x --every-checkpoint --protocol elbo", "--protocol elbo is not one")]
+    [InlineData("evaluate --run x --protocol elbo --predictions p", "--protocol elbo predicts none")]
     public void WrongValue_ExitsWithAMessageSayingWhatIsAccepted(string commandLine, string expected)
     {
         (int exitCode, string output, string error) = CliProcess.Run(commandLine.Split(' '));
@@ -224,6 +226,41 @@ public sealed class CliTests
         Assert.Equal(JsonValueKind.Null, result.RootElement.GetProperty("checkpoint").ValueKind);
         Assert.Equal(100, result.RootElement.GetProperty("labelledImages").GetInt32());
         Assert.InRange(result.RootElement.GetProperty("accuracy").GetDouble(), 0.4, 1.0);
+    }
+
+    [Theory]
+    [InlineData("--run")]
+    [InlineData("--representation")]
+    public void Evaluate_PredictionsWithEveryCheckpoint_IsAUsageErrorNamingBoth_AndWritesNothing(string subject)
+    {
+        using var folder = new TempDirectory();
+        string predictions = folder.File("predictions");
+        string[] chosen = subject == "--run" ? ["--run", folder.File("run")] : ["--representation", "pixels"];
+
+        (int exitCode, _, string error) = CliProcess.Run([
+            "evaluate", .. chosen, "--every-checkpoint", "--predictions", predictions, "--protocol", "knn", "--labels", "100", "--threads", "2"]);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("--predictions writes the predictions of one checkpoint and --every-checkpoint scores all of them", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(Directory.Exists(predictions));
+    }
+
+    [Fact]
+    public void EvaluatePixels_WithPredictions_WritesOneRowPerTestImage_WhoseAccuracyIsThePrinted()
+    {
+        using var folder = new TempDirectory();
+        string predictions = Path.Combine(folder.Path, "pixels");
+
+        (int evaluated, string output, string error) = CliProcess.Run(
+            "evaluate", "--representation", "pixels", "--protocol", "knn", "--labels", "100", "--train-data", "fashion-mnist:test",
+            "--test-data", "fashion-mnist:test", "--predictions", predictions, "--json", "--threads", "2");
+
+        Assert.True(evaluated == 0, error);
+        using JsonDocument result = JsonDocument.Parse(output.Trim());
+        string path = Path.Combine(predictions, "knn-100.csv");
+        Assert.Equal(result.RootElement.GetProperty("accuracy").GetDouble(), EvaluationPredictionsTests.Accuracy(path));
+        Assert.Equal(10_000, EvaluationPredictionsTests.Read(path).Labels.Length);
     }
 
     [Fact]

@@ -62,6 +62,35 @@ public sealed class EmbeddingEvaluationTests
         Assert.Equal(1, settings["tuned"]);
     }
 
+    [Fact]
+    public void ScoreEach_WithAPredictionsFolder_WritesOneRowPerTestImage_WhoseAccuracyIsTheResults()
+    {
+        (Tensor train, int[] trainLabels) = AlternatingClusters(1);
+        (Tensor test, int[] testLabels) = AlternatingClusters(2);
+        string[] classes = ["even", "odd"];
+        // The images are never looked at: the embeddings stand for them, the sets give the labels and classes.
+        var trainSet = new ImageSet("train", new byte[trainLabels.Length], trainLabels.Length, 1, 1, 1, trainLabels, classes);
+        var testSet = new ImageSet("test", new byte[testLabels.Length], testLabels.Length, 1, 1, 1, testLabels, classes);
+        using var folder = new TempDirectory();
+        string directory = Path.Combine(folder.Path, "predictions");
+
+        // k = 200 with T = 1 gets some test images wrong (see AlternatingClusters), so a file of the true labels would not pass.
+        IReadOnlyList<EvaluationResult> results = EmbeddingEvaluation.ScoreEach(train, trainSet, "train", test, testSet, "test",
+            [(EvaluationProtocol.Knn, LabelFraction.Parse("100%")), (EvaluationProtocol.Linear, LabelFraction.Parse("50%"))], seed: 0,
+            new EvaluationClassifiers(new KnnClassifier(k: 200, temperature: 1), new LinearProbe(steps: 50)),
+            new EvaluatedSubject(null, 0, "test", "none"), embedSeconds: 0, directory);
+
+        Assert.Equal(["knn-100pct.csv", "linear-50pct.csv"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.True(results[0].Accuracy < 0.9, $"k = 200 scored {results[0].Accuracy:P1}: every prediction may be the label");
+        foreach (EvaluationResult result in results)
+        {
+            string path = Path.Combine(directory, EvaluationPredictions.FileName(result));
+            (int[] labels, _) = EvaluationPredictionsTests.Read(path);
+            Assert.Equal(testLabels, labels);
+            Assert.Equal(result.Accuracy, EvaluationPredictionsTests.Accuracy(path));
+        }
+    }
+
     // Two dimensions with a large common offset (like non-negative ReLU features or grey levels): the first holds the
     // class (100 ± 0.5), the second noise of the same size (100 + N(0, 1)). Unstandardised, every vector points the same
     // way and the cosine sees mostly the noise; standardised, the class splits the plane in two half-planes.

@@ -38,6 +38,28 @@ public sealed class PixelBaselineTests
     }
 
     [Fact]
+    public void Evaluate_WithAPredictionsFolder_WritesThePixelsPredictionsAsARunsAre()
+    {
+        using var folder = new TempDirectory();
+        string directory = Path.Combine(folder.Path, "pixels");
+
+        IReadOnlyList<EvaluationResult> results = PixelBaseline.Evaluate("fashion-mnist:test", "fashion-mnist:test",
+            [(EvaluationProtocol.Knn, LabelFraction.Parse("100")), (EvaluationProtocol.Linear, LabelFraction.Parse("100"))], 0,
+            new EvaluationClassifiers(new KnnClassifier(k: 20), new LinearProbe(steps: 20)), directory);
+
+        int[] testLabels = DatasetLoader.Load("fashion-mnist:test").RequireLabels();
+        Assert.Equal(["knn-100.csv", "linear-100.csv"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        foreach (EvaluationResult result in results)
+        {
+            string path = Path.Combine(directory, EvaluationPredictions.FileName(result));
+            (int[] labels, _) = EvaluationPredictionsTests.Read(path);
+            Assert.Equal(testLabels, labels);
+            Assert.Equal(result.Accuracy, EvaluationPredictionsTests.Accuracy(path));
+            Assert.InRange(result.Accuracy, 0.4, 0.99);
+        }
+    }
+
+    [Fact]
     public void Evaluate_Elbo_IsRefused()
     {
         var error = Assert.Throws<ArgumentException>(() => PixelBaseline.Evaluate("fashion-mnist:test", "fashion-mnist:test",

@@ -15,17 +15,21 @@ public static class EmbeddingEvaluation
     /// <summary>
     /// Scores every (protocol, fraction) pair on one pair of embedding sets and describes each result as coming from
     /// <paramref name="subject"/>; each result's time adds <paramref name="embedSeconds"/>, the time spent embedding.
+    /// With <paramref name="predictionsDirectory"/>, each result's per-image predictions are written there as well
+    /// (<see cref="EvaluationPredictions"/>); without it, nothing is written.
     /// </summary>
     public static IReadOnlyList<EvaluationResult> ScoreEach(Tensor trainEmbeddings, ImageSet train, string trainData,
         Tensor testEmbeddings, ImageSet test, string testData,
         IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, EvaluationClassifiers classifiers,
-        EvaluatedSubject subject, double embedSeconds, CancellationToken cancellationToken = default)
+        EvaluatedSubject subject, double embedSeconds, string? predictionsDirectory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(evaluations);
         ArgumentNullException.ThrowIfNull(subject);
         var results = new List<EvaluationResult>();
+        int[] trainLabels = train.RequireLabels();
+        int[] testLabels = test.RequireLabels();
         // Standardised once for every (protocol, fraction) pair: the statistics are those of all training embeddings.
         (Tensor standardTrain, Tensor standardTest) = FeatureStandardization.Apply(trainEmbeddings, testEmbeddings);
         using var disposeTrain = standardTrain;
@@ -34,13 +38,18 @@ public static class EmbeddingEvaluation
         {
             cancellationToken.ThrowIfCancellationRequested();
             var scoring = Stopwatch.StartNew();
-            (double accuracy, int labelled, IReadOnlyDictionary<string, double> settings) = ScoreStandardized(
-                standardTrain, train.RequireLabels(), standardTest, test.RequireLabels(), train.ClassNames.Count,
+            (double accuracy, int labelled, IReadOnlyDictionary<string, double> settings, int[] predictions) = ScoreStandardized(
+                standardTrain, trainLabels, standardTest, testLabels, train.ClassNames.Count,
                 protocol, fraction, seed, classifiers, cancellationToken);
-            results.Add(new EvaluationResult(
+            var result = new EvaluationResult(
                 protocol.ToString().ToLowerInvariant(), fraction.ToString(), labelled, test.Count, accuracy,
                 trainData, testData, subject.Checkpoint, subject.Step, subject.Method, subject.Encoder, settings,
-                embedSeconds + scoring.Elapsed.TotalSeconds));
+                embedSeconds + scoring.Elapsed.TotalSeconds);
+            if (predictionsDirectory is not null)
+            {
+                EvaluationPredictions.Write(predictionsDirectory, result, testLabels, predictions);
+            }
+            results.Add(result);
         }
         return results;
     }
@@ -74,13 +83,14 @@ public static class EmbeddingEvaluation
         using (standardTrain)
         using (standardTest)
         {
-            return ScoreStandardized(standardTrain, trainLabels, standardTest, testLabels, classCount, protocol, fraction, seed, classifiers,
-                cancellationToken);
+            (double accuracy, int labelled, IReadOnlyDictionary<string, double> settings, _) = ScoreStandardized(
+                standardTrain, trainLabels, standardTest, testLabels, classCount, protocol, fraction, seed, classifiers, cancellationToken);
+            return (accuracy, labelled, settings);
         }
     }
 
-    // Score on features FeatureStandardization has already standardised.
-    private static (double Accuracy, int Labelled, IReadOnlyDictionary<string, double> Settings) ScoreStandardized(
+    // Score on features FeatureStandardization has already standardised; also each test image's predicted class.
+    private static (double Accuracy, int Labelled, IReadOnlyDictionary<string, double> Settings, int[] Predictions) ScoreStandardized(
         Tensor trainEmbeddings, int[] trainLabels, Tensor testEmbeddings, int[] testLabels, int classCount,
         EvaluationProtocol protocol, LabelFraction fraction, int seed, EvaluationClassifiers classifiers,
         CancellationToken cancellationToken)
@@ -112,7 +122,7 @@ public static class EmbeddingEvaluation
             default:
                 throw new ArgumentOutOfRangeException(nameof(protocol), protocol, null);
         }
-        return (Accuracy(predictions, testLabels), chosen.Length, settings);
+        return (Accuracy(predictions, testLabels), chosen.Length, settings, predictions.cpu().to(ScalarType.Int32).data<int>().ToArray());
     }
 
     /// <summary>

@@ -27,4 +27,11 @@ public sealed record EvaluationResult(
     string Method,
     string Encoder,
     IReadOnlyDictionary<string, double> Settings,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>
+    /// The name its files share, file-safe: <c>&lt;protocol&gt;-&lt;labels&gt;</c> with <c>%</c> written <c>pct</c>
+    /// (<c>knn-100pct</c>); <c>eval/</c> stores the result as <c>.json</c>, <see cref="EvaluationPredictions"/> its predictions as <c>.csv</c>.
+    /// </summary>
+    public string FileStem() => $"{Protocol}-{Labels.Replace("%", "pct", StringComparison.Ordinal)}";
+}

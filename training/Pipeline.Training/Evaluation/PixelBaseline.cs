@@ -36,17 +36,19 @@ public static class PixelBaseline
     }
 
     /// <summary>
-    /// Loads the two sets and scores every (protocol, fraction) pair on their pixels; nothing is written.
+    /// Loads the two sets and scores every (protocol, fraction) pair on their pixels; nothing is written unless
+    /// <paramref name="predictionsDirectory"/> is given.
     /// </summary>
     /// <param name="trainData">Dataset URI of the labelled images (their pixels also give the statistics).</param>
     /// <param name="testData">Dataset URI of the images to score, loaded at the training images' shape.</param>
     /// <param name="evaluations">Protocols (knn, linear) and label fractions.</param>
     /// <param name="seed">Seeds the fractions' draws and the probe.</param>
     /// <param name="classifiers">The kNN classifier and linear probe the runs are scored with, tuned the same way.</param>
+    /// <param name="predictionsDirectory">Where each result's per-image predictions go (<see cref="EvaluationPredictions"/>), created if missing; null writes none.</param>
     /// <param name="cancellationToken">Stops loading and the probes' fits.</param>
     public static IReadOnlyList<EvaluationResult> Evaluate(string trainData, string testData,
         IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, EvaluationClassifiers classifiers,
-        CancellationToken cancellationToken = default)
+        string? predictionsDirectory = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(trainData);
         ArgumentException.ThrowIfNullOrEmpty(testData);
@@ -63,7 +65,7 @@ public static class PixelBaseline
         using (testFeatures)
         {
             return EmbeddingEvaluation.ScoreEach(trainFeatures, train, trainData, testFeatures, test, testData, evaluations,
-                seed, classifiers, new EvaluatedSubject(null, 0, Name, "none"), clock.Elapsed.TotalSeconds, cancellationToken);
+                seed, classifiers, new EvaluatedSubject(null, 0, Name, "none"), clock.Elapsed.TotalSeconds, predictionsDirectory, cancellationToken);
         }
     }
 

@@ -26,11 +26,12 @@ public static class RunEvaluation
 
     /// <summary>
     /// Scores every (protocol, fraction) pair on one embedding pass, writes each result to the run's
-    /// <c>eval/&lt;protocol&gt;-&lt;labels&gt;.json</c>, and returns them.
+    /// <c>eval/&lt;protocol&gt;-&lt;labels&gt;.json</c>, and returns them. With <paramref name="predictionsDirectory"/>,
+    /// each result's per-image predictions are also written there (<see cref="EvaluationPredictions"/>).
     /// </summary>
     public static IReadOnlyList<EvaluationResult> Evaluate(RunDirectory run, string? checkpoint, string trainData, string testData,
         IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, Device device,
-        EvaluationClassifiers classifiers, CancellationToken cancellationToken = default)
+        EvaluationClassifiers classifiers, string? predictionsDirectory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(evaluations);
@@ -43,8 +44,8 @@ public static class RunEvaluation
             ImageSet train = DatasetLoader.Load(trainData, shape, cancellationToken);
             ImageSet test = DatasetLoader.Load(testData, shape, cancellationToken);
             return Score(encoder, new EvaluatedSubject(checkpointPath, step, config.Method.Name, config.Encoder.Architecture),
-                new LabelledAndTest(train, trainData, test, testData), evaluations, seed, device, classifiers, run.EvaluationDirectory, clock,
-                cancellationToken);
+                new LabelledAndTest(train, trainData, test, testData), evaluations, seed, device, classifiers, run.EvaluationDirectory,
+                predictionsDirectory, clock, cancellationToken);
         }
     }
 
@@ -88,7 +89,7 @@ public static class RunEvaluation
             using (encoder)
             {
                 progress?.Report(Score(encoder, new EvaluatedSubject(checkpointPath, step, config.Method.Name, config.Encoder.Architecture),
-                    images, missing, seed, device, classifiers, directory, clock, cancellationToken));
+                    images, missing, seed, device, classifiers, directory, null, clock, cancellationToken));
             }
         }
         return LearningCurve.Read(run);
@@ -151,20 +152,21 @@ public static class RunEvaluation
         }
     }
 
-    // Embeds both sets with the encoder, scores each pair and writes each result into the folder.
+    // Embeds both sets with the encoder, scores each pair and writes each result into the folder (and, with a predictions
+    // folder, each result's predictions there).
     private static IReadOnlyList<EvaluationResult> Score(Encoder encoder, EvaluatedSubject subject, LabelledAndTest images,
         IReadOnlyList<(EvaluationProtocol Protocol, LabelFraction Fraction)> evaluations, int seed, Device device,
-        EvaluationClassifiers classifiers, string directory, Stopwatch clock, CancellationToken cancellationToken)
+        EvaluationClassifiers classifiers, string directory, string? predictionsDirectory, Stopwatch clock, CancellationToken cancellationToken)
     {
         encoder.to(device);
         using Tensor trainEmbeddings = EmbeddingExtractor.Embed(encoder, images.Train, device, cancellationToken: cancellationToken);
         using Tensor testEmbeddings = EmbeddingExtractor.Embed(encoder, images.Test, device, cancellationToken: cancellationToken);
         IReadOnlyList<EvaluationResult> results = EmbeddingEvaluation.ScoreEach(
             trainEmbeddings, images.Train, images.TrainData, testEmbeddings, images.Test, images.TestData, evaluations, seed, classifiers,
-            subject, clock.Elapsed.TotalSeconds, cancellationToken);
+            subject, clock.Elapsed.TotalSeconds, predictionsDirectory, cancellationToken);
         foreach (EvaluationResult result in results)
         {
-            RunDirectory.WriteJsonAtomically(Path.Combine(directory, $"{result.Protocol}-{FileSafe(result.Labels)}.json"), result);
+            RunDirectory.WriteJsonAtomically(Path.Combine(directory, $"{result.FileStem()}.json"), result);
         }
         return results;
     }
@@ -192,6 +194,4 @@ public static class RunEvaluation
 
     // The labelled images a classifier is fitted on and the images it is scored on, with the URIs they came from.
     private sealed record LabelledAndTest(ImageSet Train, string TrainData, ImageSet Test, string TestData);
-
-    private static string FileSafe(string labels) => labels.Replace("%", "pct", StringComparison.Ordinal);
 }

@@ -61,7 +61,7 @@ public sealed class PretrainJob
         {
             evaluations = RunEvaluation.Evaluate(run, training.Checkpoint, evaluation.TrainData ?? config.Data,
                 evaluation.TestData ?? RunEvaluation.DefaultTestData(config.Data), evaluation.Evaluations, evaluation.Seed, device,
-                evaluation.Classifiers, cancellationToken);
+                evaluation.Classifiers, cancellationToken: cancellationToken);
             observer?.Evaluated?.Invoke(evaluations);
         }
         ExportResult export = RunExport.Export(run, training.Checkpoint, RunExport.DefaultPath(run), cancellationToken);
