@@ -202,7 +202,7 @@ bench-quality: build
 
 # Whether the reference encoder's lead over raw pixels is more than chance (bench/results/significance.md): both scored
 # with tuned kNN and linear probes at 1%, 10% and 100% of the labels, each test image's prediction kept
-# (evaluate --predictions) and paired, McNemar's exact test per row (about 40 minutes on 2 cores; resumable).
+# (evaluate --predictions) and paired, McNemar's exact test per row (69 minutes here with two other benchmarks on the 2 cores; resumable).
 # SIGNIFICANCE_FLAGS="--seeds 0 1 2" for more label draws.
 bench-significance: build
 	/usr/bin/python3 bench/significance.py --reference $(REFERENCE_MODEL) $(SIGNIFICANCE_FLAGS)
