@@ -127,6 +127,24 @@ class Measurements:
         return entry["result"]
 
 
+def render_again(json_path, render):
+    """Writes a benchmark's Markdown (render(result)) again from its JSON, running nothing."""
+    with open(json_path) as f:
+        result = json.load(f)
+    with open(json_path[:-len(".json")] + ".md", "w") as f:
+        f.write(render(result))
+
+
+def measure_and_save(args, measure, save):
+    """A label-draw benchmark's run: measure(args, work, store) with runs in args.work and the measurements kept in
+    args.results, then save(args, store, rows, show=True) writes and prints the results."""
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
+    store = Measurements(os.path.abspath(args.results))
+    rows = measure(args, work, store)
+    save(args, store, rows, show=True)
+
+
 def accuracy_line(output):
     found = re.search(r"accuracy ([\d.]+) %", output)
     if not found:

@@ -21,7 +21,8 @@ import shutil
 import statistics
 import sys
 
-from benchrun import INFER, ROOT, TRAIN, Measurements, accuracy_line, add_reference_arguments, commands_section, require_cli
+from benchrun import (INFER, ROOT, TRAIN, accuracy_line, add_reference_arguments, commands_section, measure_and_save, render_again,
+                      require_cli)
 
 BENCH = os.path.join(ROOT, "bench/Pipeline.Bench/bin/Release/net10.0/linux-x64/pipeline-bench.dll")
 PROBE_LABELS = ["1%", "10%", "100%"]
@@ -161,20 +162,13 @@ def main():
     if unknown:
         sys.exit(f"--labels takes 1% and 10%, not {', '.join(unknown)}")
     if args.render:
-        with open(args.results) as f:
-            result = json.load(f)
-        with open(args.results[:-len(".json")] + ".md", "w") as f:
-            f.write(markdown(result))
+        render_again(args.results, markdown)
         return
     require_cli(TRAIN)
     require_cli(INFER)
     if not os.path.exists(BENCH):
         sys.exit(f"{BENCH} is missing: run `make build` first.")
-    work = os.path.abspath(args.work)
-    os.makedirs(work, exist_ok=True)
-    store = Measurements(os.path.abspath(args.results))
-    rows = measure(args, work, store)
-    save(args, store, rows, show=True)
+    measure_and_save(args, measure, save)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import re
 import statistics
 import sys
 
-from benchrun import INFER, Measurements, accuracy_line, add_reference_arguments, commands_section, require_cli
+from benchrun import INFER, accuracy_line, add_reference_arguments, commands_section, measure_and_save, require_cli
 
 STRATEGIES = ["typiclust", "maxherding", "kcenter", "random"]
 BATCH = 64
@@ -106,11 +106,7 @@ def main():
     parser.add_argument("--no-every-layer", dest="every_layer", action="store_false", help="fine-tune the linear head only")
     args = parser.parse_args()
     require_cli(INFER)
-    work = os.path.abspath(args.work)
-    os.makedirs(work, exist_ok=True)
-    store = Measurements(os.path.abspath(args.results))
-    rows = measure(args, work, store)
-    save(args, store, rows, show=True)
+    measure_and_save(args, measure, save)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import os
 import shutil
 import sys
 
-from benchrun import TRAIN, Measurements, add_reference_arguments, commands_section, require_cli
+from benchrun import TRAIN, add_reference_arguments, commands_section, measure_and_save, render_again, require_cli
 
 LABELS = ["1%", "10%", "100%"]
 PROTOCOLS = ["knn", "linear"]
@@ -146,17 +146,10 @@ def main():
     parser.add_argument("--render", action="store_true", help="only write significance.md again from significance.json")
     args = parser.parse_args()
     if args.render:
-        with open(args.results) as f:
-            result = json.load(f)
-        with open(args.results[:-len(".json")] + ".md", "w") as f:
-            f.write(markdown(result))
+        render_again(args.results, markdown)
         return
     require_cli(TRAIN)
-    work = os.path.abspath(args.work)
-    os.makedirs(work, exist_ok=True)
-    store = Measurements(os.path.abspath(args.results))
-    rows = measure(args, work, store)
-    save(args, store, rows, show=True)
+    measure_and_save(args, measure, save)
 
 
 if __name__ == "__main__":
