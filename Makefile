@@ -208,8 +208,9 @@ bench-significance: build
 	/usr/bin/python3 bench/significance.py --reference $(REFERENCE_MODEL) $(SIGNIFICANCE_FLAGS)
 
 # Which images to label (bench/results/selection.md): typiclust, maxherding, kcenter and random at budgets 10 to 600, fine-tuned on the
-# chosen images (a linear head on the frozen encoder, and every layer), three seeds (an hour or two on 2 cores; resumable). SELECTION_FLAGS="--seeds 0 --budgets 10 100" for less.
-bench-selection: build
+# chosen images (a linear head on the frozen encoder, and every layer), three seeds, beside a label-aware reference (an hour or two
+# on 2 cores; resumable). SELECTION_FLAGS="--seeds 0 --budgets 10 100" for less, "--fixmatch-epochs 3" to add FixMatch on each choice.
+bench-selection: build bench-deps
 	/usr/bin/python3 bench/selection.py --reference $(REFERENCE_MODEL) $(SELECTION_FLAGS)
 
 # Lookup by similarity as a classifier (bench/results/index-knn.md): the reference encoder's index of the 60,000 training

@@ -112,12 +112,13 @@ class Measurements:
     def run(self, command, log, parse, work_dir=None, needs_files=False):
         """Runs command unless its result is kept. needs_files: a later step reads what it writes to work_dir, so a kept
         result whose folder is gone (a fresh clone keeps bench/results but not bench/work) is measured again; a path
-        instead of True names the file that later step reads (a folder written by an older build may lack it)."""
+        instead of True names the file that later step reads (a folder written by an older build may lack it, and a command
+        without a work_dir writes only that file)."""
         key = shown(command)
         if key not in self.used:
             self.used.append(key)
         needed = needs_files if isinstance(needs_files, str) else work_dir
-        if key in self.entries and not (needs_files and work_dir and not os.path.exists(needed)):
+        if key in self.entries and not (needs_files and needed and not os.path.exists(needed)):
             return self.entries[key]["result"]
         if work_dir:
             shutil.rmtree(work_dir, ignore_errors=True)
