@@ -32,6 +32,44 @@ def coverage(output):
     return {"classes": int(found.group(1)), "fewest": int(found.group(3)), "most": int(found.group(4))}
 
 
+def trainings(args, encoder, work, slug, strategy, seed, chosen):
+    """What is trained on one choice, as (column, training command, evaluate command, run folder)."""
+    # The every-layer fine-tune is finetune's default for up to 2,000 labels (the auto recipe picks full).
+    heads = [("linear head", ["--recipe", "frozen", "--epochs", str(EPOCHS)]),
+             ("every layer", ["--head", "linear", "--epochs", str(EPOCHS)])]
+    commands = []
+    for head, options in heads:
+        # The label-aware reference is measured with the linear head only, where selection's goal is set.
+        if head == "every layer" and (not args.every_layer or strategy == LABEL_AWARE):
+            continue
+        run = os.path.join(work, f"{slug}-{head.replace(' ', '-')}")
+        commands.append((head, [INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", chosen, *options,
+                                "--batch-size", str(BATCH), "--validation", "0%", "--seed", str(seed), "--out", run], run))
+    if args.fixmatch_epochs:
+        run = os.path.join(work, f"{slug}-fixmatch")
+        commands.append((FIXMATCH, [TRAIN, "fixmatch", "--student", os.path.abspath(args.reference), "--data", "fashion-mnist:train",
+                                    "--labels", chosen, "--epochs", str(args.fixmatch_epochs), "--seed", str(seed), "--out", run], run))
+    return [(head, train, [INFER, "evaluate", "--model", os.path.join(run, "inference_model.onnx"), "--data", "fashion-mnist:test"], run)
+            for head, train, run in commands]
+
+
+def selection_command(encoder, work, strategy, budget, seed, chosen):
+    pool = os.path.join(work, "pool.safetensors")
+    if strategy == LABEL_AWARE:
+        return [sys.executable, os.path.join(HERE, "label_aware_selection.py"), "--pool", pool, "--budget", str(budget),
+                "--seed", str(seed), "--out", chosen]
+    return [INFER, "select", "--model", encoder, "--data", "fashion-mnist:train", "--budget", str(budget), "--strategy", strategy,
+            "--seed", str(seed), "--embedding-cache", pool, "--out", chosen]
+
+
+def embed_pool(encoder, work):
+    """Writes select's cache of the pool's embeddings, which the label-aware reference reads, through a one-image choice."""
+    pool = os.path.join(work, "pool.safetensors")
+    if not os.path.exists(pool):
+        timed([INFER, "select", "--model", encoder, "--data", "fashion-mnist:train", "--budget", "1", "--strategy", "random",
+               "--embedding-cache", pool, "--out", os.path.join(work, "pool.csv")], os.path.join(work, "pool.log"))
+
+
 def measure(args, work, store):
     encoder = os.path.join(os.path.abspath(args.reference), "encoder.onnx")
     rows = {}
@@ -41,39 +79,15 @@ def measure(args, work, store):
                 slug = f"{strategy}-{budget}-seed{seed}"
                 chosen = os.path.join(work, slug + ".csv")
                 row = rows.setdefault(f"{budget} {strategy}", {})
-                pool = os.path.join(work, "pool.safetensors")
-                # The every-layer fine-tune is finetune's default for up to 2,000 labels (the auto recipe picks full).
-                heads = [("linear head", ["--recipe", "frozen", "--epochs", str(EPOCHS)]),
-                         ("every layer", ["--head", "linear", "--epochs", str(EPOCHS)])]
-                # The label-aware reference is measured with the linear head only, where selection's goal is set.
-                heads = [(head, options) for head, options in heads
-                         if head == "linear head" or (args.every_layer and strategy != LABEL_AWARE)]
-                finetunes = []
-                for head, options in heads:
-                    run = os.path.join(work, f"{slug}-{head.replace(' ', '-')}")
-                    finetunes.append((head, [INFER, "finetune", "--model", encoder, "--data", "fashion-mnist:train", "--labels", chosen,
-                                             *options, "--batch-size", str(BATCH), "--validation", "0%", "--seed", str(seed), "--out", run], run))
-                if args.fixmatch_epochs:
-                    run = os.path.join(work, f"{slug}-fixmatch")
-                    finetunes.append((FIXMATCH, [TRAIN, "fixmatch", "--student", os.path.abspath(args.reference), "--data", "fashion-mnist:train",
-                                                 "--labels", chosen, "--epochs", str(args.fixmatch_epochs), "--seed", str(seed), "--out", run], run))
-                finetunes = [(head, train, [INFER, "evaluate", "--model", os.path.join(run, "inference_model.onnx"), "--data",
-                                            "fashion-mnist:test"], run) for head, train, run in finetunes]
-                # A fine-tune still to run reads the chosen ids, which a fresh clone lacks even where the choice is kept.
-                choice_read = any(not store.has(command) for _, train, evaluate, _ in finetunes for command in (train, evaluate))
-                if strategy == LABEL_AWARE:
-                    selection = [sys.executable, os.path.join(HERE, "label_aware_selection.py"), "--pool", pool, "--budget", str(budget),
-                                 "--seed", str(seed), "--out", chosen]
-                    if (choice_read or not store.has(selection)) and not os.path.exists(pool):
-                        # It reads the pool's embeddings from select's cache: a one-image choice writes that cache.
-                        timed([INFER, "select", "--model", encoder, "--data", "fashion-mnist:train", "--budget", "1", "--strategy", "random",
-                               "--embedding-cache", pool, "--out", os.path.join(work, "pool.csv")], os.path.join(work, "pool.log"))
-                else:
-                    selection = [INFER, "select", "--model", encoder, "--data", "fashion-mnist:train", "--budget", str(budget), "--strategy",
-                                 strategy, "--seed", str(seed), "--embedding-cache", pool, "--out", chosen]
+                runs = trainings(args, encoder, work, slug, strategy, seed, chosen)
+                selection = selection_command(encoder, work, strategy, budget, seed, chosen)
+                # A training still to run reads the chosen ids, which a fresh clone lacks even where the choice is kept.
+                choice_read = any(not store.has(command) for _, train, evaluate, _ in runs for command in (train, evaluate))
+                if strategy == LABEL_AWARE and (choice_read or not store.has(selection)):
+                    embed_pool(encoder, work)
                 row.setdefault("coverage", {})[seed] = store.run(selection, os.path.join(work, slug + ".select.log"), coverage,
                                                                  needs_files=chosen if choice_read else False)
-                for head, train, evaluate, run in finetunes:
+                for head, train, evaluate, run in runs:
                     store.run(train, run + ".log", lambda output: None, work_dir=run, needs_files=not store.has(evaluate))
                     row.setdefault(head, {})[seed] = store.run(evaluate, run + ".evaluate.log", accuracy_line)
                 save(args, store, rows)
