@@ -76,11 +76,22 @@ public sealed class QdqQuantizerTests : IDisposable
     [Fact]
     public void ChannelQuantizedWeight_ScalesEachChannelByItsLargestMagnitude()
     {
-        // Two channels along axis 0: [−2, 1] and [0.5, 0.25].
-        ChannelQuantizedWeight weight = ChannelQuantizedWeight.Quantize([-2f, 1f, 0.5f, 0.25f], [2, 2], axis: 0);
+        // Two channels along axis 0: [−2, 0.5] and [0.5, 0.2]; 0.5 / (2 / 63) = 15.75 and 0.2 / (0.5 / 63) = 25.2.
+        ChannelQuantizedWeight weight = ChannelQuantizedWeight.Quantize([-2f, 0.5f, 0.5f, 0.2f], [2, 2], axis: 0);
 
-        Assert.Equal([2f / 127, 0.5f / 127], weight.Scales);
-        Assert.Equal([-127, 64, 127, 64], weight.Values.Select(value => (int)value));
+        Assert.Equal([2f / 63, 0.5f / 63], weight.Scales);
+        Assert.Equal([-63, 16, 63, 25], weight.Values.Select(value => (int)value));
+    }
+
+    [Fact]
+    public void ChannelQuantizedWeight_KeepsEveryPairOfProductsWithAUInt8ActivationInsideAnInt16()
+    {
+        // AVX2's vpmaddubsw adds two uint8 × int8 products in a saturating int16: the largest pair must fit.
+        ChannelQuantizedWeight weight = ChannelQuantizedWeight.Quantize([-3f, 3f, 1e-3f, -7f, 2.5f, 0.1f], [2, 3], axis: 0);
+
+        int largest = weight.Values.Max(value => Math.Abs((int)value));
+        Assert.Equal(ChannelQuantizedWeight.Limit, largest);
+        Assert.True(byte.MaxValue * largest * 2 <= short.MaxValue, $"255 × {largest} × 2 overflows an int16");
     }
 
     [Fact]
