@@ -1,10 +1,12 @@
 """What the Python benchmark drivers share: running a CLI with a log, showing its command, describing the machine."""
 import datetime
+import gzip
 import json
 import os
 import platform
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -13,6 +15,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TRAIN = os.path.join(ROOT, "bin/pipeline-train")
 INFER = os.path.join(ROOT, "bin/pipeline-infer")
+# Where the CLIs read fashion-mnist: $PIPELINE_FASHION_MNIST_DIR when set, else Debian's folder (FashionMnist.ResolveDirectory).
+FASHION_MNIST = os.environ.get("PIPELINE_FASHION_MNIST_DIR") or "/usr/share/datasets/fashion-mnist"
+
+
+def idx(name):
+    """The array of an IDX file of FASHION_MNIST (train-labels-idx1-ubyte.gz, …) as (shape, bytes)."""
+    with gzip.open(os.path.join(FASHION_MNIST, name), "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = struct.unpack(f">{dims}I", data[4:4 + 4 * dims])
+    return shape, data[4 + 4 * dims:]
 
 
 def shown(command):

@@ -12,7 +12,6 @@ import argparse
 import base64
 import concurrent.futures
 import datetime
-import gzip
 import http.client
 import json
 import math
@@ -28,18 +27,8 @@ import zlib
 
 import benchrun
 
-DATASET = "/usr/share/datasets/fashion-mnist"
 METRICS = ["cosine", "standardized-cosine"]
 TEMPERATURE = 0.1
-
-
-def idx(path):
-    """An IDX file's array as (shape, bytes)."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = struct.unpack(f">{dims}I", data[4:4 + 4 * dims])
-    return shape, data[4 + 4 * dims:]
 
 
 def png(pixels, width, height):
@@ -168,9 +157,9 @@ def main():
     work = args.work or tempfile.mkdtemp(prefix="index-knn-")
     os.makedirs(work, exist_ok=True)
 
-    _, train_label_bytes = idx(os.path.join(DATASET, "train-labels-idx1-ubyte.gz"))
-    _, test_label_bytes = idx(os.path.join(DATASET, "t10k-labels-idx1-ubyte.gz"))
-    (count, height, width), test_pixels = idx(os.path.join(DATASET, "t10k-images-idx3-ubyte.gz"))
+    _, train_label_bytes = benchrun.idx("train-labels-idx1-ubyte.gz")
+    _, test_label_bytes = benchrun.idx("t10k-labels-idx1-ubyte.gz")
+    (count, height, width), test_pixels = benchrun.idx("t10k-images-idx3-ubyte.gz")
     count = min(count, args.queries)
     size = height * width
     queries = [base64.b64encode(png(test_pixels[i * size:(i + 1) * size], width, height)).decode() for i in range(count)]

@@ -9,13 +9,14 @@ bench/selection.py. Reads the pool's embeddings from select's --embedding-cache 
 an `id` header (what finetune --labels reads), and prints the class coverage the way select does.
 """
 import argparse
-import gzip
 import json
 import os
 import struct
 
 import numpy as np
 import torch
+
+from benchrun import idx
 
 NEIGHBOURS = 20
 ITERATIONS = 50
@@ -32,9 +33,8 @@ def embeddings(path):
 
 
 def train_labels():
-    folder = os.environ.get("PIPELINE_FASHION_MNIST_DIR") or "/usr/share/datasets/fashion-mnist"
-    with gzip.open(os.path.join(folder, "train-labels-idx1-ubyte.gz")) as f:
-        return torch.from_numpy(np.frombuffer(f.read()[8:], dtype=np.uint8).astype(np.int64))
+    _, labels = idx("train-labels-idx1-ubyte.gz")
+    return torch.from_numpy(np.frombuffer(labels, dtype=np.uint8).astype(np.int64))
 
 
 def kmeans(rows, k, generator):

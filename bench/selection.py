@@ -53,8 +53,13 @@ def trainings(args, encoder, work, slug, strategy, seed, chosen):
             for head, train, run in commands]
 
 
+def pool_cache(work):
+    """select's --embedding-cache of the pool's embeddings, shared by every choice and read by the label-aware reference."""
+    return os.path.join(work, "pool.safetensors")
+
+
 def selection_command(encoder, work, strategy, budget, seed, chosen):
-    pool = os.path.join(work, "pool.safetensors")
+    pool = pool_cache(work)
     if strategy == LABEL_AWARE:
         return [sys.executable, os.path.join(HERE, "label_aware_selection.py"), "--pool", pool, "--budget", str(budget),
                 "--seed", str(seed), "--out", chosen]
@@ -64,7 +69,7 @@ def selection_command(encoder, work, strategy, budget, seed, chosen):
 
 def embed_pool(encoder, work):
     """Writes select's cache of the pool's embeddings, which the label-aware reference reads, through a one-image choice."""
-    pool = os.path.join(work, "pool.safetensors")
+    pool = pool_cache(work)
     if not os.path.exists(pool):
         timed([INFER, "select", "--model", encoder, "--data", "fashion-mnist:train", "--budget", "1", "--strategy", "random",
                "--embedding-cache", pool, "--out", os.path.join(work, "pool.csv")], os.path.join(work, "pool.log"))
